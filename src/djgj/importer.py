@@ -1,0 +1,413 @@
+"""From a township spreadsheet to validated ledger records, before anything touches the database.
+
+Every value is converted and checked first; any refused value refuses the whole file, naming the
+sheet, the row as the spreadsheet shows it, and the column. Only a file that passes every check
+reaches `ledger.write`, so a refused file leaves the ledger unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import values as V
+from .errors import InputError, UsageError
+from .fields import KINDS, SNAPSHOT_FIELDS
+from .headers import IGNORE, Column, resolve
+from .render import unneutralise
+from .layout import Table, as_of_from_titles, locate, township_from_text
+from .sources import Sheet, Workbook
+
+MAX_PROBLEMS_SHOWN = 20
+ROSTER_MARKERS = {"person_name", "id_number"}
+
+
+@dataclass
+class Options:
+    as_of: dt.date | None = None
+    township: str | None = None
+    kind: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    roster: bool = False
+
+
+@dataclass
+class Record:
+    """One unit's row: identity, snapshot values, and where it came from."""
+
+    name: str
+    norm_name: str
+    township: str | None
+    kind: str
+    credit_code: str | None
+    values: dict[str, Any]
+    sheet: str
+    row: int  # 1-based, as the spreadsheet (or CSV line) shows it
+
+
+@dataclass
+class Parsed:
+    """What one file yields: records per sheet plus everything the user should be told."""
+
+    path: Path
+    format: str
+    sha256: str
+    as_of: dt.date | None
+    records: list[Record] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    roster_tables: list[Table] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    normalised: Counter[str] = field(default_factory=Counter)
+    columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    townships: set[str] = field(default_factory=set)
+
+
+def column_letter(index: int) -> str:
+    s = ""
+    index += 1
+    while index:
+        index, r = divmod(index - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def where(sheet: Sheet, row: int, col: Column | None = None) -> str:
+    place = f"工作表“{sheet.name}”{sheet.row_label(row)}"
+    if col is not None:
+        place += f"，{column_letter(col.index)}列“{col.header}”"
+    return place
+
+
+def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]:
+    """The sheets to import: the named one, or every visible sheet with a recognisable header."""
+    names = [s.name for s in wb.sheets]
+    if options.sheet is not None:
+        chosen = [s for s in wb.sheets if s.name == options.sheet]
+        if not chosen:
+            raise UsageError(f"{wb.path.name} 中没有工作表“{options.sheet}”；现有工作表：{'、'.join(names)}")
+        sheets = chosen
+    else:
+        sheets = []
+        for s in wb.sheets:
+            if not s.visible:
+                parsed.warnings.append(f"跳过隐藏的工作表“{s.name}”（如需导入请用 --sheet 指定）")
+            else:
+                sheets.append(s)
+    tables = []
+    for s in sheets:
+        t = locate(s)
+        if t is None:
+            if options.sheet is not None or len(sheets) == 1:
+                continue
+            parsed.warnings.append(f"跳过工作表“{s.name}”：没有可识别的表头（可能是说明页）")
+        else:
+            tables.append(t)
+    if not tables:
+        raise InputError(
+            f"{wb.path.name}：找不到可识别的表头行（如“企业名称”“从业人员数”“是否建立工会”）。"
+            "请确认这是台账表格；如表头写法特殊，可用 --map '表头=字段' 指明，字段见 djgj import --help"
+        )
+    return tables
+
+
+def parse(wb: Workbook, options: Options) -> Parsed:
+    parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of)
+    for table in select_tables(wb, options, parsed):
+        resolve(table.columns, options.overrides)
+        fields = {c.field for c in table.columns if c.field}
+        parsed.columns[table.sheet.name] = [
+            {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
+        ]
+        if options.roster or ROSTER_MARKERS <= fields:
+            parsed.roster_tables.append(table)
+            continue
+        _parse_ledger_table(wb, table, options, parsed)
+    if parsed.records and parsed.as_of is None:
+        raise InputError(
+            f"{wb.path.name}：无法确定数据的截至日期（标题中没有“2014年度”或“截止：2014年12月31日”之类的字样）；"
+            "请用 --as-of 2014-12-31 指定"
+        )
+    return parsed
+
+
+def _check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, Column]:
+    by_field: dict[str, Column] = {}
+    unknown = [c for c in table.columns if c.field is None]
+    for c in table.columns:
+        if c.field is None or c.field == IGNORE or c.field == "seq":
+            continue
+        if c.field in by_field:
+            other = by_field[c.field]
+            raise InputError(
+                f"{path.name}：{column_letter(other.index)}列“{other.header}”和 {column_letter(c.index)}列“{c.header}”"
+                f"都对应字段 {c.field}，无法确定以哪一列为准；请用 --map '{c.header}=ignore' 忽略其中一列"
+            )
+        by_field[c.field] = c
+    required = ("person_name", "id_number") if roster else ("name",)
+    missing = [f for f in required if f not in by_field]
+    if missing:
+        listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown) or "（无）"
+        raise InputError(
+            f"{path.name} 工作表“{table.sheet.name}”：找不到必需的列 {'、'.join(missing)}。未能识别的表头：{listed}。"
+            f"请用 --map '表头=字段' 指明，例如 --map '{unknown[0].header if unknown else '单位全称'}={missing[0]}'"
+        )
+    return by_field
+
+
+def unknown_columns_warning(table: Table) -> str | None:
+    unknown = [c for c in table.columns if c.field is None]
+    if not unknown:
+        return None
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown)
+    return (
+        f"工作表“{table.sheet.name}”中未识别的列已忽略：{listed}。"
+        f"如需导入，请用 --map '表头=字段' 指明（例如 --map '{unknown[0].header}=employees'），不需要可用 =ignore"
+    )
+
+
+def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if V.is_blank(raw):
+        if kind == "count":
+            counter["空白计为 0"] += 1
+        elif kind == "bool":
+            counter["空白视为“否”"] += 1
+        return
+    if isinstance(raw, str):
+        nfkc = unicodedata.normalize("NFKC", raw)
+        if nfkc != raw:
+            counter["全角字符转半角"] += 1
+        if V.simplify(raw) != nfkc:
+            counter["繁体字转简体"] += 1
+        if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
+            counter["去掉人数后的单位（如“25人”）"] += 1
+        if kind == "date":
+            counter["文字日期转为日期"] += 1
+
+
+def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
+    sheet = table.sheet
+    cols = _check_columns(table, wb.path)
+    warning = unknown_columns_warning(table)
+    if warning:
+        parsed.warnings.append(warning)
+    if not table.data_rows:
+        raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
+    titles = table.title_lines
+    if parsed.as_of is None:
+        as_of, source = as_of_from_titles(titles)
+        if as_of is not None:
+            parsed.as_of = as_of
+            parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    title_town = next((t for t in map(township_from_text, titles) if t), None)
+    file_town = township_from_text(wb.path.stem)
+    default_town = options.township or title_town or file_town
+    if options.township and title_town and title_town != options.township:
+        parsed.warnings.append(f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准")
+    title_says_non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in wb.path.stem
+
+    problems: list[str] = []
+    records: list[Record] = []
+    for r in table.data_rows:
+        try:
+            rec = _parse_row(table, r, cols, options, default_town, title_says_non_public, parsed.normalised)
+        except _RowProblems as exc:
+            problems.extend(exc.problems)
+            if len(problems) > MAX_PROBLEMS_SHOWN:
+                break
+            continue
+        if rec is not None:
+            records.append(rec)
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = "（另有更多问题未列出）" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+        raise InputError(f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown)
+    records = _dedupe(records, sheet, parsed)
+    _check_totals(table, cols, records, parsed)
+    if table.empty_rows:
+        parsed.warnings.append(f"工作表“{sheet.name}”跳过空行 {len(table.empty_rows)} 行")
+    if table.footer_rows:
+        parsed.warnings.append(f"工作表“{sheet.name}”跳过表尾 {len(table.footer_rows)} 行（填表人、说明等）")
+    parsed.records.extend(records)
+    parsed.tables.append(table)
+    parsed.townships.update(r.township for r in records if r.township)
+
+
+class _RowProblems(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+
+def _parse_row(
+    table: Table,
+    r: int,
+    cols: dict[str, Column],
+    options: Options,
+    default_town: str | None,
+    non_public_hint: bool,
+    counter: Counter[str],
+) -> Record | None:
+    sheet = table.sheet
+    problems: list[str] = []
+
+    def get(fld: str) -> Any:
+        col = cols.get(fld)
+        return table.cell(r, col) if col is not None else None
+
+    raw_name = get("name")
+    name = V.clean_text(raw_name)
+    if name is None:
+        filled = [c for c in sheet.rows[r] if not V.is_blank(c)]
+        if len(filled) <= 1:
+            return None  # a stray numbering cell or note, not a unit
+        raise _RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
+    name = unneutralise(name)
+    values: dict[str, Any] = {}
+    code = None
+    if "credit_code" in cols:
+        try:
+            code = V.credit_code(get("credit_code"))
+        except V.ValueProblem as exc:
+            problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
+    township = V.clean_text(get("township")) or default_town
+    kind = _kind_of(name, get, options, non_public_hint)
+    if kind is None:
+        problems.append(
+            f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
+            f"请用 --kind 指定（{'、'.join(KINDS)}）"
+        )
+    for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
+        col = cols.get(fld if fld != "has_instructor" else "instructor")
+        if col is None or fld == "has_instructor":
+            continue
+        raw = table.cell(r, col)
+        try:
+            _convert_into(values, fld, vkind, raw, kind)
+        except V.ValueProblem as exc:
+            problems.append(f"{where(sheet, r, col)}：{exc}")
+            continue
+        _note_normalisation(raw, vkind, counter)
+    problems += [f"{where(sheet, r)}：{p}" for p in _cross_check(values)]
+    if problems:
+        raise _RowProblems(problems)
+    return Record(name, V.normalise_name(name), township, kind or "", code, values, sheet.name, _row_number(sheet, r))
+
+
+def _row_number(sheet: Sheet, r: int) -> int:
+    return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
+
+
+def _convert_into(values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None) -> None:
+    if fld == "instructor":
+        if V.looks_yes_no(raw):
+            values["has_instructor"] = V.yes_no(raw)
+            values["instructor"] = None
+        else:
+            values["has_instructor"] = True
+            values["instructor"] = V.person_name(raw)
+    elif vkind == "count":
+        values[fld] = V.count(raw)
+    elif vkind == "bool":
+        values[fld] = V.yes_no(raw)
+    elif vkind == "date":
+        got = V.date_value(raw)
+        values[fld] = got[0] if got else None
+        values["union_established_precision"] = got[1] if got else None
+    elif vkind == "party_org":
+        values[fld] = V.party_org(raw)
+    elif vkind == "union_form":
+        values[fld] = V.union_form(raw, kind=kind)
+    elif vkind == "grade":
+        values[fld] = V.grade(raw)
+    elif vkind == "person":
+        values[fld] = V.person_name(raw)
+    else:
+        text = V.clean_text(raw)
+        values[fld] = unneutralise(text) if text else None
+
+
+def _kind_of(name: str, get: Any, options: Options, non_public_hint: bool) -> str | None:
+    if options.kind in ("village", "community"):
+        return V.kind_from_name(name) or options.kind
+    if options.kind:
+        return options.kind
+    declared = V.clean_text(get("kind"))
+    if declared:
+        for key, label in KINDS.items():
+            if declared in (key, label):
+                return key
+    from_ownership = V.kind_from_ownership(V.clean_text(get("ownership")))
+    if from_ownership:
+        return from_ownership
+    from_name = V.kind_from_name(name)
+    if from_name:
+        return from_name
+    return "non_public" if non_public_hint else None
+
+
+_PAIRS = [
+    ("union_members", "employees", "会员数", "从业人员"),
+    ("migrant_workers", "employees", "农民工", "从业人员"),
+    ("female_employees", "employees", "女职工", "从业人员"),
+    ("party_members", "employees", "党员", "从业人员"),
+    ("migrant_union_members", "migrant_workers", "农民工会员", "农民工"),
+    ("migrant_union_members", "union_members", "农民工会员", "会员数"),
+]
+
+
+def _cross_check(values: dict[str, Any]) -> list[str]:
+    out = []
+    for part, whole, part_label, whole_label in _PAIRS:
+        a, b = values.get(part), values.get(whole)
+        if a is not None and b is not None and a > b:
+            out.append(f"{part_label}（{a}）超过{whole_label}（{b}）")
+    return out
+
+
+def _dedupe(records: list[Record], sheet: Sheet, parsed: Parsed) -> list[Record]:
+    """The same unit twice in one file: identical rows are kept once (reported); differing rows refuse the file."""
+    seen: dict[tuple[Any, ...], Record] = {}
+    out: list[Record] = []
+    for rec in records:
+        key = ("code", rec.credit_code) if rec.credit_code else ("name", rec.township, rec.norm_name)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = rec
+            out.append(rec)
+            continue
+        if first.values == rec.values and first.name == rec.name and first.township == rec.township:
+            parsed.warnings.append(
+                f"“{rec.name}”在工作表“{sheet.name}”第{first.row}行和第{rec.row}行重复出现，内容相同，只计一次"
+            )
+            continue
+        diff = [k for k in set(first.values) | set(rec.values) if first.values.get(k) != rec.values.get(k)]
+        raise InputError(
+            f"{parsed.path.name}：“{rec.name}”在工作表“{sheet.name}”第{first.row}行和第{rec.row}行重复出现且内容不同"
+            f"（{'、'.join(sorted(diff)) or '名称或乡镇'}），无法确定以哪一行为准；请删去错误的一行后重新导入"
+        )
+    return out
+
+
+def _check_totals(table: Table, cols: dict[str, Column], records: list[Record], parsed: Parsed) -> None:
+    for r in table.totals_rows:
+        for fld, col in cols.items():
+            if SNAPSHOT_FIELDS.get(fld, ("",))[0] != "count":
+                continue
+            raw = table.cell(r, col)
+            if V.is_blank(raw):
+                continue
+            try:
+                declared = V.count(raw)
+            except V.ValueProblem:
+                parsed.warnings.append(f"{where(table.sheet, r, col)}：合计行的值“{raw}”不是数字，未核对")
+                continue
+            actual = sum(rec.values.get(fld) or 0 for rec in records)
+            if declared != actual:
+                parsed.warnings.append(
+                    f"{where(table.sheet, r, col)}：合计行写 {declared}，逐行相加为 {actual}，两者不符（以逐行数据为准）"
+                )

@@ -1,0 +1,208 @@
+"""Locate the table inside a sheet: header row(s), data rows, totals and footers, title facts.
+
+A township sheet has title lines above its header, sometimes a second header row whose cells
+take meaning from a merged group cell above them, a 合计 row, a 填表人 footer and empty rows.
+This module finds the header as the row where most cells are known headers, joins a two-row
+header with its (forward-filled) groups, and classifies every other row. It reads the township
+and the year-end from the title lines; it does not know what a field means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .headers import Column, catalogue, normalise_header, score_row
+from .sources import Sheet
+from .values import is_blank, simplify
+
+HEADER_SCAN_ROWS = 30
+MIN_HEADER_SCORE = 2
+TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总"}
+FOOTER_WORDS = ("填表人", "填报人", "制表人", "制表", "审核人", "审核", "负责人", "联系电话", "填表说明", "说明", "注：", "备注：")
+
+
+@dataclass
+class Table:
+    sheet: Sheet
+    header_rows: list[int]
+    columns: list[Column]
+    data_rows: list[int] = field(default_factory=list)
+    totals_rows: list[int] = field(default_factory=list)
+    footer_rows: list[int] = field(default_factory=list)
+    empty_rows: list[int] = field(default_factory=list)
+    title_lines: list[str] = field(default_factory=list)
+
+    def cell(self, row: int, col: Column) -> Any:
+        cells = self.sheet.rows[row]
+        return cells[col.index] if col.index < len(cells) else None
+
+
+def _text(c: Any) -> str:
+    return "" if is_blank(c) else str(c).strip()
+
+
+def find_header(sheet: Sheet) -> int | None:
+    """The index of the header row: the first row with the best count of known header texts."""
+    best, best_row = 0, None
+    for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        s = score_row(row)
+        if s > best:
+            best, best_row = s, i
+    return best_row if best >= MIN_HEADER_SCORE else None
+
+
+def _merged_spans(sheet: Sheet) -> dict[tuple[int, int], tuple[int, int]]:
+    """Top-left cell of each merged range → (last row, last column)."""
+    return {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in sheet.merged}
+
+
+def _is_subheader_row(sheet: Sheet, h: int) -> bool:
+    """Whether the row under the header is a second header row (sub-headers under merged groups)."""
+    if h + 1 >= len(sheet.rows):
+        return False
+    top, below = sheet.rows[h], sheet.rows[h + 1]
+    spans = _merged_spans(sheet)
+    if any(r0 == h and r1 > h for (r0, _), (r1, _) in spans.items()):
+        return True
+    if any(r0 == h and c1 > c0 for (r0, c0), (_, c1) in spans.items()):
+        return True
+    # No merge information (CSV, xls writers that drop it): a text-only row whose cells sit under
+    # blank header cells, or under a known group header.
+    cat = catalogue()
+    texts = [_text(c) for c in below]
+    if not any(texts) or any(isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c):
+        return False
+    context_words = {w for table in cat.context.values() for w in table}
+    if not any(normalise_header(t) in cat.synonyms or normalise_header(t) in context_words for t in texts if t):
+        return False
+    for i, t in enumerate(texts):
+        if not t:
+            continue
+        above = _text(top[i]) if i < len(top) else ""
+        if not above or normalise_header(above) in cat.groups:
+            return True
+    return False
+
+
+def build_columns(sheet: Sheet, h: int, two_rows: bool) -> list[Column]:
+    top = sheet.rows[h]
+    below = sheet.rows[h + 1] if two_rows else []
+    width = max(len(top), len(below))
+    spans = _merged_spans(sheet)
+    groups: list[str] = [""] * width
+    for i in range(width):
+        groups[i] = _text(top[i]) if i < len(top) else ""
+    if two_rows:
+        # Forward-fill a group over the columns its merged cell spans; without merge information,
+        # over the blank header cells that have a sub-header below.
+        filled = list(groups)
+        for (r0, c0), (_, c1) in spans.items():
+            if r0 == h:
+                for j in range(c0, min(c1, width - 1) + 1):
+                    filled[j] = groups[c0]
+        if not spans:
+            for j in range(1, width):
+                sub = _text(below[j]) if j < len(below) else ""
+                if not filled[j] and sub and filled[j - 1] and _text(below[j - 1]):
+                    filled[j] = filled[j - 1]
+        groups = filled
+    columns: list[Column] = []
+    for i in range(width):
+        sub = _text(below[i]) if two_rows and i < len(below) else ""
+        group = groups[i]
+        if not group and not sub:
+            continue
+        if not sub:
+            columns.append(Column(i, "", simplify(group)))
+        else:
+            columns.append(Column(i, simplify(group), simplify(sub)))
+    return columns
+
+
+def locate(sheet: Sheet) -> Table | None:
+    """The table of a sheet, or None when no row looks like a header."""
+    h = find_header(sheet)
+    if h is None:
+        return None
+    # The sub-header row of a two-row header often holds more known words than its group row.
+    if h > 0 and score_row(sheet.rows[h - 1]) >= MIN_HEADER_SCORE and _is_subheader_row(sheet, h - 1):
+        h -= 1
+    two_rows = _is_subheader_row(sheet, h)
+    columns = build_columns(sheet, h, two_rows)
+    header_rows = [h, h + 1] if two_rows else [h]
+    table = Table(sheet, header_rows, columns)
+    table.title_lines = [" ".join(_text(c) for c in sheet.rows[i] if _text(c)) for i in range(h)]
+    table.title_lines = [t for t in table.title_lines if t]
+    start = header_rows[-1] + 1
+    in_footer = False
+    for i in range(start, len(sheet.rows)):
+        row = sheet.rows[i]
+        texts = [_text(c) for c in row]
+        filled = [t for t in texts if t]
+        if not filled:
+            table.empty_rows.append(i)
+            continue
+        joined = "".join(filled)
+        words = {normalise_header(t) for t in filled}
+        if in_footer or (len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)):
+            in_footer = True
+            table.footer_rows.append(i)
+        elif words & TOTAL_WORDS and _looks_totals(row):
+            table.totals_rows.append(i)
+        elif len(filled) == 1 and len(columns) > 3 and len(joined) > 15 and not _numeric(row):
+            table.footer_rows.append(i)
+        else:
+            table.data_rows.append(i)
+    return table
+
+
+def _numeric(row: list[Any]) -> bool:
+    return any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in row)
+
+
+def _looks_totals(row: list[Any]) -> bool:
+    first = [_text(c) for c in row[:4]]
+    return any(normalise_header(t) in TOTAL_WORDS for t in first if t)
+
+
+_YEAR_END = [
+    re.compile(r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+]
+_YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
+_TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|街道办事处|街道办))")
+
+
+def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
+    """The year-end a sheet describes, from its title lines; ignores 填报日期 (the filling date)."""
+    for line in lines:
+        text = simplify(line)
+        for pat in _YEAR_END:
+            m = pat.search(text)
+            if m:
+                y, mo, d = (int(g) for g in m.groups())
+                try:
+                    return dt.date(y, mo, d), f"标题“{line}”"
+                except ValueError:
+                    return None, ""
+    for line in lines:
+        text = re.sub(r"(?:填报|填表|报送|制表)(?:日期|时间)[:：]?\s*\S+", "", simplify(line))
+        m = _YEAR.search(text)
+        if m and 1949 < int(m.group(1)) < 2200:
+            return dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
+    return None, ""
+
+
+def township_from_text(text: str) -> str | None:
+    """A township name (…镇, …乡, …街道) in a title line or a file name."""
+    text = simplify(text)
+    text = re.sub(r"^(?:填报单位|填表单位|报送单位)[:：]?", "", text)
+    for m in _TOWNSHIP.finditer(text):
+        name = m.group(1)
+        name = re.sub(r"^(?:\d{4}年?度?|全县|全市|本)", "", name)
+        if len(name) >= 2 and not name.startswith(("乡镇", "各乡", "村社区")):
+            return name
+    return None

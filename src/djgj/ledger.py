@@ -1,0 +1,238 @@
+"""Write validated records into the ledger, one transaction per file.
+
+Units are matched by credit code, else by normalised name within their township. A snapshot is
+unique per unit and date: a second file with the same unit and date fills in what the first did
+not give and never overwrites a known value with a blank. A file already imported (same sha256)
+changes nothing. A refused file leaves only the record of the attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError
+
+from . import importer, sources
+from .db import translate
+from .errors import DjgjError
+from .fields import SNAPSHOT_FIELDS
+from .models import ImportBatch, Snapshot, Township, Unit
+
+SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    file: str
+    status: str  # imported | already | dry_run
+    format: str = ""
+    as_of: dt.date | None = None
+    townships: list[str] = field(default_factory=list)
+    rows: int = 0
+    units_created: int = 0
+    units_updated: int = 0
+    snapshots_created: int = 0
+    snapshots_updated: int = 0
+    snapshots_unchanged: int = 0
+    people: int = 0
+    memberships: int = 0
+    batch_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    normalised: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    options: importer.Options,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
+    wb = sources.read(path)
+    if not dry_run:
+        previous = _already_imported(engine, wb.sha256)
+        if previous is not None:
+            return ImportResult(
+                file=str(path), status="already", format=wb.format, batch_id=previous,
+                warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
+            )
+    try:
+        parsed = importer.parse(wb, options)
+        result = ImportResult(
+            file=str(path), status="dry_run" if dry_run else "imported", format=wb.format,
+            as_of=parsed.as_of, townships=sorted(parsed.townships), rows=len(parsed.records),
+            warnings=parsed.warnings, normalised=dict(parsed.normalised), columns=parsed.columns,
+        )
+        try:
+            with engine.begin() as conn:
+                batch_id = _insert_batch(conn, wb, parsed, options)
+                result.batch_id = batch_id
+                _write_records(conn, parsed, batch_id, result, progress)
+                if parsed.roster_tables:
+                    from . import roster
+
+                    roster.write(conn, wb, parsed, batch_id, result)
+                _finish_batch(conn, batch_id, result)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            result.batch_id = None
+        except DBAPIError as exc:
+            raise translate(exc) from None
+    except DjgjError as exc:
+        if not dry_run:
+            _record_failure(engine, wb, options, exc)
+        raise
+    return result
+
+
+def _already_imported(engine: Engine, sha256: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ImportBatch.id).where(ImportBatch.sha256 == sha256, ImportBatch.status == "ok").limit(1)
+        ).scalar()
+
+
+def _insert_batch(conn: Connection, wb: sources.Workbook, parsed: importer.Parsed, options: importer.Options) -> int:
+    return int(
+        conn.execute(
+            insert(ImportBatch).values(
+                file_name=wb.path.name, sha256=wb.sha256, format=wb.format,
+                kind="roster" if parsed.roster_tables and not parsed.records else "ledger",
+                as_of=parsed.as_of, township=options.township, imported_at=dt.datetime.now(),
+                status="ok", columns=parsed.columns, warnings=parsed.warnings,
+            )
+        ).inserted_primary_key[0]
+    )
+
+
+def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
+    conn.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id).values(
+            rows=result.rows, units_created=result.units_created, units_updated=result.units_updated,
+            snapshots_written=result.snapshots_created + result.snapshots_updated, warnings=result.warnings,
+        )
+    )
+
+
+def _record_failure(engine: Engine, wb: sources.Workbook, options: importer.Options, exc: DjgjError) -> None:
+    """Keep the record of a refused attempt; never let that bookkeeping hide the real error."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(ImportBatch).values(
+                    file_name=wb.path.name, sha256=wb.sha256, format=wb.format, kind="ledger",
+                    as_of=options.as_of, township=options.township, imported_at=dt.datetime.now(),
+                    status="failed", message=str(exc)[:4000],
+                )
+            )
+    except Exception:  # noqa: BLE001 - the ledger may be read-only or busy; the refusal is what matters
+        pass
+
+
+def township_ids(conn: Connection, names: set[str]) -> dict[str, int]:
+    ids = {n: i for i, n in conn.execute(select(Township.id, Township.name))}
+    missing = sorted(n for n in names if n not in ids)
+    if missing:
+        conn.execute(insert(Township), [{"name": n} for n in missing])
+        ids = {n: i for i, n in conn.execute(select(Township.id, Township.name))}
+    return ids
+
+
+def _write_records(
+    conn: Connection, parsed: importer.Parsed, batch_id: int, result: ImportResult, progress: Progress | None
+) -> None:
+    records = parsed.records
+    if not records:
+        return
+    towns = township_ids(conn, {r.township for r in records if r.township})
+    by_code: dict[str, int] = {}
+    by_name: dict[tuple[int | None, str], int] = {}
+    unit_rows: dict[int, dict[str, Any]] = {}
+    for uid, code, tid, norm, name, kind in conn.execute(
+        select(Unit.id, Unit.credit_code, Unit.township_id, Unit.norm_name, Unit.name, Unit.kind)
+    ):
+        if code:
+            by_code[code] = uid
+        by_name.setdefault((tid, norm), uid)
+        unit_rows[uid] = {"credit_code": code, "township_id": tid, "name": name, "kind": kind}
+    as_of = parsed.as_of
+    existing = {
+        row.unit_id: row._asdict()
+        for row in conn.execute(select(Snapshot).where(Snapshot.as_of == as_of))
+    }
+    total = len(records)
+    for i, rec in enumerate(records, 1):
+        tid = towns.get(rec.township) if rec.township else None
+        uid = by_code.get(rec.credit_code) if rec.credit_code else None
+        if uid is None:
+            candidate = by_name.get((tid, rec.norm_name))
+            if candidate is not None and (not rec.credit_code or not unit_rows[candidate]["credit_code"]):
+                uid = candidate
+        wanted = {"name": rec.name, "kind": rec.kind, "township_id": tid, "credit_code": rec.credit_code}
+        if uid is None:
+            uid = int(
+                conn.execute(
+                    insert(Unit).values(norm_name=rec.norm_name, batch_id=batch_id, **wanted)
+                ).inserted_primary_key[0]
+            )
+            result.units_created += 1
+            unit_rows[uid] = wanted
+        else:
+            known = unit_rows[uid]
+            changes = {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
+            if changes:
+                if "name" in changes:
+                    changes["norm_name"] = rec.norm_name
+                conn.execute(update(Unit).where(Unit.id == uid).values(**changes))
+                known.update(changes)
+                result.units_updated += 1
+        if rec.credit_code:
+            by_code[rec.credit_code] = uid
+        by_name.setdefault((tid, rec.norm_name), uid)
+        _upsert_snapshot(conn, uid, as_of, rec, existing.get(uid), batch_id, result)
+        if progress and (i % 500 == 0 or i == total):
+            progress(i, total)
+
+
+def _upsert_snapshot(
+    conn: Connection,
+    uid: int,
+    as_of: dt.date | None,
+    rec: importer.Record,
+    old: dict[str, Any] | None,
+    batch_id: int,
+    result: ImportResult,
+) -> None:
+    new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS if k in rec.values}
+    if old is None:
+        conn.execute(
+            insert(Snapshot).values(unit_id=uid, as_of=as_of, batch_id=batch_id, sheet=rec.sheet, row=rec.row, **new)
+        )
+        result.snapshots_created += 1
+        return
+    # Never overwrite a known value with a blank: only values this file gives replace old ones.
+    changes = {k: v for k, v in new.items() if v is not None and old.get(k) != v}
+    if not changes:
+        result.snapshots_unchanged += 1
+        return
+    conn.execute(
+        update(Snapshot).where(Snapshot.id == old["id"]).values(
+            batch_id=batch_id, sheet=rec.sheet, row=rec.row, **changes
+        )
+    )
+    old.update(changes)
+    result.snapshots_updated += 1

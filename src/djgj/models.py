@@ -1,0 +1,167 @@
+"""The ledger's tables (SQLAlchemy 2): townships, units, dated snapshots, import batches,
+people and memberships from rosters, targets, and the audit log.
+
+A unit is identified by its credit code where it has one, else by its normalised name within its
+township. A snapshot is a unit's values as of a date, with the batch, sheet and row it came from;
+every figure of a year reads each unit's latest snapshot on or before 31 December. Counts are
+integers, NULL where the sheet did not give them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Township(Base):
+    __tablename__ = "townships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    county: Mapped[str | None] = mapped_column(String(100))
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20), default="ledger")  # ledger | roster
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    township: Mapped[str | None] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    units_created: Mapped[int] = mapped_column(Integer, default=0)
+    units_updated: Mapped[int] = mapped_column(Integer, default=0)
+    snapshots_written: Mapped[int] = mapped_column(Integer, default=0)
+    columns: Mapped[dict | None] = mapped_column(JSON)  # sheet -> [{column, header, field}]
+    warnings: Mapped[list | None] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    norm_name: Mapped[str] = mapped_column(String(300))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+    __table_args__ = (Index("ix_units_township_name", "township_id", "norm_name"),)
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    female_employees: Mapped[int | None] = mapped_column(Integer)
+    migrant_workers: Mapped[int | None] = mapped_column(Integer)
+    party_members: Mapped[int | None] = mapped_column(Integer)
+    probationary_members: Mapped[int | None] = mapped_column(Integer)
+    party_org: Mapped[str | None] = mapped_column(String(20))
+    party_secretary: Mapped[str | None] = mapped_column(String(100))
+    has_instructor: Mapped[bool | None] = mapped_column(Boolean)
+    instructor: Mapped[str | None] = mapped_column(String(100))
+    union_form: Mapped[str | None] = mapped_column(String(20))
+    union_established_on: Mapped[dt.date | None] = mapped_column(Date)
+    union_established_precision: Mapped[str | None] = mapped_column(String(5))
+    union_members: Mapped[int | None] = mapped_column(Integer)
+    migrant_union_members: Mapped[int | None] = mapped_column(Integer)
+    union_chair: Mapped[str | None] = mapped_column(String(100))
+    chair_is_secretary: Mapped[bool | None] = mapped_column(Boolean)
+    standardization: Mapped[str | None] = mapped_column(String(10))
+    workers_congress: Mapped[bool | None] = mapped_column(Boolean)
+    activists: Mapped[int | None] = mapped_column(Integer)
+    ownership: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    row: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("unit_id", "as_of", name="uq_snapshots_unit_as_of"),)
+
+
+class Person(Base):
+    """A union member from a roster, identified by resident ID number (kept as text)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    id_valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    politics: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    is_migrant: Mapped[bool | None] = mapped_column(Boolean)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    row: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("person_id", "unit_id", name="uq_memberships_person_unit"),)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    township: Mapped[str] = mapped_column(String(100), default="")  # "" = the whole county
+    metric: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("year", "township", "metric", name="uq_targets_scope"),)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+#: Per-year figures read "latest snapshot per unit on or before a date": this index covers it.
+Index("ix_snapshots_as_of_unit", Snapshot.as_of, Snapshot.unit_id)
