@@ -34,140 +34,74 @@ from djgj.fields import GRADES, PARTY_ORG_FORMS
 
 Org = dict[str, Any]
 
+# Tables of data read better one row per line than one item per line, so the formatter leaves them be.
+# fmt: off
 DEFAULT_SPEC: dict[str, Any] = {
-    "seed": 20141231,
-    "region": "139901",
-    "year": 2014,
-    "county": "示例县",
-    "townships": ["城关镇", "北关镇", "南坪乡", "白水镇"],
-    "layout": "townships",
-    "enterprises": 160,
-    "employees": None,
-    "mean_employees": 42,
-    "unions": 70,
-    "union_members": 4100,
-    "migrant_members": 900,
-    "party_orgs": 14,
-    "party_total": 300,
-    "party_gaps": 8,
-    "joint_unions": 18,
-    "organizers": 4,
-    "joint_branches": 6,
-    "instructors": 4,
-    "instructed": 20,
-    "std": [18, 26, 20],
-    "new_unions": 15,
-    "new_members": 1100,
-    "new_enterprises": 8,
-    "villages": 36,
-    "villages_without_union": [5, 17, 30],
-    "union_threshold": 25,
+    "seed": 20141231, "region": "139901", "year": 2014, "county": "示例县",
+    "townships": ["城关镇", "北关镇", "南坪乡", "白水镇"], "layout": "townships",
+    "enterprises": 160, "employees": None, "mean_employees": 42,
+    "unions": 70, "union_members": 4100, "migrant_members": 900,
+    "party_orgs": 14, "party_total": 300, "party_gaps": 8,
+    "joint_unions": 18, "organizers": 4, "joint_branches": 6,
+    "instructors": 4, "instructed": 20, "std": [18, 26, 20],
+    "new_unions": 15, "new_members": 1100, "new_enterprises": 8,
+    "villages": 36, "villages_without_union": [5, 17, 30], "union_threshold": 25,
 }
 #: The county of report 3 (DOMAIN.md): 336 enterprises, 560 Party members (2.1%), 27 Party organisations ...
 REPORT3_SPEC: dict[str, Any] = {
     **DEFAULT_SPEC,
     "townships": ["城关镇", "北关镇", "南坪乡", "白水镇", "东岗镇", "西河乡", "石桥镇", "龙泉乡"],
-    "layout": "county",
-    "enterprises": 336,
-    "employees": 26700,
-    "mean_employees": 80,
-    "unions": 125,
-    "union_members": 7735,
-    "migrant_members": 1273,
-    "party_orgs": 27,
-    "party_total": 560,
-    "party_gaps": 9,
-    "joint_unions": 40,
-    "organizers": 12,
-    "joint_branches": 10,
-    "instructors": 8,
-    "instructed": 48,
-    "std": [33, 54, 38],
-    "new_unions": 33,
-    "new_members": 2612,
-    "new_enterprises": 20,
-    "villages": 24,
-    "villages_without_union": [3, 11],
+    "layout": "county", "enterprises": 336, "employees": 26700, "mean_employees": 80,
+    "unions": 125, "union_members": 7735, "migrant_members": 1273,
+    "party_orgs": 27, "party_total": 560, "party_gaps": 9,
+    "joint_unions": 40, "organizers": 12, "joint_branches": 10,
+    "instructors": 8, "instructed": 48, "std": [33, 54, 38],
+    "new_unions": 33, "new_members": 2612, "new_enterprises": 20,
+    "villages": 24, "villages_without_union": [3, 11],
 }
 PRESETS = {"default": DEFAULT_SPEC, "report3": REPORT3_SPEC}
 
 FILES = {
-    "chengguan": "2014_{t}_非公企业党建工建统计表.xlsx",
-    "beiguan": "2014_{t}_企业台账.xls",
-    "nanping": "2014_{t}_党建工建.csv",
-    "baishui": "2014_{t}_非公企业情况.xlsx",
-    "county": "{y}_全县非公企业党建工建台账.xlsx",
-    "villages": "2014_各村社区工会组建情况.xlsx",
+    "chengguan": "2014_{t}_非公企业党建工建统计表.xlsx", "beiguan": "2014_{t}_企业台账.xls",
+    "nanping": "2014_{t}_党建工建.csv", "baishui": "2014_{t}_非公企业情况.xlsx",
+    "county": "{y}_全县非公企业党建工建台账.xlsx", "villages": "2014_各村社区工会组建情况.xlsx",
     "roster": "2014_{t}_工会会员花名册.xlsx",
 }
 QUIRKS = {
-    "chengguan": [
-        "title row and filling-unit row above the header",
-        "two-row header with merged group cells",
-        "'合计' totals row",
-        "footer line under the table",
-        "real Excel date cells",
-    ],
-    "beiguan": [
-        "legacy .xls (BIFF8)",
-        "counts written as '25人'",
-        "dates written as '2014.3'",
-        "union status as 已建/未建/联合工会/组织员",
-        "Party organisation only as 是/否",
-    ],
-    "nanping": [
-        "CSV encoded GB18030 (no BOM)",
-        "Traditional-character headers and values",
-        "blank cells for zero",
-        "dates written as '2014年3月5日'",
-    ],
-    "baishui": [
-        "header on the third row under two title lines",
-        "full-width digits (２５)",
-        "√ for yes, blank for no",
-        "an empty row inside the table",
-        "one enterprise listed twice (same credit code)",
-    ],
+    "chengguan": ["title row and filling-unit row above the header", "two-row header with merged group cells",
+                  "'合计' totals row", "footer line under the table", "real Excel date cells"],
+    "beiguan": ["legacy .xls (BIFF8)", "counts written as '25人'", "dates written as '2014.3'",
+                "union status as 已建/未建/联合工会/组织员", "Party organisation only as 是/否"],
+    "nanping": ["CSV encoded GB18030 (no BOM)", "Traditional-character headers and values",
+                "blank cells for zero", "dates written as '2014年3月5日'"],
+    "baishui": ["header on the third row under two title lines", "full-width digits (２５)",
+                "√ for yes, blank for no", "an empty row inside the table",
+                "one enterprise listed twice (same credit code)"],
     "county": ["county-wide sheet with a township column", "a totals row"],
-    "villages": [
-        "villages and communities; 社区 in the name marks a community",
-        "no employee count: villages are judged on coverage",
-    ],
-    "roster": [
-        "a member roster: one row per person with a resident ID number",
-        "two ID numbers fail their check digit",
-        "one person appears on two rosters",
-        "the first enterprise's roster is five short of its declared member count",
-    ],
+    "villages": ["villages and communities; 社区 in the name marks a community",
+                 "no employee count: villages are judged on coverage"],
+    "roster": ["a member roster: one row per person with a resident ID number",
+               "two ID numbers fail their check digit", "one person appears on two rosters",
+               "the first enterprise's roster is five short of its declared member count"],
 }
 
 INDUSTRIES = {
-    "制造业": "机械制造有限公司",
-    "农产品加工": "农产品开发有限公司",
-    "建材": "水泥有限公司",
-    "建筑业": "建筑工程有限公司",
-    "批发零售": "商贸有限公司",
-    "教育": "私立学校",
-    "食品加工": "食品有限公司",
-    "纺织服装": "服装有限公司",
-    "餐饮业": "饭店",
-    "住宿业": "宾馆",
-    "卫生": "医院",
-    "交通运输": "运输有限公司",
+    "制造业": "机械制造有限公司", "农产品加工": "农产品开发有限公司", "建材": "水泥有限公司",
+    "建筑业": "建筑工程有限公司", "批发零售": "商贸有限公司", "教育": "私立学校", "食品加工": "食品有限公司",
+    "纺织服装": "服装有限公司", "餐饮业": "饭店", "住宿业": "宾馆", "卫生": "医院", "交通运输": "运输有限公司",
 }
 KIND_WORDS = ["私营企业", "民营企业", "个体工商户", "外商独资", "中外合资", "有限责任公司(自然人投资)"]
 TRADE = "万上世亮佳兴利北坝城夜天宏德民永泰润牧禾绿荣运郎野锦隆露金鑫源祥和盛华原同塞富穗丰创春草长马旺恒瑞"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏建峰文辉波宇浩凯鑫晓林海兰婷斌俊东雪飞梅琳亮春燕"
-)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏建峰文辉波宇浩凯鑫晓林海兰婷斌俊东雪飞梅琳亮春燕"
 VILLAGE_PRE, VILLAGE_MID = "东西南北前后上下大小", "堡营寨屯湾坪岭河沟庄"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 OWN = ("branch", "general_branch", "committee")
-GRADE_OF = {"initial": "初级", "basic": "基本", "standard": "规范化", "none": ""}
-assert all(GRADE_OF[k] == v for k, v in GRADES.items())
+GRADE_OF = {**GRADES, "none": ""}
 UNION_WORD = {"committee": "已建", "none": "未建", "joint": "联合工会", "organizer": "组织员"}
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+YN = {True: "是", False: "否"}
+# fmt: on
 _S2T = opencc.OpenCC("s2t")
 
 
@@ -239,7 +173,7 @@ class _Names:
 
     def credit_code(self) -> str:
         def make() -> str:
-            body = "91" + self.region + "MA" + "".join(self.rng.choice(USCC_ALPHABET) for _ in range(9))
+            body = "91" + self.region + "MA" + "".join(self.rng.choice(USCC_ALPHABET) for _ in range(7))
             return body + uscc.calc_check_digit(body)
 
         return self._unique(make, "credit code")
@@ -262,10 +196,13 @@ def _build_2014(spec: dict[str, Any], rng: random.Random, names: _Names) -> list
     )
     old = [i for i in idx if i not in new]
     committees = _pick(
-        rng, [i for i in old if emp[i] >= 8], spec["unions"], lambda i: emp[i] ** 1.3, "unions"
+        rng, [i for i in old if emp[i] >= 8], spec["unions"], lambda i: emp[i] ** 2.5, "unions"
     )
-    small = [i for i in old if i not in committees and emp[i] < thr]
-    covered = _pick(rng, small, spec["joint_unions"] + spec["organizers"], lambda i: 1, "joint unions")
+    # Joint unions and organizers cover the small units; if too few are under the threshold, the smallest.
+    k = spec["joint_unions"] + spec["organizers"]
+    small = sorted((i for i in old if i not in committees), key=lambda i: emp[i])
+    small = small[: max(k, sum(emp[i] < thr for i in small))]
+    covered = _pick(rng, small, k, lambda i: 1, "joint unions")
     rng.shuffle(covered)
     union = ["none"] * n
     for i in committees:
@@ -285,7 +222,11 @@ def _build_2014(spec: dict[str, Any], rng: random.Random, names: _Names) -> list
     jb_towns = towns if spec["layout"] == "county" else [towns[0], towns[2]]  # files that can say 联合党支部
     jb = _pick(
         rng,
-        [i for i in old if i not in own and i not in gaps and towns[i % len(towns)] in jb_towns],
+        [
+            i
+            for i in old
+            if i not in own and i not in gaps and emp[i] < 60 and towns[i % len(towns)] in jb_towns
+        ],
         spec["joint_branches"],
         lambda i: 1,
         "joint branches",
@@ -382,7 +323,7 @@ def _build_2014(spec: dict[str, Any], rng: random.Random, names: _Names) -> list
                 "party_org_established_on": _day(rng, date(2005, 1, 1), date(2014, 6, 30)).isoformat()
                 if org != "none"
                 else None,
-                "founded": 2014 if i in new else rng.randint(1995, est.year if est else 2013),
+                "founded": 2014 if i in new else rng.randint(1995, min(est.year, 2013) if est else 2013),
             }
         )
     return orgs
@@ -494,7 +435,7 @@ def _build_roster(
     ok = [o for o in orgs if o["union"] == "committee" and 25 <= o["union_members"] <= 80]
     first = rng.choice([o for o in ok if o["township"] == spec["townships"][0]])
     two, three = rng.sample([o for o in ok if o is not first], 2)
-    chosen, used, rows = [first, two, three], set(), []
+    chosen, used, rows = [first, two, three], set[str](), []
     for o, n in (
         (first, first["union_members"] - 5),
         (two, two["union_members"]),
@@ -612,6 +553,13 @@ def _gaps(orgs: list[Org], thr: int) -> dict[str, list[str]]:
 
 
 # ---------------------------------------------------------------- writers
+# Each writer copies one real file's layout cell by cell; rows are kept one line each, like the sheets.
+# fmt: off
+
+
+def _words(text: str) -> list[str]:
+    """Headers as one string, so a sheet's header reads like the sheet."""
+    return text.split()
 
 
 def _zero_blank(v: int) -> str:
@@ -625,7 +573,8 @@ def _xlsx(path: Path) -> tuple[Any, Any]:
     return wb, wb.add_format({"num_format": "yyyy-mm-dd"})
 
 
-def _put(ws: Any, r: int, row: Sequence[Any], datefmt: Any) -> None:
+def _put(ws: Any, r: int, row: Sequence[Any], datefmt: Any = None) -> None:
+    """Write a row; dates become real date cells, empty strings stay truly empty."""
     for c, v in enumerate(row):
         if isinstance(v, date):
             ws.write_datetime(r, c, datetime(v.year, v.month, v.day), datefmt)
@@ -642,95 +591,32 @@ def _write_chengguan(path: Path, town: str, orgs: list[Org], names: _Names) -> N
     ws = wb.add_worksheet("Sheet1")
     head = wb.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1})
     ws.merge_range(0, 0, 0, 20, f"{town}非公有制企业党建带动工建情况统计表（2014年度）", head)
-    ws.merge_range(
-        1, 0, 1, 20, f"填报单位：{town}党委（盖章）        填报日期：2015年1月8日", wb.add_format()
-    )
-    for c, text in {
-        0: "序号",
-        1: "企业名称",
-        2: "统一社会信用代码",
-        3: "企业类型",
-        4: "所属行业",
-        18: "党建指导员",
-        19: "规范化建设等级",
-        20: "是否建立职代会",
-    }.items():
+    ws.merge_range(1, 0, 1, 20, f"填报单位：{town}党委（盖章）        填报日期：2015年1月8日", wb.add_format())
+    for c, text in {0: "序号", 1: "企业名称", 2: "统一社会信用代码", 3: "企业类型", 4: "所属行业",
+                    18: "党建指导员", 19: "规范化建设等级", 20: "是否建立职代会"}.items():
         ws.merge_range(2, c, 3, c, text, head)
     for c0, c1, text in ((5, 7, "从业人员（人）"), (8, 11, "党组织情况"), (12, 17, "工会组织情况")):
         ws.merge_range(2, c0, 2, c1, text, head)
-    subs = [
-        "总数",
-        "其中农民工",
-        "女职工",
-        "正式党员",
-        "预备党员",
-        "党组织形式",
-        "党组织书记",
-        "是否建会",
-        "建会时间",
-        "会员数",
-        "其中农民工会员",
-        "工会主席",
-        "是否交叉任职",
-    ]
-    for c, text in enumerate(subs, start=5):
+    subs = "总数 其中农民工 女职工 正式党员 预备党员 党组织形式 党组织书记 是否建会 建会时间 会员数 其中农民工会员 工会主席 是否交叉任职"
+    for c, text in enumerate(_words(subs), start=5):
         ws.write(3, c, text, head)
-    yn = {True: "是", False: "否"}
     for k, o in enumerate(orgs):
-        _put(
-            ws,
-            4 + k,
-            [
-                k + 1,
-                o["name"],
-                o["credit_code"],
-                o["kind_word"],
-                o["industry"],
-                o["employees"],
-                o["migrant_workers"],
-                o["female_employees"],
-                o["party_members"],
-                o["probationary_members"],
-                PARTY_ORG_FORMS[o["party_org"]],
-                o["party_secretary"],
-                {"committee": "是", "none": "否"}.get(o["union"], UNION_WORD[o["union"]]),
-                _est(o),
-                o["union_members"],
-                o["migrant_union_members"],
-                o["union_chair"],
-                yn[o["chair_is_secretary"]],
-                o["instructor"],
-                GRADE_OF[o["standardization"]],
-                yn[o["workers_congress"]],
-            ],
-            dfmt,
-        )
+        _put(ws, 4 + k, [k + 1, o["name"], o["credit_code"], o["kind_word"], o["industry"], o["employees"],
+                         o["migrant_workers"], o["female_employees"], o["party_members"], o["probationary_members"],
+                         PARTY_ORG_FORMS[o["party_org"]], o["party_secretary"],
+                         {"committee": "是", "none": "否"}.get(o["union"], UNION_WORD[o["union"]]), _est(o),
+                         o["union_members"], o["migrant_union_members"], o["union_chair"],
+                         YN[o["chair_is_secretary"]], o["instructor"], GRADE_OF[o["standardization"]],
+                         YN[o["workers_congress"]]], dfmt)
     r = 4 + len(orgs)
-    total = {
-        5: "employees",
-        6: "migrant_workers",
-        7: "female_employees",
-        8: "party_members",
-        14: "union_members",
-        15: "migrant_union_members",
-    }
-    _put(
-        ws,
-        r,
-        ["", "合计"] + [sum(o[total[c]] for o in orgs) if c in total else "" for c in range(2, 21)],
-        dfmt,
-    )
+    total = {5: "employees", 6: "migrant_workers", 7: "female_employees", 8: "party_members",
+             14: "union_members", 15: "migrant_union_members"}
+    _put(ws, r, ["", "合计"] + [sum(o[total[c]] for o in orgs) if c in total else "" for c in range(2, 21)])
     ws.write(r + 2, 0, f"填表人：{names.person()}    联系电话：0313-5003333")
-    notes = wb.add_worksheet("填表说明")
-    for k, line in enumerate(
-        [
-            "填表说明：",
-            "1．统计时间截至2014年12月31日。",
-            "2．“从业人员”含劳务派遣人员。",
-            "3．“是否建会”填写是、否、联合工会或组织员；建会时间填写工会成立批复日期。",
-            "4．规范化建设等级按县总工会2013年考核结果填写。",
-        ]
-    ):
+    notes = wb.add_worksheet("填表说明")  # real workbooks carry a notes sheet beside the data
+    for k, line in enumerate(["填表说明：", "1．统计时间截至2014年12月31日。", "2．“从业人员”含劳务派遣人员。",
+                              "3．“是否建会”填写是、否、联合工会或组织员；建会时间填写工会成立批复日期。",
+                              "4．规范化建设等级按县总工会2013年考核结果填写。"]):
         notes.write(k, 0, line)
     wb.close()
 
@@ -739,58 +625,17 @@ def _write_beiguan(path: Path, town: str, orgs: list[Org]) -> None:
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("Sheet1")
     ws.write(0, 0, f"{town}2014年非公有制企业“党建带工建”台账")
-    head = [
-        "序号",
-        "单位名称",
-        "统一社会信用代码",
-        "单位性质",
-        "行业",
-        "从业人员数",
-        "农民工人数",
-        "女职工人数",
-        "党员人数",
-        "预备党员数",
-        "是否建立党组织",
-        "党组织书记",
-        "建会情况",
-        "建会时间",
-        "会员人数",
-        "农民工会员数",
-        "工会主席",
-        "主席是否由书记兼任",
-        "是否选派党建指导员",
-        "规范化等级",
-        "职代会",
-    ]
-    yn = {True: "是", False: "否"}
-    rows: list[list[Any]] = [head]
+    rows: list[list[Any]] = [_words("序号 单位名称 统一社会信用代码 单位性质 行业 从业人员数 农民工人数 女职工人数 党员人数 预备党员数 "
+                                    "是否建立党组织 党组织书记 建会情况 建会时间 会员人数 农民工会员数 工会主席 主席是否由书记兼任 "
+                                    "是否选派党建指导员 规范化等级 职代会")]
     for k, o in enumerate(orgs):
         d = _est(o)
-        rows.append(
-            [
-                k + 1,
-                o["name"],
-                o["credit_code"],
-                o["kind_word"],
-                o["industry"],
-                f"{o['employees']}人",
-                f"{o['migrant_workers']}人",
-                f"{o['female_employees']}人",
-                f"{o['party_members']}人",
-                o["probationary_members"],
-                yn[o["party_org"] in OWN],
-                o["party_secretary"],
-                UNION_WORD[o["union"]],
-                f"{d.year}.{d.month}" if isinstance(d, date) else "",
-                f"{o['union_members']}人",
-                f"{o['migrant_union_members']}人",
-                o["union_chair"],
-                yn[o["chair_is_secretary"]],
-                yn[bool(o["instructor"])],
-                GRADE_OF[o["standardization"]],
-                yn[o["workers_congress"]],
-            ]
-        )
+        rows.append([k + 1, o["name"], o["credit_code"], o["kind_word"], o["industry"], f"{o['employees']}人",
+                     f"{o['migrant_workers']}人", f"{o['female_employees']}人", f"{o['party_members']}人",
+                     o["probationary_members"], YN[o["party_org"] in OWN], o["party_secretary"], UNION_WORD[o["union"]],
+                     f"{d.year}.{d.month}" if isinstance(d, date) else "", f"{o['union_members']}人",
+                     f"{o['migrant_union_members']}人", o["union_chair"], YN[o["chair_is_secretary"]],
+                     YN[bool(o["instructor"])], GRADE_OF[o["standardization"]], YN[o["workers_congress"]]])
     for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row):
             ws.write(r, c, v)
@@ -798,48 +643,19 @@ def _write_beiguan(path: Path, town: str, orgs: list[Org]) -> None:
 
 
 def _write_nanping(path: Path, orgs: list[Org]) -> None:
-    t = _S2T.convert
-    head = [
-        "企业名称",
-        "统一社会信用代码",
-        "企业类型",
-        "所属行业",
-        "从业人员",
-        "农民工",
-        "党员人数",
-        "党组织",
-        "工会",
-        "会员数",
-        "农民工会员",
-        "工会主席",
-        "建会时间",
-        "规范化建设",
-        "党建指导员",
-    ]
+    t = _S2T.convert  # unit names stay Simplified, as the real file has them; everything else is Traditional
+    head = "企业名称 统一社会信用代码 企业类型 所属行业 从业人员 农民工 党员人数 党组织 工会 会员数 农民工会员 工会主席 建会时间 规范化建设 党建指导员"
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([t(h) for h in head])
+    w.writerow([t(h) for h in _words(head)])
     for o in orgs:
         d = _est(o)
-        w.writerow(
-            [
-                o["name"],
-                o["credit_code"],
-                t(o["kind_word"]),
-                t(o["industry"]),
-                _zero_blank(o["employees"]),
-                _zero_blank(o["migrant_workers"]),
-                _zero_blank(o["party_members"]),
-                t(PARTY_ORG_FORMS[o["party_org"]]),
-                t(UNION_WORD[o["union"]]),
-                _zero_blank(o["union_members"]),
-                _zero_blank(o["migrant_union_members"]),
-                t(o["union_chair"]),
-                f"{d.year}年{d.month}月{d.day}日" if isinstance(d, date) else "",
-                t(GRADE_OF[o["standardization"]]),
-                t(o["instructor"]),
-            ]
-        )
+        w.writerow([o["name"], o["credit_code"], t(o["kind_word"]), t(o["industry"]), _zero_blank(o["employees"]),
+                    _zero_blank(o["migrant_workers"]), _zero_blank(o["party_members"]),
+                    t(PARTY_ORG_FORMS[o["party_org"]]), t(UNION_WORD[o["union"]]), _zero_blank(o["union_members"]),
+                    _zero_blank(o["migrant_union_members"]), t(o["union_chair"]),
+                    f"{d.year}年{d.month}月{d.day}日" if isinstance(d, date) else "",
+                    t(GRADE_OF[o["standardization"]]), t(o["instructor"])])
     path.write_bytes(buf.getvalue().encode("gb18030"))
 
 
@@ -848,56 +664,21 @@ def _write_baishui(path: Path, town: str, orgs: list[Org], rng: random.Random) -
     ws = wb.add_worksheet("企业台账")
     ws.write(0, 0, f"{town}非公有制企业党组织和工会组织建设情况表")
     ws.write(1, 0, "统计截止：2014年12月31日")
-    _put(
-        ws,
-        2,
-        [
-            "序号",
-            "企业名称",
-            "信用代码",
-            "企业类型",
-            "行业",
-            "员工人数",
-            "其中：农民工",
-            "党员数",
-            "是否建立党组织",
-            "是否建立工会",
-            "工会会员数",
-            "其中：农民工会员",
-            "工会主席",
-            "建会日期",
-            "党建指导员",
-            "规范化建设情况",
-        ],
-        dfmt,
-    )
-    fw = lambda v: str(v).translate(FULLWIDTH)  # noqa: E731
+    _put(ws, 2, _words("序号 企业名称 信用代码 企业类型 行业 员工人数 其中：农民工 党员数 是否建立党组织 是否建立工会 "
+                       "工会会员数 其中：农民工会员 工会主席 建会日期 党建指导员 规范化建设情况"))
     twice = rng.choice([k for k, o in enumerate(orgs) if o["union"] == "committee"])
-    gap_after = len(orgs) // 2
     r = 3
     for k, o in enumerate(orgs):
-        row = [
-            fw(k + 1),
-            o["name"],
-            o["credit_code"],
-            o["kind_word"],
-            o["industry"],
-            fw(o["employees"]),
-            fw(o["migrant_workers"]),
-            fw(o["party_members"]),
-            "√" if o["party_org"] in OWN else "",
-            {"committee": "√", "none": ""}.get(o["union"], UNION_WORD[o["union"]]),
-            fw(o["union_members"]),
-            fw(o["migrant_union_members"]),
-            o["union_chair"],
-            _est(o),
-            o["instructor"],
-            GRADE_OF[o["standardization"]],
-        ]
-        for _ in range(2 if k == twice else 1):
+        row = [k + 1, o["name"], o["credit_code"], o["kind_word"], o["industry"], o["employees"], o["migrant_workers"],
+               o["party_members"], "√" if o["party_org"] in OWN else "",
+               {"committee": "√", "none": ""}.get(o["union"], UNION_WORD[o["union"]]), o["union_members"],
+               o["migrant_union_members"], o["union_chair"], _est(o), o["instructor"], GRADE_OF[o["standardization"]]]
+        row = [str(v).translate(FULLWIDTH) if isinstance(v, int) else v for v in row]
+        for _ in range(2 if k == twice else 1):  # the same enterprise listed twice
             _put(ws, r, row, dfmt)
             r += 1
-        r += k + 1 == gap_after
+        if k + 1 == len(orgs) // 2:  # an empty row inside the table
+            r += 1
     wb.close()
 
 
@@ -905,135 +686,45 @@ def _write_county(path: Path, year: int, orgs: list[Org]) -> None:
     wb, dfmt = _xlsx(path)
     ws = wb.add_worksheet("企业台账")
     ws.write(0, 0, f"全县非公有制企业党建工建工作台账（{year}年度）")
-    _put(
-        ws,
-        1,
-        [
-            "乡镇",
-            "企业名称",
-            "统一社会信用代码",
-            "企业类型",
-            "所属行业",
-            "从业人员数",
-            "农民工人数",
-            "党员人数",
-            "党组织形式",
-            "是否建立工会",
-            "会员数",
-            "农民工会员数",
-            "工会主席",
-            "建会时间",
-            "党建指导员",
-            "规范化建设等级",
-        ],
-        dfmt,
-    )
+    _put(ws, 1, _words("乡镇 企业名称 统一社会信用代码 企业类型 所属行业 从业人员数 农民工人数 党员人数 党组织形式 "
+                       "是否建立工会 会员数 农民工会员数 工会主席 建会时间 党建指导员 规范化建设等级"))
     rows = sorted(orgs, key=lambda o: (o["township"], o["name"]))
     for k, o in enumerate(rows):
-        _put(
-            ws,
-            2 + k,
-            [
-                o["township"],
-                o["name"],
-                o["credit_code"],
-                o["kind_word"],
-                o["industry"],
-                o["employees"],
-                o["migrant_workers"],
-                o["party_members"],
-                PARTY_ORG_FORMS[o["party_org"]],
-                UNION_WORD[o["union"]],
-                o["union_members"],
-                o["migrant_union_members"],
-                o["union_chair"],
-                _est(o),
-                o["instructor"],
-                GRADE_OF[o["standardization"]],
-            ],
-            dfmt,
-        )
+        _put(ws, 2 + k, [o["township"], o["name"], o["credit_code"], o["kind_word"], o["industry"], o["employees"],
+                         o["migrant_workers"], o["party_members"], PARTY_ORG_FORMS[o["party_org"]],
+                         UNION_WORD[o["union"]], o["union_members"], o["migrant_union_members"], o["union_chair"],
+                         _est(o), o["instructor"], GRADE_OF[o["standardization"]]], dfmt)
     s = lambda f: sum(o[f] for o in orgs)  # noqa: E731
-    _put(
-        ws,
-        2 + len(rows),
-        [
-            "",
-            "合计",
-            "",
-            "",
-            "",
-            s("employees"),
-            s("migrant_workers"),
-            s("party_members"),
-            "",
-            "",
-            s("union_members"),
-            s("migrant_union_members"),
-        ],
-        dfmt,
-    )
+    _put(ws, 2 + len(rows), ["", "合计", "", "", "", s("employees"), s("migrant_workers"), s("party_members"), "", "",
+                             s("union_members"), s("migrant_union_members")])
     wb.close()
 
 
 def _write_villages(path: Path, villages: list[Org]) -> None:
-    wb, dfmt = _xlsx(path)
+    wb, _ = _xlsx(path)
     ws = wb.add_worksheet("企业台账")
     ws.write(0, 0, "2014年村（社区）工会组建情况统计表")
-    _put(
-        ws,
-        1,
-        [
-            "乡镇",
-            "村（社区）名称",
-            "党员数",
-            "党支部书记",
-            "是否建立工会",
-            "工会主席",
-            "主席是否由支书兼任",
-            "会员数",
-            "外出务工人数",
-            "其中入会",
-            "入会积极分子",
-        ],
-        dfmt,
-    )
+    _put(ws, 1, _words("乡镇 村（社区）名称 党员数 党支部书记 是否建立工会 工会主席 主席是否由支书兼任 会员数 外出务工人数 其中入会 入会积极分子"))
     for k, v in enumerate(villages):
-        has = v["union"] != "none"
-        ws.write_row(
-            2 + k,
-            0,
-            [
-                v["township"],
-                v["name"],
-                v["party_members"],
-                v["party_secretary"],
-                "是" if has else "否",
-                v["union_chair"],
-                "是" if v["chair_is_secretary"] else "否",
-                v["union_members"],
-                v["migrant_workers"],
-                v["migrant_union_members"],
-                v["activists"],
-            ],
-        )
+        ws.write_row(2 + k, 0, [v["township"], v["name"], v["party_members"], v["party_secretary"],
+                                YN[v["union"] != "none"], v["union_chair"], YN[v["chair_is_secretary"]],
+                                v["union_members"], v["migrant_workers"], v["migrant_union_members"], v["activists"]])
     wb.close()
 
 
 def _write_roster(path: Path, rows: list[list[Any]]) -> None:
-    wb, dfmt = _xlsx(path)
+    wb, _ = _xlsx(path)
     ws = wb.add_worksheet("企业台账")
     ws.write(0, 0, "工会会员花名册")
-    ws.write_row(
-        1,
-        0,
-        ["序号", "姓名", "性别", "身份证号", "政治面貌", "所在单位", "是否农民工", "入会时间", "联系电话"],
-    )
+    ws.write_row(1, 0, _words("序号 姓名 性别 身份证号 政治面貌 所在单位 是否农民工 入会时间 联系电话"))
     for k, row in enumerate(rows):
         ws.write_number(2 + k, 0, row[0])
         for c, v in enumerate(row[1:], start=1):
             ws.write_string(2 + k, c, v)  # IDs, dates and phones stay text, as Chinese Excel users type them
     wb.close()
+
+
+# fmt: on
 
 
 # ---------------------------------------------------------------- entry points
