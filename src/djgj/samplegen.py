@@ -198,6 +198,12 @@ def _build_2014(spec: dict[str, Any], rng: random.Random, names: _Names) -> list
     committees = _pick(
         rng, [i for i in old if emp[i] >= 8], spec["unions"], lambda i: emp[i] ** 2.5, "unions"
     )
+    # With a free employee total, grow the unionised units until the member target fits comfortably.
+    short = math.ceil(spec["union_members"] * 1.15) - sum(emp[i] for i in committees)
+    if short > 0 and not spec.get("employees"):
+        base = sum(emp[i] for i in committees)
+        for i in committees:
+            emp[i] = min(1500, emp[i] + math.ceil(short * emp[i] / base))
     # Joint unions and organizers cover the small units; if too few are under the threshold, the smallest.
     k = spec["joint_unions"] + spec["organizers"]
     small = sorted((i for i in old if i not in committees), key=lambda i: emp[i])
