@@ -20,11 +20,13 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(PY) -m djgj.samplegen $(DEMO)/samples
-	DJGJ_DB=$(DEMO)/ledger.db $(DJGJ) import $(DEMO)/samples/2013_*.xlsx --as-of 2013-12-31
-	DJGJ_DB=$(DEMO)/ledger.db $(DJGJ) import $(DEMO)/samples/2014_*镇*.xls* $(DEMO)/samples/2014_*乡*.csv $(DEMO)/samples/2014_各村社区*.xlsx --as-of 2014-12-31
-	DJGJ_DB=$(DEMO)/ledger.db $(DJGJ) import $(DEMO)/samples/*花名册*.xlsx --roster
-	DJGJ_DB=$(DEMO)/ledger.db $(DJGJ) report --year 2014 --kind non_public
-	DJGJ_DB=$(DEMO)/ledger.db $(DJGJ) gaps --year 2014 --kind non_public --limit 15
+	cd $(DEMO)/samples && export DJGJ_DB=../ledger.db && \
+	  $(CURDIR)/$(DJGJ) import 2013_全县非公企业党建工建台账.xlsx && \
+	  $(CURDIR)/$(DJGJ) import 2014_城关镇_非公企业党建工建统计表.xlsx 2014_北关镇_企业台账.xls \
+	    2014_南坪乡_党建工建.csv 2014_白水镇_非公企业情况.xlsx 2014_各村社区工会组建情况.xlsx --as-of 2014-12-31 && \
+	  $(CURDIR)/$(DJGJ) import 2014_城关镇_工会会员花名册.xlsx --roster && \
+	  $(CURDIR)/$(DJGJ) report --year 2014 --kind non_public && \
+	  $(CURDIR)/$(DJGJ) gaps --year 2014 --kind non_public --rule union_required --rule party_org_required --limit 15
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

@@ -174,15 +174,15 @@ def figures(
 def _instructors(conn: Connection, as_of: dt.date, kind: str | None, township: str | None) -> dict[Any, int]:
     """Distinct instructors named in the ledger: per scope, township and kind (not additive)."""
     town = func.coalesce(Township.name, literal("（未填乡镇）"))
-    q = _base(as_of, [town.label("t"), Unit.kind.label("k"), Snapshot.instructor], kind, township).where(
+    q = _base(as_of, [town.label("town_name"), Unit.kind.label("kind_name"), Snapshot.instructor], kind, township).where(
         Snapshot.instructor.is_not(None)
     )
     rows = conn.execute(q.distinct()).all()
     out: dict[Any, int] = {None: len({r.instructor for r in rows})}
-    for key in ("t", "k"):
+    for key, column in (("t", "town_name"), ("k", "kind_name")):
         seen: dict[str, set[str]] = {}
         for r in rows:
-            seen.setdefault(getattr(r, key), set()).add(r.instructor)
+            seen.setdefault(r._mapping[column], set()).add(r.instructor)
         out.update({(key, k): len(v) for k, v in seen.items()})
     return out
 

@@ -1,0 +1,153 @@
+"""Converters: every spelling the samples use, and property tests for the normalisers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from djgj import values as V
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [(25, 25), (25.0, 25), ("25", 25), ("２５", 25), ("25人", 25), ("25 人", 25), ("1,234", 1234), ("", 0),
+     (None, 0), ("　", 0), ("0人", 0)],
+)
+def test_count_accepts_every_spelling(cell, want):
+    assert V.count(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["-3", -3, "很多", "25.5", 25.5, "二十", True, dt.date(2014, 1, 1), "25岁"])
+def test_count_refuses_negatives_words_and_fractions(cell):
+    with pytest.raises(V.ValueProblem):
+        V.count(cell)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_count_round_trips_integers_in_every_form(n):
+    full = "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    for cell in (n, float(n), str(n), f"{n}人", full, f"{n:,}"):
+        assert V.count(cell) == n
+
+
+@pytest.mark.parametrize("cell", ["是", "有", "已建", "√", "Y", "y", "yes", "1", 1, True, "✓"])
+def test_yes(cell):
+    assert V.yes_no(cell) is True
+
+
+@pytest.mark.parametrize("cell", ["否", "无", "未建", "×", "N", "no", "0", 0, False, "", None, "無"])
+def test_no(cell):
+    assert V.yes_no(cell) is False
+
+
+def test_yes_no_refuses_other_words():
+    with pytest.raises(V.ValueProblem):
+        V.yes_no("也许")
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [
+        (dt.date(2014, 3, 5), (dt.date(2014, 3, 5), "day")),
+        (dt.datetime(2014, 3, 5, 0, 0), (dt.date(2014, 3, 5), "day")),
+        ("2014年3月5日", (dt.date(2014, 3, 5), "day")),
+        ("2014/3/5", (dt.date(2014, 3, 5), "day")),
+        ("2014-03-05", (dt.date(2014, 3, 5), "day")),
+        ("２０１４年３月５日", (dt.date(2014, 3, 5), "day")),
+        ("2014.3", (dt.date(2014, 3, 1), "month")),
+        ("2014.10", (dt.date(2014, 10, 1), "month")),
+        ("2014年3月", (dt.date(2014, 3, 1), "month")),
+        ("2014", (dt.date(2014, 1, 1), "year")),
+        (41703, (dt.date(2014, 3, 5), "day")),
+        ("", None),
+    ],
+)
+def test_dates_in_every_spelling(cell, want):
+    assert V.date_value(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["2014-13-45", "2014年2月30日", "去年", 2014.3, "2014.13"])
+def test_impossible_or_ambiguous_dates_are_refused(cell):
+    with pytest.raises(V.ValueProblem):
+        V.date_value(cell)
+
+
+@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_dates_round_trip_through_chinese_and_iso_text(d):
+    for text in (f"{d.year}年{d.month}月{d.day}日", d.isoformat(), f"{d.year}/{d.month}/{d.day}"):
+        assert V.date_value(text) == (d, "day")
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [("党支部", "branch"), ("黨支部", "branch"), ("党总支", "general_branch"), ("党委", "committee"),
+     ("联合党支部", "joint_branch"), ("聯合黨支部", "joint_branch"), ("无", "none"), ("", "none"), ("是", "own"),
+     ("√", "own"), ("否", "none")],
+)
+def test_party_org_forms(cell, want):
+    assert V.party_org(cell) == want
+
+
+@pytest.mark.parametrize(
+    "cell, kind, want",
+    [("已建", None, "committee"), ("是", None, "committee"), ("√", None, "committee"), ("联合工会", None, "joint"),
+     ("聯合工會", None, "joint"), ("组织员", None, "organizer"), ("組織員", None, "organizer"), ("未建", None, "none"),
+     ("", None, "none"), ("否", None, "none"), ("是", "village", "federation"), ("是", "community", "federation")],
+)
+def test_union_forms(cell, kind, want):
+    assert V.union_form(cell, kind=kind) == want
+
+
+@pytest.mark.parametrize("cell, want", [("初级", "initial"), ("初級", "initial"), ("基本", "basic"), ("规范化", "standard"),
+                                        ("規範化", "standard"), ("", None)])
+def test_grades(cell, want):
+    assert V.grade(cell) == want
+
+
+def test_unknown_grade_is_refused():
+    with pytest.raises(V.ValueProblem):
+        V.grade("优秀")
+
+
+def test_credit_code_normalised_and_checked():
+    assert V.credit_code(" 91139901ma8xweg2nh ") == "91139901MA8XWEG2NH"
+    assert V.credit_code("９１１３９９０１ＭＡ８ＸＷＥＧ２ＮＨ") == "91139901MA8XWEG2NH"
+    with pytest.raises(V.ValueProblem, match="校验位"):
+        V.credit_code("91139901MA8XWEG2NA")
+    with pytest.raises(V.ValueProblem, match="长度"):
+        V.credit_code("91139901MA8XWEG2")
+    with pytest.raises(V.ValueProblem, match="数字"):
+        V.credit_code(9.11399e17)
+
+
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9))
+def test_every_generated_credit_code_with_its_check_digit_validates(body):
+    from stdnum.cn import uscc
+
+    base = "91139901" + body
+    code = base + uscc.calc_check_digit(base)
+    assert V.credit_code(code.lower()) == code
+
+
+def test_traditional_to_simplified_and_names():
+    assert V.clean_text("民營企業") == "民营企业"
+    assert V.person_name("瀋 海靜") == "沈海静"
+    assert V.person_name("姓　名") == "姓名"
+    assert V.normalise_name("有限責任公司(自然人投資)") == "有限责任公司（自然人投资）"
+
+
+@given(st.text())
+def test_clean_text_is_idempotent(s):
+    once = V.clean_text(s)
+    assert once is None or V.clean_text(once) == once
+
+
+def test_kinds_from_ownership_and_name():
+    assert V.kind_from_ownership("有限责任公司(自然人投资)") == "non_public"
+    assert V.kind_from_ownership("国有独资") == "state_owned"
+    assert V.kind_from_name("北屯社区") == "community"
+    assert V.kind_from_name("前岭村") == "village"
+    assert V.kind_from_name("某某公司") is None
