@@ -119,6 +119,7 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 def parse(wb: Workbook, options: Options) -> Parsed:
     parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of)
     for table in select_tables(wb, options, parsed):
+        _check_field_counts(table, wb.path)
         resolve(table.columns, options.overrides)
         fields = {c.field for c in table.columns if c.field}
         parsed.columns[table.sheet.name] = [
@@ -134,6 +135,23 @@ def parse(wb: Workbook, options: Options) -> Parsed:
             "请用 --as-of 2014-12-31 指定"
         )
     return parsed
+
+
+def _check_field_counts(table: Table, path: Path) -> None:
+    """CSV rows with fewer or more fields than the header are refused, never padded or split silently."""
+    sheet = table.sheet
+    if sheet.line_numbers is None:
+        return
+    width = len(sheet.rows[table.header_rows[0]])
+    bad = []
+    for r in [*table.data_rows, *table.totals_rows]:
+        n = len(sheet.rows[r])
+        if n < width:
+            bad.append(f"第{sheet.line_numbers[r]}行只有 {n} 个字段，表头有 {width} 个（缺少字段，或字段中有未加引号的换行符）")
+        elif n > width and any(not V.is_blank(c) for c in sheet.rows[r][width:]):
+            bad.append(f"第{sheet.line_numbers[r]}行有 {n} 个字段，表头只有 {width} 个（多出字段，可能是名称中含逗号未加引号）")
+    if bad:
+        raise InputError(f"{path.name}：CSV 行的字段数与表头不一致，整个文件未导入", details=bad[:MAX_PROBLEMS_SHOWN])
 
 
 def _check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, Column]:

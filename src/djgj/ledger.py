@@ -63,7 +63,7 @@ def import_file(
     """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
     wb = sources.read(path)
     if not dry_run:
-        previous = _already_imported(engine, wb.sha256)
+        previous = _already_imported(engine, wb.sha256, options.sheet)
         if previous is not None:
             return ImportResult(
                 file=str(path), status="already", format=wb.format, batch_id=previous,
@@ -99,11 +99,16 @@ def import_file(
     return result
 
 
-def _already_imported(engine: Engine, sha256: str) -> int | None:
+def _already_imported(engine: Engine, sha256: str, sheet: str | None) -> int | None:
+    """The batch that already imported this file (and this sheet, when one is named)."""
     with engine.connect() as conn:
-        return conn.execute(
-            select(ImportBatch.id).where(ImportBatch.sha256 == sha256, ImportBatch.status == "ok").limit(1)
-        ).scalar()
+        rows = conn.execute(
+            select(ImportBatch.id, ImportBatch.columns).where(ImportBatch.sha256 == sha256, ImportBatch.status == "ok")
+        ).all()
+    for batch_id, columns in rows:
+        if sheet is None or sheet in (columns or {}):
+            return int(batch_id)
+    return None
 
 
 def _insert_batch(conn: Connection, wb: sources.Workbook, parsed: importer.Parsed, options: importer.Options) -> int:
