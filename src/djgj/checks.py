@@ -102,7 +102,7 @@ SNAPSHOT_RULES: list[tuple[str, str, ColumnElement[bool], tuple[str, ...], str]]
      ("migrant_union_members", "migrant_workers"), "农民工会员 {migrant_union_members} 人，超过农民工 {migrant_workers} 人"),
     ("migrant_members_above_members", ERROR, S.migrant_union_members > S.union_members,
      ("migrant_union_members", "union_members"), "农民工会员 {migrant_union_members} 人，超过会员 {union_members} 人"),
-    ("party_members_above_employees", ERROR, _PARTY_TOTAL > S.employees,
+    ("party_members_above_employees", ERROR, S.employees < _PARTY_TOTAL,
      ("party_members", "probationary_members", "employees"),
      "党员 {party_members} 人（另有预备党员 {probationary_members} 人），超过从业人员 {employees} 人"),
     ("union_without_members", WARNING, and_(S.union_form.in_(COVERING_UNIONS), S.union_members == 0),

@@ -148,15 +148,22 @@ def upgrade(engine: Engine, from_rev: str | None, target: str = "head") -> Path 
     cfg = alembic_config(engine)
     try:
         with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-            with conn.begin():
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, target)
-                if engine.dialect.name == "sqlite":
-                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if bad:
-                        raise LedgerError(f"迁移后外键检查失败（{len(bad)} 处），已回滚；备份在 {backup}")
+            sqlite = engine.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection
+            if sqlite:
+                # Batch "recreate" of a parent table would cascade deletes into its children.
+                raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, target)
+                    if sqlite:
+                        bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if bad:
+                            raise LedgerError(f"迁移后外键检查失败（{len(bad)} 处），已回滚；备份在 {backup}")
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     except LedgerError:
         raise
     except Exception as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from . import values as V
 from .errors import InputError, UsageError
@@ -19,7 +19,7 @@ from .privacy import mask_id, mask_text
 from .roster import normalise_id
 
 PERSON_COLUMNS = {
-    "name": Person.name, "sex": Person.sex, "id_number": Person.id_number, "id_valid": Person.id_valid,
+    "person_name": Person.name, "sex": Person.sex, "id_number": Person.id_number, "id_valid": Person.id_valid,
     "birth_date": Person.birth_date, "politics": Person.politics, "is_migrant": Person.is_migrant,
     "phone": Person.phone,
 }
@@ -86,7 +86,7 @@ def show(conn: Connection, key: str) -> dict[str, Any]:
     if not found:
         raise InputError(f"花名册中没有“{mask_text(key)}”（可写身份证号或姓名）")
     if len(found) > 1:
-        who = "、".join(f"{p['name']}（{mask_id(p['id_number'])}）" for p in found[:10])
+        who = "、".join(f"{p['person_name']}（{mask_id(p['id_number'])}）" for p in found[:10])
         raise UsageError(f"花名册中有 {len(found)} 人名为“{key}”：{who}；请改用身份证号")
     person = dict(found[0])
     pid = person.pop("id")

@@ -61,10 +61,22 @@ def audit(conn: Connection, action: str, detail: str | None = None) -> None:
     )
 
 
+#: Row keys holding personal numbers, and how each is masked.
+MASKS = {"id_number": mask_id, "phone": mask_phone}
+#: Free-text keys that might quote an ID number (messages built from data).
+TEXT_KEYS = ("message",)
+
+
 def mask_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``row`` with ID and phone numbers masked, and any ID number inside its messages."""
     out = dict(row)
-    if "id_number" in out:
-        out["id_number"] = mask_id(out["id_number"])
-    if "phone" in out:
-        out["phone"] = mask_phone(out["phone"])
+    for key, mask in MASKS.items():
+        if key in out and isinstance(out[key], str | None):
+            out[key] = mask(out[key])
+    for key in TEXT_KEYS:
+        if isinstance(out.get(key), str):
+            out[key] = mask_text(out[key])
+    for key, value in out.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out[key] = [mask_row(v) for v in value]
     return out
