@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from . import importer, sources
@@ -160,84 +160,96 @@ def township_ids(conn: Connection, names: set[str]) -> dict[str, int]:
 def _write_records(
     conn: Connection, parsed: importer.Parsed, batch_id: int, result: ImportResult, progress: Progress | None
 ) -> None:
+    """Match every record to a unit, then write units and snapshots in bulk (executemany)."""
     records = parsed.records
     if not records:
         return
     towns = township_ids(conn, {r.township for r in records if r.township})
     by_code: dict[str, int] = {}
     by_name: dict[tuple[int | None, str], int] = {}
-    unit_rows: dict[int, dict[str, Any]] = {}
+    units: dict[int, dict[str, Any]] = {}
     for uid, code, tid, norm, name, kind in conn.execute(
         select(Unit.id, Unit.credit_code, Unit.township_id, Unit.norm_name, Unit.name, Unit.kind)
     ):
         if code:
             by_code[code] = uid
         by_name.setdefault((tid, norm), uid)
-        unit_rows[uid] = {"credit_code": code, "township_id": tid, "name": name, "kind": kind}
-    as_of = parsed.as_of
-    existing = {
-        row.unit_id: row._asdict()
-        for row in conn.execute(select(Snapshot).where(Snapshot.as_of == as_of))
-    }
-    total = len(records)
-    for i, rec in enumerate(records, 1):
+        units[uid] = {"credit_code": code, "township_id": tid, "name": name, "kind": kind}
+
+    # 1. Units: match by credit code, else by normalised name in the township; create the rest in bulk.
+    matched: list[int | None] = []
+    new_units: list[dict[str, Any]] = []
+    pending: dict[tuple[Any, ...], int] = {}  # identity -> index in new_units, for repeats within the file
+    unit_updates: dict[int, dict[str, Any]] = {}
+    for rec in records:
         tid = towns.get(rec.township) if rec.township else None
         uid = by_code.get(rec.credit_code) if rec.credit_code else None
         if uid is None:
             candidate = by_name.get((tid, rec.norm_name))
-            if candidate is not None and (not rec.credit_code or not unit_rows[candidate]["credit_code"]):
+            if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
                 uid = candidate
         wanted = {"name": rec.name, "kind": rec.kind, "township_id": tid, "credit_code": rec.credit_code}
         if uid is None:
-            uid = int(
-                conn.execute(
-                    insert(Unit).values(norm_name=rec.norm_name, batch_id=batch_id, **wanted)
-                ).inserted_primary_key[0]
-            )
-            result.units_created += 1
-            unit_rows[uid] = wanted
-        else:
-            known = unit_rows[uid]
-            changes = {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
-            if changes:
-                if "name" in changes:
-                    changes["norm_name"] = rec.norm_name
-                conn.execute(update(Unit).where(Unit.id == uid).values(**changes))
-                known.update(changes)
-                result.units_updated += 1
-        if rec.credit_code:
-            by_code[rec.credit_code] = uid
-        by_name.setdefault((tid, rec.norm_name), uid)
-        _upsert_snapshot(conn, uid, as_of, rec, existing.get(uid), batch_id, result)
-        if progress and (i % 500 == 0 or i == total):
-            progress(i, total)
+            key = ("code", rec.credit_code) if rec.credit_code else ("name", tid, rec.norm_name)
+            if key not in pending:
+                pending[key] = len(new_units)
+                new_units.append({**wanted, "norm_name": rec.norm_name, "batch_id": batch_id})
+            matched.append(-1 - pending[key])
+            continue
+        known = units[uid]
+        changes = {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
+        if changes:
+            if "name" in changes:
+                changes["norm_name"] = rec.norm_name
+            known.update(changes)
+            unit_updates.setdefault(uid, {}).update(changes)
+        matched.append(uid)
+    new_ids: list[int] = []
+    if new_units:
+        stmt = insert(Unit).returning(Unit.id, sort_by_parameter_order=True)
+        new_ids = [row[0] for row in conn.execute(stmt, new_units)]
+        result.units_created += len(new_ids)
+    for uid, changes in unit_updates.items():
+        conn.execute(update(Unit).where(Unit.id == uid).values(**changes))
+    result.units_updated += len(unit_updates)
+    if progress:
+        progress(len(records) // 3, len(records))
 
-
-def _upsert_snapshot(
-    conn: Connection,
-    uid: int,
-    as_of: dt.date | None,
-    rec: importer.Record,
-    old: dict[str, Any] | None,
-    batch_id: int,
-    result: ImportResult,
-) -> None:
-    new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS if k in rec.values}
-    if old is None:
-        conn.execute(
-            insert(Snapshot).values(unit_id=uid, as_of=as_of, batch_id=batch_id, sheet=rec.sheet, row=rec.row, **new)
+    # 2. Snapshots: insert new ones in bulk; update existing ones only where a value is given and differs.
+    as_of = parsed.as_of
+    existing = {row.unit_id: row._asdict() for row in conn.execute(select(Snapshot).where(Snapshot.as_of == as_of))}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for rec, m in zip(records, matched, strict=True):
+        uid = new_ids[-1 - m] if m is not None and m < 0 else m
+        assert uid is not None
+        new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS}
+        old = existing.get(uid)
+        if old is None:
+            inserts.append({"unit_id": uid, "as_of": as_of, "batch_id": batch_id, "sheet": rec.sheet, "row": rec.row, **new})
+            existing[uid] = {"id": None, **new}
+            continue
+        # Never overwrite a known value with a blank: only values this file gives replace old ones.
+        changes = {k: v for k, v in new.items() if v is not None and old.get(k) != v}
+        if not changes:
+            result.snapshots_unchanged += 1
+            continue
+        old.update(changes)
+        if old["id"] is None:  # the same unit twice in this file (different rows, e.g. two sheets)
+            for row in inserts:
+                if row["unit_id"] == uid:
+                    row.update(changes)
+            continue
+        updates.append({**{k: old.get(k) for k in SNAPSHOT_VALUE_COLUMNS}, "_id": old["id"], "batch_id": batch_id,
+                        "sheet": rec.sheet, "row": rec.row})
+    if inserts:
+        conn.execute(insert(Snapshot), inserts)
+        result.snapshots_created += len(inserts)
+    if updates:
+        stmt = update(Snapshot).where(Snapshot.id == bindparam("_id")).values(
+            {k: bindparam(k) for k in [*SNAPSHOT_VALUE_COLUMNS, "batch_id", "sheet", "row"]}
         )
-        result.snapshots_created += 1
-        return
-    # Never overwrite a known value with a blank: only values this file gives replace old ones.
-    changes = {k: v for k, v in new.items() if v is not None and old.get(k) != v}
-    if not changes:
-        result.snapshots_unchanged += 1
-        return
-    conn.execute(
-        update(Snapshot).where(Snapshot.id == old["id"]).values(
-            batch_id=batch_id, sheet=rec.sheet, row=rec.row, **changes
-        )
-    )
-    old.update(changes)
-    result.snapshots_updated += 1
+        conn.execute(stmt, updates)
+        result.snapshots_updated += len(updates)
+    if progress:
+        progress(len(records), len(records))
