@@ -7,8 +7,20 @@ import io
 from pathlib import Path
 from typing import Any
 
-HEADER = ["序号", "企业名称", "统一社会信用代码", "企业类型", "从业人员数", "农民工人数", "党员人数", "党组织形式",
-          "是否建立工会", "会员数", "农民工会员数", "建会时间"]
+HEADER = [
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "企业类型",
+    "从业人员数",
+    "农民工人数",
+    "党员人数",
+    "党组织形式",
+    "是否建立工会",
+    "会员数",
+    "农民工会员数",
+    "建会时间",
+]
 
 
 def credit_code(n: int) -> str:
@@ -25,7 +37,20 @@ def credit_code(n: int) -> str:
 
 
 def unit_row(i: int, employees: int = 30, members: int = 20, union: str = "已建", **over: Any) -> list[Any]:
-    row = [i, f"测试{i}号有限公司", credit_code(i), "私营企业", employees, 5, 2, "无", union, members, 3, "2014-03-05"]
+    row = [
+        i,
+        f"测试{i}号有限公司",
+        credit_code(i),
+        "私营企业",
+        employees,
+        5,
+        2,
+        "无",
+        union,
+        members,
+        3,
+        "2014-03-05",
+    ]
     for k, v in over.items():
         row[HEADER.index(k)] = v
     return row
@@ -35,8 +60,14 @@ def ledger_rows(n: int = 3, title: str = "城关镇非公有制企业党建工�
     return [[title], HEADER, *[unit_row(i) for i in range(1, n + 1)]]
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], *, sheets: dict[str, list[list[Any]]] | None = None,
-               merged: list[tuple[int, int, int, int, str]] | None = None, hidden: set[str] | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: list[list[Any]],
+    *,
+    sheets: dict[str, list[list[Any]]] | None = None,
+    merged: list[tuple[int, int, int, int, str]] | None = None,
+    hidden: set[str] | None = None,
+) -> Path:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})

@@ -17,7 +17,16 @@ def test_migrations_from_empty_reach_the_head(tmp_path):
     engine = db.open_engine(str(tmp_path / "l.db"))
     assert db.current_revision(engine) == db.HEAD
     tables = set(inspect(engine).get_table_names())
-    assert {"townships", "units", "snapshots", "import_batches", "people", "memberships", "targets", "audit_events"} <= tables
+    assert {
+        "townships",
+        "units",
+        "snapshots",
+        "import_batches",
+        "people",
+        "memberships",
+        "targets",
+        "audit_events",
+    } <= tables
 
 
 def test_every_revision_upgrades_with_data_and_downgrades(tmp_path):
@@ -80,4 +89,6 @@ def test_backup_copy_is_a_ledger(tmp_path):
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('城关镇')")
     db.backup_sqlite(tmp_path / "l.db", tmp_path / "b.db")
-    assert sqlite3.connect(tmp_path / "b.db").execute("select name from townships").fetchall() == [("城关镇",)]
+    assert sqlite3.connect(tmp_path / "b.db").execute("select name from townships").fetchall() == [
+        ("城关镇",)
+    ]

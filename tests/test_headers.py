@@ -29,24 +29,53 @@ def test_normalise_header_is_idempotent(s):
 
 
 def test_group_context_gives_subheaders_their_meaning():
-    cols = [Column(0, "从业人员（人）", "总数"), Column(1, "从业人员（人）", "其中农民工"), Column(2, "从业人员（人）", "女职工"),
-            Column(3, "工会组织情况", "会员数"), Column(4, "工会组织情况", "其中农民工会员"), Column(5, "党组织情况", "正式党员")]
+    cols = [
+        Column(0, "从业人员（人）", "总数"),
+        Column(1, "从业人员（人）", "其中农民工"),
+        Column(2, "从业人员（人）", "女职工"),
+        Column(3, "工会组织情况", "会员数"),
+        Column(4, "工会组织情况", "其中农民工会员"),
+        Column(5, "党组织情况", "正式党员"),
+    ]
     resolve(cols)
-    assert fields_of(cols) == ["employees", "migrant_workers", "female_employees", "union_members",
-                               "migrant_union_members", "party_members"]
+    assert fields_of(cols) == [
+        "employees",
+        "migrant_workers",
+        "female_employees",
+        "union_members",
+        "migrant_union_members",
+        "party_members",
+    ]
 
 
 def test_qizhong_column_takes_meaning_from_its_left_neighbour():
-    cols = [Column(0, "", "外出务工人数"), Column(1, "", "其中入会"), Column(2, "", "员工人数"), Column(3, "", "其中：农民工")]
+    cols = [
+        Column(0, "", "外出务工人数"),
+        Column(1, "", "其中入会"),
+        Column(2, "", "员工人数"),
+        Column(3, "", "其中：农民工"),
+    ]
     resolve(cols)
     assert fields_of(cols) == ["migrant_workers", "migrant_union_members", "employees", "migrant_workers"]
 
 
 def test_traditional_headers_are_recognised():
-    cols = [Column(i, "", h) for i, h in enumerate(["企業名稱", "統一社會信用代碼", "從業人員", "黨組織", "工會", "會員數", "建會時間"])]
+    cols = [
+        Column(i, "", h)
+        for i, h in enumerate(
+            ["企業名稱", "統一社會信用代碼", "從業人員", "黨組織", "工會", "會員數", "建會時間"]
+        )
+    ]
     resolve(cols)
-    assert fields_of(cols) == ["name", "credit_code", "employees", "party_org", "union_form", "union_members",
-                               "union_established_on"]
+    assert fields_of(cols) == [
+        "name",
+        "credit_code",
+        "employees",
+        "party_org",
+        "union_form",
+        "union_members",
+        "union_established_on",
+    ]
 
 
 def test_unknown_headers_stay_unknown_and_map_overrides_them():
@@ -86,12 +115,23 @@ def test_locate_two_row_header_with_merged_groups_totals_and_footer():
     t = locate(Sheet("Sheet1", rows, merged=merged))
     assert t is not None and t.header_rows == [2, 3]
     resolve(t.columns)
-    assert fields_of(t.columns) == ["seq", "name", "employees", "migrant_workers", "union_form", "union_members"]
+    assert fields_of(t.columns) == [
+        "seq",
+        "name",
+        "employees",
+        "migrant_workers",
+        "union_form",
+        "union_members",
+    ]
     assert t.data_rows == [4, 5] and t.totals_rows == [6] and t.footer_rows == [8] and t.empty_rows == [7]
 
 
 def test_locate_two_row_header_without_merge_information():
-    rows = [["序号", "企业名称", "从业人员", None, "是否建会"], [None, None, "总数", "其中农民工", None], [1, "甲", 30, 3, "是"]]
+    rows = [
+        ["序号", "企业名称", "从业人员", None, "是否建会"],
+        [None, None, "总数", "其中农民工", None],
+        [1, "甲", 30, 3, "是"],
+    ]
     t = locate(Sheet("s", rows))
     assert t is not None and t.header_rows == [0, 1]
     resolve(t.columns)
@@ -104,11 +144,13 @@ def test_no_header_found():
 
 @pytest.mark.parametrize(
     "lines, want",
-    [(["全县非公有制企业党建工建工作台账（2013年度）"], "2013-12-31"),
-     (["白水镇非公有制企业情况表", "统计截止：2014年12月31日"], "2014-12-31"),
-     (["填报单位：城关镇党委  填报日期：2015年1月8日", "城关镇统计表（2014年度）"], "2014-12-31"),
-     (["北关镇2014年非公有制企业台账"], "2014-12-31"),
-     (["工会会员花名册"], None)],
+    [
+        (["全县非公有制企业党建工建工作台账（2013年度）"], "2013-12-31"),
+        (["白水镇非公有制企业情况表", "统计截止：2014年12月31日"], "2014-12-31"),
+        (["填报单位：城关镇党委  填报日期：2015年1月8日", "城关镇统计表（2014年度）"], "2014-12-31"),
+        (["北关镇2014年非公有制企业台账"], "2014-12-31"),
+        (["工会会员花名册"], None),
+    ],
 )
 def test_year_end_from_titles(lines, want):
     got, _ = as_of_from_titles(lines)
@@ -117,8 +159,13 @@ def test_year_end_from_titles(lines, want):
 
 @pytest.mark.parametrize(
     "text, want",
-    [("城关镇非公有制企业党建带动工建情况统计表（2014年度）", "城关镇"), ("2014_北关镇_企业台账", "北关镇"),
-     ("填报单位：南坪乡党委", "南坪乡"), ("全县非公企业党建工建台账", None), ("2014_各村社区工会组建情况", None)],
+    [
+        ("城关镇非公有制企业党建带动工建情况统计表（2014年度）", "城关镇"),
+        ("2014_北关镇_企业台账", "北关镇"),
+        ("填报单位：南坪乡党委", "南坪乡"),
+        ("全县非公企业党建工建台账", None),
+        ("2014_各村社区工会组建情况", None),
+    ],
 )
 def test_township_from_titles_and_file_names(text, want):
     assert township_from_text(text) == want

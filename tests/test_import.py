@@ -28,7 +28,9 @@ def gaps_json(runner) -> list[dict]:
     return json.loads(invoke(runner, "gaps", "--year", "2014", "--format", "json").stdout)
 
 
-@pytest.mark.parametrize("writer, suffix", [(write_xlsx, ".xlsx"), (write_xls, ".xls"), (write_ods, ".ods"), (write_csv, ".csv")])
+@pytest.mark.parametrize(
+    "writer, suffix", [(write_xlsx, ".xlsx"), (write_xls, ".xls"), (write_ods, ".ods"), (write_csv, ".csv")]
+)
 def test_every_format_imports(runner, tmp_path, _isolated, writer, suffix):
     f = writer(tmp_path / f"城关镇{suffix}", ledger_rows(3))
     result = invoke(runner, "import", str(f))
@@ -38,21 +40,29 @@ def test_every_format_imports(runner, tmp_path, _isolated, writer, suffix):
 
 
 def test_gb18030_csv_with_traditional_headers(runner, tmp_path, _isolated):
-    rows = [["企業名稱", "統一社會信用代碼", "企業類型", "從業人員", "黨員人數", "工會", "會員數", "建會時間"],
-            ["甲公司", credit_code(1), "民營企業", "30", "", "已建", "20", "2014年3月5日"]]
+    rows = [
+        ["企業名稱", "統一社會信用代碼", "企業類型", "從業人員", "黨員人數", "工會", "會員數", "建會時間"],
+        ["甲公司", credit_code(1), "民營企業", "30", "", "已建", "20", "2014年3月5日"],
+    ]
     f = write_csv(tmp_path / "2014_南坪乡_党建工建.csv", rows, encoding="gb18030")
     result = invoke(runner, "import", str(f), "--as-of", "2014-12-31")
     assert result.exit_code == 0, result.output
     assert "南坪乡" in result.output and "繁体字转简体" in result.output and "空白计为 0" in result.output
     con = sqlite3.connect(_isolated)
-    assert con.execute("select party_members, union_form, union_established_on from snapshots").fetchone() == (
-        0, "committee", "2014-03-05")
+    assert con.execute(
+        "select party_members, union_form, union_established_on from snapshots"
+    ).fetchone() == (0, "committee", "2014-03-05")
 
 
 def test_utf8_csv_is_never_read_as_gbk(runner, tmp_path, _isolated):
     rows = [["企业名称", "从业人员数", "是否建立工会"], ["张三饭店", "30", "是"]]
     f = write_csv(tmp_path / "x.csv", rows, encoding="utf-8")
-    assert invoke(runner, "import", str(f), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public").exit_code == 0
+    assert (
+        invoke(
+            runner, "import", str(f), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public"
+        ).exit_code
+        == 0
+    )
     assert sqlite3.connect(_isolated).execute("select name from units").fetchone() == ("张三饭店",)
 
 
@@ -67,15 +77,24 @@ def test_reimport_is_a_noop_and_dry_run_writes_nothing(runner, tmp_path, _isolat
     assert ledger_counts(_isolated) == (3, 3)
 
 
-def test_same_rows_in_another_file_create_no_duplicates_and_blanks_never_overwrite(runner, tmp_path, _isolated):
+def test_same_rows_in_another_file_create_no_duplicates_and_blanks_never_overwrite(
+    runner, tmp_path, _isolated
+):
     assert invoke(runner, "import", str(write_xlsx(tmp_path / "a.xlsx", ledger_rows(2)))).exit_code == 0
     # A second file for the same date that lacks the union columns: known values stay.
-    rows = [["城关镇统计（2014年度）"], ["企业名称", "统一社会信用代码", "企业类型", "从业人员数"],
-            ["测试1号有限公司", credit_code(1), "私营企业", 31]]
+    rows = [
+        ["城关镇统计（2014年度）"],
+        ["企业名称", "统一社会信用代码", "企业类型", "从业人员数"],
+        ["测试1号有限公司", credit_code(1), "私营企业", 31],
+    ]
     result = invoke(runner, "import", str(write_xlsx(tmp_path / "b.xlsx", rows)))
     assert result.exit_code == 0, result.output
     assert ledger_counts(_isolated) == (2, 2)
-    row = sqlite3.connect(_isolated).execute("select employees, union_members, union_form from snapshots order by id").fetchone()
+    row = (
+        sqlite3.connect(_isolated)
+        .execute("select employees, union_members, union_form from snapshots order by id")
+        .fetchone()
+    )
     assert row == (31, 20, "committee")
 
 
@@ -83,17 +102,29 @@ def test_units_match_by_name_within_township_without_codes(runner, tmp_path, _is
     rows = [["北关镇台账（2014年度）"], ["企业名称", "从业人员数"], ["甲 公司", 10]]
     later = [["北关镇台账（2015年度）"], ["企业名称", "从业人员数"], ["甲公司", 12]]
     for name, data in (("a.xlsx", rows), ("b.xlsx", later)):
-        assert invoke(runner, "import", str(write_xlsx(tmp_path / name, data)), "--kind", "non_public").exit_code == 0
+        assert (
+            invoke(runner, "import", str(write_xlsx(tmp_path / name, data)), "--kind", "non_public").exit_code
+            == 0
+        )
     assert ledger_counts(_isolated) == (1, 2)
 
 
 @pytest.mark.parametrize(
     "column, value, message",
-    [("从业人员数", -5, "负数"), ("从业人员数", "很多", "不是人数"), ("会员数", 99, "超过从业人员"),
-     ("党员人数", 99, "超过从业人员"), ("农民工会员数", 9, "超过农民工"), ("统一社会信用代码", "91139901MA0000000X", "无效"),
-     ("建会时间", "2014-13-45", "日期"), ("是否建立工会", "也许", "工会组建情况")],
+    [
+        ("从业人员数", -5, "负数"),
+        ("从业人员数", "很多", "不是人数"),
+        ("会员数", 99, "超过从业人员"),
+        ("党员人数", 99, "超过从业人员"),
+        ("农民工会员数", 9, "超过农民工"),
+        ("统一社会信用代码", "91139901MA0000000X", "无效"),
+        ("建会时间", "2014-13-45", "日期"),
+        ("是否建立工会", "也许", "工会组建情况"),
+    ],
 )
-def test_bad_values_refuse_the_whole_file_naming_row_and_column(runner, tmp_path, _isolated, column, value, message):
+def test_bad_values_refuse_the_whole_file_naming_row_and_column(
+    runner, tmp_path, _isolated, column, value, message
+):
     rows = ledger_rows(3)
     rows[3] = unit_row(2, **{column: value})
     result = invoke(runner, "import", str(write_xlsx(tmp_path / "bad.xlsx", rows)))
@@ -108,8 +139,13 @@ def test_bad_values_refuse_the_whole_file_naming_row_and_column(runner, tmp_path
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "空的"), (b"PK\x03\x04truncated", "损坏"), (bytes(range(256)) * 8, "不是可识别"),
-     (b"<html><table><tr><td>x</td></tr></table></html>", "网页"), (b'<?xml version="1.0"?><Workbook/>', "XML")],
+    [
+        (b"", "空的"),
+        (b"PK\x03\x04truncated", "损坏"),
+        (bytes(range(256)) * 8, "不是可识别"),
+        (b"<html><table><tr><td>x</td></tr></table></html>", "网页"),
+        (b'<?xml version="1.0"?><Workbook/>', "XML"),
+    ],
 )
 def test_broken_and_disguised_files_are_refused(runner, tmp_path, _isolated, content, message):
     f = tmp_path / "报表.xlsx"
@@ -129,14 +165,20 @@ def test_truncated_real_xlsx_is_refused(runner, tmp_path):
 
 @pytest.mark.parametrize(
     "text, line",
-    [("企业名称,从业人员数,是否建立工会\r\n甲公司,30\r\n", "第2行"),
-     ("企业名称,从业人员数,是否建立工会\r\n甲公司,30,是,多余\r\n", "第2行"),
-     ("企业名称,从业人员数,是否建立工会\r\n甲公司,3\r0,是\r\n", "第2行")],
+    [
+        ("企业名称,从业人员数,是否建立工会\r\n甲公司,30\r\n", "第2行"),
+        ("企业名称,从业人员数,是否建立工会\r\n甲公司,30,是,多余\r\n", "第2行"),
+        ("企业名称,从业人员数,是否建立工会\r\n甲公司,3\r0,是\r\n", "第2行"),
+    ],
 )
-def test_csv_rows_with_missing_or_extra_fields_or_bare_cr_are_refused(runner, tmp_path, _isolated, text, line):
+def test_csv_rows_with_missing_or_extra_fields_or_bare_cr_are_refused(
+    runner, tmp_path, _isolated, text, line
+):
     f = tmp_path / "x.csv"
     f.write_bytes(text.encode("utf-8"))
-    result = invoke(runner, "import", str(f), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public")
+    result = invoke(
+        runner, "import", str(f), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public"
+    )
     assert result.exit_code == 1 and line in result.output and "字段" in result.output
     assert ledger_counts(_isolated) == (0, 0)
 
@@ -147,7 +189,9 @@ def test_csv_nul_byte_refused_and_quoted_newline_kept(runner, tmp_path, _isolate
     assert invoke(runner, "import", str(f), "--as-of", "2014-12-31", "--township", "城关镇").exit_code == 1
     f2 = tmp_path / "nl.csv"
     f2.write_bytes('企业名称,从业人员数,是否建立工会\r\n"甲\n公司",30,是\r\n乙公司,5,否\r\n'.encode())
-    result = invoke(runner, "import", str(f2), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public")
+    result = invoke(
+        runner, "import", str(f2), "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public"
+    )
     assert result.exit_code == 0, result.output
     assert ledger_counts(_isolated) == (2, 2)
 
@@ -187,8 +231,12 @@ def test_missing_year_end_and_township_are_asked_for(runner, tmp_path):
 
 
 def test_notes_and_hidden_sheets_are_skipped_with_a_warning(runner, tmp_path, _isolated):
-    f = write_xlsx(tmp_path / "x.xlsx", [], sheets={"数据": ledger_rows(2), "填表说明": [["本表由乡镇填报"]],
-                                                   "旧数据": ledger_rows(5)}, hidden={"旧数据"})
+    f = write_xlsx(
+        tmp_path / "x.xlsx",
+        [],
+        sheets={"数据": ledger_rows(2), "填表说明": [["本表由乡镇填报"]], "旧数据": ledger_rows(5)},
+        hidden={"旧数据"},
+    )
     r = invoke(runner, "import", str(f))
     assert r.exit_code == 0, r.output
     assert "填表说明" in r.output and "隐藏" in r.output
@@ -217,28 +265,64 @@ def test_totals_row_is_checked(runner, tmp_path):
 
 
 def test_quirks_full_width_units_checkmarks_and_month_dates(runner, tmp_path, _isolated):
-    rows = [["白水镇企业情况表"], ["统计截止：2014年12月31日"],
-            ["序号", "企业名称", "信用代码", "企业类型", "员工人数", "其中：农民工", "是否建立党组织", "是否建立工会", "工会会员数", "建会日期"],
-            ["１", "甲公司", credit_code(1), "民营企业", "２５人", "３", "√", "√", "２０", "2014.3"],
-            [None] * 10,
-            ["２", "乙公司", credit_code(2), "民营企业", "８", "", "", "", "", ""]]
+    rows = [
+        ["白水镇企业情况表"],
+        ["统计截止：2014年12月31日"],
+        [
+            "序号",
+            "企业名称",
+            "信用代码",
+            "企业类型",
+            "员工人数",
+            "其中：农民工",
+            "是否建立党组织",
+            "是否建立工会",
+            "工会会员数",
+            "建会日期",
+        ],
+        ["１", "甲公司", credit_code(1), "民营企业", "２５人", "３", "√", "√", "２０", "2014.3"],
+        [None] * 10,
+        ["２", "乙公司", credit_code(2), "民营企业", "８", "", "", "", "", ""],
+    ]
     r = invoke(runner, "import", str(write_xlsx(tmp_path / "2014_白水镇.xlsx", rows)))
     assert r.exit_code == 0, r.output
-    got = sqlite3.connect(_isolated).execute(
-        "select employees, migrant_workers, party_org, union_form, union_established_on, union_established_precision "
-        "from snapshots order by id").fetchall()
+    got = (
+        sqlite3.connect(_isolated)
+        .execute(
+            "select employees, migrant_workers, party_org, union_form, union_established_on, union_established_precision "
+            "from snapshots order by id"
+        )
+        .fetchall()
+    )
     assert got == [(25, 3, "own", "committee", "2014-03-01", "month"), (8, 0, "none", "none", None, None)]
 
 
 def test_village_sheet_without_employees(runner, tmp_path, _isolated):
-    rows = [["2014年村（社区）工会组建情况统计表"],
-            ["乡镇", "村（社区）名称", "党员数", "是否建立工会", "会员数", "外出务工人数", "其中入会", "入会积极分子"],
-            ["城关镇", "北堡村", 52, "是", 559, 623, 545, 1], ["北关镇", "北屯社区", 27, "否", 0, 640, 0, 8]]
+    rows = [
+        ["2014年村（社区）工会组建情况统计表"],
+        [
+            "乡镇",
+            "村（社区）名称",
+            "党员数",
+            "是否建立工会",
+            "会员数",
+            "外出务工人数",
+            "其中入会",
+            "入会积极分子",
+        ],
+        ["城关镇", "北堡村", 52, "是", 559, 623, 545, 1],
+        ["北关镇", "北屯社区", 27, "否", 0, 640, 0, 8],
+    ]
     r = invoke(runner, "import", str(write_xlsx(tmp_path / "v.xlsx", rows)))
     assert r.exit_code == 0, r.output
-    got = sqlite3.connect(_isolated).execute(
-        "select u.kind, s.employees, s.union_form, s.migrant_union_members from units u join snapshots s on s.unit_id=u.id "
-        "order by u.id").fetchall()
+    got = (
+        sqlite3.connect(_isolated)
+        .execute(
+            "select u.kind, s.employees, s.union_form, s.migrant_union_members from units u join snapshots s on s.unit_id=u.id "
+            "order by u.id"
+        )
+        .fetchall()
+    )
     assert got == [("village", None, "federation", 545), ("community", None, "none", 0)]
     gaps = gaps_json(runner)
     assert [(g["rule"], g["name"]) for g in gaps] == [("village_union", "北屯社区")]

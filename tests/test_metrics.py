@@ -9,8 +9,21 @@ import pytest
 from builders import credit_code, write_xlsx
 from conftest import invoke
 
-HEAD = ["企业名称", "统一社会信用代码", "企业类型", "从业人员数", "农民工人数", "党员人数", "党组织形式", "是否建立工会",
-        "会员数", "农民工会员数", "建会时间", "党建指导员", "规范化建设等级"]
+HEAD = [
+    "企业名称",
+    "统一社会信用代码",
+    "企业类型",
+    "从业人员数",
+    "农民工人数",
+    "党员人数",
+    "党组织形式",
+    "是否建立工会",
+    "会员数",
+    "农民工会员数",
+    "建会时间",
+    "党建指导员",
+    "规范化建设等级",
+]
 
 
 def county(runner, tmp_path, rows, year=2014, town="城关镇"):
@@ -60,14 +73,31 @@ def test_figures_follow_the_definitions(runner, tmp_path):
 
 def test_every_gap_names_its_rule(runner, tmp_path):
     county(runner, tmp_path, ROWS)
-    got = gaps(runner, "--rule", "party_org_required", "--rule", "union_required", "--rule", "union_coverage",
-               "--rule", "party_coverage")
-    assert sorted(got) == sorted([("party_org_required", "企业2"), ("union_required", "企业2"),
-                                  ("union_coverage", "企业3"), ("party_coverage", "企业3")])
+    got = gaps(
+        runner,
+        "--rule",
+        "party_org_required",
+        "--rule",
+        "union_required",
+        "--rule",
+        "union_coverage",
+        "--rule",
+        "party_coverage",
+    )
+    assert sorted(got) == sorted(
+        [
+            ("party_org_required", "企业2"),
+            ("union_required", "企业2"),
+            ("union_coverage", "企业3"),
+            ("party_coverage", "企业3"),
+        ]
+    )
     assert got[0][1] == "企业2"  # biggest employer first
     rows = json.loads(invoke(runner, "gaps", "--year", "2014", "--format", "json").stdout)
     assert all(r["source"] and r["message"] for r in rows)
-    assert {"rule", "name", "township", "credit_code", "employees", "party_members", "union_members"} <= set(rows[0])
+    assert {"rule", "name", "township", "credit_code", "employees", "party_members", "union_members"} <= set(
+        rows[0]
+    )
 
 
 def test_union_threshold_override_and_profiles(runner, tmp_path):
@@ -83,7 +113,10 @@ def test_union_threshold_override_and_profiles(runner, tmp_path):
 def test_a_county_profile_file(runner, tmp_path):
     county(runner, tmp_path, ROWS)
     p = tmp_path / "my.toml"
-    p.write_text('name = "my"\ntitle = "本县"\nextends = "national"\n[thresholds]\nunion_employees = 8\n', encoding="utf-8")
+    p.write_text(
+        'name = "my"\ntitle = "本县"\nextends = "national"\n[thresholds]\nunion_employees = 8\n',
+        encoding="utf-8",
+    )
     assert ("union_required", "企业3") in gaps(runner, "--profile", str(p))
     r = invoke(runner, "rules", "--profile", str(p))
     assert r.exit_code == 0 and "从业人员≥8人" in r.output and "工会法" in r.output
@@ -91,8 +124,26 @@ def test_a_county_profile_file(runner, tmp_path):
 
 
 def test_previous_year_new_members_and_changes(runner, tmp_path):
-    county(runner, tmp_path, [(r[0] - 2, r[1], r[2], r[3], r[4], max(r[5] - 3, 0), r[6], r[7] if r[7] < "2014" else "",
-                               r[8], r[9]) for r in ROWS], year=2013)
+    county(
+        runner,
+        tmp_path,
+        [
+            (
+                r[0] - 2,
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                max(r[5] - 3, 0),
+                r[6],
+                r[7] if r[7] < "2014" else "",
+                r[8],
+                r[9],
+            )
+            for r in ROWS
+        ],
+        year=2013,
+    )
     county(runner, tmp_path, ROWS, year=2014)
     doc = report(runner, "--year", "2014")
     assert doc["previous"]["union_members"] == (80 - 3) + (8 - 3) + (5 - 3)

@@ -53,7 +53,18 @@ def test_sample_county_imports_and_reproduces_expected_figures(runner, sample_di
 
 def test_gaps_match_expected_for_both_thresholds(runner, sample_ledger, expected):
     for label, n in (("union_threshold_25", "25"), ("union_threshold_10", "10")):
-        result = invoke(runner, "gaps", "--year", "2014", "--kind", "non_public", "--union-threshold", n, "--format", "json")
+        result = invoke(
+            runner,
+            "gaps",
+            "--year",
+            "2014",
+            "--kind",
+            "non_public",
+            "--union-threshold",
+            n,
+            "--format",
+            "json",
+        )
         assert result.exit_code == 0, result.output
         rows = json.loads(result.stdout)
         for rule, codes in expected["gaps_2014"][label].items():
@@ -81,7 +92,9 @@ def test_villages_and_communities(runner, sample_ledger, expected):
 def test_reimport_changes_nothing(runner, sample_ledger, sample_dir, expected):
     before = invoke(runner, "report", "--year", "2014", "--format", "json").stdout
     for f in expected["files"]:
-        result = invoke(runner, "import", str(sample_dir / f["file"]), "--as-of", f.get("as_of") or "2014-12-31")
+        result = invoke(
+            runner, "import", str(sample_dir / f["file"]), "--as-of", f.get("as_of") or "2014-12-31"
+        )
         assert result.exit_code == 0, result.output
         assert "未做任何改动" in result.output
     assert invoke(runner, "report", "--year", "2014", "--format", "json").stdout == before
@@ -94,7 +107,9 @@ def test_report3_county_gives_back_the_figures_of_report_3(runner, tmp_path):
     assert generate([str(tmp_path / "r3"), "--preset", "report3"]) == 0
     expected = json.loads((tmp_path / "r3" / "expected.json").read_text(encoding="utf-8"))
     import_all(runner, tmp_path / "r3", expected)
-    doc = json.loads(invoke(runner, "report", "--year", "2014", "--kind", "non_public", "--format", "json").stdout)
+    doc = json.loads(
+        invoke(runner, "report", "--year", "2014", "--kind", "non_public", "--format", "json").stdout
+    )
     t = doc["totals"]
     assert (t["orgs"], t["party_members"], t["party_orgs"], t["unions"]) == (336, 560, 27, 125)
     assert (t["union_members"], t["migrant_union_members"]) == (7735, 1273)
@@ -107,7 +122,9 @@ def test_report3_county_gives_back_the_figures_of_report_3(runner, tmp_path):
 
 
 def test_instructors_are_counted_per_township_too(runner, sample_ledger):
-    doc = json.loads(invoke(runner, "report", "--year", "2014", "--kind", "non_public", "--format", "json").stdout)
+    doc = json.loads(
+        invoke(runner, "report", "--year", "2014", "--kind", "non_public", "--format", "json").stdout
+    )
     per_town = [f["instructors"] for f in doc["by_township"].values()]
     assert all(isinstance(n, int) for n in per_town)
     assert 0 < max(per_town) <= doc["totals"]["instructors"] <= sum(per_town)

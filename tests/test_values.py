@@ -13,8 +13,19 @@ from djgj import values as V
 
 @pytest.mark.parametrize(
     "cell, want",
-    [(25, 25), (25.0, 25), ("25", 25), ("２５", 25), ("25人", 25), ("25 人", 25), ("1,234", 1234), ("", 0),
-     (None, 0), ("　", 0), ("0人", 0)],
+    [
+        (25, 25),
+        (25.0, 25),
+        ("25", 25),
+        ("２５", 25),
+        ("25人", 25),
+        ("25 人", 25),
+        ("1,234", 1234),
+        ("", 0),
+        (None, 0),
+        ("　", 0),
+        ("0人", 0),
+    ],
 )
 def test_count_accepts_every_spelling(cell, want):
     assert V.count(cell) == want
@@ -83,9 +94,19 @@ def test_dates_round_trip_through_chinese_and_iso_text(d):
 
 @pytest.mark.parametrize(
     "cell, want",
-    [("党支部", "branch"), ("黨支部", "branch"), ("党总支", "general_branch"), ("党委", "committee"),
-     ("联合党支部", "joint_branch"), ("聯合黨支部", "joint_branch"), ("无", "none"), ("", "none"), ("是", "own"),
-     ("√", "own"), ("否", "none")],
+    [
+        ("党支部", "branch"),
+        ("黨支部", "branch"),
+        ("党总支", "general_branch"),
+        ("党委", "committee"),
+        ("联合党支部", "joint_branch"),
+        ("聯合黨支部", "joint_branch"),
+        ("无", "none"),
+        ("", "none"),
+        ("是", "own"),
+        ("√", "own"),
+        ("否", "none"),
+    ],
 )
 def test_party_org_forms(cell, want):
     assert V.party_org(cell) == want
@@ -93,16 +114,36 @@ def test_party_org_forms(cell, want):
 
 @pytest.mark.parametrize(
     "cell, kind, want",
-    [("已建", None, "committee"), ("是", None, "committee"), ("√", None, "committee"), ("联合工会", None, "joint"),
-     ("聯合工會", None, "joint"), ("组织员", None, "organizer"), ("組織員", None, "organizer"), ("未建", None, "none"),
-     ("", None, "none"), ("否", None, "none"), ("是", "village", "federation"), ("是", "community", "federation")],
+    [
+        ("已建", None, "committee"),
+        ("是", None, "committee"),
+        ("√", None, "committee"),
+        ("联合工会", None, "joint"),
+        ("聯合工會", None, "joint"),
+        ("组织员", None, "organizer"),
+        ("組織員", None, "organizer"),
+        ("未建", None, "none"),
+        ("", None, "none"),
+        ("否", None, "none"),
+        ("是", "village", "federation"),
+        ("是", "community", "federation"),
+    ],
 )
 def test_union_forms(cell, kind, want):
     assert V.union_form(cell, kind=kind) == want
 
 
-@pytest.mark.parametrize("cell, want", [("初级", "initial"), ("初級", "initial"), ("基本", "basic"), ("规范化", "standard"),
-                                        ("規範化", "standard"), ("", None)])
+@pytest.mark.parametrize(
+    "cell, want",
+    [
+        ("初级", "initial"),
+        ("初級", "initial"),
+        ("基本", "basic"),
+        ("规范化", "standard"),
+        ("規範化", "standard"),
+        ("", None),
+    ],
+)
 def test_grades(cell, want):
     assert V.grade(cell) == want
 

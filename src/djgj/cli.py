@@ -14,10 +14,33 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import DjgjError, UsageError
 
+
+class _Group(TyperGroup):
+    """Translate every `DjgjError` once, for the installed command and for tests alike."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DjgjError as exc:
+            typer.echo(f"错误：{exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                from .db import translate
+
+                typer.echo(f"错误：{translate(exc)}", err=True)
+                raise typer.Exit(1) from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     name="djgj",
     help="党建带动工建台账：导入乡镇报表、查找应建未建、生成年度报告。\n\n"
     "例：djgj import 2014_城关镇_统计表.xlsx --as-of 2014-12-31 && djgj report --year 2014",
@@ -43,7 +66,10 @@ state = State()
 @app.callback()
 def _root(
     db: Annotated[
-        str | None, typer.Option("--db", help="台账数据库：文件路径或 SQLAlchemy URL（默认读 DJGJ_DB，再默认用户数据目录）")
+        str | None,
+        typer.Option(
+            "--db", help="台账数据库：文件路径或 SQLAlchemy URL（默认读 DJGJ_DB，再默认用户数据目录）"
+        ),
     ] = None,
     version: Annotated[bool, typer.Option("--version", help="显示版本")] = False,
 ) -> None:
@@ -103,18 +129,33 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False)],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="数据截至日期，如 2014-12-31（默认从标题读取）")] = None,
-    township: Annotated[str | None, typer.Option("--township", help="乡镇（表中没有乡镇列、标题也未写明时）")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False)
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="数据截至日期，如 2014-12-31（默认从标题读取）")
+    ] = None,
+    township: Annotated[
+        str | None, typer.Option("--township", help="乡镇（表中没有乡镇列、标题也未写明时）")
+    ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="单位类别：agency institution state_owned collective non_public social_org village community"),
+        typer.Option(
+            "--kind",
+            help="单位类别：agency institution state_owned collective non_public social_org village community",
+        ),
     ] = None,
-    map_: Annotated[list[str] | None, typer.Option("--map", help="表头映射 '表头=字段'，可多次使用；=ignore 忽略该列")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="表头映射文件（TOML，[map] 表头 = \"字段\"）")] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="表头映射 '表头=字段'，可多次使用；=ignore 忽略该列")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help='表头映射文件（TOML，[map] 表头 = "字段"）')
+    ] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="只导入这个工作表")] = None,
     roster: Annotated[bool, typer.Option("--roster", help="按会员花名册导入（通常可自动识别）")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查、显示将做的改动和所有规范化，不写入台账")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只检查、显示将做的改动和所有规范化，不写入台账")
+    ] = False,
 ) -> None:
     """导入乡镇报表（每个文件要么全部导入，要么全部拒绝）。
 
@@ -142,6 +183,8 @@ def import_(
         try:
             with _progress(f.name) as progress:
                 result = import_file(eng, f, options, dry_run=dry_run, progress=progress)
+        except UsageError:
+            raise
         except DjgjError as exc:
             failed += 1
             typer.echo(f"错误：{f.name}：{exc}" if f.name not in str(exc) else f"错误：{exc}", err=True)
@@ -209,11 +252,17 @@ def _describe(r: Any) -> str:
 
 # ---------------------------------------------------------------- rules, gaps, report, targets
 
-Year = Annotated[int | None, typer.Option("--year", "-y", help="年度（取该年12月31日及以前的最新数据；默认今年）")]
+Year = Annotated[
+    int | None, typer.Option("--year", "-y", help="年度（取该年12月31日及以前的最新数据；默认今年）")
+]
 Kind = Annotated[str | None, typer.Option("--kind", help="只看某类单位，如 non_public、village、community")]
 Town = Annotated[str | None, typer.Option("--township", help="只看某个乡镇")]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="规则配置：national（默认）、report3、zhenning 或 .toml 文件")]
-Threshold = Annotated[int | None, typer.Option("--union-threshold", help="应建工会的从业人员数（覆盖规则配置，如 10 或 25）")]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="规则配置：national（默认）、report3、zhenning 或 .toml 文件")
+]
+Threshold = Annotated[
+    int | None, typer.Option("--union-threshold", help="应建工会的从业人员数（覆盖规则配置，如 10 或 25）")
+]
 
 
 def _profile(name: str | None, threshold: int | None) -> Any:
@@ -229,22 +278,32 @@ def _check_kind(kind: str | None) -> None:
         raise UsageError(f"--kind {kind} 无效；可用：{'、'.join(KINDS)}")
 
 
-def _render_rows(rows: list[dict[str, Any]], fmt: str, output: Path | None, columns: Any = None, title: str | None = None) -> None:
+def _render_rows(
+    rows: list[dict[str, Any]], fmt: str, output: Path | None, columns: Any = None, title: str | None = None
+) -> None:
     from .render import render_rows
 
     emit(render_rows(rows, fmt, columns=columns, title=title), output, fmt)
 
 
 @app.command()
-def rules(profile: ProfileOpt = None, union_threshold: Threshold = None, fmt: Fmt = "table", output: Output = None) -> None:
+def rules(
+    profile: ProfileOpt = None, union_threshold: Threshold = None, fmt: Fmt = "table", output: Output = None
+) -> None:
     """显示当前规则配置中的每条规则、阈值和依据。
 
     例：djgj rules --profile zhenning
     """
     p = _profile(profile, union_threshold)
     rows = [
-        {"rule": r.id, "severity": {"requirement": "应建", "advice": "建议", "focus": "重点"}.get(r.severity, r.severity),
-         "message": r.title, "source": r.source}
+        {
+            "rule": r.id,
+            "severity": {"requirement": "应建", "advice": "建议", "focus": "重点"}.get(
+                r.severity, r.severity
+            ),
+            "message": r.title,
+            "source": r.source,
+        }
         for r in p.rules
     ]
     title = f"规则配置 {p.name}（{p.title}）：应建工会 从业人员≥{p.union_threshold}人；应建党组织 正式党员≥{p.party_threshold}人"
@@ -252,15 +311,23 @@ def rules(profile: ProfileOpt = None, union_threshold: Threshold = None, fmt: Fm
 
 
 GAP_COLUMNS = [
-    ("rule", "规则"), ("name", "单位名称"), ("township", "乡镇"), ("credit_code", "统一社会信用代码"),
-    ("employees", "从业人员"), ("party_members", "正式党员"), ("union_members", "会员"), ("message", "说明"),
+    ("rule", "规则"),
+    ("name", "单位名称"),
+    ("township", "乡镇"),
+    ("credit_code", "统一社会信用代码"),
+    ("employees", "从业人员"),
+    ("party_members", "正式党员"),
+    ("union_members", "会员"),
+    ("message", "说明"),
 ]
 
 
 @app.command()
 def gaps(
     year: Year = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", "-r", help="只看某条规则（可多次使用），见 djgj rules")] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", "-r", help="只看某条规则（可多次使用），见 djgj rules")
+    ] = None,
     kind: Kind = None,
     township: Town = None,
     profile: ProfileOpt = None,
@@ -320,7 +387,9 @@ app.add_typer(targets_app, name="targets")
 
 @targets_app.command("set")
 def targets_set(
-    metric: Annotated[str, typer.Argument(help="指标：union_rate、member_rate、migrant_member_rate、party_org_rate 等")],
+    metric: Annotated[
+        str, typer.Argument(help="指标：union_rate、member_rate、migrant_member_rate、party_org_rate 等")
+    ],
     value: Annotated[float, typer.Argument(help="目标值：0.8 或 80%")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度")],
     township: Town = None,
@@ -338,7 +407,9 @@ def targets_set(
 
 
 @targets_app.command("list")
-def targets_list(year: Year = None, profile: ProfileOpt = None, fmt: Fmt = "table", output: Output = None) -> None:
+def targets_list(
+    year: Year = None, profile: ProfileOpt = None, fmt: Fmt = "table", output: Output = None
+) -> None:
     """列出已设定的目标和规则配置中的默认目标。
 
     例：djgj targets list --year 2015
@@ -356,7 +427,7 @@ def targets_list(year: Year = None, profile: ProfileOpt = None, fmt: Fmt = "tabl
 ShowPii = Annotated[bool, typer.Option("--show-pii", help="显示完整身份证号和电话（每次使用都记入审计日志）")]
 
 
-def _private(rows: list[dict[str, Any]], show_pii: bool) -> list[dict[str, Any]]:
+def _private(ctx: typer.Context, rows: list[dict[str, Any]], show_pii: bool) -> list[dict[str, Any]]:
     """The one place personal information leaves masked, or, with --show-pii, is audited first.
 
     No unmasked view without its record: if the audit cannot be written (a read-only ledger), the
@@ -366,9 +437,6 @@ def _private(rows: list[dict[str, Any]], show_pii: bool) -> list[dict[str, Any]]
 
     if not show_pii:
         return [mask_row(r) for r in rows]
-    import click
-
-    ctx = click.get_current_context()
     shown = " ".join(f"{k}={v}" for k, v in ctx.params.items() if v not in (None, False, [], ()))
     with engine().begin() as conn:
         audit(conn, "show_pii", f"{ctx.command_path} {shown}".strip())
@@ -376,16 +444,29 @@ def _private(rows: list[dict[str, Any]], show_pii: bool) -> list[dict[str, Any]]
 
 
 CHECK_COLUMNS = [
-    ("severity", "性质"), ("code", "检查项"), ("unit", "单位名称"), ("township", "乡镇"), ("credit_code", "统一社会信用代码"),
-    ("as_of", "截至日期"), ("person", "姓名"), ("id_number", "公民身份号码"), ("message", "说明"),
-    ("numbers", "数字"), ("file", "来源文件"), ("sheet", "工作表"), ("row", "行"),
+    ("severity", "性质"),
+    ("code", "检查项"),
+    ("unit", "单位名称"),
+    ("township", "乡镇"),
+    ("credit_code", "统一社会信用代码"),
+    ("as_of", "截至日期"),
+    ("person", "姓名"),
+    ("id_number", "公民身份号码"),
+    ("message", "说明"),
+    ("numbers", "数字"),
+    ("file", "来源文件"),
+    ("sheet", "工作表"),
+    ("row", "行"),
 ]
 SEVERITY = {"error": "错误", "warning": "警告"}
 
 
 @app.command()
 def check(
-    year: Annotated[int | None, typer.Option("--year", "-y", help="只查各单位该年12月31日的最新数据（默认查所有快照）")] = None,
+    ctx: typer.Context,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="只查各单位该年12月31日的最新数据（默认查所有快照）")
+    ] = None,
     fmt: Fmt = "table",
     output: Output = None,
     show_pii: ShowPii = False,
@@ -402,37 +483,69 @@ def check(
         problems = run(conn, year)
     if not problems and output is None:
         return
-    rows = _private([p.as_dict() | {"location": p.location()} for p in problems], show_pii)
+    rows = _private(ctx, [p.as_dict() | {"location": p.location()} for p in problems], show_pii)
     errors = sum(p.severity == "error" for p in problems)
     title = f"台账检查（{f'{year}年底' if year else '所有快照'}）：错误 {errors} 个，警告 {len(problems) - errors} 个"
     columns = CHECK_COLUMNS
     if fmt in ("table", "md"):
         rows = [r | {"severity": SEVERITY.get(r["severity"], r["severity"])} for r in rows]
-        keep = [c for c in CHECK_COLUMNS if c[0] not in ("numbers", "file", "sheet", "row")] + [("location", "位置")]
+        hidden = {"credit_code", "as_of", "numbers", "file", "sheet", "row"} | (
+            set() if show_pii else {"id_number"}
+        )
+        keep = [c for c in CHECK_COLUMNS if c[0] not in hidden] + [("location", "位置")]
         columns = [c for c in keep if any(r.get(c[0]) not in (None, "", {}) for r in rows)]
     _render_rows(rows, fmt, output, columns=columns, title=title)
     if problems:
         raise typer.Exit(1)
 
 
-members_app = typer.Typer(help="会员花名册中的人员：列出、查看（身份证号和电话默认打码）。", no_args_is_help=True)
+members_app = typer.Typer(
+    help="会员花名册中的人员：列出、查看（身份证号和电话默认打码）。", no_args_is_help=True
+)
 app.add_typer(members_app, name="members")
 
 MEMBER_COLUMNS = [
-    ("person_name", "姓名"), ("sex", "性别"), ("id_number", "公民身份号码"), ("id_valid", "身份证号有效"),
-    ("birth_date", "出生日期"), ("politics", "政治面貌"), ("is_migrant", "是否农民工"), ("phone", "联系电话"),
-    ("unit_name", "所在单位"), ("credit_code", "统一社会信用代码"), ("township", "乡镇"), ("joined_on", "入会时间"),
-    ("left_on", "离会时间"), ("file", "来源文件"), ("sheet", "工作表"), ("row", "行"),
+    ("person_name", "姓名"),
+    ("sex", "性别"),
+    ("id_number", "公民身份号码"),
+    ("id_valid", "身份证号有效"),
+    ("birth_date", "出生日期"),
+    ("politics", "政治面貌"),
+    ("is_migrant", "是否农民工"),
+    ("phone", "联系电话"),
+    ("unit_name", "所在单位"),
+    ("credit_code", "统一社会信用代码"),
+    ("township", "乡镇"),
+    ("joined_on", "入会时间"),
+    ("left_on", "离会时间"),
+    ("file", "来源文件"),
+    ("sheet", "工作表"),
+    ("row", "行"),
 ]
-_MEMBER_TABLE = ("person_name", "sex", "id_number", "politics", "is_migrant", "phone", "unit_name", "township", "joined_on")
+_MEMBER_TABLE = (
+    "person_name",
+    "sex",
+    "id_number",
+    "politics",
+    "is_migrant",
+    "phone",
+    "unit_name",
+    "township",
+    "joined_on",
+)
 
 
 @members_app.command("list")
 def members_list(
+    ctx: typer.Context,
     unit: Annotated[str | None, typer.Option("--unit", help="单位名称或统一社会信用代码")] = None,
     township: Town = None,
-    migrant: Annotated[bool | None, typer.Option("--migrant/--no-migrant", help="只看农民工 / 非农民工")] = None,
-    politics: Annotated[str | None, typer.Option("--politics", help="政治面貌包含此词，如 党员、群众")] = None,
+    migrant: Annotated[
+        bool | None, typer.Option("--migrant/--no-migrant", help="只看农民工 / 非农民工")
+    ] = None,
+    politics: Annotated[
+        str | None, typer.Option("--politics", help="政治面貌包含此词，如 党员、群众")
+    ] = None,
     joined_year: Annotated[int | None, typer.Option("--joined-year", help="某年入会")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="只显示前 N 行")] = None,
     fmt: Fmt = "table",
@@ -446,15 +559,25 @@ def members_list(
     from .members import listing
 
     with engine(write=False).connect() as conn:
-        found = listing(conn, unit=unit, township=township, migrant=migrant, politics=politics,
-                        joined_year=joined_year, limit=limit)
-    rows = _private(found, show_pii)
-    columns = MEMBER_COLUMNS if fmt not in ("table", "md") else [c for c in MEMBER_COLUMNS if c[0] in _MEMBER_TABLE]
+        found = listing(
+            conn,
+            unit=unit,
+            township=township,
+            migrant=migrant,
+            politics=politics,
+            joined_year=joined_year,
+            limit=limit,
+        )
+    rows = _private(ctx, found, show_pii)
+    columns = (
+        MEMBER_COLUMNS if fmt not in ("table", "md") else [c for c in MEMBER_COLUMNS if c[0] in _MEMBER_TABLE]
+    )
     _render_rows(rows, fmt, output, columns=columns, title=f"会员 {len(rows)} 人次")
 
 
 @members_app.command("show")
 def members_show(
+    ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="身份证号或姓名", show_default=False)],
     fmt: Fmt = "table",
     output: Output = None,
@@ -469,7 +592,7 @@ def members_show(
     from .members import show
 
     with engine(write=False).connect() as conn:
-        person = _private([show(conn, key)], show_pii)[0]
+        person = _private(ctx, [show(conn, key)], show_pii)[0]
     if fmt == "json":
         emit(json.dumps(person, ensure_ascii=False, indent=2, default=str), output, fmt)
         return
@@ -509,5 +632,7 @@ def main() -> None:
 
             typer.echo(f"错误：{translate(exc)}", err=True)
             sys.exit(1)
-        typer.echo(f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True)
+        typer.echo(
+            f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True
+        )
         sys.exit(1)

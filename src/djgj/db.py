@@ -69,7 +69,9 @@ def _check_sqlite_file(path: Path) -> None:
     with open(path, "rb") as f:
         magic = f.read(16)
     if magic != SQLITE_MAGIC:
-        raise LedgerError(f"{path} 不是 djgj 台账数据库（也不是 SQLite 文件），已拒绝打开；请检查 --db / DJGJ_DB")
+        raise LedgerError(
+            f"{path} 不是 djgj 台账数据库（也不是 SQLite 文件），已拒绝打开；请检查 --db / DJGJ_DB"
+        )
 
 
 def _create_private(path: Path) -> None:
@@ -91,7 +93,9 @@ def open_engine(db: str | None = None, *, write: bool = True, migrate: bool = Tr
                 raise LedgerError(f"台账数据库 {path} 还不存在；请先用 djgj import 导入数据")
             _create_private(path)
         elif write and not os.access(path, os.W_OK):
-            raise LedgerError(f"台账数据库 {path} 是只读的，不能写入；只读命令（report、gaps、check）仍可使用")
+            raise LedgerError(
+                f"台账数据库 {path} 是只读的，不能写入；只读命令（report、gaps、check）仍可使用"
+            )
     try:
         engine = create_engine(url)
     except Exception as exc:  # an unknown dialect or a bad URL
@@ -122,7 +126,9 @@ def ensure_schema(engine: Engine, *, read_only: bool = False) -> None:
     if rev == HEAD:
         return
     if read_only:
-        raise LedgerError("台账数据库的结构需要升级，但当前以只读方式打开；请先运行一次写入命令（如 djgj import）")
+        raise LedgerError(
+            "台账数据库的结构需要升级，但当前以只读方式打开；请先运行一次写入命令（如 djgj import）"
+        )
     upgrade(engine, rev)
 
 

@@ -28,7 +28,7 @@ def normalise_header(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text or ""))
     s = simplify(s)
     s = _UNIT_BRACKETS.sub("", s)
-    return _DROP.sub("", s).lower()
+    return unicodedata.normalize("NFKC", _DROP.sub("", s).lower())
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ def _build(doc: dict) -> Catalogue:
         for w in words:
             synonyms.setdefault(normalise_header(w), fld)
     context = {
-        ctx: {normalise_header(k): v for k, v in table.items()} for ctx, table in doc.get("context", {}).items()
+        ctx: {normalise_header(k): v for k, v in table.items()}
+        for ctx, table in doc.get("context", {}).items()
     }
     groups = {normalise_header(w): g for g, words in doc.get("groups", {}).items() for w in words}
     return Catalogue(synonyms, context, groups, frozenset(doc.get("fields", {})))
@@ -118,7 +119,12 @@ def resolve(columns: list[Column], overrides: dict[str, str] | None = None) -> N
 
 def _resolve_one(cat: Catalogue, col: Column, left: str | None, overrides: dict[str, str]) -> str | None:
     group, label = normalise_header(col.group), normalise_header(col.label)
-    for key in (normalise_header(col.header), group + label, label if group else None, group if not label else None):
+    for key in (
+        normalise_header(col.header),
+        group + label,
+        label if group else None,
+        group if not label else None,
+    ):
         if key and key in overrides:
             return overrides[key]
     if not label:

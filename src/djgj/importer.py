@@ -19,8 +19,8 @@ from . import values as V
 from .errors import InputError, UsageError
 from .fields import KINDS, SNAPSHOT_FIELDS
 from .headers import IGNORE, Column, resolve
-from .render import unneutralise
 from .layout import Table, as_of_from_titles, locate, township_from_text
+from .render import unneutralise
 from .sources import Sheet, Workbook
 
 MAX_PROBLEMS_SHOWN = 20
@@ -123,9 +123,10 @@ def parse(wb: Workbook, options: Options) -> Parsed:
         resolve(table.columns, options.overrides)
         fields = {c.field for c in table.columns if c.field}
         parsed.columns[table.sheet.name] = [
-            {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
+            {"column": column_letter(c.index), "header": c.header, "field": c.field or ""}
+            for c in table.columns
         ]
-        if options.roster or ROSTER_MARKERS <= fields:
+        if options.roster or fields >= ROSTER_MARKERS:
             parsed.roster_tables.append(table)
             continue
         _parse_ledger_table(wb, table, options, parsed)
@@ -147,11 +148,17 @@ def _check_field_counts(table: Table, path: Path) -> None:
     for r in [*table.data_rows, *table.totals_rows]:
         n = len(sheet.rows[r])
         if n < width:
-            bad.append(f"第{sheet.line_numbers[r]}行只有 {n} 个字段，表头有 {width} 个（缺少字段，或字段中有未加引号的换行符）")
+            bad.append(
+                f"第{sheet.line_numbers[r]}行只有 {n} 个字段，表头有 {width} 个（缺少字段，或字段中有未加引号的换行符）"
+            )
         elif n > width and any(not V.is_blank(c) for c in sheet.rows[r][width:]):
-            bad.append(f"第{sheet.line_numbers[r]}行有 {n} 个字段，表头只有 {width} 个（多出字段，可能是名称中含逗号未加引号）")
+            bad.append(
+                f"第{sheet.line_numbers[r]}行有 {n} 个字段，表头只有 {width} 个（多出字段，可能是名称中含逗号未加引号）"
+            )
     if bad:
-        raise InputError(f"{path.name}：CSV 行的字段数与表头不一致，整个文件未导入", details=bad[:MAX_PROBLEMS_SHOWN])
+        raise InputError(
+            f"{path.name}：CSV 行的字段数与表头不一致，整个文件未导入", details=bad[:MAX_PROBLEMS_SHOWN]
+        )
 
 
 def _check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, Column]:
@@ -226,7 +233,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     file_town = township_from_text(wb.path.stem)
     default_town = options.township or title_town or file_town
     if options.township and title_town and title_town != options.township:
-        parsed.warnings.append(f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准")
+        parsed.warnings.append(
+            f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
+        )
     title_says_non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in wb.path.stem
 
     problems: list[str] = []
@@ -244,7 +253,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = "（另有更多问题未列出）" if len(problems) > MAX_PROBLEMS_SHOWN else ""
-        raise InputError(f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown)
+        raise InputError(
+            f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
+        )
     records = _dedupe(records, sheet, parsed)
     _check_totals(table, cols, records, parsed)
     if table.empty_rows:
@@ -313,7 +324,9 @@ def _parse_row(
     problems += [f"{where(sheet, r)}：{p}" for p in _cross_check(values)]
     if problems:
         raise _RowProblems(problems)
-    return Record(name, V.normalise_name(name), township, kind or "", code, values, sheet.name, _row_number(sheet, r))
+    return Record(
+        name, V.normalise_name(name), township, kind or "", code, values, sheet.name, _row_number(sheet, r)
+    )
 
 
 def _row_number(sheet: Sheet, r: int) -> int:

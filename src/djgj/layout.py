@@ -21,7 +21,20 @@ from .values import is_blank, simplify
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_SCORE = 2
 TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总"}
-FOOTER_WORDS = ("填表人", "填报人", "制表人", "制表", "审核人", "审核", "负责人", "联系电话", "填表说明", "说明", "注：", "备注：")
+FOOTER_WORDS = (
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "审核",
+    "负责人",
+    "联系电话",
+    "填表说明",
+    "说明",
+    "注：",
+    "备注：",
+)
 
 
 @dataclass
@@ -73,10 +86,14 @@ def _is_subheader_row(sheet: Sheet, h: int) -> bool:
     # blank header cells, or under a known group header.
     cat = catalogue()
     texts = [_text(c) for c in below]
-    if not any(texts) or any(isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c):
+    if not any(texts) or any(
+        isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c
+    ):
         return False
     context_words = {w for table in cat.context.values() for w in table}
-    if not any(normalise_header(t) in cat.synonyms or normalise_header(t) in context_words for t in texts if t):
+    if not any(
+        normalise_header(t) in cat.synonyms or normalise_header(t) in context_words for t in texts if t
+    ):
         return False
     for i, t in enumerate(texts):
         if not t:
@@ -169,7 +186,9 @@ def _looks_totals(row: list[Any]) -> bool:
 
 
 _YEAR_END = [
-    re.compile(r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(
+        r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+    ),
     re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
 ]
 _YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")

@@ -66,15 +66,24 @@ def import_file(
         previous = _already_imported(engine, wb.sha256, options.sheet)
         if previous is not None:
             return ImportResult(
-                file=str(path), status="already", format=wb.format, batch_id=previous,
+                file=str(path),
+                status="already",
+                format=wb.format,
+                batch_id=previous,
                 warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
             )
     try:
         parsed = importer.parse(wb, options)
         result = ImportResult(
-            file=str(path), status="dry_run" if dry_run else "imported", format=wb.format,
-            as_of=parsed.as_of, townships=sorted(parsed.townships), rows=len(parsed.records),
-            warnings=parsed.warnings, normalised=dict(parsed.normalised), columns=parsed.columns,
+            file=str(path),
+            status="dry_run" if dry_run else "imported",
+            format=wb.format,
+            as_of=parsed.as_of,
+            townships=sorted(parsed.townships),
+            rows=len(parsed.records),
+            warnings=parsed.warnings,
+            normalised=dict(parsed.normalised),
+            columns=parsed.columns,
         )
         try:
             with engine.begin() as conn:
@@ -103,7 +112,9 @@ def _already_imported(engine: Engine, sha256: str, sheet: str | None) -> int | N
     """The batch that already imported this file (and this sheet, when one is named)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(ImportBatch.id, ImportBatch.columns).where(ImportBatch.sha256 == sha256, ImportBatch.status == "ok")
+            select(ImportBatch.id, ImportBatch.columns).where(
+                ImportBatch.sha256 == sha256, ImportBatch.status == "ok"
+            )
         ).all()
     for batch_id, columns in rows:
         if sheet is None or sheet in (columns or {}):
@@ -111,24 +122,39 @@ def _already_imported(engine: Engine, sha256: str, sheet: str | None) -> int | N
     return None
 
 
-def _insert_batch(conn: Connection, wb: sources.Workbook, parsed: importer.Parsed, options: importer.Options) -> int:
+def _insert_batch(
+    conn: Connection, wb: sources.Workbook, parsed: importer.Parsed, options: importer.Options
+) -> int:
     return int(
         conn.execute(
-            insert(ImportBatch).values(
-                file_name=wb.path.name, sha256=wb.sha256, format=wb.format,
+            insert(ImportBatch)
+            .values(
+                file_name=wb.path.name,
+                sha256=wb.sha256,
+                format=wb.format,
                 kind="roster" if parsed.roster_tables and not parsed.records else "ledger",
-                as_of=parsed.as_of, township=options.township, imported_at=dt.datetime.now(),
-                status="ok", columns=parsed.columns, warnings=parsed.warnings,
+                as_of=parsed.as_of,
+                township=options.township,
+                imported_at=dt.datetime.now(),
+                status="ok",
+                columns=parsed.columns,
+                warnings=parsed.warnings,
             )
-        ).inserted_primary_key[0]
+            .returning(ImportBatch.id)
+        ).scalar_one()
     )
 
 
 def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
     conn.execute(
-        update(ImportBatch).where(ImportBatch.id == batch_id).values(
-            rows=result.rows, units_created=result.units_created, units_updated=result.units_updated,
-            snapshots_written=result.snapshots_created + result.snapshots_updated, warnings=result.warnings,
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .values(
+            rows=result.rows,
+            units_created=result.units_created,
+            units_updated=result.units_updated,
+            snapshots_written=result.snapshots_created + result.snapshots_updated,
+            warnings=result.warnings,
         )
     )
 
@@ -139,9 +165,15 @@ def _record_failure(engine: Engine, wb: sources.Workbook, options: importer.Opti
         with engine.begin() as conn:
             conn.execute(
                 insert(ImportBatch).values(
-                    file_name=wb.path.name, sha256=wb.sha256, format=wb.format, kind="ledger",
-                    as_of=options.as_of, township=options.township, imported_at=dt.datetime.now(),
-                    status="failed", message=str(exc)[:4000],
+                    file_name=wb.path.name,
+                    sha256=wb.sha256,
+                    format=wb.format,
+                    kind="ledger",
+                    as_of=options.as_of,
+                    township=options.township,
+                    imported_at=dt.datetime.now(),
+                    status="failed",
+                    message=str(exc)[:4000],
                 )
             )
     except Exception:  # noqa: BLE001 - the ledger may be read-only or busy; the refusal is what matters
@@ -168,13 +200,13 @@ def _write_records(
     by_code: dict[str, int] = {}
     by_name: dict[tuple[int | None, str], int] = {}
     units: dict[int, dict[str, Any]] = {}
-    for uid, code, tid, norm, name, kind in conn.execute(
+    for known_id, code, known_town, norm, name, kind in conn.execute(
         select(Unit.id, Unit.credit_code, Unit.township_id, Unit.norm_name, Unit.name, Unit.kind)
     ):
         if code:
-            by_code[code] = uid
-        by_name.setdefault((tid, norm), uid)
-        units[uid] = {"credit_code": code, "township_id": tid, "name": name, "kind": kind}
+            by_code[code] = known_id
+        by_name.setdefault((known_town, norm), known_id)
+        units[known_id] = {"credit_code": code, "township_id": known_town, "name": name, "kind": kind}
 
     # 1. Units: match by credit code, else by normalised name in the township; create the rest in bulk.
     matched: list[int | None] = []
@@ -183,7 +215,7 @@ def _write_records(
     unit_updates: dict[int, dict[str, Any]] = {}
     for rec in records:
         tid = towns.get(rec.township) if rec.township else None
-        uid = by_code.get(rec.credit_code) if rec.credit_code else None
+        uid: int | None = by_code.get(rec.credit_code) if rec.credit_code else None
         if uid is None:
             candidate = by_name.get((tid, rec.norm_name))
             if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
@@ -217,17 +249,28 @@ def _write_records(
 
     # 2. Snapshots: insert new ones in bulk; update existing ones only where a value is given and differs.
     as_of = parsed.as_of
-    existing = {row.unit_id: row._asdict() for row in conn.execute(select(Snapshot).where(Snapshot.as_of == as_of))}
+    existing = {
+        row.unit_id: row._asdict() for row in conn.execute(select(Snapshot).where(Snapshot.as_of == as_of))
+    }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for rec, m in zip(records, matched, strict=True):
-        uid = new_ids[-1 - m] if m is not None and m < 0 else m
-        assert uid is not None
+        unit_id = new_ids[-1 - m] if m is not None and m < 0 else m
+        assert unit_id is not None
         new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS}
-        old = existing.get(uid)
+        old = existing.get(unit_id)
         if old is None:
-            inserts.append({"unit_id": uid, "as_of": as_of, "batch_id": batch_id, "sheet": rec.sheet, "row": rec.row, **new})
-            existing[uid] = {"id": None, **new}
+            inserts.append(
+                {
+                    "unit_id": unit_id,
+                    "as_of": as_of,
+                    "batch_id": batch_id,
+                    "sheet": rec.sheet,
+                    "row": rec.row,
+                    **new,
+                }
+            )
+            existing[unit_id] = {"id": None, **new}
             continue
         # Never overwrite a known value with a blank: only values this file gives replace old ones.
         changes = {k: v for k, v in new.items() if v is not None and old.get(k) != v}
@@ -237,19 +280,28 @@ def _write_records(
         old.update(changes)
         if old["id"] is None:  # the same unit twice in this file (different rows, e.g. two sheets)
             for row in inserts:
-                if row["unit_id"] == uid:
+                if row["unit_id"] == unit_id:
                     row.update(changes)
             continue
-        updates.append({**{k: old.get(k) for k in SNAPSHOT_VALUE_COLUMNS}, "_id": old["id"], "batch_id": batch_id,
-                        "sheet": rec.sheet, "row": rec.row})
+        updates.append(
+            {
+                **{k: old.get(k) for k in SNAPSHOT_VALUE_COLUMNS},
+                "_id": old["id"],
+                "batch_id": batch_id,
+                "sheet": rec.sheet,
+                "row": rec.row,
+            }
+        )
     if inserts:
         conn.execute(insert(Snapshot), inserts)
         result.snapshots_created += len(inserts)
     if updates:
-        stmt = update(Snapshot).where(Snapshot.id == bindparam("_id")).values(
-            {k: bindparam(k) for k in [*SNAPSHOT_VALUE_COLUMNS, "batch_id", "sheet", "row"]}
+        change = (
+            update(Snapshot)
+            .where(Snapshot.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in [*SNAPSHOT_VALUE_COLUMNS, "batch_id", "sheet", "row"]})
         )
-        conn.execute(stmt, updates)
+        conn.execute(change, updates)
         result.snapshots_updated += len(updates)
     if progress:
         progress(len(records), len(records))

@@ -19,14 +19,24 @@ from .privacy import mask_id, mask_text
 from .roster import normalise_id
 
 PERSON_COLUMNS = {
-    "person_name": Person.name, "sex": Person.sex, "id_number": Person.id_number, "id_valid": Person.id_valid,
-    "birth_date": Person.birth_date, "politics": Person.politics, "is_migrant": Person.is_migrant,
+    "person_name": Person.name,
+    "sex": Person.sex,
+    "id_number": Person.id_number,
+    "id_valid": Person.id_valid,
+    "birth_date": Person.birth_date,
+    "politics": Person.politics,
+    "is_migrant": Person.is_migrant,
     "phone": Person.phone,
 }
 MEMBERSHIP_COLUMNS = {
-    "unit_name": Unit.name, "credit_code": Unit.credit_code, "township": Township.name,
-    "joined_on": Membership.joined_on, "left_on": Membership.left_on, "file": ImportBatch.file_name,
-    "sheet": Membership.sheet, "row": Membership.row,
+    "unit_name": Unit.name,
+    "credit_code": Unit.credit_code,
+    "township": Township.name,
+    "joined_on": Membership.joined_on,
+    "left_on": Membership.left_on,
+    "file": ImportBatch.file_name,
+    "sheet": Membership.sheet,
+    "row": Membership.row,
 }
 
 
@@ -34,7 +44,10 @@ def _unit_condition(conn: Connection, unit: str) -> ColumnElement[bool]:
     """A unit by credit code or by name; an unknown one is a usage error, not an empty list."""
     code = unit.strip().upper()
     norm = V.normalise_name(unit)
-    ids = [i for (i,) in conn.execute(select(Unit.id).where(or_(Unit.credit_code == code, Unit.norm_name == norm)))]
+    ids = [
+        i
+        for (i,) in conn.execute(select(Unit.id).where(or_(Unit.credit_code == code, Unit.norm_name == norm)))
+    ]
     if not ids:
         raise UsageError(f"台账中没有单位“{mask_text(unit)}”（可写单位名称或统一社会信用代码）")
     return Membership.unit_id.in_(ids)
@@ -69,8 +82,12 @@ def listing(
     if politics:
         q = q.where(Person.politics.contains(politics, autoescape=True))
     if joined_year is not None:
-        q = q.where(and_(Membership.joined_on >= dt.date(joined_year, 1, 1),
-                         Membership.joined_on <= dt.date(joined_year, 12, 31)))
+        q = q.where(
+            and_(
+                Membership.joined_on >= dt.date(joined_year, 1, 1),
+                Membership.joined_on <= dt.date(joined_year, 12, 31),
+            )
+        )
     if limit:
         q = q.limit(limit)
     return [dict(r) for r in conn.execute(q).mappings()]

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
-    distinct,
     false,
     func,
     literal,
@@ -113,16 +112,36 @@ def _aggregates(t: Thresholds, year: int) -> list[Any]:
         _count_if(and_(committee, s.standardization == "basic")).label("std_basic"),
         _count_if(and_(committee, s.standardization == "standard")).label("std_standard"),
         _count_if(
-            and_(committee, s.union_established_on >= dt.date(year, 1, 1), s.union_established_on <= year_end(year))
+            and_(
+                committee,
+                s.union_established_on >= dt.date(year, 1, 1),
+                s.union_established_on <= year_end(year),
+            )
         ).label("new_unions"),
         func.sum(s.activists).label("activists"),
     ]
 
 
 SUMMED = (
-    "orgs", "employees", "migrant_workers", "party_members", "party_orgs", "party_org_required", "party_org_ok",
-    "unions", "union_required", "union_ok", "union_covered", "union_members", "employees_unionized",
-    "migrant_union_members", "std_initial", "std_basic", "std_standard", "new_unions", "activists",
+    "orgs",
+    "employees",
+    "migrant_workers",
+    "party_members",
+    "party_orgs",
+    "party_org_required",
+    "party_org_ok",
+    "unions",
+    "union_required",
+    "union_ok",
+    "union_covered",
+    "union_members",
+    "employees_unionized",
+    "migrant_union_members",
+    "std_initial",
+    "std_basic",
+    "std_standard",
+    "new_unions",
+    "activists",
 )
 
 
@@ -140,7 +159,11 @@ def _finish(sums: dict[str, Any], instructors: int) -> dict[str, Any]:
     for key, (num, den) in RATES.items():
         n, d = m.get(num), m.get(den)
         m[key] = (n / d) if n is not None and d else None
-    m["standardization"] = {"initial": m.pop("std_initial"), "basic": m.pop("std_basic"), "standard": m.pop("std_standard")}
+    m["standardization"] = {
+        "initial": m.pop("std_initial"),
+        "basic": m.pop("std_basic"),
+        "standard": m.pop("std_standard"),
+    }
     m["instructors"] = instructors
     return m
 
@@ -174,9 +197,9 @@ def figures(
 def _instructors(conn: Connection, as_of: dt.date, kind: str | None, township: str | None) -> dict[Any, int]:
     """Distinct instructors named in the ledger: per scope, township and kind (not additive)."""
     town = func.coalesce(Township.name, literal("（未填乡镇）"))
-    q = _base(as_of, [town.label("town_name"), Unit.kind.label("kind_name"), Snapshot.instructor], kind, township).where(
-        Snapshot.instructor.is_not(None)
-    )
+    q = _base(
+        as_of, [town.label("town_name"), Unit.kind.label("kind_name"), Snapshot.instructor], kind, township
+    ).where(Snapshot.instructor.is_not(None))
     rows = conn.execute(q.distinct()).all()
     out: dict[Any, int] = {None: len({r.instructor for r in rows})}
     for key, column in (("t", "town_name"), ("k", "kind_name")):
@@ -228,12 +251,18 @@ def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], 
     own_party = s.party_org.in_(OWN_PARTY_ORGS)
     no_instructor = or_(s.has_instructor.is_(None), s.has_instructor == false())
     if rule.id == "party_org_required":
-        return and_(s.party_members >= p, s.party_org.is_not(None), not_(own_party)), ENTERPRISE_KINDS, (
-            f"正式党员≥{p}人，未单独建立党组织"
+        return (
+            and_(s.party_members >= p, s.party_org.is_not(None), not_(own_party)),
+            ENTERPRISE_KINDS,
+            (f"正式党员≥{p}人，未单独建立党组织"),
         )
     if rule.id == "party_coverage":
         cond = and_(
-            s.party_members < p, s.party_org.is_not(None), not_(own_party), s.party_org != "joint_branch", no_instructor
+            s.party_members < p,
+            s.party_org.is_not(None),
+            not_(own_party),
+            s.party_org != "joint_branch",
+            no_instructor,
         )
         return cond, ENTERPRISE_KINDS, f"正式党员不足{p}人，既无联合党支部也无党建指导员"
     if rule.id == "party_org_form":
@@ -244,12 +273,16 @@ def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], 
         )
         return cond, ENTERPRISE_KINDS, f"党员≥{g}人宜设党总支、≥{c}人宜设党委，现为党支部或党总支"
     if rule.id == "union_required":
-        return and_(s.employees >= n, s.union_form.is_not(None), s.union_form != "committee"), ENTERPRISE_KINDS, (
-            f"从业人员≥{n}人，未建立基层工会委员会"
+        return (
+            and_(s.employees >= n, s.union_form.is_not(None), s.union_form != "committee"),
+            ENTERPRISE_KINDS,
+            (f"从业人员≥{n}人，未建立基层工会委员会"),
         )
     if rule.id == "union_coverage":
-        return and_(s.employees < n, s.union_form == "none"), ENTERPRISE_KINDS, (
-            f"从业人员不足{n}人，未被联合工会或工会组织员覆盖"
+        return (
+            and_(s.employees < n, s.union_form == "none"),
+            ENTERPRISE_KINDS,
+            (f"从业人员不足{n}人，未被联合工会或工会组织员覆盖"),
         )
     if rule.id == "village_union":
         return s.union_form == "none", VILLAGE_KINDS, "未建立村（社区）工会组织"
@@ -261,11 +294,17 @@ def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], 
         return and_(s.employees >= m, s.party_members == 0), ENTERPRISE_KINDS, f"从业人员≥{m}人，没有党员"
     if rule.id == "focus_party_org":
         m = int(rule.params.get("min_employees", 80))
-        return and_(s.employees >= m, s.party_org.is_not(None), not_(own_party)), ENTERPRISE_KINDS, (
-            f"从业人员≥{m}人，没有党组织"
+        return (
+            and_(s.employees >= m, s.party_org.is_not(None), not_(own_party)),
+            ENTERPRISE_KINDS,
+            (f"从业人员≥{m}人，没有党组织"),
         )
     if rule.id == "focus_instructor":
-        return and_(s.has_instructor == false(), not_(own_party)), ("non_public",), "非公有制企业未选派党建指导员"
+        return (
+            and_(s.has_instructor == false(), not_(own_party)),
+            ("non_public",),
+            "非公有制企业未选派党建指导员",
+        )
     raise ValueError(rule.id)
 
 
@@ -283,8 +322,17 @@ def gaps(
     chosen = [r for r in profile.rules if not rules or r.id in rules]
     town = Township.name
     cols = [
-        Unit.id, Unit.name, town.label("township"), Unit.kind, Unit.credit_code, Snapshot.employees,
-        Snapshot.party_members, Snapshot.union_members, Snapshot.union_form, Snapshot.party_org, Snapshot.as_of,
+        Unit.id,
+        Unit.name,
+        town.label("township"),
+        Unit.kind,
+        Unit.credit_code,
+        Snapshot.employees,
+        Snapshot.party_members,
+        Snapshot.union_members,
+        Snapshot.union_form,
+        Snapshot.party_org,
+        Snapshot.as_of,
     ]
     out: list[Gap] = []
     for rule in chosen:
@@ -296,8 +344,23 @@ def gaps(
             q = q.where(Unit.kind.in_(kinds))
         for r in conn.execute(q):
             out.append(
-                Gap(rule.id, rule.severity, message, rule.source, r.id, r.name, r.township, r.kind, r.credit_code,
-                    r.employees, r.party_members, r.union_members, r.union_form, r.party_org, r.as_of)
+                Gap(
+                    rule.id,
+                    rule.severity,
+                    message,
+                    rule.source,
+                    r.id,
+                    r.name,
+                    r.township,
+                    r.kind,
+                    r.credit_code,
+                    r.employees,
+                    r.party_members,
+                    r.union_members,
+                    r.union_form,
+                    r.party_org,
+                    r.as_of,
+                )
             )
     order = {rid: i for i, rid in enumerate(r.id for r in chosen)}
     out.sort(key=lambda g: (-(g.employees or 0), order[g.rule], g.name))

@@ -63,7 +63,9 @@ def _find(name: str) -> tuple[str, str]:
 
 def available() -> list[str]:
     names = {
-        p.name[:-5] for p in resources.files("djgj").joinpath("data/profiles").iterdir() if p.name.endswith(".toml")
+        p.name[:-5]
+        for p in resources.files("djgj").joinpath("data/profiles").iterdir()
+        if p.name.endswith(".toml")
     }
     if user_profile_dir().is_dir():
         names |= {p.stem for p in user_profile_dir().glob("*.toml")}
@@ -83,12 +85,20 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
     for raw in doc.get("rules", []):
         raw = dict(raw)
         try:
-            rule = Rule(raw.pop("id"), raw.pop("severity", "requirement"), raw.pop("title"), raw.pop("source"), raw)
+            rule = Rule(
+                raw.pop("id"), raw.pop("severity", "requirement"), raw.pop("title"), raw.pop("source"), raw
+            )
         except KeyError as exc:
             raise UsageError(f"规则配置 {path}：规则缺少字段 {exc}") from None
         rules[rule.id] = rule
-    thresholds = {**({"union_employees": parent.union_threshold, "party_members": parent.party_threshold}
-                     if parent else {}), **doc.get("thresholds", {})}
+    thresholds = {
+        **(
+            {"union_employees": parent.union_threshold, "party_members": parent.party_threshold}
+            if parent
+            else {}
+        ),
+        **doc.get("thresholds", {}),
+    }
     targets_doc = dict(doc.get("targets", {}))
     source = str(targets_doc.pop("source", parent.targets_source if parent else ""))
     targets = {**(parent.targets if parent else {}), **{k: float(v) for k, v in targets_doc.items()}}

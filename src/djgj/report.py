@@ -39,7 +39,9 @@ def _changes(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, An
         if isinstance(v, (int, float)) and isinstance(b, (int, float)) and not isinstance(v, bool):
             out[k] = v - b
         elif isinstance(v, dict) and isinstance(b, dict):
-            out[k] = {kk: (v[kk] - b[kk]) if v.get(kk) is not None and b.get(kk) is not None else None for kk in v}
+            out[k] = {
+                kk: (v[kk] - b[kk]) if v.get(kk) is not None and b.get(kk) is not None else None for kk in v
+            }
     return out
 
 
@@ -92,7 +94,12 @@ _NUMERATORS = {
 
 
 def _targets(
-    conn: Connection, year: int, profile: Profile, township: str | None, raw: dict[str, Any], totals: dict[str, Any]
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    township: str | None,
+    raw: dict[str, Any],
+    totals: dict[str, Any],
 ) -> list[dict[str, Any]]:
     out = []
     for metric, (value, source) in targets.effective(conn, year, profile, township).items():
@@ -109,9 +116,17 @@ def _targets(
             text = f"{label}已达到目标 {pct}"
         else:
             text = f"还需{verb} {more:,} {unit}，{label}可达 {pct}"
-        out.append({
-            "metric": metric, "label": label, "target": value, "actual": actual,
-            "met": bool(actual is not None and more == 0), "more_needed": more, "unit": unit,
-            "text": text, "source": source,
-        })
+        out.append(
+            {
+                "metric": metric,
+                "label": label,
+                "target": value,
+                "actual": actual,
+                "met": bool(actual is not None and more == 0),
+                "more_needed": more,
+                "unit": unit,
+                "text": text,
+                "source": source,
+            }
+        )
     return out

@@ -61,7 +61,8 @@ def check_id(number: str) -> IdCheck:
     except Exception:  # noqa: BLE001 - stdnum raises its own ValidationError subclasses
         return IdCheck(number, False, None, None, "出生日期不存在")
     sex = "男" if int(number[16]) % 2 else "女"
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    # stdnum's calc_check_digit takes the whole number, check digit included (it drops the last one).
+    if ric.calc_check_digit(number) != number[17]:
         return IdCheck(number, False, birth, sex, "校验位不符")
     return IdCheck(number, True, birth, sex, None)
 
@@ -81,7 +82,9 @@ def _unit_index(conn: Connection) -> tuple[dict[str, list[tuple[int, str, str | 
 
 def write(conn: Connection, wb: Any, parsed: Any, batch_id: int, result: Any) -> None:
     by_name, by_code = _unit_index(conn)
-    known_people = {n: (i, v) for i, n, v in conn.execute(select(Person.id, Person.id_number, Person.id_valid))}
+    known_people = {
+        n: (i, v) for i, n, v in conn.execute(select(Person.id, Person.id_number, Person.id_valid))
+    }
     known_members = {(p, u) for p, u in conn.execute(select(Membership.person_id, Membership.unit_id))}
     for table in parsed.roster_tables:
         _write_table(conn, wb, table, parsed, batch_id, result, by_name, by_code, known_people, known_members)
@@ -98,9 +101,16 @@ def _remap(table: Table) -> None:
 
 
 def _write_table(
-    conn: Connection, wb: Any, table: Table, parsed: Any, batch_id: int, result: Any,
-    by_name: dict[str, list[tuple[int, str, str | None]]], by_code: dict[str, int],
-    known_people: dict[str, tuple[int, bool]], known_members: set[tuple[int, int]],
+    conn: Connection,
+    wb: Any,
+    table: Table,
+    parsed: Any,
+    batch_id: int,
+    result: Any,
+    by_name: dict[str, list[tuple[int, str, str | None]]],
+    by_code: dict[str, int],
+    known_people: dict[str, tuple[int, bool]],
+    known_members: set[tuple[int, int]],
 ) -> None:
     _remap(table)
     cols = _check_columns(table, wb.path, roster=True)
@@ -113,6 +123,7 @@ def _write_table(
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
     for r in table.data_rows:
+
         def get(f: str, r: int = r) -> Any:
             return table.cell(r, cols[f]) if f in cols else None
 
@@ -132,13 +143,23 @@ def _write_table(
         unit_id = _match_unit(get, by_name, by_code, sheet, r, problems)
         if unit_id is None:
             continue
-        rows.append({
-            "row": r, "name": name or "", "id": number, "unit_id": unit_id, "joined": joined[0] if joined else None,
-            "migrant": migrant, "sex": V.clean_text(get("sex")), "politics": V.clean_text(get("politics")),
-            "phone": _phone(get("phone")),
-        })
+        rows.append(
+            {
+                "row": r,
+                "name": name or "",
+                "id": number,
+                "unit_id": unit_id,
+                "joined": joined[0] if joined else None,
+                "migrant": migrant,
+                "sex": V.clean_text(get("sex")),
+                "politics": V.clean_text(get("politics")),
+                "phone": _phone(get("phone")),
+            }
+        )
     if problems:
-        raise InputError(f"{wb.path.name}：花名册有 {len(problems)} 处不能导入，整个文件未导入", details=problems[:20])
+        raise InputError(
+            f"{wb.path.name}：花名册有 {len(problems)} 处不能导入，整个文件未导入", details=problems[:20]
+        )
     seen: dict[tuple[str, int], int] = {}
     sex_mismatch: list[int] = []
     units_of: dict[str, set[int]] = {}
@@ -146,7 +167,9 @@ def _write_table(
         chk = check_id(row["id"])
         label = f"{where(sheet, row['row'])}（{row['name']}，{mask_id(row['id'])}）"
         if not chk.valid:
-            parsed.warnings.append(f"{label}：身份证号{chk.reason}，已导入并标记为无效，请核实（djgj check 会列出）")
+            parsed.warnings.append(
+                f"{label}：身份证号{chk.reason}，已导入并标记为无效，请核实（djgj check 会列出）"
+            )
         elif row["sex"] and chk.sex and row["sex"] != chk.sex:
             sex_mismatch.append(_row_no(sheet, row["row"]))
         key = (row["id"], row["unit_id"])
@@ -157,10 +180,16 @@ def _write_table(
         units_of.setdefault(row["id"], set()).add(row["unit_id"])
         pid = _upsert_person(conn, row, chk, batch_id, known_people, result)
         if (pid, row["unit_id"]) not in known_members:
-            conn.execute(insert(Membership).values(
-                person_id=pid, unit_id=row["unit_id"], joined_on=row["joined"], batch_id=batch_id,
-                sheet=sheet.name, row=_row_no(sheet, row["row"]),
-            ))
+            conn.execute(
+                insert(Membership).values(
+                    person_id=pid,
+                    unit_id=row["unit_id"],
+                    joined_on=row["joined"],
+                    batch_id=batch_id,
+                    sheet=sheet.name,
+                    row=_row_no(sheet, row["row"]),
+                )
+            )
             known_members.add((pid, row["unit_id"]))
             result.memberships += 1
         result.rows += 1
@@ -172,7 +201,9 @@ def _write_table(
         )
     for number, units in units_of.items():
         if len(units) > 1:
-            parsed.warnings.append(f"身份证号 {mask_id(number)} 的会员同时在 {len(units)} 个单位的花名册上（转会中？），只记为一人")
+            parsed.warnings.append(
+                f"身份证号 {mask_id(number)} 的会员同时在 {len(units)} 个单位的花名册上（转会中？），只记为一人"
+            )
 
 
 def _row_no(sheet: Any, r: int) -> int:
@@ -188,8 +219,12 @@ def _phone(cell: Any) -> str | None:
 
 
 def _match_unit(
-    get: Any, by_name: dict[str, list[tuple[int, str, str | None]]], by_code: dict[str, int],
-    sheet: Any, r: int, problems: list[str],
+    get: Any,
+    by_name: dict[str, list[tuple[int, str, str | None]]],
+    by_code: dict[str, int],
+    sheet: Any,
+    r: int,
+    problems: list[str],
 ) -> int | None:
     code = V.clean_text(get("credit_code"))
     if code and code.upper() in by_code:
@@ -203,27 +238,50 @@ def _match_unit(
         return found[0][0]
     if len(found) > 1:
         towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
-        problems.append(f"{where(sheet, r)}：单位“{name}”在台账中有多个（{towns}），请在花名册中填写统一社会信用代码")
+        problems.append(
+            f"{where(sheet, r)}：单位“{name}”在台账中有多个（{towns}），请在花名册中填写统一社会信用代码"
+        )
         return None
     close = difflib.get_close_matches(V.normalise_name(name), list(by_name), n=3, cutoff=0.6)
-    hint = f"；相近的单位：{'、'.join(by_name[c][0][1] for c in close)}" if close else "；请先导入该单位所在乡镇的报表"
+    hint = (
+        f"；相近的单位：{'、'.join(by_name[c][0][1] for c in close)}"
+        if close
+        else "；请先导入该单位所在乡镇的报表"
+    )
     problems.append(f"{where(sheet, r)}：台账中没有单位“{name}”{hint}")
     return None
 
 
 def _upsert_person(
-    conn: Connection, row: dict[str, Any], chk: IdCheck, batch_id: int,
-    known: dict[str, tuple[int, bool]], result: Any,
+    conn: Connection,
+    row: dict[str, Any],
+    chk: IdCheck,
+    batch_id: int,
+    known: dict[str, tuple[int, bool]],
+    result: Any,
 ) -> int:
     values = {
-        "name": row["name"], "sex": row["sex"] or chk.sex, "birth_date": chk.birth_date, "politics": row["politics"],
-        "phone": row["phone"], "is_migrant": row["migrant"], "id_valid": chk.valid,
+        "name": row["name"],
+        "sex": row["sex"] or chk.sex,
+        "birth_date": chk.birth_date,
+        "politics": row["politics"],
+        "phone": row["phone"],
+        "is_migrant": row["migrant"],
+        "id_valid": chk.valid,
     }
     if row["id"] in known:
         pid = known[row["id"]][0]
-        conn.execute(update(Person).where(Person.id == pid).values(**{k: v for k, v in values.items() if v is not None}))
+        conn.execute(
+            update(Person)
+            .where(Person.id == pid)
+            .values(**{k: v for k, v in values.items() if v is not None})
+        )
         return pid
-    pid = int(conn.execute(insert(Person).values(id_number=row["id"], batch_id=batch_id, **values)).inserted_primary_key[0])
+    pid = int(
+        conn.execute(
+            insert(Person).values(id_number=row["id"], batch_id=batch_id, **values).returning(Person.id)
+        ).scalar_one()
+    )
     known[row["id"]] = (pid, chk.valid)
     result.people += 1
     return pid

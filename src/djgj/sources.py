@@ -93,7 +93,9 @@ def read(path: str | Path) -> Workbook:
     if size == 0:
         raise FormatError(f"{p.name}：文件是空的（0 字节）")
     if size > MAX_FILE_BYTES:
-        raise FormatError(f"{p.name}：文件过大（{size // 1024 // 1024} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB）")
+        raise FormatError(
+            f"{p.name}：文件过大（{size // 1024 // 1024} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB）"
+        )
     kind = sniff(head)
     digest = sha256_of(p)
     if kind == "zip":
@@ -101,7 +103,9 @@ def read(path: str | Path) -> Workbook:
         return Workbook(p, fmt, digest, _read_calamine(p, fmt))
     if kind == "ole":
         if _is_encrypted_ole(p):
-            raise FormatError(f"{p.name}：工作簿设有打开密码，无法读取；请在 Excel/WPS 中取消密码后另存再导入")
+            raise FormatError(
+                f"{p.name}：工作簿设有打开密码，无法读取；请在 Excel/WPS 中取消密码后另存再导入"
+            )
         return Workbook(p, "xls", digest, _read_calamine(p, "xls"))
     if kind == "html":
         raise FormatError(
@@ -126,7 +130,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
         except UnicodeDecodeError:
             continue
-    raise FormatError(f"{name}：文本既不是 UTF-8 也不是 GB18030/GBK 编码，无法可靠读取；请另存为 UTF-8 CSV 或 .xlsx")
+    raise FormatError(
+        f"{name}：文本既不是 UTF-8 也不是 GB18030/GBK 编码，无法可靠读取；请另存为 UTF-8 CSV 或 .xlsx"
+    )
 
 
 def _parse_csv(text: str, name: str) -> Sheet:

@@ -28,16 +28,24 @@ def _check(metric: str, value: float) -> None:
         raise UsageError(f"目标值应在 0 到 1 之间（如 0.8 表示 80%），收到 {value}")
 
 
-def set_target(conn: Connection, year: int, metric: str, value: float, township: str = "", source: str = "") -> None:
+def set_target(
+    conn: Connection, year: int, metric: str, value: float, township: str = "", source: str = ""
+) -> None:
     _check(metric, value)
-    conn.execute(delete(Target).where(Target.year == year, Target.township == township, Target.metric == metric))
-    conn.execute(insert(Target).values(year=year, township=township, metric=metric, value=value, source=source))
+    conn.execute(
+        delete(Target).where(Target.year == year, Target.township == township, Target.metric == metric)
+    )
+    conn.execute(
+        insert(Target).values(year=year, township=township, metric=metric, value=value, source=source)
+    )
 
 
-def effective(conn: Connection, year: int, profile: Profile, township: str | None = None) -> dict[str, tuple[float, str]]:
+def effective(
+    conn: Connection, year: int, profile: Profile, township: str | None = None
+) -> dict[str, tuple[float, str]]:
     """The targets in force for a year and scope: the township's, else the county's, else the profile's."""
     out = {m: (v, f"规则配置 {profile.name}：{profile.targets_source}") for m, v in profile.targets.items()}
-    rows = conn.execute(select(Target).where(Target.year == year)).scalars().all()
+    rows = conn.execute(select(*Target.__table__.columns).where(Target.year == year)).all()
     for scope in ("", township or ""):
         for t in rows:
             if t.township == scope:
@@ -46,17 +54,30 @@ def effective(conn: Connection, year: int, profile: Profile, township: str | Non
 
 
 def listing(conn: Connection, year: int | None, profile: Profile) -> list[dict[str, Any]]:
-    q = select(Target).order_by(Target.year, Target.township, Target.metric)
+    q = select(*Target.__table__.columns).order_by(Target.year, Target.township, Target.metric)
     if year is not None:
         q = q.where(Target.year == year)
     rows = [
-        {"year": t.year, "scope": t.township or "全县", "metric": t.metric, "label": TARGETABLE[t.metric][0],
-         "value": t.value, "source": t.source or ""}
-        for t in conn.execute(q).scalars()
+        {
+            "year": t.year,
+            "scope": t.township or "全县",
+            "metric": t.metric,
+            "label": TARGETABLE[t.metric][0],
+            "value": t.value,
+            "source": t.source or "",
+        }
+        for t in conn.execute(q)
     ]
     rows += [
-        {"year": "默认", "scope": "全县", "metric": m, "label": TARGETABLE[m][0], "value": v,
-         "source": f"规则配置 {profile.name}：{profile.targets_source}"}
-        for m, v in profile.targets.items() if m in TARGETABLE
+        {
+            "year": "默认",
+            "scope": "全县",
+            "metric": m,
+            "label": TARGETABLE[m][0],
+            "value": v,
+            "source": f"规则配置 {profile.name}：{profile.targets_source}",
+        }
+        for m, v in profile.targets.items()
+        if m in TARGETABLE
     ]
     return rows

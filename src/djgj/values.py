@@ -98,8 +98,46 @@ def count(cell: Cell) -> int:
     return value
 
 
-_YES = {"是", "有", "已建", "已建立", "建立", "已", "√", "✓", "✔", "y", "yes", "true", "1", "对", "○", "已选派", "已兼任", "兼任"}
-_NO = {"否", "无", "未建", "未建立", "没有", "未", "×", "✗", "✘", "n", "no", "false", "0", "不是", "-", "—", "/", "未选派"}
+_YES = {
+    "是",
+    "有",
+    "已建",
+    "已建立",
+    "建立",
+    "已",
+    "√",
+    "✓",
+    "✔",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "对",
+    "○",
+    "已选派",
+    "已兼任",
+    "兼任",
+}
+_NO = {
+    "否",
+    "无",
+    "未建",
+    "未建立",
+    "没有",
+    "未",
+    "×",
+    "✗",
+    "✘",
+    "n",
+    "no",
+    "false",
+    "0",
+    "不是",
+    "-",
+    "—",
+    "/",
+    "未选派",
+}
 
 
 def yes_no(cell: Cell) -> bool:
@@ -185,12 +223,37 @@ def _lookup(cell: Cell, table: dict[str, str], what: str, hint: str) -> str:
 
 
 _PARTY_ORG = {
-    "党委": "committee", "党委会": "committee", "基层党委": "committee",
-    "党总支": "general_branch", "总支": "general_branch", "党总支部": "general_branch",
-    "党支部": "branch", "支部": "branch", "独立党支部": "branch", "单独党支部": "branch", "党小组": "none",
-    "联合党支部": "joint_branch", "联合支部": "joint_branch", "联合党组织": "joint_branch", "联建": "joint_branch",
-    "无": "none", "否": "none", "未建": "none", "未建立": "none", "没有": "none", "×": "none", "-": "none", "/": "none",
-    "是": "own", "有": "own", "已建": "own", "已建立": "own", "√": "own", "✓": "own", "y": "own", "yes": "own",
+    "党委": "committee",
+    "党委会": "committee",
+    "基层党委": "committee",
+    "党总支": "general_branch",
+    "总支": "general_branch",
+    "党总支部": "general_branch",
+    "党支部": "branch",
+    "支部": "branch",
+    "独立党支部": "branch",
+    "单独党支部": "branch",
+    "党小组": "none",
+    "联合党支部": "joint_branch",
+    "联合支部": "joint_branch",
+    "联合党组织": "joint_branch",
+    "联建": "joint_branch",
+    "无": "none",
+    "否": "none",
+    "未建": "none",
+    "未建立": "none",
+    "没有": "none",
+    "×": "none",
+    "-": "none",
+    "/": "none",
+    "是": "own",
+    "有": "own",
+    "已建": "own",
+    "已建立": "own",
+    "√": "own",
+    "✓": "own",
+    "y": "own",
+    "yes": "own",
 }
 
 
@@ -202,15 +265,45 @@ def party_org(cell: Cell) -> str:
 
 
 _UNION = {
-    "已建": "committee", "是": "committee", "有": "committee", "√": "committee", "✓": "committee", "y": "committee",
-    "yes": "committee", "已建立": "committee", "建立": "committee", "已建会": "committee", "独立建会": "committee",
-    "单独建会": "committee", "基层工会": "committee", "工会委员会": "committee", "基层工会委员会": "committee",
-    "联合工会": "joint", "联合": "joint", "联合建会": "joint", "区域工会": "joint", "区域性工会": "joint",
-    "行业工会": "joint", "区域工会联合会": "joint", "行业工会联合会": "joint", "联建": "joint",
-    "组织员": "organizer", "工会组织员": "organizer", "选派组织员": "organizer",
-    "工会联合会": "federation", "联合会": "federation",
-    "未建": "none", "否": "none", "无": "none", "没有": "none", "未建立": "none", "×": "none", "n": "none",
-    "no": "none", "-": "none", "/": "none",
+    "已建": "committee",
+    "是": "committee",
+    "有": "committee",
+    "√": "committee",
+    "✓": "committee",
+    "y": "committee",
+    "yes": "committee",
+    "已建立": "committee",
+    "建立": "committee",
+    "已建会": "committee",
+    "独立建会": "committee",
+    "单独建会": "committee",
+    "基层工会": "committee",
+    "工会委员会": "committee",
+    "基层工会委员会": "committee",
+    "联合工会": "joint",
+    "联合": "joint",
+    "联合建会": "joint",
+    "区域工会": "joint",
+    "区域性工会": "joint",
+    "行业工会": "joint",
+    "区域工会联合会": "joint",
+    "行业工会联合会": "joint",
+    "联建": "joint",
+    "组织员": "organizer",
+    "工会组织员": "organizer",
+    "选派组织员": "organizer",
+    "工会联合会": "federation",
+    "联合会": "federation",
+    "未建": "none",
+    "否": "none",
+    "无": "none",
+    "没有": "none",
+    "未建立": "none",
+    "×": "none",
+    "n": "none",
+    "no": "none",
+    "-": "none",
+    "/": "none",
 }
 
 
@@ -225,10 +318,22 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
 
 
 _GRADE = {
-    "初级": "initial", "初级标准": "initial", "达到初级标准": "initial",
-    "基本": "basic", "基本标准": "basic", "达到基本标准": "basic", "中级": "basic",
-    "规范化": "standard", "规范化标准": "standard", "达到规范化标准": "standard", "规范": "standard",
-    "无": None, "未达标": None, "未评定": None, "-": None, "/": None,
+    "初级": "initial",
+    "初级标准": "initial",
+    "达到初级标准": "initial",
+    "基本": "basic",
+    "基本标准": "basic",
+    "达到基本标准": "basic",
+    "中级": "basic",
+    "规范化": "standard",
+    "规范化标准": "standard",
+    "达到规范化标准": "standard",
+    "规范": "standard",
+    "无": None,
+    "未达标": None,
+    "未评定": None,
+    "-": None,
+    "/": None,
 }
 
 
@@ -243,11 +348,25 @@ def grade(cell: Cell) -> str | None:
 
 
 _OWNERSHIP = [
-    ("国有", "state_owned"), ("集体", "collective"), ("机关", "agency"), ("事业", "institution"),
-    ("社会组织", "social_org"), ("社会团体", "social_org"), ("民办非企业", "social_org"),
-    ("私营", "non_public"), ("民营", "non_public"), ("个体", "non_public"), ("外商", "non_public"),
-    ("外资", "non_public"), ("中外", "non_public"), ("港澳台", "non_public"), ("自然人", "non_public"),
-    ("非公", "non_public"), ("股份合作", "non_public"), ("有限责任", "non_public"), ("股份有限", "non_public"),
+    ("国有", "state_owned"),
+    ("集体", "collective"),
+    ("机关", "agency"),
+    ("事业", "institution"),
+    ("社会组织", "social_org"),
+    ("社会团体", "social_org"),
+    ("民办非企业", "social_org"),
+    ("私营", "non_public"),
+    ("民营", "non_public"),
+    ("个体", "non_public"),
+    ("外商", "non_public"),
+    ("外资", "non_public"),
+    ("中外", "non_public"),
+    ("港澳台", "non_public"),
+    ("自然人", "non_public"),
+    ("非公", "non_public"),
+    ("股份合作", "non_public"),
+    ("有限责任", "non_public"),
+    ("股份有限", "non_public"),
 ]
 
 
@@ -275,7 +394,9 @@ def credit_code(cell: Cell) -> str | None:
     if is_blank(cell):
         return None
     if isinstance(cell, float):
-        raise ValueProblem(f"统一社会信用代码被存成了数字（{cell!r}），位数可能已丢失；请将该列设为文本后重填")
+        raise ValueProblem(
+            f"统一社会信用代码被存成了数字（{cell!r}），位数可能已丢失；请将该列设为文本后重填"
+        )
     from stdnum.cn import uscc
     from stdnum.exceptions import ValidationError
 
