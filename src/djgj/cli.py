@@ -612,6 +612,54 @@ def members_show(
     _render_rows(memberships, fmt, output, columns=cols or MEMBER_COLUMNS[8:11], title="，".join(facts))
 
 
+# ---------------------------------------------------------------- export, backup, restore
+
+
+@app.command()
+def export(
+    year: Year = None,
+    kind: Kind = None,
+    township: Town = None,
+    fmt: Fmt = "xlsx",
+    output: Output = None,
+) -> None:
+    """导出台账：每个单位一行（该年底的最新数据），列名与取值都可由 djgj import 重新导入。
+
+    例：djgj export --year 2014 -o 2014台账.xlsx
+    """
+    from .export import COLUMNS, rows
+
+    _check_kind(kind)
+    y = year or dt.date.today().year
+    with engine(write=False).connect() as conn:
+        data = rows(conn, y, kind=kind, township=township)
+    title = f"台账导出（截至{y}年12月31日）"
+    _render_rows(data, fmt, output, columns=COLUMNS, title=title)
+
+
+@app.command()
+def backup(dest: Annotated[Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）")] = None) -> None:
+    """备份台账（SQLite 在线备份，导入进行中也能得到一致的副本）。
+
+    例：djgj backup /mnt/u盘/台账备份.db
+    """
+    from .backup import backup as do_backup
+
+    typer.echo(f"已备份到 {do_backup(state.db, dest)}")
+
+
+@app.command()
+def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的备份文件")]) -> None:
+    """从备份恢复台账；只接受完整的 djgj 台账文件，被替换的台账会先另存一份。
+
+    例：djgj restore 台账备份.db
+    """
+    from .backup import restore as do_restore
+
+    kept = do_restore(state.db, source)
+    typer.echo(f"已从 {source} 恢复台账" + (f"；原台账另存为 {kept}" if kept else ""))
+
+
 def main() -> None:
     """Entry point: run the app (Typer handles usage errors: exit 2) and translate every error once."""
     try:

@@ -51,11 +51,13 @@ def _configure_sqlite(engine: Engine, *, write: bool) -> None:
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={int(os.environ.get('DJGJ_BUSY_TIMEOUT_MS', BUSY_TIMEOUT_MS))}")
         cur.execute("PRAGMA foreign_keys=ON")
         if write:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
+        if os.environ.get("DJGJ_MAX_PAGE_COUNT"):  # tests simulate a full disk with it
+            cur.execute(f"PRAGMA max_page_count={int(os.environ['DJGJ_MAX_PAGE_COUNT'])}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -200,6 +202,6 @@ def translate(exc: Exception) -> LedgerError:
         return LedgerError("台账数据库文件已损坏或不是数据库，已拒绝使用；请从备份恢复（djgj restore）")
     if "readonly" in msg or "read-only" in msg:
         return LedgerError("台账数据库是只读的，不能写入")
-    if "disk" in msg and ("full" in msg or "I/O" in msg):
+    if "full" in msg or ("disk" in msg and "I/O" in msg):
         return LedgerError("磁盘已满或写入失败，本次操作已回滚，台账未改变")
     return LedgerError(f"台账数据库错误：{msg.splitlines()[0] if msg else type(exc).__name__}")
