@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -45,7 +46,7 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def import_samples(sample_dir: Path, db: Path) -> None:
+def import_samples(sample_dir: Path, db: Path | str) -> None:
     """Import every generated sample file the way a user would (library calls, one per file)."""
     import json
 
@@ -89,3 +90,171 @@ def expected(sample_dir: Path) -> dict:
     import json
 
     return json.loads((sample_dir / "expected.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- PostgreSQL
+#
+# Tests that use the `backend` fixture run twice: on SQLite and on a real PostgreSQL server that
+# this set-up starts itself from the installed binaries (unix socket only, no network), in a fresh
+# database cloned from a migrated template. Without PostgreSQL binaries the postgresql runs are
+# skipped locally and fail in CI (CI=true), because CI must prove both.
+
+_counter = itertools.count()
+
+
+def _pg_bin() -> Path | None:
+    import glob
+
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    return Path(dirs[-1]) if dirs else None
+
+
+class PgServer:
+    def __init__(self) -> None:
+        import subprocess
+        import tempfile
+
+        self.bin = _pg_bin()
+        if self.bin is None or not (self.bin / "initdb").exists():
+            raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
+        self.dir = Path(tempfile.mkdtemp(prefix="djgj-pg-"))
+        self.port = 54000 + os.getpid() % 1000
+        self.user = None
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            import pwd
+
+            self.user = pwd.getpwnam("postgres")
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+        data, sock = self.dir / "data", self.dir
+        self._run(
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "djgj",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+        opts = f"-k {sock} -p {self.port} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+        self._run(
+            [
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(self.dir / "log"),
+                "-o",
+                opts,
+                "-w",
+                "start",
+            ]
+        )
+        self.base = f"postgresql+psycopg://djgj@/{{db}}?host={sock}&port={self.port}"
+        self.subprocess = subprocess
+
+    def _run(self, args: list[str]) -> None:
+        import subprocess
+
+        def demote() -> None:
+            if self.user is not None:
+                os.setgid(self.user.pw_gid)
+                os.setuid(self.user.pw_uid)
+
+        subprocess.run(args, check=True, capture_output=True, preexec_fn=demote, cwd=self.dir)
+
+    def url(self, db: str) -> str:
+        return self.base.format(db=db)
+
+    def admin(self, sql: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def stop(self) -> None:
+        self._run([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop"])
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    try:
+        server = PgServer()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test PostgreSQL too, but the server could not start: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    from djgj.db import open_engine
+
+    server.admin("CREATE DATABASE djgj_template")
+    open_engine(server.url("djgj_template")).dispose()
+    yield server
+    server.stop()
+
+
+def _clone(server: PgServer, template: str) -> str:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    server.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on SQLite and on PostgreSQL (DJGJ_DB points at a fresh database of each)."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        name = _clone(server, "djgj_template")
+        monkeypatch.setenv("DJGJ_DB", server.url(name))
+        yield request.param
+        server.admin(f"DROP DATABASE {name} WITH (FORCE)")
+    else:
+        yield request.param
+
+
+@pytest.fixture(scope="session")
+def _pg_sample_template(pg_server, sample_dir: Path) -> str:
+    pg_server.admin("CREATE DATABASE djgj_samples TEMPLATE djgj_template")
+    import_samples(sample_dir, pg_server.url("djgj_samples"))  # type: ignore[arg-type]
+    return "djgj_samples"
+
+
+@pytest.fixture
+def any_sample_ledger(backend: str, request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The imported sample county on the current backend."""
+    if backend == "sqlite":
+        request.getfixturevalue("sample_ledger")
+        return backend
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("_pg_sample_template")
+    name = _clone(server, template)
+    monkeypatch.setenv("DJGJ_DB", server.url(name))
+    request.addfinalizer(lambda: server.admin(f"DROP DATABASE {name} WITH (FORCE)"))
+    return backend
+
+
+def sql(query: str, **params) -> list[tuple]:
+    """Read the current test's ledger (SQLite or PostgreSQL) with plain SQL; dates as ISO text."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from djgj.db import resolve_url
+
+    engine = create_engine(resolve_url(), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(query), params).all()
+    finally:
+        engine.dispose()
+    return [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows]

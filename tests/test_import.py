@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from builders import HEADER, credit_code, ledger_rows, unit_row, write_csv, write_ods, write_xls, write_xlsx
-from conftest import invoke
+from conftest import invoke, sql
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test here runs on SQLite and on PostgreSQL
 
 
-def ledger_counts(db: Path) -> tuple[int, int]:
-    if not db.exists():
-        return (0, 0)
-    con = sqlite3.connect(db)
-    try:
-        return tuple(con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("units", "snapshots"))  # type: ignore[return-value]
-    except sqlite3.OperationalError:
-        return (0, 0)
-    finally:
-        con.close()
+def ledger_counts(_db: object = None) -> tuple[int, int]:
+    """(units, snapshots) in the current test's ledger, on either backend."""
+    return (sql("select count(*) from units")[0][0], sql("select count(*) from snapshots")[0][0])
 
 
 def gaps_json(runner) -> list[dict]:
@@ -48,10 +42,11 @@ def test_gb18030_csv_with_traditional_headers(runner, tmp_path, _isolated):
     result = invoke(runner, "import", str(f), "--as-of", "2014-12-31")
     assert result.exit_code == 0, result.output
     assert "南坪乡" in result.output and "繁体字转简体" in result.output and "空白计为 0" in result.output
-    con = sqlite3.connect(_isolated)
-    assert con.execute(
-        "select party_members, union_form, union_established_on from snapshots"
-    ).fetchone() == (0, "committee", "2014-03-05")
+    assert sql("select party_members, union_form, union_established_on from snapshots")[0] == (
+        0,
+        "committee",
+        "2014-03-05",
+    )
 
 
 def test_utf8_csv_is_never_read_as_gbk(runner, tmp_path, _isolated):
@@ -63,7 +58,7 @@ def test_utf8_csv_is_never_read_as_gbk(runner, tmp_path, _isolated):
         ).exit_code
         == 0
     )
-    assert sqlite3.connect(_isolated).execute("select name from units").fetchone() == ("张三饭店",)
+    assert sql("select name from units")[0] == ("张三饭店",)
 
 
 def test_reimport_is_a_noop_and_dry_run_writes_nothing(runner, tmp_path, _isolated):
@@ -90,11 +85,7 @@ def test_same_rows_in_another_file_create_no_duplicates_and_blanks_never_overwri
     result = invoke(runner, "import", str(write_xlsx(tmp_path / "b.xlsx", rows)))
     assert result.exit_code == 0, result.output
     assert ledger_counts(_isolated) == (2, 2)
-    row = (
-        sqlite3.connect(_isolated)
-        .execute("select employees, union_members, union_form from snapshots order by id")
-        .fetchone()
-    )
+    row = sql("select employees, union_members, union_form from snapshots order by id")[0]
     assert row == (31, 20, "committee")
 
 
@@ -133,7 +124,7 @@ def test_bad_values_refuse_the_whole_file_naming_row_and_column(
     if column != "会员数" and column != "党员人数" and column != "农民工会员数":
         assert f"列“{column}”" in result.output
     assert ledger_counts(_isolated) == (0, 0)
-    batches = sqlite3.connect(_isolated).execute("select status from import_batches").fetchall()
+    batches = sql("select status from import_batches")
     assert batches == [("failed",)]  # the record of the attempt, and nothing else
 
 
@@ -286,13 +277,9 @@ def test_quirks_full_width_units_checkmarks_and_month_dates(runner, tmp_path, _i
     ]
     r = invoke(runner, "import", str(write_xlsx(tmp_path / "2014_白水镇.xlsx", rows)))
     assert r.exit_code == 0, r.output
-    got = (
-        sqlite3.connect(_isolated)
-        .execute(
-            "select employees, migrant_workers, party_org, union_form, union_established_on, union_established_precision "
-            "from snapshots order by id"
-        )
-        .fetchall()
+    got = sql(
+        "select employees, migrant_workers, party_org, union_form, union_established_on, union_established_precision "
+        "from snapshots order by id"
     )
     assert got == [(25, 3, "own", "committee", "2014-03-01", "month"), (8, 0, "none", "none", None, None)]
 
@@ -315,13 +302,9 @@ def test_village_sheet_without_employees(runner, tmp_path, _isolated):
     ]
     r = invoke(runner, "import", str(write_xlsx(tmp_path / "v.xlsx", rows)))
     assert r.exit_code == 0, r.output
-    got = (
-        sqlite3.connect(_isolated)
-        .execute(
-            "select u.kind, s.employees, s.union_form, s.migrant_union_members from units u join snapshots s on s.unit_id=u.id "
-            "order by u.id"
-        )
-        .fetchall()
+    got = sql(
+        "select u.kind, s.employees, s.union_form, s.migrant_union_members from units u join snapshots s on s.unit_id=u.id "
+        "order by u.id"
     )
     assert got == [("village", None, "federation", 545), ("community", None, "none", 0)]
     gaps = gaps_json(runner)

@@ -9,6 +9,8 @@ import pytest
 from builders import credit_code, write_xlsx
 from conftest import invoke
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test here runs on SQLite and on PostgreSQL
+
 HEAD = [
     "企业名称",
     "统一社会信用代码",

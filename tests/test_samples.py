@@ -46,12 +46,12 @@ def check_figures(runner, expected: dict) -> None:
                 assert got[key] == value, (year, key)
 
 
-def test_sample_county_imports_and_reproduces_expected_figures(runner, sample_dir, expected):
+def test_sample_county_imports_and_reproduces_expected_figures(runner, backend, sample_dir, expected):
     import_all(runner, sample_dir, expected)
     check_figures(runner, expected)
 
 
-def test_gaps_match_expected_for_both_thresholds(runner, sample_ledger, expected):
+def test_gaps_match_expected_for_both_thresholds(runner, any_sample_ledger, expected):
     for label, n in (("union_threshold_25", "25"), ("union_threshold_10", "10")):
         result = invoke(
             runner,
@@ -71,7 +71,7 @@ def test_gaps_match_expected_for_both_thresholds(runner, sample_ledger, expected
             assert sorted(r["credit_code"] for r in rows if r["rule"] == rule) == sorted(codes), (label, rule)
 
 
-def test_villages_and_communities(runner, sample_ledger, expected):
+def test_villages_and_communities(runner, any_sample_ledger, expected):
     want = expected["villages_2014"]
     total: dict[str, int] = {}
     for kind in ("village", "community"):
@@ -89,7 +89,7 @@ def test_villages_and_communities(runner, sample_ledger, expected):
     assert sorted(r["name"] for r in json.loads(result.stdout)) == sorted(want["without_union"])
 
 
-def test_reimport_changes_nothing(runner, sample_ledger, sample_dir, expected):
+def test_reimport_changes_nothing(runner, any_sample_ledger, sample_dir, expected):
     before = invoke(runner, "report", "--year", "2014", "--format", "json").stdout
     for f in expected["files"]:
         result = invoke(
@@ -100,7 +100,7 @@ def test_reimport_changes_nothing(runner, sample_ledger, sample_dir, expected):
     assert invoke(runner, "report", "--year", "2014", "--format", "json").stdout == before
 
 
-def test_report3_county_gives_back_the_figures_of_report_3(runner, tmp_path):
+def test_report3_county_gives_back_the_figures_of_report_3(runner, backend, tmp_path):
     """Report 3: 336 enterprises, 560 members (2.1%), 27 organisations (8%), 125 unions, 7,735 members…"""
     from djgj.samplegen import main as generate
 
@@ -121,7 +121,7 @@ def test_report3_county_gives_back_the_figures_of_report_3(runner, tmp_path):
     assert "336家" in table and "2.1%" in table and "7,735" in table
 
 
-def test_instructors_are_counted_per_township_too(runner, sample_ledger):
+def test_instructors_are_counted_per_township_too(runner, any_sample_ledger):
     doc = json.loads(
         invoke(runner, "report", "--year", "2014", "--kind", "non_public", "--format", "json").stdout
     )
