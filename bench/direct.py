@@ -36,42 +36,106 @@ LEFT JOIN townships t ON t.id = u.township_id
 
 # (rule id, severity, message, condition, kinds) in the national profile's order.
 RULES = [
-    ("party_org_required", "requirement", f"正式党员≥{PARTY_P}人，未单独建立党组织",
-     f"s.party_members >= {PARTY_P} AND s.party_org IS NOT NULL AND s.party_org NOT IN {OWN}", ENTERPRISE),
-    ("party_coverage", "requirement", f"正式党员不足{PARTY_P}人，既无联合党支部也无党建指导员",
-     f"s.party_members < {PARTY_P} AND s.party_org IS NOT NULL AND s.party_org NOT IN {OWN} "
-     "AND s.party_org != 'joint_branch' AND (s.has_instructor IS NULL OR s.has_instructor = 0)", ENTERPRISE),
-    ("party_org_form", "advice", "党员≥50人宜设党总支、≥100人宜设党委，现为党支部或党总支",
-     "(s.party_members >= 100 AND s.party_org IN ('branch','general_branch')) "
-     "OR (s.party_members >= 50 AND s.party_members < 100 AND s.party_org = 'branch')", ENTERPRISE),
-    ("union_required", "requirement", f"从业人员≥{UNION_N}人，未建立基层工会委员会",
-     f"s.employees >= {UNION_N} AND s.union_form IS NOT NULL AND s.union_form != 'committee'", ENTERPRISE),
-    ("union_coverage", "requirement", f"从业人员不足{UNION_N}人，未被联合工会或工会组织员覆盖",
-     f"s.employees < {UNION_N} AND s.union_form = 'none'", ENTERPRISE),
+    (
+        "party_org_required",
+        "requirement",
+        f"正式党员≥{PARTY_P}人，未单独建立党组织",
+        f"s.party_members >= {PARTY_P} AND s.party_org IS NOT NULL AND s.party_org NOT IN {OWN}",
+        ENTERPRISE,
+    ),
+    (
+        "party_coverage",
+        "requirement",
+        f"正式党员不足{PARTY_P}人，既无联合党支部也无党建指导员",
+        f"s.party_members < {PARTY_P} AND s.party_org IS NOT NULL AND s.party_org NOT IN {OWN} "
+        "AND s.party_org != 'joint_branch' AND (s.has_instructor IS NULL OR s.has_instructor = 0)",
+        ENTERPRISE,
+    ),
+    (
+        "party_org_form",
+        "advice",
+        "党员≥50人宜设党总支、≥100人宜设党委，现为党支部或党总支",
+        "(s.party_members >= 100 AND s.party_org IN ('branch','general_branch')) "
+        "OR (s.party_members >= 50 AND s.party_members < 100 AND s.party_org = 'branch')",
+        ENTERPRISE,
+    ),
+    (
+        "union_required",
+        "requirement",
+        f"从业人员≥{UNION_N}人，未建立基层工会委员会",
+        f"s.employees >= {UNION_N} AND s.union_form IS NOT NULL AND s.union_form != 'committee'",
+        ENTERPRISE,
+    ),
+    (
+        "union_coverage",
+        "requirement",
+        f"从业人员不足{UNION_N}人，未被联合工会或工会组织员覆盖",
+        f"s.employees < {UNION_N} AND s.union_form = 'none'",
+        ENTERPRISE,
+    ),
     ("village_union", "requirement", "未建立村（社区）工会组织", "s.union_form = 'none'", VILLAGE),
-    ("chair_cross", "advice", "已建党组织和工会，工会主席未由党组织书记兼任",
-     f"s.party_org IN {OWN} AND s.union_form = 'committee' AND s.chair_is_secretary = 0", ENTERPRISE),
+    (
+        "chair_cross",
+        "advice",
+        "已建党组织和工会，工会主席未由党组织书记兼任",
+        f"s.party_org IN {OWN} AND s.union_form = 'committee' AND s.chair_is_secretary = 0",
+        ENTERPRISE,
+    ),
 ]
-GAP_COLUMNS = ("name", "township", "kind", "credit_code", "employees", "party_members", "union_members",
-               "union_form", "party_org", "as_of")
+GAP_COLUMNS = (
+    "name",
+    "township",
+    "kind",
+    "credit_code",
+    "employees",
+    "party_members",
+    "union_members",
+    "union_form",
+    "party_org",
+    "as_of",
+)
 
 
 def gaps(conn: sqlite3.Connection, year: int) -> list[dict]:
     d = f"{year}-12-31"
     out = []
     for order, (rid, severity, message, cond, kinds) in enumerate(RULES):
-        sql = (LATEST + "SELECT u.name, t.name, u.kind, u.credit_code, s.employees, s.party_members, "
-               "s.union_members, s.union_form, s.party_org, s.as_of" + FROM + f"WHERE ({cond}) AND u.kind IN {kinds}")
+        sql = (
+            LATEST + "SELECT u.name, t.name, u.kind, u.credit_code, s.employees, s.party_members, "
+            "s.union_members, s.union_form, s.party_org, s.as_of"
+            + FROM
+            + f"WHERE ({cond}) AND u.kind IN {kinds}"
+        )
         for r in conn.execute(sql, {"d": d}):
             out.append((-(r[4] or 0), order, r[0], rid, severity, message, r))
     out.sort(key=lambda x: x[:3])
-    return [{"rule": rid, "severity": sev, "message": msg, **dict(zip(GAP_COLUMNS, r))}
-            for _, _, _, rid, sev, msg, r in out]
+    return [
+        {"rule": rid, "severity": sev, "message": msg, **dict(zip(GAP_COLUMNS, r, strict=True))}
+        for _, _, _, rid, sev, msg, r in out
+    ]
 
 
-SUMS = ["orgs", "employees", "migrant_workers", "party_members", "party_orgs", "party_org_required", "party_org_ok",
-        "unions", "union_required", "union_ok", "union_covered", "union_members", "employees_unionized",
-        "migrant_union_members", "std_initial", "std_basic", "std_standard", "new_unions", "activists"]
+SUMS = [
+    "orgs",
+    "employees",
+    "migrant_workers",
+    "party_members",
+    "party_orgs",
+    "party_org_required",
+    "party_org_ok",
+    "unions",
+    "union_required",
+    "union_ok",
+    "union_covered",
+    "union_members",
+    "employees_unionized",
+    "migrant_union_members",
+    "std_initial",
+    "std_basic",
+    "std_standard",
+    "new_unions",
+    "activists",
+]
 
 
 def _figures_sql(year: int) -> str:
@@ -81,11 +145,22 @@ def _figures_sql(year: int) -> str:
         return f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)"
 
     aggs = [
-        "count(*)", "sum(s.employees)", "sum(s.migrant_workers)", "sum(s.party_members)", n(own),
-        n(f"s.party_members >= {PARTY_P}"), n(f"s.party_members >= {PARTY_P} AND {own}"), n(com),
-        n(f"s.employees >= {UNION_N}"), n(f"s.employees >= {UNION_N} AND {com}"), n(cov), "sum(s.union_members)",
-        f"sum(CASE WHEN {cov} THEN s.employees END)", "sum(s.migrant_union_members)",
-        n(f"{com} AND s.standardization = 'initial'"), n(f"{com} AND s.standardization = 'basic'"),
+        "count(*)",
+        "sum(s.employees)",
+        "sum(s.migrant_workers)",
+        "sum(s.party_members)",
+        n(own),
+        n(f"s.party_members >= {PARTY_P}"),
+        n(f"s.party_members >= {PARTY_P} AND {own}"),
+        n(com),
+        n(f"s.employees >= {UNION_N}"),
+        n(f"s.employees >= {UNION_N} AND {com}"),
+        n(cov),
+        "sum(s.union_members)",
+        f"sum(CASE WHEN {cov} THEN s.employees END)",
+        "sum(s.migrant_union_members)",
+        n(f"{com} AND s.standardization = 'initial'"),
+        n(f"{com} AND s.standardization = 'basic'"),
         n(f"{com} AND s.standardization = 'standard'"),
         n(f"{com} AND s.union_established_on >= '{year}-01-01' AND s.union_established_on <= '{year}-12-31'"),
         "sum(s.activists)",
@@ -95,10 +170,14 @@ def _figures_sql(year: int) -> str:
 
 
 RATES = {
-    "party_member_share": ("party_members", "employees"), "party_org_share": ("party_orgs", "orgs"),
-    "party_org_rate": ("party_org_ok", "party_org_required"), "union_share": ("unions", "orgs"),
-    "union_rate": ("union_ok", "union_required"), "union_coverage_rate": ("union_covered", "orgs"),
-    "member_rate": ("union_members", "employees"), "member_rate_unionized": ("union_members", "employees_unionized"),
+    "party_member_share": ("party_members", "employees"),
+    "party_org_share": ("party_orgs", "orgs"),
+    "party_org_rate": ("party_org_ok", "party_org_required"),
+    "union_share": ("unions", "orgs"),
+    "union_rate": ("union_ok", "union_required"),
+    "union_coverage_rate": ("union_covered", "orgs"),
+    "member_rate": ("union_members", "employees"),
+    "member_rate_unionized": ("union_members", "employees_unionized"),
     "migrant_member_rate": ("migrant_union_members", "migrant_workers"),
 }
 
@@ -120,10 +199,17 @@ def _finish(s: dict, instructors: int) -> dict:
 
 def figures(conn: sqlite3.Connection, year: int) -> dict:
     d = f"{year}-12-31"
-    groups = [dict(zip(["township", "kind", *SUMS], r)) for r in conn.execute(_figures_sql(year), {"d": d})]
+    groups = [
+        dict(zip(["township", "kind", *SUMS], r, strict=True))
+        for r in conn.execute(_figures_sql(year), {"d": d})
+    ]
     instr = conn.execute(
-        LATEST + "SELECT DISTINCT coalesce(t.name, '（未填乡镇）'), u.kind, s.instructor" + FROM
-        + "WHERE s.instructor IS NOT NULL", {"d": d}).fetchall()
+        LATEST
+        + "SELECT DISTINCT coalesce(t.name, '（未填乡镇）'), u.kind, s.instructor"
+        + FROM
+        + "WHERE s.instructor IS NOT NULL",
+        {"d": d},
+    ).fetchall()
     totals: dict = {}
     by_town: dict = {}
     by_kind: dict = {}
@@ -145,9 +231,17 @@ def figures(conn: sqlite3.Connection, year: int) -> dict:
 
 def report(conn: sqlite3.Connection, year: int) -> dict:
     now, before = figures(conn, year), figures(conn, year - 1)
-    targets = conn.execute("SELECT metric, value, township, source FROM targets WHERE year = ?", (year,)).fetchall()
-    return {"year": year, "totals": now["totals"], "previous": before["totals"], "by_township": now["by_township"],
-            "by_kind": now["by_kind"], "targets": targets}
+    targets = conn.execute(
+        "SELECT metric, value, township, source FROM targets WHERE year = ?", (year,)
+    ).fetchall()
+    return {
+        "year": year,
+        "totals": now["totals"],
+        "previous": before["totals"],
+        "by_township": now["by_township"],
+        "by_kind": now["by_kind"],
+        "targets": targets,
+    }
 
 
 def main(argv: list[str]) -> int:

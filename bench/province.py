@@ -37,8 +37,20 @@ AS_OF = dt.date(2014, 12, 31)
 N_TOWNSHIPS = 400
 
 HEADER = [
-    "乡镇", "企业名称", "统一社会信用代码", "企业类型", "从业人员数", "农民工人数", "党员人数", "党组织形式",
-    "是否建立工会", "会员数", "农民工会员数", "建会时间", "党建指导员", "规范化建设等级",
+    "乡镇",
+    "企业名称",
+    "统一社会信用代码",
+    "企业类型",
+    "从业人员数",
+    "农民工人数",
+    "党员人数",
+    "党组织形式",
+    "是否建立工会",
+    "会员数",
+    "农民工会员数",
+    "建会时间",
+    "党建指导员",
+    "规范化建设等级",
 ]
 ROSTER_HEADER = ["姓名", "性别", "身份证号", "政治面貌", "所在单位", "是否农民工", "入会时间", "联系电话"]
 
@@ -55,19 +67,57 @@ _BRAND = (
 _BRAND = "".join(dict.fromkeys(_BRAND))[:100]  # 100 distinct characters
 assert len(_BRAND) == 100, len(_BRAND)
 _INDUSTRY = [
-    "商贸", "建材", "物流", "农业开发", "食品", "电子", "服装", "酒业", "茶业", "矿业", "建筑工程", "房地产开发",
-    "机械制造", "化工", "医药", "餐饮管理", "酒店管理", "物业管理", "信息技术", "文化传媒", "旅游开发", "汽车销售",
-    "家具", "印务", "环保科技", "生物科技", "水泥", "木业", "养殖", "劳务",
+    "商贸",
+    "建材",
+    "物流",
+    "农业开发",
+    "食品",
+    "电子",
+    "服装",
+    "酒业",
+    "茶业",
+    "矿业",
+    "建筑工程",
+    "房地产开发",
+    "机械制造",
+    "化工",
+    "医药",
+    "餐饮管理",
+    "酒店管理",
+    "物业管理",
+    "信息技术",
+    "文化传媒",
+    "旅游开发",
+    "汽车销售",
+    "家具",
+    "印务",
+    "环保科技",
+    "生物科技",
+    "水泥",
+    "木业",
+    "养殖",
+    "劳务",
 ]
 _SUFFIX = ["有限公司", "有限责任公司", "股份有限公司", "实业有限公司", "商行", "经营部"]
 #: (企业类型 as the sheet writes it, djgj kind, weight)
 _OWNERSHIP = [
-    ("私营企业", "non_public", 46), ("有限责任公司", "non_public", 26), ("股份有限公司", "non_public", 4),
-    ("个体工商户", "non_public", 12), ("外商投资企业", "non_public", 2), ("港澳台投资企业", "non_public", 1),
-    ("集体企业", "collective", 3), ("国有企业", "state_owned", 2), ("社会组织", "social_org", 4),
+    ("私营企业", "non_public", 46),
+    ("有限责任公司", "non_public", 26),
+    ("股份有限公司", "non_public", 4),
+    ("个体工商户", "non_public", 12),
+    ("外商投资企业", "non_public", 2),
+    ("港澳台投资企业", "non_public", 1),
+    ("集体企业", "collective", 3),
+    ("国有企业", "state_owned", 2),
+    ("社会组织", "social_org", 4),
 ]
-PARTY_ORG_LABEL = {"branch": "党支部", "general_branch": "党总支", "committee": "党委", "joint_branch": "联合党支部",
-                   "none": "无"}
+PARTY_ORG_LABEL = {
+    "branch": "党支部",
+    "general_branch": "党总支",
+    "committee": "党委",
+    "joint_branch": "联合党支部",
+    "none": "无",
+}
 UNION_LABEL = {"committee": "已建", "joint": "联合工会", "organizer": "工会组织员", "none": "未建"}
 GRADE_LABEL = {"initial": "初级", "basic": "基本", "standard": "规范化", None: ""}
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -88,19 +138,19 @@ _ID_PLACES = ["110101", "110102", "110105", "110106", "110108"]
 
 def uscc_check(code17: str) -> str:
     """GB 32100 check character of the first 17 characters (same as stdnum.cn.uscc.calc_check_digit)."""
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code17, _USCC_WEIGHTS))
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code17, _USCC_WEIGHTS, strict=True))
     return _USCC_ALPHABET[(31 - total) % 31]
 
 
 def org_code_check(body8: str) -> str:
     """GB 11714 check character of an organisation code's 8 digits."""
-    c = 11 - sum(int(d) * w for d, w in zip(body8, _ORG_WEIGHTS)) % 11
+    c = 11 - sum(int(d) * w for d, w in zip(body8, _ORG_WEIGHTS, strict=True)) % 11
     return "X" if c == 10 else ("0" if c == 11 else str(c))
 
 
 def ric_check(body17: str) -> str:
     """GB 11643 check character of a resident ID's first 17 digits (same as stdnum.cn.ric)."""
-    c = (12 - sum(int(d) * w for d, w in zip(body17, _RIC_WEIGHTS)) % 11) % 11
+    c = (12 - sum(int(d) * w for d, w in zip(body17, _RIC_WEIGHTS, strict=True)) % 11) % 11
     return "X" if c == 10 else str(c)
 
 
@@ -112,7 +162,10 @@ def self_check(samples: int = 200) -> None:
     for _ in range(samples):
         code17 = "91" + rng.choice(_PLACES) + "".join(rng.choice(_USCC_ALPHABET) for _ in range(9))
         assert uscc_check(code17) == uscc.calc_check_digit(code17), code17
-        body = rng.choice(_ID_PLACES) + f"{rng.randint(1960, 1999)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}{rng.randint(0, 999):03d}"
+        body = (
+            rng.choice(_ID_PLACES)
+            + f"{rng.randint(1960, 1999)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}{rng.randint(0, 999):03d}"
+        )
         full = body + ric_check(body)
         assert ric.is_valid(full), full
 
@@ -168,7 +221,7 @@ def _pick(cum: list[float], r: float) -> int:
 def units(n: int, seed: int = SEED) -> Iterator[Unit]:
     """``n`` units, deterministic for a seed; unique names and credit codes; values djgj accepts."""
     rng = random.Random(seed)
-    rand, lognorm, randint = rng.random, rng.lognormvariate, rng.randint
+    rand, lognorm = rng.random, rng.lognormvariate
     towns = townships()
     town_short = [t[:2] for t in towns]
     brand_len = 3 if n <= 100**3 else 4
@@ -190,8 +243,13 @@ def units(n: int, seed: int = SEED) -> Iterator[Unit]:
         suffix = "协会" if kind == "social_org" else _SUFFIX[int(rand() * len(_SUFFIX))]
         name = town_short[t] + brand + _INDUSTRY[int(rand() * len(_INDUSTRY))] + suffix
         body8 = f"{(i * 104729 + 7) % 10**8:08d}"
-        code17 = ("5" if kind == "social_org" else "9") + ("1" if kind != "social_org" else "3") + \
-            _PLACES[t % 10] + body8 + org_code_check(body8)
+        code17 = (
+            ("5" if kind == "social_org" else "9")
+            + ("1" if kind != "social_org" else "3")
+            + _PLACES[t % 10]
+            + body8
+            + org_code_check(body8)
+        )
         code = code17 + uscc_check(code17)
 
         # Employees: log-normal, median ~8, a long tail of large employers.
@@ -202,8 +260,11 @@ def units(n: int, seed: int = SEED) -> Iterator[Unit]:
         party = min(party, emp)
         if party >= 3:
             if rand() < 0.7:
-                party_org = "committee" if party >= 100 and rand() < 0.7 else (
-                    "general_branch" if party >= 50 and rand() < 0.7 else "branch")
+                party_org = (
+                    "committee"
+                    if party >= 100 and rand() < 0.7
+                    else ("general_branch" if party >= 50 and rand() < 0.7 else "branch")
+                )
             else:
                 party_org = "none"
         else:
@@ -229,19 +290,47 @@ def units(n: int, seed: int = SEED) -> Iterator[Unit]:
             grade = "initial" if g < 0.3 else "basic" if g < 0.55 else "standard" if g < 0.7 else None
         instructor = None
         if party_org not in ("branch", "general_branch", "committee") and rand() < 0.3:
-            instructor = surnames[int(rand() * len(surnames))] + given[int(rand() * len(given))] + \
-                given[int(rand() * len(given))]
-        yield Unit(towns[t], name, code, ownership, kind, emp, migrant, party, party_org, union, members,
-                   mig_members, established, instructor, grade)
+            instructor = (
+                surnames[int(rand() * len(surnames))]
+                + given[int(rand() * len(given))]
+                + given[int(rand() * len(given))]
+            )
+        yield Unit(
+            towns[t],
+            name,
+            code,
+            ownership,
+            kind,
+            emp,
+            migrant,
+            party,
+            party_org,
+            union,
+            members,
+            mig_members,
+            established,
+            instructor,
+            grade,
+        )
 
 
 def row_of(u: Unit) -> list[Any]:
     """The unit as a township sheet writes it (labels, not canonical codes)."""
     return [
-        u.township, u.name, u.credit_code, u.ownership, u.employees, u.migrant_workers, u.party_members,
-        PARTY_ORG_LABEL[u.party_org], UNION_LABEL[u.union_form], u.union_members, u.migrant_union_members,
+        u.township,
+        u.name,
+        u.credit_code,
+        u.ownership,
+        u.employees,
+        u.migrant_workers,
+        u.party_members,
+        PARTY_ORG_LABEL[u.party_org],
+        UNION_LABEL[u.union_form],
+        u.union_members,
+        u.migrant_union_members,
         u.union_established_on.isoformat() if u.union_established_on else "",
-        u.instructor or "无", GRADE_LABEL[u.standardization],
+        u.instructor or "无",
+        GRADE_LABEL[u.standardization],
     ]
 
 
@@ -291,13 +380,24 @@ def roster_rows(n_units: int, seed: int = SEED, max_per_unit: int = 80) -> Itera
                     break
             sex = "男" if seq % 2 else "女"
             politics = _POLITICS[_pick(_cumulative([w for _, w in _POLITICS]), rand())][0]
-            name = _SURNAMES[int(rand() * len(_SURNAMES))] + _GIVEN[int(rand() * len(_GIVEN))] + (
-                _GIVEN[int(rand() * len(_GIVEN))] if rand() < 0.7 else "")
+            name = (
+                _SURNAMES[int(rand() * len(_SURNAMES))]
+                + _GIVEN[int(rand() * len(_GIVEN))]
+                + (_GIVEN[int(rand() * len(_GIVEN))] if rand() < 0.7 else "")
+            )
             joined = (u.union_established_on or dt.date(2010, 1, 1)) + dt.timedelta(days=int(rand() * 200))
             joined = min(joined, AS_OF)
             phone = "1" + "3578"[int(rand() * 4)] + f"{int(rand() * 10**9):09d}"
-            yield [name, sex, body + ric_check(body), politics, u.name, "是" if k < migrants else "否",
-                   joined.isoformat(), phone]
+            yield [
+                name,
+                sex,
+                body + ric_check(body),
+                politics,
+                u.name,
+                "是" if k < migrants else "否",
+                joined.isoformat(),
+                phone,
+            ]
 
 
 def write_roster(outdir: Path, n_units: int, seed: int = SEED) -> tuple[Path, Path]:

@@ -42,11 +42,85 @@ SQLITE = shutil.which("sqlite3")
 TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 YEAR = 2014
 AS_OF = "2014-12-31"
-SQL_COLUMNS = ["township", "name", "credit_code", "ownership", "employees", "migrant_workers", "party_members",
-               "party_org", "union_form", "union_members", "migrant_union_members", "union_established_on",
-               "instructor", "standardization"]
-SQL_TYPES = ["TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER", "INTEGER", "TEXT", "TEXT", "INTEGER", "INTEGER",
-             "TEXT", "TEXT", "TEXT"]
+SQL_COLUMNS = [
+    "township",
+    "name",
+    "credit_code",
+    "ownership",
+    "employees",
+    "migrant_workers",
+    "party_members",
+    "party_org",
+    "union_form",
+    "union_members",
+    "migrant_union_members",
+    "union_established_on",
+    "instructor",
+    "standardization",
+]
+SQL_TYPES = [
+    "TEXT",
+    "TEXT",
+    "TEXT",
+    "TEXT",
+    "INTEGER",
+    "INTEGER",
+    "INTEGER",
+    "TEXT",
+    "TEXT",
+    "INTEGER",
+    "INTEGER",
+    "TEXT",
+    "TEXT",
+    "TEXT",
+]
+
+
+#: Extra environment for every process that imports djgj: PYTHONPATH to a frozen copy of the code
+#: (set by `freeze_code`), so edits made in src/ while the benchmark runs do not leak into it.
+CODE_ENV: dict[str, str] = {}
+
+
+def freeze_code(workdir: Path, mode: str) -> str:
+    """Measure the committed HEAD (default: a `git archive` copy of src/) or the live working tree."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    if mode == "worktree" or not head:
+        return f"the working tree at `{head}`" + (
+            f" with uncommitted changes in {len(dirty.splitlines())} files "
+            "under src/ (these may have changed during the run)"
+            if dirty
+            else ""
+        )
+    dest = workdir / "code" / head
+    if not (dest / "src" / "djgj").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", "HEAD", "src"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    CODE_ENV["PYTHONPATH"] = str(dest / "src")
+    where = subprocess.run(
+        [PY, "-c", "import djgj; print(djgj.__file__)"],
+        env={**os.environ, **CODE_ENV},
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not where.startswith(str(dest)):
+        sys.exit(f"could not point djgj at the frozen copy {dest} (got {where})")
+    return (
+        f"committed HEAD `{head}` (a frozen `git archive` copy of src/"
+        + (
+            f"; {len(dirty.splitlines())} files with uncommitted changes under src/ were not measured"
+            if dirty
+            else ""
+        )
+        + ")"
+    )
 
 
 def log(msg: str) -> None:
@@ -65,19 +139,31 @@ class Run:
     stderr: str = ""
 
 
-def measure(cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None,
-            stdout: Path | None = None, timeout: float | None = None) -> Run:
+def measure(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    stdout: Path | None = None,
+    timeout: float | None = None,
+) -> Run:
     """Run ``cmd`` once in a fresh process; wall time and peak RSS (of the process tree's largest member)."""
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **CODE_ENV, **(env or {})}
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
         time_file = tf.name
     wrapped = [TIME, "-f", "%M", "-o", time_file, *cmd] if TIME else cmd
-    out = open(stdout, "wb") if stdout else subprocess.DEVNULL
-    err_file = tempfile.TemporaryFile()
+    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed in finally
+    err_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally
     try:
         t0 = time.perf_counter()
-        p = subprocess.Popen(wrapped, env=full_env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                             stdout=out, stderr=err_file, start_new_session=True)
+        p = subprocess.Popen(
+            wrapped,
+            env=full_env,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=out,
+            stderr=err_file,
+            start_new_session=True,
+        )
         timed_out = False
         try:
             p.communicate(stdin.encode() if stdin is not None else None, timeout=timeout)
@@ -128,9 +214,15 @@ class Series:
         return any(r.timed_out for r in self.runs)
 
 
-def series(n: int, make_cmd: Any, *, before: Any = None, stop_on_timeout: bool = True, **kw: Any) -> Series:
+def series(
+    n: int, make_cmd: Any, *, before: Any = None, stop_on_timeout: bool = True, budget: float = 150, **kw: Any
+) -> Series:
+    """Up to ``n`` runs; stop repeating once ``budget`` seconds are spent (a slow command runs fewer times)."""
     s = Series()
     for i in range(n):
+        if i and sum(r.seconds for r in s.runs) > budget:
+            log(f"  (stopped after {i} runs: over the {budget:.0f} s budget of this measurement)")
+            break
         if before:
             before(i)
         cmd = make_cmd(i) if callable(make_cmd) else make_cmd
@@ -166,8 +258,8 @@ def write_chunks(data: Path, big: int, chunk: int, skip_first: bool) -> list[Pat
     import csv
 
     it = province.units(big)
-    for k, p in enumerate(names):
-        rows = (province.row_of(u) for _, u in zip(range(chunk), it))
+    for _k, p in enumerate(names):
+        rows = (province.row_of(u) for _, u in zip(range(chunk), it, strict=False))
         if p not in wanted:
             for _ in rows:
                 pass
@@ -186,8 +278,11 @@ def fresh_ledger(path: Path) -> None:
     """A new djgj ledger with its schema at the head (migrations run here, outside any timing)."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    subprocess.run([PY, "-c", "import sys; from djgj.db import open_engine; open_engine(sys.argv[1])", str(path)],
-                   check=True)
+    subprocess.run(
+        [PY, "-c", "import sys; from djgj.db import open_engine; open_engine(sys.argv[1])", str(path)],
+        check=True,
+        env={**os.environ, **CODE_ENV},
+    )
 
 
 def copy_db(src: Path, dest: Path) -> None:
@@ -212,7 +307,8 @@ def bulk_load(db: Path, n: int) -> None:
     cur = conn.execute(
         "INSERT INTO import_batches (file_name, sha256, format, kind, as_of, imported_at, status, rows, units_created,"
         " units_updated, snapshots_written, warnings) VALUES (?, ?, 'csv', 'ledger', ?, ?, 'ok', ?, ?, 0, ?, '[]')",
-        (name + ".csv", f"bulk-{n}", AS_OF, dt.datetime.now().isoformat(" "), n, n, n))
+        (name + ".csv", f"bulk-{n}", AS_OF, dt.datetime.now().isoformat(" "), n, n, n),
+    )
     batch = cur.lastrowid
     towns = province.townships()
     conn.executemany("INSERT INTO townships (name) VALUES (?)", [(t,) for t in towns])
@@ -221,17 +317,40 @@ def bulk_load(db: Path, n: int) -> None:
     units = list(province.units(n))
     conn.executemany(
         "INSERT INTO units (id, kind, name, norm_name, credit_code, township_id, batch_id) VALUES (?,?,?,?,?,?,?)",
-        ((max_unit + i + 1, u.kind, u.name, u.name, u.credit_code, tid[u.township], batch) for i, u in enumerate(units)))
+        (
+            (max_unit + i + 1, u.kind, u.name, u.name, u.credit_code, tid[u.township], batch)
+            for i, u in enumerate(units)
+        ),
+    )
     conn.executemany(
         "INSERT INTO snapshots (unit_id, as_of, employees, migrant_workers, party_members, party_org, has_instructor,"
         " instructor, union_form, union_established_on, union_established_precision, union_members,"
-        " migrant_union_members, standardization, ownership, batch_id, sheet, \"row\")"
+        ' migrant_union_members, standardization, ownership, batch_id, sheet, "row")'
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        ((max_unit + i + 1, AS_OF, u.employees, u.migrant_workers, u.party_members, u.party_org,
-          1 if u.instructor else 0, u.instructor, u.union_form,
-          u.union_established_on.isoformat() if u.union_established_on else None,
-          "day" if u.union_established_on else None, u.union_members, u.migrant_union_members, u.standardization,
-          u.ownership, batch, name, i + 2) for i, u in enumerate(units)))
+        (
+            (
+                max_unit + i + 1,
+                AS_OF,
+                u.employees,
+                u.migrant_workers,
+                u.party_members,
+                u.party_org,
+                1 if u.instructor else 0,
+                u.instructor,
+                u.union_form,
+                u.union_established_on.isoformat() if u.union_established_on else None,
+                "day" if u.union_established_on else None,
+                u.union_members,
+                u.migrant_union_members,
+                u.standardization,
+                u.ownership,
+                batch,
+                name,
+                i + 2,
+            )
+            for i, u in enumerate(units)
+        ),
+    )
     conn.execute("COMMIT")
     conn.close()
 
@@ -240,8 +359,12 @@ def same_figures(a: Path, b: Path) -> tuple[bool, str]:
     """Whether two ledgers give the same report and gap counts (through bench/direct.py)."""
     outs = []
     for db in (a, b):
-        r = subprocess.run([PY, str(HERE / "direct.py"), "report", str(db), str(YEAR)], capture_output=True, check=True)
-        g = subprocess.run([PY, str(HERE / "direct.py"), "gaps", str(db), str(YEAR)], capture_output=True, check=True)
+        r = subprocess.run(
+            [PY, str(HERE / "direct.py"), "report", str(db), str(YEAR)], capture_output=True, check=True
+        )
+        g = subprocess.run(
+            [PY, str(HERE / "direct.py"), "gaps", str(db), str(YEAR)], capture_output=True, check=True
+        )
         rep = json.loads(r.stdout)
         outs.append((rep["totals"], rep["by_township"], Counter(x["rule"] for x in json.loads(g.stdout))))
     if outs[0] == outs[1]:
@@ -269,7 +392,11 @@ def compare_report(djgj_out: Path, direct_out: Path) -> str:
     except (OSError, ValueError) as exc:
         return f"could not compare ({exc})"
     bad = [k for k, v in b["totals"].items() if k in a["totals"] and a["totals"][k] != v]
-    towns_bad = [t for t, f in b["by_township"].items() if a["by_township"].get(t, {}).get("union_rate") != f["union_rate"]]
+    towns_bad = [
+        t
+        for t, f in b["by_township"].items()
+        if a["by_township"].get(t, {}).get("union_rate") != f["union_rate"]
+    ]
     if not bad and not towns_bad and len(a["by_township"]) == len(b["by_township"]):
         return f"same totals and {len(a['by_township'])} townships"
     return f"MISMATCH in totals {bad[:5]} / townships {towns_bad[:5]}"
@@ -295,12 +422,19 @@ prof.dump_stats(out)
 """
 
 
-def profile_command(prof_path: Path, db: Path, args: list[str], stdout: Path) -> list[str]:
+def profile_command(
+    prof_path: Path, db: Path, args: list[str], stdout: Path
+) -> tuple[list[str], dict[str, float]]:
     """cProfile one djgj command in a fresh process (imports included); a summary by cumulative and own time."""
     import pstats
 
     with open(stdout, "wb") as f:
-        subprocess.run([PY, "-c", PROFILE_DRIVER, str(prof_path), str(db), *args], stdout=f, check=False)
+        subprocess.run(
+            [PY, "-c", PROFILE_DRIVER, str(prof_path), str(db), *args],
+            stdout=f,
+            check=False,
+            env={**os.environ, **CODE_ENV},
+        )
     st = pstats.Stats(str(prof_path))
     total = st.total_tt  # type: ignore[attr-defined]
     entries = st.stats  # type: ignore[attr-defined]
@@ -312,24 +446,79 @@ def profile_command(prof_path: Path, db: Path, args: list[str], stdout: Path) ->
         p = Path(file)
         parts = p.parts
         if "djgj" in parts:
-            mod = "djgj/" + "/".join(parts[parts.index("djgj") + 1:])
+            mod = "djgj/" + "/".join(parts[parts.index("djgj") + 1 :])
         elif "site-packages" in parts:
-            mod = "/".join(parts[parts.index("site-packages") + 1:])
+            mod = "/".join(parts[parts.index("site-packages") + 1 :])
         else:
             mod = p.name
         return f"{mod}:{line} {func}"
 
-    lines = [f"total {total:.2f} s under cProfile (profiling inflates call-heavy code; read shares, not seconds)", "",
-             "by cumulative time (djgj functions, then the heaviest library calls):"]
+    lines = [
+        f"total {total:.2f} s under cProfile (profiling inflates call-heavy code; read shares, not seconds)",
+        "",
+        "by cumulative time (djgj functions, then the heaviest library calls):",
+    ]
     by_cum = sorted(entries.items(), key=lambda kv: -kv[1][3])
     djgj_rows = [kv for kv in by_cum if "djgj" in kv[0][0] and "cli.py" not in kv[0][0]][:18]
-    for key, (cc, nc, tt, ct, _) in djgj_rows:
+    for key, (_cc, nc, _tt, ct, _) in djgj_rows:
+        lines.append(f"  {ct:7.2f} s {100 * ct / total:5.1f}%  {nc:>9,} calls  {label(key)}")
+    lines.append("")
+    lines.append("heaviest library calls by cumulative time:")
+    libs = [
+        kv
+        for kv in by_cum
+        if "site-packages" in kv[0][0]
+        and not kv[0][2].startswith("<")
+        and "/typer/" not in kv[0][0]
+        and "/click/" not in kv[0][0]
+    ][:10]
+    for key, (_cc, nc, _tt, ct, _) in libs:
         lines.append(f"  {ct:7.2f} s {100 * ct / total:5.1f}%  {nc:>9,} calls  {label(key)}")
     lines.append("")
     lines.append("by own time (where the CPU actually goes):")
-    for key, (cc, nc, tt, ct, _) in sorted(entries.items(), key=lambda kv: -kv[1][2])[:18]:
+    for key, (_cc, nc, tt, _ct, _) in sorted(entries.items(), key=lambda kv: -kv[1][2])[:18]:
         lines.append(f"  {tt:7.2f} s {100 * tt / total:5.1f}%  {nc:>9,} calls  {label(key)}")
-    return lines
+    # Shares of named phases (cumulative time of the first matching function, in % of the whole process).
+    shares: dict[str, float] = {}
+    for name, (file_part, func) in PHASES.items():
+        cts = [v[3] for k, v in entries.items() if file_part in k[0] and k[2] == func]
+        if cts:
+            shares[name] = 100 * max(cts) / total
+    imports = sum(
+        v[2]
+        for k, v in entries.items()
+        if k[2]
+        in (
+            "<built-in method marshal.loads>",
+            "<built-in method builtins.compile>",
+            "<built-in method builtins.__build_class__>",
+        )
+    )
+    shares["module loading (marshal, compile, class creation; own time)"] = 100 * imports / total
+    return lines, shares
+
+
+#: Phases worth naming in "What limits it": label -> (file path part, function name).
+PHASES = {
+    "sources.read (open, sha256, decode, csv → grid)": ("djgj/sources.py", "read"),
+    "layout.locate (header search, row classification)": ("djgj/layout.py", "locate"),
+    "importer.parse (all cells converted and checked)": ("djgj/importer.py", "parse"),
+    "importer._parse_row": ("djgj/importer.py", "_parse_row"),
+    "importer._note_normalisation": ("djgj/importer.py", "_note_normalisation"),
+    "values.credit_code (stdnum validate)": ("djgj/values.py", "credit_code"),
+    "values.simplify (NFKC + OpenCC)": ("djgj/values.py", "simplify"),
+    "ledger._write_records (all database writes)": ("djgj/ledger.py", "_write_records"),
+    "ledger._upsert_snapshot": ("djgj/ledger.py", "_upsert_snapshot"),
+    "SQLAlchemy Connection.execute": ("sqlalchemy/engine/base.py", "execute"),
+    "sqlite3 Cursor.execute (the database itself)": ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+    "metrics.gaps": ("djgj/metrics.py", "gaps"),
+    "metrics.figures": ("djgj/metrics.py", "figures"),
+    "report.build": ("djgj/report.py", "build"),
+    "render.render_rows": ("djgj/render.py", "render_rows"),
+    "render.render_report": ("djgj/render.py", "render_report"),
+    "render._jsonable": ("djgj/render.py", "_jsonable"),
+    "json encoding": ("json/encoder.py", "encode"),
+}
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -395,17 +584,28 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    py = subprocess.run([PY, "-c", "import sys, sqlite3; print(sys.version.split()[0], sqlite3.sqlite_version)"],
-                        capture_output=True, text=True).stdout.split()
-    cli = subprocess.run([SQLITE, "--version"], capture_output=True, text=True).stdout.split()[:1] if SQLITE else ["—"]
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()
+    py = subprocess.run(
+        [PY, "-c", "import sys, sqlite3; print(sys.version.split()[0], sqlite3.sqlite_version)"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    cli = (
+        subprocess.run([SQLITE, "--version"], capture_output=True, text=True).stdout.split()[:1]
+        if SQLITE
+        else ["—"]
+    )
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
         "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
-        "cpu": cpu, "memory": mem, "python": py[0] if py else "?", "sqlite_py": py[1] if len(py) > 1 else "?",
-        "sqlite_cli": cli[0] if cli else "?", "os": platform.platform(), "git": git or "?",
-        "dirty": f"uncommitted changes under src/ ({len(dirty.splitlines())} files) were measured" if dirty else "clean",
+        "cpu": cpu,
+        "memory": mem,
+        "python": py[0] if py else "?",
+        "sqlite_py": py[1] if len(py) > 1 else "?",
+        "sqlite_cli": cli[0] if cli else "?",
+        "os": platform.platform(),
+        "git": git or "?",
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -415,21 +615,45 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--units", type=int, default=200_000, help="units in the import / query benchmark")
     ap.add_argument("--big", type=int, default=1_000_000, help="units in the big ledger for gaps/report")
     ap.add_argument("--xlsx", type=int, default=100_000, help="rows in the xlsx reading benchmark")
-    ap.add_argument("--mem-small", type=int, default=50_000, help="rows of the smaller import (memory vs length)")
+    ap.add_argument(
+        "--mem-small", type=int, default=50_000, help="rows of the smaller import (memory vs length)"
+    )
     ap.add_argument("--profile-rows", type=int, default=20_000, help="rows of the profiled import")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     ap.add_argument("--help-runs", type=int, default=7, help="runs of --help and python -c pass")
-    ap.add_argument("--import-timeout", type=float, default=300, help="seconds before a djgj import is cut off")
+    ap.add_argument(
+        "--import-timeout", type=float, default=300, help="seconds before a djgj import is cut off"
+    )
     ap.add_argument("--timeout", type=float, default=600, help="seconds before any other command is cut off")
-    ap.add_argument("--big-load", choices=["djgj", "bulk"], default="djgj",
-                    help="build the big ledger by djgj import in --units chunks (falls back to bulk on timeout) "
-                         "or by bulk insert straight into djgj's schema")
+    ap.add_argument(
+        "--big-load",
+        choices=["djgj", "bulk"],
+        default="djgj",
+        help="build the big ledger by djgj import in --units chunks (falls back to bulk on timeout) "
+        "or by bulk insert straight into djgj's schema",
+    )
+    ap.add_argument(
+        "--code",
+        choices=["head", "worktree"],
+        default="head",
+        help="measure the committed HEAD (a frozen copy of src/, default) or the live working tree",
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 5k/20k units, one run each, < 1 min")
     ap.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
-    ap.add_argument("--out", type=Path, default=None, help="results file (default bench/RESULTS.md, quick: build/)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="results file (default bench/RESULTS.md, quick: build/)"
+    )
     a = ap.parse_args(argv)
     if a.quick:
-        a.units, a.big, a.xlsx, a.mem_small, a.profile_rows, a.repeat, a.help_runs = 5000, 20000, 5000, 2000, 2000, 1, 5
+        a.units, a.big, a.xlsx, a.mem_small, a.profile_rows, a.repeat, a.help_runs = (
+            5000,
+            20000,
+            5000,
+            2000,
+            2000,
+            1,
+            5,
+        )
     out_md = a.out or (a.workdir / "RESULTS-quick.md" if a.quick else HERE / "RESULTS.md")
     if not SQLITE:
         sys.exit("sqlite3 CLI not found (apt-get install sqlite3): it is the import floor")
@@ -440,7 +664,10 @@ def main(argv: list[str] | None = None) -> int:
     for d in (data, dbs, outs):
         d.mkdir(parents=True, exist_ok=True)
     info = machine()
-    log(f"djgj bench: units={a.units:,} big={a.big:,} xlsx={a.xlsx:,} repeat={a.repeat} ({info['git']}, {info['dirty']})")
+    info["code"] = freeze_code(a.workdir, a.code)
+    log(
+        f"djgj bench: units={a.units:,} big={a.big:,} xlsx={a.xlsx:,} repeat={a.repeat}; measuring {info['code']}"
+    )
 
     # ---- data
     log("generating data")
@@ -455,14 +682,14 @@ def main(argv: list[str] | None = None) -> int:
         province.write_roster(data, roster_units)
     rows: list[Row] = []
     notes: list[str] = []
-    profiles: dict[str, list[str]] = {}
+    profiles: dict[str, tuple[list[str], dict[str, float]]] = {}
 
     # ---- import vs sqlite3 .import
     log(f"import {N:,} rows: sqlite3 .import floor")
     floor_db = dbs / "floor.db"
     floor_script = (
         "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"
-        f"CREATE TABLE units ({', '.join(f'{c} {t}' for c, t in zip(SQL_COLUMNS, SQL_TYPES))});\n"
+        f"CREATE TABLE units ({', '.join(f'{c} {t}' for c, t in zip(SQL_COLUMNS, SQL_TYPES, strict=True))});\n"
         f".import --csv --skip 1 {csv_n} units\n"
         "CREATE UNIQUE INDEX ix_units_credit_code ON units (credit_code);\n"
     )
@@ -471,7 +698,9 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(str(floor_db) + suffix).unlink(missing_ok=True)
 
-    floor = series(a.repeat, [SQLITE, str(floor_db)], before=clear_floor, stdin=floor_script, timeout=a.timeout)
+    floor = series(
+        a.repeat, [SQLITE, str(floor_db)], before=clear_floor, stdin=floor_script, timeout=a.timeout
+    )
     n_floor = sqlite3.connect(floor_db).execute("SELECT count(*) FROM units").fetchone()[0]
     if n_floor != N:
         notes.append(f"sqlite3 .import loaded {n_floor:,} rows, expected {N:,}")
@@ -482,40 +711,80 @@ def main(argv: list[str] | None = None) -> int:
     def djgj_import_cmd(path: Path) -> list[str]:
         return [DJGJ, "import", str(path), "--as-of", AS_OF]
 
-    imp = series(a.repeat, djgj_import_cmd(csv_n), before=lambda _: fresh_ledger(ledger_n),
-                 env={"DJGJ_DB": str(ledger_n)}, timeout=a.import_timeout)
+    imp = series(
+        a.repeat,
+        djgj_import_cmd(csv_n),
+        before=lambda _: fresh_ledger(ledger_n),
+        env={"DJGJ_DB": str(ledger_n)},
+        timeout=a.import_timeout,
+    )
     import_ok = imp.ok and not imp.timed_out
-    rows.append(Row(f"`djgj import` {N:,}-unit CSV (fresh ledger)", imp, floor,
-                    "≤ 5× floor", ratio_limit=5, base_label="sqlite3 `.import` + UNIQUE index"))
+    rows.append(
+        Row(
+            f"`djgj import` {N:,}-unit CSV (fresh ledger)",
+            imp,
+            floor,
+            "≤ 5× floor",
+            ratio_limit=5,
+            base_label="sqlite3 `.import` + UNIQUE index",
+        )
+    )
     if not import_ok:
         log("  djgj import did not finish: bulk-loading the ledger for the query benchmarks")
         fresh_ledger(ledger_n)
         bulk_load(ledger_n, N)
-        notes.append(f"`djgj import` of {N:,} rows did not finish within {a.import_timeout:.0f} s; the {N:,}-unit "
-                     "ledger for gaps/report was bulk-loaded into djgj's schema instead.")
+        notes.append(
+            f"`djgj import` of {N:,} rows did not finish within {a.import_timeout:.0f} s; the {N:,}-unit "
+            "ledger for gaps/report was bulk-loaded into djgj's schema instead."
+        )
 
     log(f"import memory: djgj import of {SMALL:,} rows")
     small_db = dbs / f"ledger_{SMALL}.db"
-    imp_small = series(1, djgj_import_cmd(csv_small), before=lambda _: fresh_ledger(small_db),
-                       env={"DJGJ_DB": str(small_db)}, timeout=a.import_timeout)
+    imp_small = series(
+        1,
+        djgj_import_cmd(csv_small),
+        before=lambda _: fresh_ledger(small_db),
+        env={"DJGJ_DB": str(small_db)},
+        timeout=a.import_timeout,
+    )
     mem_row = Row(f"import peak memory, {SMALL:,} vs {N:,} rows", None, None, "flat (≤ 1.25×)")
     rows_mem = (imp_small, imp)
 
     # ---- xlsx reading
     log(f"xlsx {a.xlsx:,} rows: djgj reader, python-calamine, openpyxl read-only")
-    read_djgj = ("import sys; from djgj.sources import read; wb = read(sys.argv[1]); "
-                 "print(sum(len(s.rows) for s in wb.sheets))")
-    read_cal = ("import sys; from python_calamine import CalamineWorkbook; "
-                "rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(); print(len(rows))")
-    read_opx = ("import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1], read_only=True); "
-                "print(sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True)))")
+    read_djgj = (
+        "import sys; from djgj.sources import read; wb = read(sys.argv[1]); "
+        "print(sum(len(s.rows) for s in wb.sheets))"
+    )
+    read_cal = (
+        "import sys; from python_calamine import CalamineWorkbook; "
+        "rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(); print(len(rows))"
+    )
+    read_opx = (
+        "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1], read_only=True); "
+        "print(sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True)))"
+    )
     x_djgj = series(a.repeat, [PY, "-c", read_djgj, str(xlsx)], timeout=a.timeout)
     x_cal = series(a.repeat, [PY, "-c", read_cal, str(xlsx)], timeout=a.timeout)
     x_opx = series(1, [PY, "-c", read_opx, str(xlsx)], timeout=a.timeout)
-    rows.append(Row(f"read {a.xlsx:,}-row xlsx: `djgj.sources.read`", x_djgj, x_cal, "— (reference)",
-                    base_label="python-calamine `to_python()`"))
-    rows.append(Row(f"read {a.xlsx:,}-row xlsx: openpyxl read-only (streamed)", x_opx, x_cal, "— (reference)",
-                    base_label="python-calamine `to_python()`"))
+    rows.append(
+        Row(
+            f"read {a.xlsx:,}-row xlsx: `djgj.sources.read`",
+            x_djgj,
+            x_cal,
+            "— (reference)",
+            base_label="python-calamine `to_python()`",
+        )
+    )
+    rows.append(
+        Row(
+            f"read {a.xlsx:,}-row xlsx: openpyxl read-only (streamed)",
+            x_opx,
+            x_cal,
+            "— (reference)",
+            base_label="python-calamine `to_python()`",
+        )
+    )
 
     # ---- gaps and report
     def queries(db: Path, n: int, repeat: int) -> None:
@@ -523,13 +792,33 @@ def main(argv: list[str] | None = None) -> int:
         for what in ("gaps", "report"):
             log(f"{what} on {n:,} units: djgj vs direct SQL")
             d_out, b_out = outs / f"djgj_{what}_{n}.json", outs / f"direct_{what}_{n}.json"
-            dj = series(repeat, [DJGJ, what, "--year", str(YEAR), "--format", "json"], env=env, stdout=d_out,
-                        timeout=a.timeout)
-            base = series(repeat, [PY, str(HERE / "direct.py"), what, str(db), str(YEAR)], stdout=b_out,
-                          timeout=a.timeout)
-            check = (compare_gaps if what == "gaps" else compare_report)(d_out, b_out) if dj.ok else "djgj failed"
-            rows.append(Row(f"`djgj {what} --year {YEAR} --format json`, {n:,} units", dj, base, "≤ 3× direct SQL",
-                            ratio_limit=3, note=check, base_label="same SQL by hand, stdlib sqlite3 + json"))
+            dj = series(
+                repeat,
+                [DJGJ, what, "--year", str(YEAR), "--format", "json"],
+                env=env,
+                stdout=d_out,
+                timeout=a.timeout,
+            )
+            base = series(
+                repeat,
+                [PY, str(HERE / "direct.py"), what, str(db), str(YEAR)],
+                stdout=b_out,
+                timeout=a.timeout,
+            )
+            check = (
+                (compare_gaps if what == "gaps" else compare_report)(d_out, b_out) if dj.ok else "djgj failed"
+            )
+            rows.append(
+                Row(
+                    f"`djgj {what} --year {YEAR} --format json`, {n:,} units",
+                    dj,
+                    base,
+                    "≤ 3× direct SQL",
+                    ratio_limit=3,
+                    note=check,
+                    base_label="same SQL by hand, stdlib sqlite3 + json",
+                )
+            )
 
     queries(ledger_n, N, a.repeat)
 
@@ -540,7 +829,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         chunked_ok = False
         if a.big_load == "djgj" and import_ok:
-            same_prefix = max(a.big, N) <= 100**3  # province.units(n) share a prefix while the brand length is 3
+            same_prefix = (
+                max(a.big, N) <= 100**3
+            )  # province.units(n) share a prefix while the brand length is 3
             names = write_chunks(data, a.big, N, skip_first=same_prefix)
             if same_prefix:
                 copy_db(ledger_n, big_db)
@@ -550,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                 todo = names
             chunk_times = []
             chunked_ok = True
-            for k, p in enumerate(todo):
+            for _k, p in enumerate(todo):
                 log(f"big ledger: djgj import {p.name}")
                 r = measure(djgj_import_cmd(p), env={"DJGJ_DB": str(big_db)}, timeout=a.import_timeout)
                 if r.rc != 0:
@@ -558,9 +849,12 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 chunk_times.append((p.name, r.seconds, r.peak_mb))
             if chunked_ok:
-                big_how = (f"built through `djgj import` in {N:,}-row chunks ("
-                           + ("the first chunk is the " + f"{N:,}-unit ledger above; " if same_prefix else "")
-                           + "; ".join(f"{nm}: {s:.1f} s, {mb or 0:,.0f} MB" for nm, s, mb in chunk_times) + ")")
+                big_how = (
+                    f"built through `djgj import` in {N:,}-row chunks ("
+                    + ("the first chunk is the " + f"{N:,}-unit ledger above; " if same_prefix else "")
+                    + "; ".join(f"{nm}: {s:.1f} s, {mb or 0:,.0f} MB" for nm, s, mb in chunk_times)
+                    + ")"
+                )
         if not chunked_ok:
             log(f"big ledger: bulk insert of {a.big:,} units into djgj's schema")
             fresh_ledger(big_db)
@@ -590,8 +884,16 @@ def main(argv: list[str] | None = None) -> int:
     log("start-up: djgj --help vs python -c pass")
     helps = series(a.help_runs, [DJGJ, "--help"], timeout=60)
     passes = series(a.help_runs, [PY, "-c", "pass"], timeout=60)
-    rows.append(Row(f"`djgj --help` (median of {a.help_runs})", helps, passes, "< 0.3 s", abs_limit=0.3,
-                    base_label="`python -c pass`"))
+    rows.append(
+        Row(
+            f"`djgj --help` (median of {a.help_runs})",
+            helps,
+            passes,
+            "< 0.3 s",
+            abs_limit=0.3,
+            base_label="`python -c pass`",
+        )
+    )
 
     # ---- memory row
     s_small, s_big = rows_mem
@@ -603,36 +905,64 @@ def main(argv: list[str] | None = None) -> int:
     prof_db = dbs / f"profile_{PROF}.db"
     fresh_ledger(prof_db)
     profiles[f"djgj import, {PROF:,} rows"] = profile_command(
-        outs / f"import_{PROF}.prof", prof_db, ["import", str(csv_prof), "--as-of", AS_OF], outs / "profile_import.txt")
+        outs / f"import_{PROF}.prof",
+        prof_db,
+        ["import", str(csv_prof), "--as-of", AS_OF],
+        outs / "profile_import.txt",
+    )
     for r in rows:
         if r.met() == "**no**" and r.what.startswith("`djgj gaps") and f"{N:,} units" in r.what:
             log("profiling djgj gaps")
             profiles[f"djgj gaps, {N:,} units"] = profile_command(
-                outs / f"gaps_{N}.prof", ledger_n, ["gaps", "--year", str(YEAR), "--format", "json"],
-                outs / "profile_gaps.json")
+                outs / f"gaps_{N}.prof",
+                ledger_n,
+                ["gaps", "--year", str(YEAR), "--format", "json"],
+                outs / "profile_gaps.json",
+            )
         if r.met() == "**no**" and r.what.startswith("`djgj report") and f"{N:,} units" in r.what:
             log("profiling djgj report")
             profiles[f"djgj report, {N:,} units"] = profile_command(
-                outs / f"report_{N}.prof", ledger_n, ["report", "--year", str(YEAR), "--format", "json"],
-                outs / "profile_report.json")
+                outs / f"report_{N}.prof",
+                ledger_n,
+                ["report", "--year", str(YEAR), "--format", "json"],
+                outs / "profile_report.json",
+            )
 
     elapsed = time.perf_counter() - started
     log(f"done in {elapsed / 60:.1f} min; writing {out_md}")
-    write_results(out_md, a, info, rows, (s_small, s_big, mem_ratio, mem_met, mem_row), notes, profiles, big_how,
-                  elapsed)
-    for line in (out_md.read_text().split("## Results")[1].split("##")[0].strip().splitlines()):
+    write_results(
+        out_md,
+        a,
+        info,
+        rows,
+        (s_small, s_big, mem_ratio, mem_met, mem_row),
+        notes,
+        profiles,
+        big_how,
+        elapsed,
+    )
+    for line in out_md.read_text().split("## Results")[1].split("##")[0].strip().splitlines():
         print(line)
     return 0
 
 
-def write_results(path: Path, a: Any, info: dict[str, str], rows: list[Row], mem: Any, notes: list[str],
-                  profiles: dict[str, list[str]], big_how: str, elapsed: float) -> None:
+def write_results(
+    path: Path,
+    a: Any,
+    info: dict[str, str],
+    rows: list[Row],
+    mem: Any,
+    notes: list[str],
+    profiles: dict[str, tuple[list[str], dict[str, float]]],
+    big_how: str,
+    elapsed: float,
+) -> None:
     s_small, s_big, mem_ratio, mem_met, mem_row = mem
     L = [
         "# djgj benchmark results",
         "",
         f"Generated by `bench/run.py{' --quick' if a.quick else ''}` (`make bench`) on {info['date']}, "
-        f"git `{info['git']}` ({info['dirty']}); the whole run took {elapsed / 60:.1f} min.",
+        f"measuring {info['code']}; the whole run took {elapsed / 60:.1f} min.",
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['os']}; "
         f"Python {info['python']} (sqlite {info['sqlite_py']}), sqlite3 CLI {info['sqlite_cli']}.",
@@ -652,11 +982,15 @@ def write_results(path: Path, a: Any, info: dict[str, str], rows: list[Row], mem
         ratio_s = "—" if ratio is None or (r.djgj and r.djgj.timed_out) else f"{ratio:.2f}×"
         if r.djgj and r.djgj.timed_out and r.base and r.base.runs:
             ratio_s = f"> {max(x.seconds for x in r.djgj.runs) / r.base.seconds:.0f}×"
-        L.append(f"| {r.what} | {fmt_s(r.djgj)} | {r.base_label} | {fmt_s(r.base)} | {ratio_s} | {r.target} | "
-                 f"{r.met()} | {fmt_mb(r.djgj)} / {fmt_mb(r.base)} |")
-    L.append(f"| {mem_row.what} | {fmt_mb(s_big)} MB at {a.units:,} | same, {a.mem_small:,} rows | "
-             f"{fmt_mb(s_small)} MB | {'—' if mem_ratio is None else f'{mem_ratio:.2f}×'} | {mem_row.target} | "
-             f"{mem_met} | {fmt_mb(s_small)} / {fmt_mb(s_big)} |")
+        L.append(
+            f"| {r.what} | {fmt_s(r.djgj)} | {r.base_label} | {fmt_s(r.base)} | {ratio_s} | {r.target} | "
+            f"{r.met()} | {fmt_mb(r.djgj)} / {fmt_mb(r.base)} |"
+        )
+    L.append(
+        f"| {mem_row.what} | {fmt_mb(s_big)} MB at {a.units:,} | same, {a.mem_small:,} rows | "
+        f"{fmt_mb(s_small)} MB | {'—' if mem_ratio is None else f'{mem_ratio:.2f}×'} | {mem_row.target} | "
+        f"{mem_met} | {fmt_mb(s_small)} / {fmt_mb(s_big)} |"
+    )
     L += ["", "Checks of djgj's output against the baseline's:", ""]
     for r in rows:
         if r.note:
@@ -665,12 +999,40 @@ def write_results(path: Path, a: Any, info: dict[str, str], rows: list[Row], mem
         L.append(f"- the {a.big:,}-unit ledger was {big_how}")
     for n in notes:
         L.append(f"- {n}")
-    L += ["", "## Profiles", "",
-          "`cProfile` of a fresh process per command (raw dumps and text in `build/bench/out/`; open with "
-          "`python -m pstats`).", ""]
-    for name, lines in profiles.items():
+    L += [
+        "",
+        "## Profiles",
+        "",
+        "`cProfile` of a fresh process per command (raw dumps and text in `build/bench/out/`; open with "
+        "`python -m pstats`).",
+        "",
+    ]
+    for name, (lines, _) in profiles.items():
         L += [f"### {name}", "", "```", *lines, "```", ""]
-    L += ["## What limits it", "", "(Interpretation of the profiles above; see the end of this file.)", ""]
+    L += ["## What limits it", "", "Targets missed in this run:", ""]
+    missed = [r for r in rows if r.met() == "**no**"]
+    for r in missed:
+        ratio = r.ratio()
+        L.append(
+            f"- {r.what}: {fmt_s(r.djgj)} s vs {fmt_s(r.base)} s"
+            + (f" ({ratio:.1f}×, target {r.target})" if ratio is not None else "")
+        )
+    if mem_met != "yes":
+        L.append(
+            f"- import memory grows with file length: {fmt_mb(s_small)} MB at {a.mem_small:,} rows, "
+            f"{fmt_mb(s_big)} MB at {a.units:,} rows"
+        )
+    if not missed and mem_met == "yes":
+        L.append("- none")
+    L += [
+        "",
+        "Where the time goes (cumulative share of the whole process under cProfile, module loading included):",
+        "",
+    ]
+    for name, (_, shares) in profiles.items():
+        parts = "; ".join(f"{k} {v:.0f}%" for k, v in shares.items() if v >= 0.5)
+        L.append(f"- {name}: {parts}")
+    L.append("")
     path.write_text("\n".join(L) + "\n", encoding="utf-8")
 
 

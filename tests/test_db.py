@@ -8,6 +8,7 @@ import stat
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from djgj import db
 from djgj.errors import LedgerError
@@ -29,22 +30,66 @@ def test_migrations_from_empty_reach_the_head(tmp_path):
     } <= tables
 
 
-def test_every_revision_upgrades_with_data_and_downgrades(tmp_path):
-    from alembic import command
+def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    engine = db.open_engine(str(tmp_path / "l.db"))
-    cfg = db.alembic_config(engine)
-    revisions = [r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()][::-1]
+    from djgj.db import alembic_config
+
+    cfg = alembic_config(None)
+    return [r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()][::-1]
+
+
+def _seed(conn) -> None:
+    """A township, a unit, a snapshot, a person and a membership: children that a careless
+    table rebuild (SQLite batch mode with foreign keys on) would empty through ON DELETE CASCADE."""
+    conn.exec_driver_sql("INSERT INTO townships (id, name) VALUES (1, '城关镇')")
+    conn.exec_driver_sql(
+        "INSERT INTO units (id, kind, name, norm_name, township_id) VALUES (1, 'non_public', '甲', '甲', 1)"
+    )
+    conn.exec_driver_sql("INSERT INTO snapshots (unit_id, as_of, employees) VALUES (1, '2014-12-31', 30)")
+    conn.exec_driver_sql(
+        "INSERT INTO people (id, id_number, id_valid, name) VALUES (1, '11010519491231002X', true, '张三')"
+    )
+    conn.exec_driver_sql("INSERT INTO memberships (person_id, unit_id) VALUES (1, 1)")
+
+
+@pytest.mark.usefixtures("backend")
+def test_each_revision_upgrades_to_head_with_data_and_back():
+    revisions = _revisions()
     assert revisions[-1] == db.HEAD
-    with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('城关镇')")
-    for rev in revisions:
+    url = db.resolve_url()
+    for start in revisions[:-1]:
+        engine = db.open_engine(url, migrate=False)
+        if db.current_revision(engine):
+            db.downgrade(engine, "base")
+        db.upgrade(engine, None, start)
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "base") if rev == revisions[0] else None
-        engine2 = db.open_engine(str(tmp_path / f"{rev}.db"))
-        assert db.current_revision(engine2) == db.HEAD
+            _seed(conn)
+        engine.dispose()
+        engine = db.open_engine(url)  # upgrades to the head, as a user's first command would
+        assert db.current_revision(engine) == db.HEAD
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name, county, city FROM townships").all() == [
+                ("城关镇", "", "")
+            ]
+            assert conn.exec_driver_sql("SELECT employees FROM snapshots").all() == [(30,)]
+            assert conn.exec_driver_sql("SELECT count(*) FROM memberships").scalar() == 1
+        db.downgrade(engine, start)  # and back down to where it started, data intact
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM townships").all() == [("城关镇",)]
+            assert conn.exec_driver_sql("SELECT count(*) FROM snapshots").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM memberships").scalar() == 1
+        engine.dispose()
+
+
+def test_two_counties_may_each_have_a_chengguan(tmp_path):
+    engine = db.open_engine(str(tmp_path / "l.db"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO townships (name, county) VALUES ('城关镇', '甲县'), ('城关镇', '乙县')"
+        )
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name, county) VALUES ('城关镇', '甲县')")
 
 
 def test_new_ledger_is_owner_only(tmp_path):

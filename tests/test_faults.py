@@ -22,10 +22,31 @@ DJGJ = [sys.executable, "-c", "from djgj.cli import main; main()"]
 def big_csv(path: Path, n: int, offset: int = 0) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["乡镇", "企业名称", "统一社会信用代码", "企业类型", "从业人员数", "党员人数", "是否建立工会", "会员数"])
+        w.writerow(
+            [
+                "乡镇",
+                "企业名称",
+                "统一社会信用代码",
+                "企业类型",
+                "从业人员数",
+                "党员人数",
+                "是否建立工会",
+                "会员数",
+            ]
+        )
         for i in range(offset, offset + n):
-            w.writerow(["城关镇", f"企业{i:06d}", credit_code(i), "私营企业", 30 + i % 50, i % 4, "是" if i % 2 else "否",
-                        20 if i % 2 else 0])
+            w.writerow(
+                [
+                    "城关镇",
+                    f"企业{i:06d}",
+                    credit_code(i),
+                    "私营企业",
+                    30 + i % 50,
+                    i % 4,
+                    "是" if i % 2 else "否",
+                    20 if i % 2 else 0,
+                ]
+            )
     return path
 
 
@@ -63,8 +84,12 @@ def test_kill_9_during_import_leaves_nothing_and_reimport_succeeds(tmp_path):
     create(db)
     for delay in (0.3, 0.8, 1.5, 2.5):
         env = dict(os.environ, DJGJ_DB=str(db))
-        p = subprocess.Popen([*DJGJ, "import", str(f), "--as-of", "2014-12-31"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [*DJGJ, "import", str(f), "--as-of", "2014-12-31"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -83,8 +108,16 @@ def test_two_writers_at_once(tmp_path):
     a, b = big_csv(tmp_path / "a.csv", 8000), big_csv(tmp_path / "b.csv", 8000, offset=50000)
     create(db)
     env = dict(os.environ, DJGJ_DB=str(db))
-    procs = [subprocess.Popen([*DJGJ, "import", str(f), "--as-of", "2014-12-31"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for f in (a, b)]
+    procs = [
+        subprocess.Popen(
+            [*DJGJ, "import", str(f), "--as-of", "2014-12-31"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in (a, b)
+    ]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
     for code, err in results:
         assert code == 0 or "正被另一个" in err, err
@@ -199,7 +232,7 @@ def test_failed_migration_leaves_schema_and_version_unchanged_and_a_backup(tmp_p
     con = sqlite3.connect(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert "half" not in tables
-    assert [r[1] for r in con.execute("PRAGMA table_info(townships)")] == ["id", "name", "county"]
+    assert [r[1] for r in con.execute("PRAGMA table_info(townships)")] == ["id", "name", "county", "city"]
     assert con.execute("select version_num from alembic_version").fetchone()[0] == dbmod.HEAD
     assert con.execute("select name from townships").fetchall() == [("城关镇",)]
     assert list(tmp_path.glob("l.db.before-9999-*.bak"))

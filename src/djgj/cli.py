@@ -363,6 +363,9 @@ def report(
     township: Town = None,
     profile: ProfileOpt = None,
     union_threshold: Threshold = None,
+    depth: Annotated[
+        str, typer.Option("--depth", help="汇总到哪一级：city（市）、county（县）、township（乡镇，默认）")
+    ] = "township",
     fmt: Fmt = "table",
     output: Output = None,
 ) -> None:
@@ -377,7 +380,9 @@ def report(
     p = _profile(profile, union_threshold)
     y = year or dt.date.today().year
     with engine(write=False).connect() as conn:
-        doc = build(conn, y, p, kind=kind, township=township)
+        if depth not in ("city", "county", "township"):
+            raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
+        doc = build(conn, y, p, kind=kind, township=township, depth=depth)
     emit(render_report(doc, fmt), output, fmt)
 
 
@@ -638,7 +643,9 @@ def export(
 
 
 @app.command()
-def backup(dest: Annotated[Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）")] = None) -> None:
+def backup(
+    dest: Annotated[Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）")] = None,
+) -> None:
     """备份台账（SQLite 在线备份，导入进行中也能得到一致的副本）。
 
     例：djgj backup /mnt/u盘/台账备份.db
@@ -658,6 +665,34 @@ def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的�
 
     kept = do_restore(state.db, source)
     typer.echo(f"已从 {source} 恢复台账" + (f"；原台账另存为 {kept}" if kept else ""))
+
+
+@app.command()
+def merge(
+    ledgers: Annotated[
+        list[str], typer.Argument(help="县级台账：SQLite 文件或数据库 URL", show_default=False)
+    ],
+    county: Annotated[
+        str | None, typer.Option("--county", help="来源台账所属的县（只合并一个台账时可用；默认取文件名）")
+    ] = None,
+    city: Annotated[str, typer.Option("--city", help="来源台账所属的市")] = "",
+) -> None:
+    """把县级台账合并进当前（市级、省级）台账：按信用代码、乡镇+名称去重，保留来源。
+
+    例：djgj --db 某市.db merge 甲县.db 乙县.db --city 某市 && djgj --db 某市.db report --year 2014 --depth county
+    """
+    from .merge import merge as do_merge
+
+    if county and len(ledgers) > 1:
+        raise UsageError("--county 只能在合并一个台账时使用；多个台账按各自的文件名或台账中的县名区分")
+    eng = engine()
+    for source in ledgers:
+        r = do_merge(eng, source, county=county, city=city)
+        typer.echo(
+            f"{source} → {r.county}：乡镇 {r.townships}，单位 新建 {r.units_created}、已有 {r.units_matched}；"
+            f"快照 新增 {r.snapshots_created}、更新 {r.snapshots_updated}、未变 {r.snapshots_unchanged}；"
+            f"人员 {r.people}，会籍 {r.memberships}"
+        )
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from .errors import BusyError, LedgerError
 
 #: The newest migration; a ledger at this revision needs no Alembic at start-up.
-HEAD = "0001"
+HEAD = "0002"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -134,7 +134,7 @@ def ensure_schema(engine: Engine, *, read_only: bool = False) -> None:
     upgrade(engine, rev)
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     cfg = Config()
@@ -145,26 +145,37 @@ def alembic_config(engine: Engine) -> Any:
 
 def upgrade(engine: Engine, from_rev: str | None, target: str = "head") -> Path | None:
     """Migrate to ``target`` in one transaction; back up an existing SQLite ledger first."""
-    from alembic import command
-
     backup = None
     path = sqlite_path(str(engine.url))
     if from_rev is not None and path is not None:
         stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
         backup = path.with_name(f"{path.name}.before-{target}-{stamp}.bak")
         backup_sqlite(path, backup)
+    _migrate(engine, "upgrade", target, backup)
+    return backup
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    """Migrate down to ``target`` (for developers and the migration tests), as carefully as upgrade."""
+    _migrate(engine, "downgrade", target, None)
+
+
+def _migrate(engine: Engine, action: str, target: str, backup: Path | None) -> None:
+    """Run Alembic in one transaction; on SQLite with foreign keys off (a batch rebuild of a parent
+    table would otherwise cascade deletes into its children) and a foreign-key check before commit."""
+    from alembic import command
+
     cfg = alembic_config(engine)
     try:
         with engine.connect() as conn:
             sqlite = engine.dialect.name == "sqlite"
             raw = conn.connection.driver_connection
             if sqlite:
-                # Batch "recreate" of a parent table would cascade deletes into its children.
                 raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             try:
                 with conn.begin():
                     cfg.attributes["connection"] = conn
-                    command.upgrade(cfg, target)
+                    getattr(command, action)(cfg, target)
                     if sqlite:
                         bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if bad:
@@ -177,7 +188,6 @@ def upgrade(engine: Engine, from_rev: str | None, target: str = "head") -> Path 
     except Exception as exc:
         where = f"；迁移前的备份在 {backup}" if backup else ""
         raise LedgerError(f"台账数据库结构升级失败，已回滚、未做任何改动：{exc}{where}") from None
-    return backup
 
 
 def backup_sqlite(src: Path, dest: Path) -> None:

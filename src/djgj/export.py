@@ -15,19 +15,47 @@ from .fields import GRADES, KINDS
 from .metrics import _base, year_end
 from .models import Snapshot, Township, Unit
 
-PARTY_WORDS = {"none": "无", "branch": "党支部", "general_branch": "党总支", "committee": "党委", "own": "已建",
-               "joint_branch": "联合党支部"}
-UNION_WORDS = {"none": "未建", "committee": "已建", "joint": "联合工会", "organizer": "组织员", "federation": "工会联合会"}
+PARTY_WORDS = {
+    "none": "无",
+    "branch": "党支部",
+    "general_branch": "党总支",
+    "committee": "党委",
+    "own": "已建",
+    "joint_branch": "联合党支部",
+}
+UNION_WORDS = {
+    "none": "未建",
+    "committee": "已建",
+    "joint": "联合工会",
+    "organizer": "组织员",
+    "federation": "工会联合会",
+}
 
 #: (key, header the importer recognises)
 COLUMNS: list[tuple[str, str]] = [
-    ("township", "乡镇"), ("name", "单位名称"), ("credit_code", "统一社会信用代码"), ("kind", "单位类别"),
-    ("ownership", "企业类型"), ("industry", "行业"), ("employees", "从业人员数"), ("migrant_workers", "农民工人数"),
-    ("female_employees", "女职工人数"), ("party_members", "正式党员"), ("probationary_members", "预备党员"),
-    ("party_org", "党组织形式"), ("party_secretary", "党组织书记"), ("instructor", "党建指导员"),
-    ("union_form", "建会情况"), ("union_established_on", "建会时间"), ("union_members", "会员数"),
-    ("migrant_union_members", "农民工会员数"), ("union_chair", "工会主席"), ("chair_is_secretary", "交叉任职"),
-    ("standardization", "规范化等级"), ("workers_congress", "职代会"), ("activists", "入会积极分子"),
+    ("township", "乡镇"),
+    ("name", "单位名称"),
+    ("credit_code", "统一社会信用代码"),
+    ("kind", "单位类别"),
+    ("ownership", "企业类型"),
+    ("industry", "行业"),
+    ("employees", "从业人员数"),
+    ("migrant_workers", "农民工人数"),
+    ("female_employees", "女职工人数"),
+    ("party_members", "正式党员"),
+    ("probationary_members", "预备党员"),
+    ("party_org", "党组织形式"),
+    ("party_secretary", "党组织书记"),
+    ("instructor", "党建指导员"),
+    ("union_form", "建会情况"),
+    ("union_established_on", "建会时间"),
+    ("union_members", "会员数"),
+    ("migrant_union_members", "农民工会员数"),
+    ("union_chair", "工会主席"),
+    ("chair_is_secretary", "交叉任职"),
+    ("standardization", "规范化等级"),
+    ("workers_congress", "职代会"),
+    ("activists", "入会积极分子"),
 ]
 
 
@@ -35,11 +63,23 @@ def _yes_no(v: bool | None) -> str | None:
     return None if v is None else ("是" if v else "否")
 
 
-def rows(conn: Connection, year: int, *, kind: str | None = None, township: str | None = None) -> list[dict[str, Any]]:
+def rows(
+    conn: Connection, year: int, *, kind: str | None = None, township: str | None = None
+) -> list[dict[str, Any]]:
     s = Snapshot
-    cols = [Township.name.label("township"), Unit.name, Unit.credit_code, Unit.kind, *[
-        getattr(s, k) for k, _ in COLUMNS if hasattr(s, k) and k not in ("name", "credit_code", "kind", "township")
-    ], s.has_instructor, s.union_established_precision]
+    cols = [
+        Township.name.label("township"),
+        Unit.name,
+        Unit.credit_code,
+        Unit.kind,
+        *[
+            getattr(s, k)
+            for k, _ in COLUMNS
+            if hasattr(s, k) and k not in ("name", "credit_code", "kind", "township")
+        ],
+        s.has_instructor,
+        s.union_established_precision,
+    ]
     q = _base(year_end(year), cols, kind, township).order_by(Township.name, Unit.name)
     out = []
     for r in conn.execute(q):
@@ -47,9 +87,10 @@ def rows(conn: Connection, year: int, *, kind: str | None = None, township: str 
         established: dt.date | None = m.pop("union_established_on")
         precision = m.pop("union_established_precision")
         if established is not None:
-            m["union_established_on"] = {"month": established.strftime("%Y-%m"), "year": str(established.year)}.get(
-                precision or "day", established.isoformat()
-            )
+            m["union_established_on"] = {
+                "month": established.strftime("%Y-%m"),
+                "year": str(established.year),
+            }.get(precision or "day", established.isoformat())
         else:
             m["union_established_on"] = None
         has_instructor = m.pop("has_instructor")

@@ -121,6 +121,7 @@ def parse(wb: Workbook, options: Options) -> Parsed:
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
         resolve(table.columns, options.overrides)
+        _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
         parsed.columns[table.sheet.name] = [
             {"column": column_letter(c.index), "header": c.header, "field": c.field or ""}
@@ -158,6 +159,39 @@ def _check_field_counts(table: Table, path: Path) -> None:
     if bad:
         raise InputError(
             f"{path.name}：CSV 行的字段数与表头不一致，整个文件未导入", details=bad[:MAX_PROBLEMS_SHOWN]
+        )
+
+
+def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
+    """Formula cells without a computed value read as empty (or as a writer's placeholder 0): in a
+    mapped column below the header they would import as blank or zero (or hide a whole row as
+    empty), so the file is refused naming them. A totals row's is only not checked; cells outside
+    the mapped columns, in title lines or in footers do not matter."""
+    sheet = table.sheet
+    if not sheet.uncomputed:
+        return
+    mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
+    skipped = set(table.footer_rows) | set(table.header_rows)
+    totals = set(table.totals_rows)
+    bad: list[str] = []
+    for r, c in sheet.uncomputed:
+        if r < 0:
+            bad.append(f"工作表“{sheet.name}”中某单元格（未标明位置）")
+        elif c not in mapped or r < table.header_rows[0] or r in skipped:
+            continue
+        elif r in totals:
+            if c < len(sheet.rows[r]):
+                sheet.rows[r][c] = None
+            parsed.warnings.append(
+                f"工作表“{sheet.name}”{column_letter(c)}{r + 1}：合计行是公式但没有计算结果，未核对"
+            )
+        else:
+            bad.append(f"工作表“{sheet.name}”{column_letter(c)}{r + 1}")
+    if bad:
+        shown = "、".join(bad[:MAX_PROBLEMS_SHOWN]) + ("等" if len(bad) > MAX_PROBLEMS_SHOWN else "")
+        raise InputError(
+            f"{path.name}：{shown} 是公式但没有计算结果（公式未计算，共 {len(bad)} 个单元格），不能当作空白导入；"
+            "请在 Excel/WPS 中打开、保存后再导入。整个文件未导入"
         )
 
 
@@ -316,7 +350,7 @@ def _parse_row(
             continue
         raw = table.cell(r, col)
         try:
-            _convert_into(values, fld, vkind, raw, kind)
+            _convert_into(values, fld, vkind, raw, kind, sheet.date_1904)
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, col)}：{exc}")
             continue
@@ -333,7 +367,9 @@ def _row_number(sheet: Sheet, r: int) -> int:
     return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
 
 
-def _convert_into(values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None) -> None:
+def _convert_into(
+    values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
+) -> None:
     if fld == "instructor":
         if V.looks_yes_no(raw):
             values["has_instructor"] = V.yes_no(raw)
@@ -346,7 +382,7 @@ def _convert_into(values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: 
     elif vkind == "bool":
         values[fld] = V.yes_no(raw)
     elif vkind == "date":
-        got = V.date_value(raw)
+        got = V.date_value(raw, date_1904=date_1904)
         values[fld] = got[0] if got else None
         values["union_established_precision"] = got[1] if got else None
     elif vkind == "party_org":

@@ -180,12 +180,18 @@ def _record_failure(engine: Engine, wb: sources.Workbook, options: importer.Opti
         pass
 
 
-def township_ids(conn: Connection, names: set[str]) -> dict[str, int]:
-    ids = {n: i for i, n in conn.execute(select(Township.id, Township.name))}
+def township_ids(conn: Connection, names: set[str], county: str = "", city: str = "") -> dict[str, int]:
+    """Ids of the named townships of one county (created when new); '' is a county ledger's own."""
+
+    def known() -> dict[str, int]:
+        q = select(Township.id, Township.name).where(Township.county == county, Township.city == city)
+        return {n: i for i, n in conn.execute(q)}
+
+    ids = known()
     missing = sorted(n for n in names if n not in ids)
     if missing:
-        conn.execute(insert(Township), [{"name": n} for n in missing])
-        ids = {n: i for i, n in conn.execute(select(Township.id, Township.name))}
+        conn.execute(insert(Township), [{"name": n, "county": county, "city": city} for n in missing])
+        ids = known()
     return ids
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -74,7 +73,13 @@ def _base(as_of: dt.date, columns: list[Any], kind: str | None, township: str | 
     if kind:
         q = q.where(Unit.kind == kind)
     if township:
-        q = q.where(Township.name == township)
+        # "城关镇", "甲县/城关镇" or "甲市/甲县/城关镇": a township of a merged ledger by its place.
+        parts = township.split("/")
+        q = q.where(Township.name == parts[-1])
+        if len(parts) >= 2:
+            q = q.where(Township.county == parts[-2])
+        if len(parts) >= 3:
+            q = q.where(Township.city == parts[-3])
     return q
 
 
@@ -168,45 +173,90 @@ def _finish(sums: dict[str, Any], instructors: int) -> dict[str, Any]:
     return m
 
 
+NO_TOWNSHIP = "（未填乡镇）"
+NO_COUNTY = "（未分县）"
+NO_CITY = "（未分市）"
+LEVELS = ("city", "county", "township")
+
+
+def _place(row: Any, level: str, multi_county: bool, multi_city: bool) -> str:
+    """The name a group is reported under at one level: plain names for one county's ledger,
+    qualified (甲县/城关镇) once counties are merged into one ledger."""
+    city, county, town = row["city"] or "", row["county"] or "", row["town"]
+    if level == "city":
+        return city or NO_CITY
+    if level == "county":
+        return "/".join(x for x in (city if multi_city else "", county or NO_COUNTY) if x)
+    town = town or NO_TOWNSHIP
+    if not multi_county and not multi_city:
+        return town
+    return "/".join(x for x in (city if multi_city else "", county or NO_COUNTY, town) if x)
+
+
 def figures(
-    conn: Connection, year: int, profile: Profile, *, kind: str | None = None, township: str | None = None
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    kind: str | None = None,
+    township: str | None = None,
+    depth: str = "township",
 ) -> dict[str, Any]:
-    """Totals, by township and by kind for one year-end: {"totals", "by_township", "by_kind", "raw"}."""
+    """Totals and breakdowns for one year-end: {"raw", "totals", "by_township", "by_kind", and with
+    ``depth`` city or county (or merged ledgers) "by_county"/"by_city"}; one GROUP BY over the ledger."""
     as_of = year_end(year)
     t = Thresholds(profile.union_threshold, profile.party_threshold)
-    town = func.coalesce(Township.name, literal("（未填乡镇）"))
-    q = _base(as_of, [town.label("township"), Unit.kind.label("kind"), *_aggregates(t, year)], kind, township)
-    q = q.group_by(town, Unit.kind)
+    place = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
+    q = _base(as_of, [*place, Unit.kind.label("kind"), *_aggregates(t, year)], kind, township)
+    q = q.group_by(Township.city, Township.county, Township.name, Unit.kind)
     groups = [dict(r._mapping) for r in conn.execute(q)]
-    instr = _instructors(conn, as_of, kind, township)
-    totals: dict[str, Any] = {}
-    by_town: dict[str, dict[str, Any]] = {}
-    by_kind: dict[str, dict[str, Any]] = {}
-    for g in groups:
-        totals = _add(totals, g)
-        by_town[g["township"]] = _add(by_town.get(g["township"], {}), g)
-        by_kind[g["kind"]] = _add(by_kind.get(g["kind"], {}), g)
-    return {
-        "raw": totals,
-        "totals": _finish(totals, instr.get(None, 0)) if groups else None,
-        "by_township": {k: _finish(v, instr.get(("t", k), 0)) for k, v in sorted(by_town.items())},
-        "by_kind": {k: _finish(v, instr.get(("k", k), 0)) for k, v in sorted(by_kind.items())},
+    multi_city = len({g["city"] or "" for g in groups}) > 1
+    multi_county = multi_city or len({g["county"] or "" for g in groups}) > 1
+    levels = LEVELS[LEVELS.index(depth) :] if depth in LEVELS else LEVELS
+    if depth == "township" and not multi_county:
+        levels = ("township",)
+    names = {
+        level: [_place(g, level, multi_county, multi_city) for g in groups] for level in (*LEVELS, "kind")
     }
+    names["kind"] = [g["kind"] for g in groups]
+    instr = _instructors(conn, as_of, kind, township, multi_county, multi_city)
+    totals: dict[str, Any] = {}
+    by: dict[str, dict[str, dict[str, Any]]] = {level: {} for level in (*levels, "kind")}
+    for i, g in enumerate(groups):
+        totals = _add(totals, g)
+        for level in by:
+            key = names[level][i]
+            by[level][key] = _add(by[level].get(key, {}), g)
+    out: dict[str, Any] = {
+        "raw": totals,
+        "totals": _finish(totals, instr[None].get(None, 0)) if groups else None,
+    }
+    for level, table in by.items():
+        out[f"by_{level}"] = {k: _finish(v, instr[level].get(k, 0)) for k, v in sorted(table.items())}
+    return out
 
 
-def _instructors(conn: Connection, as_of: dt.date, kind: str | None, township: str | None) -> dict[Any, int]:
-    """Distinct instructors named in the ledger: per scope, township and kind (not additive)."""
-    town = func.coalesce(Township.name, literal("（未填乡镇）"))
-    q = _base(
-        as_of, [town.label("town_name"), Unit.kind.label("kind_name"), Snapshot.instructor], kind, township
-    ).where(Snapshot.instructor.is_not(None))
-    rows = conn.execute(q.distinct()).all()
-    out: dict[Any, int] = {None: len({r.instructor for r in rows})}
-    for key, column in (("t", "town_name"), ("k", "kind_name")):
+def _instructors(
+    conn: Connection,
+    as_of: dt.date,
+    kind: str | None,
+    township: str | None,
+    multi_county: bool,
+    multi_city: bool,
+) -> dict[Any, dict[Any, int]]:
+    """Distinct instructors named in the ledger, per scope and per group of each level (not additive)."""
+    place = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
+    q = _base(as_of, [*place, Unit.kind.label("kind"), Snapshot.instructor], kind, township).where(
+        Snapshot.instructor.is_not(None)
+    )
+    rows = [dict(r._mapping) for r in conn.execute(q.distinct())]
+    out: dict[Any, dict[Any, int]] = {None: {None: len({r["instructor"] for r in rows})}}
+    for level in (*LEVELS, "kind"):
         seen: dict[str, set[str]] = {}
         for r in rows:
-            seen.setdefault(r._mapping[column], set()).add(r.instructor)
-        out.update({(key, k): len(v) for k, v in seen.items()})
+            key = r["kind"] if level == "kind" else _place(r, level, multi_county, multi_city)
+            seen.setdefault(key, set()).add(r["instructor"])
+        out[level] = {k: len(v) for k, v in seen.items()}
     return out
 
 

@@ -32,11 +32,16 @@ class Base(DeclarativeBase):
 
 
 class Township(Base):
+    """A township (乡镇/街道) of a county of a city; '' where the level is not known (one county's ledger)."""
+
     __tablename__ = "townships"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    county: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    county: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+    __table_args__ = (UniqueConstraint("city", "county", "name", name="uq_townships_place"),)
 
 
 class ImportBatch(Base):

@@ -484,8 +484,16 @@ def _report_parts(report: dict[str, Any]) -> list[Part]:
     parts.append(("table", ("主要指标", ["指标", "本年", "上年", "增减"], body, [False, True, True, True])))
     if report.get("formulas"):
         parts += [("h2", "口径（计算公式）"), *(("li", str(v)) for v in report["formulas"].values())]
-    for section, first, names in (("分乡镇情况", "乡镇", None), ("分单位类别情况", "单位类别", KINDS)):
-        areas: dict[str, dict[str, Any]] = report.get("by_township" if names is None else "by_kind") or {}
+    sections = (
+        ("分市情况", "市", None, "by_city"),
+        ("分县情况", "县", None, "by_county"),
+        ("分乡镇情况", "乡镇", None, "by_township"),
+        ("分单位类别情况", "单位类别", KINDS, "by_kind"),
+    )
+    for section, first, names, key in sections:
+        areas: dict[str, dict[str, Any]] = report.get(key) or {}
+        if key in ("by_city", "by_county") and len(areas) < 2:
+            continue  # one county's own ledger: the county is the total
         if areas:
             rows = [
                 [(names or {}).get(a, a), *(_display(v.get(k), k) for k in _AREA_COLUMNS)]

@@ -46,9 +46,15 @@ def _changes(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, An
 
 
 def build(
-    conn: Connection, year: int, profile: Profile, *, kind: str | None = None, township: str | None = None
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    kind: str | None = None,
+    township: str | None = None,
+    depth: str = "township",
 ) -> dict[str, Any]:
-    now = metrics.figures(conn, year, profile, kind=kind, township=township)
+    now = metrics.figures(conn, year, profile, kind=kind, township=township, depth=depth)
     if now["totals"] is None:
         scope = "、".join(x for x in (township, KINDS.get(kind or "", "")) if x) or "全部单位"
         raise InputError(f"台账中没有 {year} 年底（含）以前的数据（范围：{scope}）；请先导入该年度的报表")
@@ -56,8 +62,8 @@ def build(
     totals, prev = now["totals"], before["totals"]
     if prev is not None:
         totals["new_members"] = (totals["union_members"] or 0) - (prev["union_members"] or 0)
-        for town, figs in now["by_township"].items():
-            p = before["by_township"].get(town)
+        for town, figs in now.get("by_township", {}).items():
+            p = before.get("by_township", {}).get(town)
             figs["new_members"] = (figs["union_members"] or 0) - (p["union_members"] or 0) if p else None
     else:
         totals["new_members"] = None
@@ -76,7 +82,11 @@ def build(
         "totals": keyed,
         "previous": {k: prev.get(k) for k in METRICS} if prev else None,
         "changes": _changes(keyed, prev),
-        "by_township": {t: {k: f.get(k) for k in METRICS} for t, f in now["by_township"].items()},
+        **{
+            f"by_{level}": {t: {k: f.get(k) for k in METRICS} for t, f in now[f"by_{level}"].items()}
+            for level in ("city", "county", "township")
+            if f"by_{level}" in now
+        },
         "by_kind": {t: {k: f.get(k) for k in METRICS} for t, f in now["by_kind"].items()},
         "formulas": formulas(profile),
         "targets": _targets(conn, year, profile, township, now["raw"], totals),

@@ -14,6 +14,7 @@ Written-down conventions (one place, so every import follows the same rules):
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -64,7 +65,13 @@ def clean_text(cell: Cell) -> str | None:
 def person_name(cell: Cell) -> str | None:
     """A person's name: Simplified, inner spaces removed (姓　名 → 姓名)."""
     text = clean_text(cell)
-    return _SPACES.sub("", text) if text else None
+    return _without_spaces(text) if text else None
+
+
+def _without_spaces(text: str) -> str:
+    """Remove every space, then compose again: NFKC turns ¸ into a space and a combining mark,
+    and "K ̧" must end as "Ķ" the first time, or normalising twice would differ."""
+    return unicodedata.normalize("NFKC", _SPACES.sub("", text))
 
 
 _UNITS = "人名个家户位元次"
@@ -165,6 +172,7 @@ def looks_yes_no(cell: Cell) -> bool:
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _DATE_PATTERNS = [
     (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"), "day"),
     (re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]0?0:00(?::00)?)?$"), "day"),
@@ -175,11 +183,13 @@ _DATE_PATTERNS = [
 ]
 
 
-def date_value(cell: Cell) -> tuple[dt.date, str] | None:
+def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | None:
     """A date and its precision ('day', 'month', 'year'); blank → None.
 
     Real date cells, Excel serial numbers, 2014年3月5日, 2014/3/5, 2014-03-05, 2014.3 (a month),
-    2014年3月, 2014. Month and year precision are kept, never padded silently into a day.
+    2014年3月, 2014. Month and year precision are kept, never padded silently into a day. A serial
+    stored as a plain number counts from 1904 in old Mac workbooks (`date_1904`); calamine already
+    converts real date cells for either epoch.
     """
     if is_blank(cell):
         return None
@@ -197,7 +207,7 @@ def date_value(cell: Cell) -> tuple[dt.date, str] | None:
         if 1900 <= n <= 2100:
             return dt.date(n, 1, 1), "year"
         if 20000 <= n <= 80000:
-            return _EXCEL_EPOCH + dt.timedelta(days=n), "day"
+            return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
     text = text.rstrip("。")
@@ -210,8 +220,17 @@ def date_value(cell: Cell) -> tuple[dt.date, str] | None:
         try:
             return dt.date(year, month, day), precision
         except ValueError:
-            raise ValueProblem(f"日期不存在：“{cell}”") from None
+            raise ValueProblem(f"日期不存在：“{cell}”（{_why_impossible(year, month, day)}）") from None
     raise ValueProblem(f"“{cell}”不是可识别的日期（可写 2014-03-05、2014年3月5日、2014.3）")
+
+
+def _why_impossible(year: int, month: int, day: int) -> str:
+    """The reason a year/month/day triple is no date, for the user to correct the right part."""
+    if not 1 <= year <= 9999:
+        return f"年份 {year} 无效"
+    if not 1 <= month <= 12:
+        return f"没有{month}月"
+    return f"{year}年{month}月只有{calendar.monthrange(year, month)[1]}天"
 
 
 def _lookup(cell: Cell, table: dict[str, str], what: str, hint: str) -> str:
@@ -415,6 +434,5 @@ def credit_code(cell: Cell) -> str | None:
 
 def normalise_name(name: str) -> str:
     """The matching key of a unit name: Simplified, no spaces or brackets' width differences."""
-    text = simplify(name)
-    text = _SPACES.sub("", text)
+    text = _without_spaces(simplify(name))
     return text.replace("(", "（").replace(")", "）")
