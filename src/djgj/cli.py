@@ -156,6 +156,16 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只检查、显示将做的改动和所有规范化，不写入台账")
     ] = False,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option("--skip-bad-rows", help="跳过有问题的行（默认整个文件拒收），被跳过的行写入拒收报告"),
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="拒收报告文件（CSV；默认为 当前目录/文件名.rejects.csv）")
+    ] = None,
+    county: Annotated[
+        str, typer.Option("--county", help="乡镇所属的县（市级、省级合并台账中区分同名乡镇）")
+    ] = "",
 ) -> None:
     """导入乡镇报表（每个文件要么全部导入，要么全部拒绝）。
 
@@ -174,6 +184,8 @@ def import_(
         overrides=parse_map_options(map_ or [], mapping),
         sheet=sheet,
         roster=roster,
+        skip_bad_rows=skip_bad_rows,
+        county=county,
     )
     from .ledger import import_file
 
@@ -190,8 +202,23 @@ def import_(
             typer.echo(f"错误：{f.name}：{exc}" if f.name not in str(exc) else f"错误：{exc}", err=True)
             continue
         typer.echo(_describe(result))
+        if result.rejects:
+            _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"))
     if failed:
         raise typer.Exit(1)
+
+
+def _write_rejects(rows: list[dict[str, Any]], path: Path) -> None:
+    """The reject report of --skip-bad-rows: every refused row with its reasons and raw cells."""
+    from .privacy import mask_text
+    from .render import render_rows
+
+    safe = [{k: mask_text(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+    keys = list(dict.fromkeys(k for r in safe for k in r))
+    labels = {"sheet": "工作表", "row": "行", "problems": "问题"}
+    content = render_rows(safe, "csv", columns=[(k, labels.get(k, k)) for k in keys])
+    path.write_text(str(content), encoding="utf-8-sig")
+    typer.echo(f"  拒收报告：{path}（{len(rows)} 行）")
 
 
 class _progress:

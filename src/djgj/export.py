@@ -31,6 +31,24 @@ UNION_WORDS = {
     "federation": "工会联合会",
 }
 
+UNKNOWN = "未填"
+#: Columns where a blank means 0, "no" or "none" to the importer, so an unknown value is written 未填.
+UNKNOWN_WHEN_NONE = (
+    "employees",
+    "migrant_workers",
+    "female_employees",
+    "party_members",
+    "probationary_members",
+    "party_org",
+    "instructor",
+    "union_form",
+    "union_members",
+    "migrant_union_members",
+    "chair_is_secretary",
+    "workers_congress",
+    "activists",
+)
+
 #: (key, header the importer recognises)
 COLUMNS: list[tuple[str, str]] = [
     ("township", "乡镇"),
@@ -102,5 +120,8 @@ def rows(
         m["standardization"] = GRADES.get(m["standardization"]) if m["standardization"] else None
         m["chair_is_secretary"] = _yes_no(m["chair_is_secretary"])
         m["workers_congress"] = _yes_no(m["workers_congress"])
+        for k in UNKNOWN_WHEN_NONE:
+            if m.get(k) is None:
+                m[k] = UNKNOWN  # blank would re-import as 0 / 否 / 未建
         out.append({k: m.get(k) for k, _ in COLUMNS})
     return out

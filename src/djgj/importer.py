@@ -35,6 +35,8 @@ class Options:
     overrides: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
     roster: bool = False
+    skip_bad_rows: bool = False
+    county: str = ""
 
 
 @dataclass
@@ -66,6 +68,9 @@ class Parsed:
     normalised: Counter[str] = field(default_factory=Counter)
     columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     townships: set[str] = field(default_factory=set)
+    county: str = ""
+    #: With --skip-bad-rows: each refused row (sheet, row, problems, raw cells) for the reject report.
+    rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -117,7 +122,7 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 
 
 def parse(wb: Workbook, options: Options) -> Parsed:
-    parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of)
+    parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of, county=options.county)
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
         resolve(table.columns, options.overrides)
@@ -231,6 +236,9 @@ def unknown_columns_warning(table: Table) -> str | None:
 
 
 def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if V.is_unknown(raw):
+        counter["“未填/不详”记为未知"] += 1
+        return
     if V.is_blank(raw):
         if kind == "count":
             counter["空白计为 0"] += 1
@@ -278,6 +286,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         try:
             rec = _parse_row(table, r, cols, options, default_town, title_says_non_public, parsed.normalised)
         except _RowProblems as exc:
+            if options.skip_bad_rows:
+                parsed.rejects.append(_reject(table, r, exc.problems))
+                continue
             problems.extend(exc.problems)
             if len(problems) > MAX_PROBLEMS_SHOWN:
                 break
@@ -289,6 +300,10 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         more = "（另有更多问题未列出）" if len(problems) > MAX_PROBLEMS_SHOWN else ""
         raise InputError(
             f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
+        )
+    if parsed.rejects:
+        parsed.warnings.append(
+            f"--skip-bad-rows：工作表“{sheet.name}”有 {len(parsed.rejects)} 行未导入，原因和原始内容见拒收报告"
         )
     records = _dedupe(records, sheet, parsed)
     _check_totals(table, cols, records, parsed)
@@ -367,10 +382,28 @@ def _row_number(sheet: Sheet, r: int) -> int:
     return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
 
 
+def _reject(table: Table, r: int, problems: list[str]) -> dict[str, Any]:
+    """A refused row as the reject report shows it: where, why, and every raw cell under its header."""
+    cells = {c.header: table.cell(r, c) for c in table.columns}
+    return {
+        "sheet": table.sheet.name,
+        "row": _row_number(table.sheet, r),
+        "problems": "；".join(problems),
+        **cells,
+    }
+
+
 def _convert_into(
     values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
 ) -> None:
-    if fld == "instructor":
+    if V.is_unknown(raw):
+        # 未填/不详: the value is not known, which is not the same as blank (0, no, none).
+        values[fld] = None
+        if fld == "instructor":
+            values["has_instructor"] = None
+        elif vkind == "date":
+            values["union_established_precision"] = None
+    elif fld == "instructor":
         if V.looks_yes_no(raw):
             values["has_instructor"] = V.yes_no(raw)
             values["instructor"] = None

@@ -46,6 +46,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     normalised: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _DryRun(Exception):
@@ -84,6 +85,7 @@ def import_file(
             warnings=parsed.warnings,
             normalised=dict(parsed.normalised),
             columns=parsed.columns,
+            rejects=parsed.rejects,
         )
         try:
             with engine.begin() as conn:
@@ -202,7 +204,7 @@ def _write_records(
     records = parsed.records
     if not records:
         return
-    towns = township_ids(conn, {r.township for r in records if r.township})
+    towns = township_ids(conn, {r.township for r in records if r.township}, county=parsed.county)
     by_code: dict[str, int] = {}
     by_name: dict[tuple[int | None, str], int] = {}
     units: dict[int, dict[str, Any]] = {}

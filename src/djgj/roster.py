@@ -135,7 +135,7 @@ def _write_table(
             number = normalise_id(raw_id) if not V.is_blank(raw_id) else ""
             if not number:
                 raise V.ValueProblem("缺少身份证号")
-            joined = V.date_value(get("joined_on"))
+            joined = V.date_value(get("joined_on"), date_1904=table.sheet.date_1904)
             migrant = V.yes_no(get("is_migrant")) if "is_migrant" in cols else None
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r)}：{exc}")

@@ -30,6 +30,17 @@ Cell = Any
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 
 
+UNKNOWN_WORDS = {"未填", "不详", "未知", "待核实"}
+
+
+def is_unknown(cell: Cell) -> bool:
+    """A cell saying the value is not known (未填, 不详): stored as NULL, never as 0 or "no".
+
+    djgj's own export writes 未填 where the ledger has no value, so an export imports back unchanged.
+    """
+    return isinstance(cell, str) and cell.strip() in UNKNOWN_WORDS
+
+
 def is_blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not _SPACES.sub("", cell))
 
