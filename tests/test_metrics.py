@@ -168,6 +168,11 @@ def test_targets_distance_as_counts_and_targets_commands(runner, tmp_path):
     listing = json.loads(invoke(runner, "targets", "list", "--format", "json").stdout)
     assert any(t["metric"] == "union_rate" and t["value"] == 0.5 for t in listing)
     assert invoke(runner, "targets", "set", "union_rate", "5", "--year", "2014").exit_code == 2
+    assert invoke(runner, "targets", "set", "union_rate", "很多", "--year", "2014").exit_code == 2
+    r = invoke(runner, "targets", "set", "member_rate", "９０％", "--year", "2014", "--township", "城关镇")
+    assert r.exit_code == 0 and "90%" in r.output
+    doc = report(runner, "--year", "2014", "--township", "城关镇")
+    assert next(t for t in doc["targets"] if t["metric"] == "member_rate")["target"] == 0.9
 
 
 def test_township_and_kind_scopes(runner, tmp_path):

@@ -134,7 +134,7 @@ def targets_set(
     metric: Annotated[
         str, typer.Argument(help="指标：union_rate、member_rate、migrant_member_rate、party_org_rate 等")
     ],
-    value: Annotated[float, typer.Argument(help="目标值：0.8 或 80%")],
+    value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度")],
     township: Town = None,
     source: Annotated[str, typer.Option("--source", help="目标出处，如 市总工会〔2014〕5号")] = "",
@@ -143,11 +143,12 @@ def targets_set(
 
     例：djgj targets set union_rate 0.9 --year 2015 --source 市总下达
     """
-    from .targets import set_target
+    from .targets import parse_target, set_target
 
+    number = parse_target(value)
     with engine().begin() as conn:
-        set_target(conn, year, metric, value, township or "", source)
-    typer.echo(f"已设定 {year} 年{township or '全县'} {metric} 目标为 {value:.0%}")
+        set_target(conn, year, metric, number, township or "", source)
+    typer.echo(f"已设定 {year} 年{township or '全县'} {metric} 目标为 {number:.0%}")
 
 
 @targets_app.command("list")

@@ -21,6 +21,17 @@ TARGETABLE = {
 }
 
 
+def parse_target(text: str) -> float:
+    """0.8, 80% or ８０％ → 0.8."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text).strip()
+    try:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise UsageError(f"目标值“{text}”不是数字；可写 0.8 或 80%") from None
+
+
 def _check(metric: str, value: float) -> None:
     if metric not in TARGETABLE:
         raise UsageError(f"不能为“{metric}”设目标；可用：{'、'.join(TARGETABLE)}")
