@@ -150,7 +150,10 @@ def read_in_subprocess(path: Path, memory_mb: int = 1500) -> tuple[str, int]:
             print("READ")
         except FormatError as exc:
             print(exc)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        # ru_maxrss survives fork and exec (it would report the pytest parent's peak); VmHWM is this
+        # process's own address space, new at exec.
+        hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+        print(int(hwm[0].split()[1]) // 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
         """
     )
     done = subprocess.run(
