@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, update
 from builders import HEADER, credit_code, unit_row, write_xlsx
 from conftest import invoke
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test here runs on SQLite and on PostgreSQL
+
 ROSTER_HEADER = [
     "序号",
     "姓名",
@@ -121,7 +123,9 @@ def set_snapshot(db: Path, unit: int, **values: Any) -> None:
     """Write values the importer would refuse straight into unit ``unit``'s snapshot."""
     from djgj.models import Snapshot, Unit
 
-    engine = create_engine(f"sqlite:///{db}")
+    from djgj.db import resolve_url
+
+    engine = create_engine(resolve_url())  # the current test's ledger, SQLite or PostgreSQL
     with engine.begin() as conn:
         uid = conn.execute(Unit.__table__.select().where(Unit.credit_code == credit_code(unit))).one().id
         conn.execute(update(Snapshot).where(Snapshot.unit_id == uid).values(**values))
@@ -338,7 +342,9 @@ def test_unit_without_a_township(runner, tmp_path):
 # ---------------------------------------------------------------- the database itself
 
 
-def test_foreign_key_check(runner, clean_ledger, _isolated):
+def test_foreign_key_check(runner, clean_ledger, _isolated, backend):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL enforces foreign keys itself; the check runs SQLite's foreign_key_check")
     con = sqlite3.connect(_isolated)
     con.execute("PRAGMA foreign_keys=OFF")
     con.execute("INSERT INTO memberships (person_id, unit_id) VALUES (1, 999)")
@@ -372,11 +378,11 @@ def test_integrity_check_failure_is_a_problem():
     assert [p.code for p in found] == ["integrity", "integrity"] and "Page 5" in found[1].message
 
 
-def test_integrity_ok_on_a_real_ledger(clean_ledger, _isolated):
+def test_integrity_ok_on_a_real_ledger(clean_ledger):
     from djgj import checks
     from djgj.db import open_engine
 
-    with open_engine(str(_isolated), write=False).connect() as conn:
+    with open_engine(None, write=False).connect() as conn:
         assert checks.database(conn) == []
 
 
@@ -400,7 +406,7 @@ def test_output_formats_and_exit_code(runner, tmp_path, clean_ledger, _isolated,
     assert "members_above_employees" in values
 
 
-def test_sample_county_rosters(runner, sample_ledger, expected):
+def test_sample_county_rosters(runner, any_sample_ledger, expected):
     """The generated county: exactly 2 invalid IDs, 1 person on two rosters, each roster against its unit."""
     exit_code, found = problems(runner, "--year", "2014")
     assert exit_code == 1

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from builders import credit_code, unit_row
-from conftest import invoke
+from conftest import invoke, sql
 from djgj.errors import InputError
 from test_checks import import_ledger, import_roster, member, person_id
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test here runs on SQLite and on PostgreSQL
 
 
 @pytest.fixture
@@ -104,9 +105,7 @@ def test_list_masks_ids_and_phones_by_default(runner, roster_ledger):
 def test_list_show_pii_shows_full_numbers_and_is_audited(runner, roster_ledger, _isolated):
     rows = listed(runner, "--show-pii")
     assert person_id(1) in [r["id_number"] for r in rows] and "13900000001" in [r["phone"] for r in rows]
-    con = sqlite3.connect(_isolated)
-    events = con.execute("SELECT user, action, detail, at FROM audit_events").fetchall()
-    con.close()
+    events = sql('SELECT "user", action, detail, at FROM audit_events')
     assert len(events) == 1
     user, action, detail, at = events[0]
     assert action == "show_pii" and user and at and "members list" in detail and "show_pii=True" in detail
@@ -163,6 +162,4 @@ def test_show_ambiguous_name_lists_masked_numbers(runner, roster_ledger, tmp_pat
 def test_show_pii_is_audited(runner, roster_ledger, _isolated):
     r = invoke(runner, "members", "show", "会员1", "--show-pii")
     assert r.exit_code == 0 and person_id(1) in r.output
-    con = sqlite3.connect(_isolated)
-    assert con.execute("SELECT count(*) FROM audit_events WHERE action = 'show_pii'").fetchone()[0] == 1
-    con.close()
+    assert sql("SELECT count(*) FROM audit_events WHERE action = 'show_pii'")[0][0] == 1
