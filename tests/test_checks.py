@@ -121,9 +121,8 @@ def codes(found: list[dict[str, Any]]) -> list[str]:
 
 def set_snapshot(db: Path, unit: int, **values: Any) -> None:
     """Write values the importer would refuse straight into unit ``unit``'s snapshot."""
-    from djgj.models import Snapshot, Unit
-
     from djgj.db import resolve_url
+    from djgj.models import Snapshot, Unit
 
     engine = create_engine(resolve_url())  # the current test's ledger, SQLite or PostgreSQL
     with engine.begin() as conn:
