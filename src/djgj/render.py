@@ -158,10 +158,21 @@ def _rich_table(
     return table
 
 
+def _default_width() -> int:
+    """The terminal's width; piped into a file or another program, a wide page (or $COLUMNS) so that
+    rows are not wrapped into unreadable fragments."""
+    import os
+    import sys
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return int(os.environ.get("COLUMNS", "160")) if os.environ.get("COLUMNS", "").isdigit() else 160
+
+
 def _console_text(renderables: Iterable[Any], width: int | None) -> str:
     from rich.console import Console
 
-    width = width or shutil.get_terminal_size((100, 24)).columns
+    width = width or _default_width()
     console = Console(
         file=io.StringIO(),
         width=width,
