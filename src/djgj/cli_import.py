@@ -149,7 +149,7 @@ def _describe(r: Any) -> str:
         lines[0] += f"，截至 {r.as_of.isoformat()}"
     if r.townships:
         lines[0] += f"，乡镇：{'、'.join(r.townships)}"
-    if r.rows:
+    if r.snapshots_created + r.snapshots_updated + r.snapshots_unchanged:
         lines.append(
             f"  单位：新建 {r.units_created}，更新 {r.units_updated}；快照：新增 {r.snapshots_created}，"
             f"更新 {r.snapshots_updated}，未变 {r.snapshots_unchanged}"
