@@ -39,7 +39,7 @@ class Options:
     county: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One unit's row: identity, snapshot values, and where it came from."""
 
@@ -236,6 +236,11 @@ def unknown_columns_warning(table: Table) -> str | None:
 
 
 def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
+        # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
+        if kind == "date":
+            counter["文字日期转为日期"] += 1
+        return
     if V.is_unknown(raw):
         counter["“未填/不详”记为未知"] += 1
         return
@@ -282,9 +287,12 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
 
     problems: list[str] = []
     records: list[Record] = []
+    plan = _RowPlan(cols, sheet.date_1904)
     for r in table.data_rows:
         try:
-            rec = _parse_row(table, r, cols, options, default_town, title_says_non_public, parsed.normalised)
+            rec = _parse_row(
+                table, r, cols, options, default_town, title_says_non_public, parsed.normalised, plan
+            )
         except _RowProblems as exc:
             if options.skip_bad_rows:
                 parsed.rejects.append(_reject(table, r, exc.problems))
@@ -321,6 +329,54 @@ class _RowProblems(Exception):
         self.problems = problems
 
 
+#: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
+_CACHE_MAX = 50_000
+_NOTHING: tuple[Any, ...] = ()
+
+
+class _ColumnPlan:
+    """How one snapshot column's cells become values: chosen once per table, with the result of
+    every distinct text cached (the converters are pure; sheets repeat the same words)."""
+
+    __slots__ = ("fld", "vkind", "col", "index", "blank", "blank_notes", "cache", "ascii_count")
+
+    def __init__(self, fld: str, vkind: str, col: Column, date_1904: bool) -> None:
+        self.fld, self.vkind, self.col, self.index = fld, vkind, col, col.index
+        self.ascii_count = vkind == "count"
+        blank: dict[str, Any] = {}
+        _convert_into(blank, fld, vkind, None, None, date_1904)
+        self.blank = blank
+        notes: Counter[str] = Counter()
+        _note_normalisation(None, vkind, notes)
+        self.blank_notes = tuple(notes.elements())
+        self.cache: dict[Any, tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]] = {}
+
+
+class _RowPlan:
+    def __init__(self, cols: dict[str, Column], date_1904: bool) -> None:
+        self.date_1904 = date_1904
+        self.columns: list[_ColumnPlan] = []
+        for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
+            col = cols.get(fld if fld != "has_instructor" else "instructor")
+            if col is None or fld == "has_instructor":
+                continue
+            self.columns.append(_ColumnPlan(fld, vkind, col, date_1904))
+        self.text_cache: dict[Any, str | None] = {}
+
+    def clean_text(self, raw: Any) -> str | None:
+        """`values.clean_text` of a low-variety column (township, kind, ownership), cached."""
+        if raw is None:
+            return None
+        cache = self.text_cache
+        try:
+            return cache[raw] if isinstance(raw, str) else V.clean_text(raw)
+        except KeyError:
+            text = cache[raw] = V.clean_text(raw)
+            if len(cache) > _CACHE_MAX:
+                cache.clear()
+            return text
+
+
 def _parse_row(
     table: Table,
     r: int,
@@ -329,18 +385,23 @@ def _parse_row(
     default_town: str | None,
     non_public_hint: bool,
     counter: Counter[str],
+    plan: _RowPlan | None = None,
 ) -> Record | None:
     sheet = table.sheet
+    if plan is None:
+        plan = _RowPlan(cols, sheet.date_1904)
+    cells = sheet.rows[r]
+    n = len(cells)
     problems: list[str] = []
 
     def get(fld: str) -> Any:
         col = cols.get(fld)
-        return table.cell(r, col) if col is not None else None
+        return cells[col.index] if col is not None and col.index < n else None
 
     raw_name = get("name")
     name = V.clean_text(raw_name)
     if name is None:
-        filled = [c for c in sheet.rows[r] if not V.is_blank(c)]
+        filled = [c for c in cells if not V.is_blank(c)]
         if len(filled) <= 1:
             return None  # a stray numbering cell or note, not a unit
         raise _RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
@@ -352,24 +413,42 @@ def _parse_row(
             code = V.credit_code(get("credit_code"))
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
-    township = V.clean_text(get("township")) or default_town
-    kind = _kind_of(name, get, options, non_public_hint)
+    township = plan.clean_text(get("township")) or default_town
+    kind = _kind_of(name, get, options, non_public_hint, plan.clean_text)
     if kind is None:
         problems.append(
             f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
             f"请用 --kind 指定（{'、'.join(KINDS)}）"
         )
-    for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
-        col = cols.get(fld if fld != "has_instructor" else "instructor")
-        if col is None or fld == "has_instructor":
+    for cp in plan.columns:
+        i = cp.index
+        raw = cells[i] if i < n else None
+        if raw is None:
+            values.update(cp.blank)
+            for note in cp.blank_notes:
+                counter[note] += 1
             continue
-        raw = table.cell(r, col)
-        try:
-            _convert_into(values, fld, vkind, raw, kind, sheet.date_1904)
-        except V.ValueProblem as exc:
-            problems.append(f"{where(sheet, r, col)}：{exc}")
+        is_text = type(raw) is str
+        if is_text and cp.ascii_count and raw.isdigit() and raw.isascii():
+            values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
             continue
-        _note_normalisation(raw, vkind, counter)
+        key = (raw, kind) if cp.vkind == "union_form" else raw
+        hit = cp.cache.get(key) if is_text else None
+        if hit is None:
+            got: dict[str, Any] = {}
+            try:
+                _convert_into(got, cp.fld, cp.vkind, raw, kind, plan.date_1904)
+            except V.ValueProblem as exc:
+                problems.append(f"{where(sheet, r, cp.col)}：{exc}")
+                continue
+            notes: Counter[str] = Counter()
+            _note_normalisation(raw, cp.vkind, notes)
+            hit = (tuple(got.items()), tuple(notes.elements()) or _NOTHING)
+            if is_text and len(cp.cache) < _CACHE_MAX:
+                cp.cache[key] = hit
+        values.update(hit[0])
+        for note in hit[1]:
+            counter[note] += 1
     problems += [f"{where(sheet, r)}：{p}" for p in _cross_check(values)]
     if problems:
         raise _RowProblems(problems)
@@ -431,17 +510,19 @@ def _convert_into(
         values[fld] = unneutralise(text) if text else None
 
 
-def _kind_of(name: str, get: Any, options: Options, non_public_hint: bool) -> str | None:
+def _kind_of(
+    name: str, get: Any, options: Options, non_public_hint: bool, clean: Any = V.clean_text
+) -> str | None:
     if options.kind in ("village", "community"):
         return V.kind_from_name(name) or options.kind
     if options.kind:
         return options.kind
-    declared = V.clean_text(get("kind"))
+    declared = clean(get("kind"))
     if declared:
         for key, label in KINDS.items():
             if declared in (key, label):
                 return key
-    from_ownership = V.kind_from_ownership(V.clean_text(get("ownership")))
+    from_ownership = V.kind_from_ownership(clean(get("ownership")))
     if from_ownership:
         return from_ownership
     from_name = V.kind_from_name(name)

@@ -153,27 +153,63 @@ def locate(sheet: Sheet) -> Table | None:
     table = Table(sheet, header_rows, columns)
     table.title_lines = [" ".join(_text(c) for c in sheet.rows[i] if _text(c)) for i in range(h)]
     table.title_lines = [t for t in table.title_lines if t]
-    start = header_rows[-1] + 1
-    in_footer = False
-    for i in range(start, len(sheet.rows)):
-        row = sheet.rows[i]
-        texts = [_text(c) for c in row]
-        filled = [t for t in texts if t]
-        if not filled:
-            table.empty_rows.append(i)
-            continue
-        joined = "".join(filled)
-        words = {normalise_header(t) for t in filled}
-        if in_footer or (len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)):
-            in_footer = True
-            table.footer_rows.append(i)
-        elif words & TOTAL_WORDS and _looks_totals(row):
-            table.totals_rows.append(i)
-        elif len(filled) == 1 and len(columns) > 3 and len(joined) > 15 and not _numeric(row):
-            table.footer_rows.append(i)
-        else:
-            table.data_rows.append(i)
+    classify = RowClassifier(len(columns))
+    lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
+    lists["totals"] = table.totals_rows
+    rows = sheet.rows
+    for i in range(header_rows[-1] + 1, len(rows)):
+        lists[classify(rows[i])].append(i)
     return table
+
+
+#: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
+#: all the characters that become one of them (found by running every CJK code point through both).
+_TOTAL_HINT = re.compile("[总数數總計计\uf969]")
+
+
+class RowClassifier:
+    """Classifies the rows below the header, one at a time, in order: data, empty, footer or totals.
+
+    Once a footer (填表人, 说明 …) is seen, every later row is footer. A row with more than three
+    filled cells and none of the characters a totals word needs is data without further work; only
+    the others have their cells normalised.
+    """
+
+    def __init__(self, n_columns: int) -> None:
+        self.n_columns = n_columns
+        self.in_footer = False
+
+    def __call__(self, row: list[Any]) -> str:
+        filled_n = 0
+        hint = False
+        for j, c in enumerate(row):
+            if c is None:
+                continue
+            if isinstance(c, str):
+                if not c or c.isspace():
+                    continue
+                if j < 4 and not hint and _TOTAL_HINT.search(c):
+                    hint = True
+            filled_n += 1
+        if not filled_n:
+            return "empty"
+        if filled_n > 3 and not hint and not self.in_footer:
+            return "data"
+        return self._slow(row)
+
+    def _slow(self, row: list[Any]) -> str:
+        filled = [t for t in map(_text, row) if t]
+        joined = "".join(filled)
+        if self.in_footer or (
+            len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)
+        ):
+            self.in_footer = True
+            return "footer"
+        if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
+            return "totals"
+        if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
+            return "footer"
+        return "data"
 
 
 def _numeric(row: list[Any]) -> bool:

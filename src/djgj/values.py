@@ -42,7 +42,8 @@ def is_unknown(cell: Cell) -> bool:
 
 
 def is_blank(cell: Cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not _SPACES.sub("", cell))
+    # str.isspace() is true for exactly the characters `\s` matches (\u3000 and \xa0 included).
+    return cell is None or (isinstance(cell, str) and (not cell or cell.isspace()))
 
 
 @lru_cache(maxsize=1)
@@ -67,10 +68,13 @@ def clean_text(cell: Cell) -> str | None:
         return None
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    text = str(cell)
-    text = simplify(text).strip()
-    text = re.sub(r"[ \t]+", " ", text)
+    text = simplify(str(cell)).strip()
+    if " " in text or "\t" in text:
+        text = _BLANKS.sub(" ", text)
     return text or None
+
+
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def person_name(cell: Cell) -> str | None:
@@ -91,6 +95,10 @@ _COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
 
 def count(cell: Cell) -> int:
     """A head count: 25, 25.0, '25', '２５', '25人', '1,234', blank (→ 0). Refuses negatives and words."""
+    if type(cell) is str and cell.isdigit() and cell.isascii():
+        return int(cell)  # the usual case: plain ASCII digits
+    if type(cell) is int and cell >= 0:
+        return cell
     if is_blank(cell):
         return 0
     if isinstance(cell, bool):
@@ -419,8 +427,28 @@ def kind_from_name(name: str) -> str | None:
     return None
 
 
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}")
+
+
+def _uscc_ok(code: str) -> bool:
+    """GB 32100 check of an 18-character, upper-case, ASCII code (as python-stdnum checks it)."""
+    if _USCC.fullmatch(code) is None:
+        return False
+    value = _USCC_VALUE
+    total = sum(value[c] * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    return code[17] == _USCC_ALPHABET[(31 - total) % 31]
+
+
 def credit_code(cell: Cell) -> str | None:
-    """A unified social credit code (GB 32100), normalised and checked with python-stdnum."""
+    """A unified social credit code (GB 32100), normalised and checked (the GB 32100 check digit;
+    python-stdnum words the reason when a code is refused)."""
+    if type(cell) is str and len(cell) == 18 and cell.isascii():
+        code = cell.upper()
+        if _uscc_ok(code):
+            return code  # the usual case, without NFKC or stdnum's two passes of `clean`
     if is_blank(cell):
         return None
     if isinstance(cell, float):
