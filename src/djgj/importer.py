@@ -21,7 +21,7 @@ from .fields import KINDS, SNAPSHOT_FIELDS
 from .headers import IGNORE, Column, resolve
 from .layout import Table, as_of_from_titles, locate, township_from_text
 from .render import unneutralise
-from .sources import Sheet, Workbook
+from .sources import Sheet, Workbook, col_letters
 
 MAX_PROBLEMS_SHOWN = 20
 ROSTER_MARKERS = {"person_name", "id_number"}
@@ -73,13 +73,7 @@ class Parsed:
     rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
-def column_letter(index: int) -> str:
-    s = ""
-    index += 1
-    while index:
-        index, r = divmod(index - 1, 26)
-        s = chr(65 + r) + s
-    return s
+column_letter = col_letters  # one definition, in sources: how a spreadsheet names column `index`
 
 
 def where(sheet: Sheet, row: int, col: Column | None = None) -> str:

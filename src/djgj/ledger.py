@@ -62,17 +62,18 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
-    wb = sources.read(path)
-    if not dry_run:
-        previous = _already_imported(engine, wb.sha256, options.sheet)
+    if not dry_run and Path(path).is_file():
+        # A file imported before is known by its hash alone: no need to read and parse it again.
+        previous = _already_imported(engine, sources.sha256_of(Path(path)), options.sheet)
         if previous is not None:
             return ImportResult(
                 file=str(path),
                 status="already",
-                format=wb.format,
+                format=Path(path).suffix.lstrip(".").lower(),
                 batch_id=previous,
                 warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
             )
+    wb = sources.read(path)
     try:
         parsed = importer.parse(wb, options)
         result = ImportResult(
