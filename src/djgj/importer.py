@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,18 @@ from . import values as V
 from .errors import InputError, UsageError
 from .fields import KINDS, SNAPSHOT_FIELDS
 from .headers import IGNORE, Column, resolve
-from .layout import Table, as_of_from_titles, locate, township_from_text
+from .layout import (
+    HEADER_SCAN_ROWS,
+    RowClassifier,
+    Table,
+    as_of_from_titles,
+    locate,
+    locate_header,
+    township_from_text,
+)
 from .render import unneutralise
-from .sources import Sheet, Workbook, col_letters
+from .sources import Sheet, TextFile, Workbook, col_letters
+from .sources import stream_csv as stream_csv_rows
 
 MAX_PROBLEMS_SHOWN = 20
 ROSTER_MARKERS = {"person_name", "id_number"}
@@ -264,20 +274,7 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         parsed.warnings.append(warning)
     if not table.data_rows:
         raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
-    titles = table.title_lines
-    if parsed.as_of is None:
-        as_of, source = as_of_from_titles(titles)
-        if as_of is not None:
-            parsed.as_of = as_of
-            parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
-    title_town = next((t for t in map(township_from_text, titles) if t), None)
-    file_town = township_from_text(wb.path.stem)
-    default_town = options.township or title_town or file_town
-    if options.township and title_town and title_town != options.township:
-        parsed.warnings.append(
-            f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
-        )
-    title_says_non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in wb.path.stem
+    default_town, title_says_non_public = _title_context(wb.path, table, options, parsed)
 
     problems: list[str] = []
     records: list[Record] = []
@@ -304,18 +301,49 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
             f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
         )
     if parsed.rejects:
-        parsed.warnings.append(
-            f"--skip-bad-rows：工作表“{sheet.name}”有 {len(parsed.rejects)} 行未导入，原因和原始内容见拒收报告"
-        )
+        parsed.warnings.append(_rejects_warning(sheet.name, len(parsed.rejects)))
     records = _dedupe(records, sheet, parsed)
-    _check_totals(table, cols, records, parsed)
-    if table.empty_rows:
-        parsed.warnings.append(f"工作表“{sheet.name}”跳过空行 {len(table.empty_rows)} 行")
-    if table.footer_rows:
-        parsed.warnings.append(f"工作表“{sheet.name}”跳过表尾 {len(table.footer_rows)} 行（填表人、说明等）")
+    _check_totals(table, cols, _count_sums(cols, records), parsed)
+    parsed.warnings += _skipped_warnings(sheet.name, len(table.empty_rows), len(table.footer_rows))
     parsed.records.extend(records)
     parsed.tables.append(table)
     parsed.townships.update(r.township for r in records if r.township)
+
+
+def _title_context(path: Path, table: Table, options: Options, parsed: Parsed) -> tuple[str | None, bool]:
+    """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
+    titles = table.title_lines
+    if parsed.as_of is None:
+        as_of, source = as_of_from_titles(titles)
+        if as_of is not None:
+            parsed.as_of = as_of
+            parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    title_town = next((t for t in map(township_from_text, titles) if t), None)
+    file_town = township_from_text(path.stem)
+    default_town = options.township or title_town or file_town
+    if options.township and title_town and title_town != options.township:
+        parsed.warnings.append(
+            f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
+        )
+    title_says_non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
+    return default_town, title_says_non_public
+
+
+def _rejects_warning(sheet: str, n: int) -> str:
+    return f"--skip-bad-rows：工作表“{sheet}”有 {n} 行未导入，原因和原始内容见拒收报告"
+
+
+def _duplicate_warning(name: str, sheet: str, first: int, again: int) -> str:
+    return f"“{name}”在工作表“{sheet}”第{first}行和第{again}行重复出现，内容相同，只计一次"
+
+
+def _skipped_warnings(sheet: str, empty: int, footer: int) -> list[str]:
+    out = []
+    if empty:
+        out.append(f"工作表“{sheet}”跳过空行 {empty} 行")
+    if footer:
+        out.append(f"工作表“{sheet}”跳过表尾 {footer} 行（填表人、说明等）")
+    return out
 
 
 class _RowProblems(Exception):
@@ -556,9 +584,7 @@ def _dedupe(records: list[Record], sheet: Sheet, parsed: Parsed) -> list[Record]
             out.append(rec)
             continue
         if first.values == rec.values and first.name == rec.name and first.township == rec.township:
-            parsed.warnings.append(
-                f"“{rec.name}”在工作表“{sheet.name}”第{first.row}行和第{rec.row}行重复出现，内容相同，只计一次"
-            )
+            parsed.warnings.append(_duplicate_warning(rec.name, sheet.name, first.row, rec.row))
             continue
         diff = [k for k in set(first.values) | set(rec.values) if first.values.get(k) != rec.values.get(k)]
         raise InputError(
@@ -568,7 +594,15 @@ def _dedupe(records: list[Record], sheet: Sheet, parsed: Parsed) -> list[Record]
     return out
 
 
-def _check_totals(table: Table, cols: dict[str, Column], records: list[Record], parsed: Parsed) -> None:
+def _count_fields(cols: dict[str, Column]) -> list[str]:
+    return [fld for fld in cols if SNAPSHOT_FIELDS.get(fld, ("",))[0] == "count"]
+
+
+def _count_sums(cols: dict[str, Column], records: list[Record]) -> dict[str, int]:
+    return {fld: sum(rec.values.get(fld) or 0 for rec in records) for fld in _count_fields(cols)}
+
+
+def _check_totals(table: Table, cols: dict[str, Column], sums: dict[str, int], parsed: Parsed) -> None:
     for r in table.totals_rows:
         for fld, col in cols.items():
             if SNAPSHOT_FIELDS.get(fld, ("",))[0] != "count":
@@ -581,8 +615,153 @@ def _check_totals(table: Table, cols: dict[str, Column], records: list[Record], 
             except V.ValueProblem:
                 parsed.warnings.append(f"{where(table.sheet, r, col)}：合计行的值“{raw}”不是数字，未核对")
                 continue
-            actual = sum(rec.values.get(fld) or 0 for rec in records)
+            actual = sums[fld]
             if declared != actual:
                 parsed.warnings.append(
                     f"{where(table.sheet, r, col)}：合计行写 {declared}，逐行相加为 {actual}，两者不符（以逐行数据为准）"
                 )
+
+
+class Fallback(Exception):
+    """A file the streamed path does not import itself: refused, a roster, no header found, no
+    year-end… `parse` of the whole file then gives exactly the answer (and the message) it always did."""
+
+
+@dataclass
+class Stream:
+    """A CSV file being imported row by row: what is known once its header is found, and its records."""
+
+    parsed: Parsed
+    rounds: Iterator[list[Record]]
+    #: Rows the file may hold (its line breaks): the progress total, which records never exceed.
+    estimate: int
+
+
+def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> Stream:
+    """The records of a ledger CSV, converted and checked row by row, in rounds of `batch_rows`.
+
+    Identical to `parse` for every file it accepts: the same records in the same order (duplicates
+    kept once), the same warnings, normalisation counts and rejects. Memory does not grow with the
+    file's length beyond one round and a key per unit (for duplicates). Whatever `parse` would refuse,
+    and rosters, raise `Fallback` (before or during the rounds): the caller rolls back and reads the
+    file whole, so messages stay exactly as they were.
+    """
+    from itertools import chain, islice
+
+    rows = stream_csv_rows(tf)
+    head = list(islice(rows, HEADER_SCAN_ROWS + 1))
+    sheet = Sheet(tf.path.stem, [r for r, _ in head], line_numbers=[n for _, n in head])
+    if options.sheet is not None and options.sheet != sheet.name:
+        raise Fallback
+    table = locate_header(sheet)
+    if table is None:
+        raise Fallback
+    parsed = Parsed(tf.path, "csv", sha256, options.as_of, county=options.county)
+    resolve(table.columns, options.overrides)
+    fields = {c.field for c in table.columns if c.field}
+    parsed.columns[sheet.name] = [
+        {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
+    ]
+    if options.roster or fields >= ROSTER_MARKERS:
+        raise Fallback
+    try:
+        cols = _check_columns(table, tf.path)
+    except InputError:
+        raise Fallback from None
+    warning = unknown_columns_warning(table)
+    if warning:
+        parsed.warnings.append(warning)
+    default_town, non_public = _title_context(tf.path, table, options, parsed)
+    if parsed.as_of is None:
+        raise Fallback
+    below = chain(head[table.header_rows[-1] + 1 :], rows)
+    width = len(sheet.rows[table.header_rows[0]])
+    rounds = _stream_rounds(below, table, cols, width, options, parsed, default_town, non_public, batch_rows)
+    return Stream(parsed, rounds, tf.newlines + 1)
+
+
+_MASK = (1 << 64) - 1
+
+
+def _stream_rounds(
+    below: Iterator[tuple[list[Any], int]],
+    table: Table,
+    cols: dict[str, Column],
+    width: int,
+    options: Options,
+    parsed: Parsed,
+    default_town: str | None,
+    non_public: bool,
+    batch_rows: int,
+) -> Iterator[list[Record]]:
+    name = table.sheet.name
+    # One row at a time, as row 0 of a one-row sheet: messages and rejects name its CSV line.
+    window = Sheet(name, [[]], line_numbers=[0])
+    one = Table(window, table.header_rows, table.columns)
+    classify = RowClassifier(len(table.columns))
+    plan = _RowPlan(cols, False)
+    counted = _count_fields(cols)
+    sums = dict.fromkeys(counted, 0)
+    seen: dict[int, int] = {}
+    duplicates: list[str] = []
+    totals: list[tuple[list[Any], int]] = []
+    data = empty = footer = 0
+    batch: list[Record] = []
+    for cells, line in below:
+        what = classify(cells)
+        if what == "empty":
+            empty += 1
+            continue
+        if what == "footer":
+            footer += 1
+            continue
+        n = len(cells)
+        if n < width or (n > width and any(not V.is_blank(c) for c in cells[width:])):
+            raise Fallback  # a CSV row with the wrong number of fields refuses the file
+        if what == "totals":
+            totals.append((cells, line))
+            continue
+        data += 1
+        window.rows[0] = cells
+        window.line_numbers[0] = line  # type: ignore[index]
+        try:
+            rec = _parse_row(one, 0, cols, options, default_town, non_public, parsed.normalised, plan)
+        except _RowProblems as exc:
+            if not options.skip_bad_rows:
+                raise Fallback from None
+            parsed.rejects.append(_reject(one, 0, exc.problems))
+            continue
+        if rec is None:
+            continue
+        # Per unit, one int: the hash of its identity → its first row and the hash of that row's
+        # content (identity included, so two units whose identities' hashes collide refuse, never merge).
+        key = ("code", rec.credit_code) if rec.credit_code else ("name", rec.township, rec.norm_name)
+        digest = hash((key, rec.name, rec.township, tuple(sorted(rec.values.items())))) & _MASK
+        first = seen.get(hash(key))
+        if first is not None:
+            if first & _MASK != digest:
+                raise Fallback  # the same unit twice with different values refuses the file
+            duplicates.append(_duplicate_warning(rec.name, name, first >> 64, rec.row))
+            continue
+        seen[hash(key)] = (rec.row << 64) | digest
+        for fld in counted:
+            sums[fld] += rec.values.get(fld) or 0
+        if rec.township:
+            parsed.townships.add(rec.township)
+        batch.append(rec)
+        if len(batch) >= batch_rows:
+            yield batch
+            batch = []
+    if not data:
+        raise Fallback  # a header without data rows refuses the file
+    if batch:
+        yield batch
+    if parsed.rejects:
+        parsed.warnings.append(_rejects_warning(name, len(parsed.rejects)))
+    parsed.warnings += duplicates
+    for cells, line in totals:
+        window.rows[0] = cells
+        window.line_numbers[0] = line  # type: ignore[index]
+        one.totals_rows = [0]
+        _check_totals(one, cols, sums, parsed)
+    parsed.warnings += _skipped_warnings(name, empty, footer)

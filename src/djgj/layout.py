@@ -141,6 +141,24 @@ def build_columns(sheet: Sheet, h: int, two_rows: bool) -> list[Column]:
 
 def locate(sheet: Sheet) -> Table | None:
     """The table of a sheet, or None when no row looks like a header."""
+    table = locate_header(sheet)
+    if table is None:
+        return None
+    classify = RowClassifier(len(table.columns))
+    lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
+    lists["totals"] = table.totals_rows
+    rows = sheet.rows
+    for i in range(table.header_rows[-1] + 1, len(rows)):
+        lists[classify(rows[i])].append(i)
+    return table
+
+
+def locate_header(sheet: Sheet) -> Table | None:
+    """The header, columns and title lines of a sheet, its rows below not yet classified.
+
+    Only the first `HEADER_SCAN_ROWS` + 1 rows are read: a sheet holding just those (a file being
+    streamed) gives the same answer as the whole sheet.
+    """
     h = find_header(sheet)
     if h is None:
         return None
@@ -153,12 +171,6 @@ def locate(sheet: Sheet) -> Table | None:
     table = Table(sheet, header_rows, columns)
     table.title_lines = [" ".join(_text(c) for c in sheet.rows[i] if _text(c)) for i in range(h)]
     table.title_lines = [t for t in table.title_lines if t]
-    classify = RowClassifier(len(columns))
-    lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
-    lists["totals"] = table.totals_rows
-    rows = sheet.rows
-    for i in range(header_rows[-1] + 1, len(rows)):
-        lists[classify(rows[i])].append(i)
     return table
 
 

@@ -73,6 +73,11 @@ def import_file(
                 batch_id=previous,
                 warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
             )
+    tf = sources.text_file(path)
+    if tf is not None:
+        streamed = _import_streamed(engine, path, tf, options, dry_run, progress)
+        if streamed is not None:
+            return streamed
     wb = sources.read(path)
     try:
         parsed = importer.parse(wb, options)
@@ -108,6 +113,60 @@ def import_file(
         if not dry_run:
             _record_failure(engine, wb, options, exc)
         raise
+    return result
+
+
+def _import_streamed(
+    engine: Engine,
+    path: str | Path,
+    tf: sources.TextFile,
+    options: importer.Options,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportResult | None:
+    """A ledger CSV read, checked and written row by row, in rounds inside the file's one transaction:
+    memory does not grow with the file's length. None when the file is anything else or anything in
+    it is refused (the transaction is then rolled back): the caller reads it whole, as always."""
+    try:
+        stream = importer.stream_csv(tf, sources.sha256_of(tf.path), options, BATCH_ROWS)
+    except (importer.Fallback, DjgjError):
+        return None
+    parsed = stream.parsed
+    wb = sources.Workbook(tf.path, "csv", parsed.sha256, [], encoding=tf.encoding)
+    result = ImportResult(
+        file=str(path),
+        status="dry_run" if dry_run else "imported",
+        format=wb.format,
+        as_of=parsed.as_of,
+        warnings=parsed.warnings,
+        columns=parsed.columns,
+        rejects=parsed.rejects,
+    )
+    try:
+        with engine.begin() as conn:
+            batch_id = _insert_batch(conn, wb, parsed, options)
+            result.batch_id = batch_id
+            writer: RecordWriter | None = None
+            try:
+                for records in stream.rounds:
+                    if writer is None:
+                        writer = RecordWriter(conn, parsed.county, parsed.as_of, batch_id, result)
+                    writer.write(records)
+                    result.rows += len(records)
+                    if progress:
+                        progress(result.rows, max(stream.estimate, result.rows))
+            finally:
+                if writer is not None:
+                    writer.close()
+            result.townships = sorted(parsed.townships)
+            result.normalised = dict(parsed.normalised)
+            _finish_batch(conn, batch_id, result)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.batch_id = None
+    except (importer.Fallback, DjgjError, DBAPIError):
+        return None
     return result
 
 

@@ -8,6 +8,7 @@ result is a list of `Sheet` grids whose cells are str, int, float, bool, date, d
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -16,6 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -153,33 +155,94 @@ def _parse_csv(text: str, name: str) -> Sheet:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise FormatError(f"{name}：第{line}行含有空字符（NUL），文件可能已损坏")
-    sample = text[:8192]
+    rows: list[list[Any]] = []
+    lines: list[int] = []
+    for row, start in csv_rows(io.StringIO(text, newline=""), text[:8192], name):
+        rows.append(row)
+        lines.append(start)
+    return Sheet(name=name, rows=rows, line_numbers=lines)
+
+
+def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[list[Any], int]]:
+    """The rows of CSV text (blank fields as None), each with the physical line it starts on.
+
+    The delimiter is the commonest of comma, tab and semicolon on the sample's first line; the row,
+    column and cell-length limits are enforced row by row as the rows are read.
+    """
     delimiter = ","
     first = sample.splitlines()[0] if sample else ""
     counts = {d: first.count(d) for d in (",", "\t", ";")}
     if max(counts.values()) > 0:
         delimiter = max(counts, key=lambda d: counts[d])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[list[Any]] = []
-    lines: list[int] = []
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    n = 0
     start = 1
     try:
         for row in reader:
-            if len(rows) >= MAX_ROWS:
+            if n >= MAX_ROWS:
                 raise FormatError(f"{name}：行数超过上限 {MAX_ROWS}")
             if len(row) > MAX_COLUMNS:
                 raise FormatError(f"{name}：第{start}行有 {len(row)} 列，超过列数上限 {MAX_COLUMNS}")
             if row and max(map(len, row)) > MAX_CELL_CHARS:
                 col = next(i for i, c in enumerate(row) if len(c) > MAX_CELL_CHARS)
                 raise FormatError(_too_long(name, f"第{start}行第{col + 1}列", len(row[col])))
-            rows.append([c if c != "" else None for c in row])
-            lines.append(start)
+            yield [c if c != "" else None for c in row], start
+            n += 1
             start = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise FormatError(_too_long(name, f"第{reader.line_num}行附近", None)) from None
         raise FormatError(f"{name}：第{reader.line_num}行 CSV 格式错误（{exc}）") from None
-    return Sheet(name=name, rows=rows, line_numbers=lines)
+
+
+@dataclass
+class TextFile:
+    """A CSV file checked for streaming: its Python codec and its count of line breaks."""
+
+    path: Path
+    codec: str
+    encoding: str
+    newlines: int
+
+
+def text_file(path: str | Path) -> TextFile | None:
+    """A file `read` would parse as CSV, checked in bounded memory: decodable (strictly, as
+    `decode_text`) and without NUL. None for any other file, and for one `read` would refuse."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            head = f.read(8192)
+    except OSError:
+        return None
+    if size == 0 or size > MAX_FILE_BYTES or sniff(head) != "text":
+        return None
+    for codec in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(codec)("strict")
+        newlines = 0
+        try:
+            with open(p, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    text = decoder.decode(chunk)
+                    if "\x00" in text:
+                        return None
+                    newlines += text.count("\n")
+                text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            return None
+        encoding = "utf-8" if codec == "utf-8-sig" else codec
+        return TextFile(p, codec, encoding, newlines + text.count("\n"))
+    return None
+
+
+def stream_csv(tf: TextFile) -> Iterator[tuple[list[Any], int]]:
+    """The rows of a checked CSV file, read lazily (as `read` would return them, one at a time)."""
+    with open(tf.path, encoding=tf.codec, newline="") as f:
+        sample = f.read(8192)
+        f.seek(0)
+        yield from csv_rows(f, sample, tf.path.stem)
 
 
 @dataclass
