@@ -81,18 +81,10 @@ def import_file(
     wb = sources.read(path)
     try:
         parsed = importer.parse(wb, options)
-        result = ImportResult(
-            file=str(path),
-            status="dry_run" if dry_run else "imported",
-            format=wb.format,
-            as_of=parsed.as_of,
-            townships=sorted(parsed.townships),
-            rows=len(parsed.records),
-            warnings=parsed.warnings,
-            normalised=dict(parsed.normalised),
-            columns=parsed.columns,
-            rejects=parsed.rejects,
-        )
+        result = _new_result(path, wb.format, parsed, dry_run)
+        result.townships = sorted(parsed.townships)
+        result.rows = len(parsed.records)
+        result.normalised = dict(parsed.normalised)
         try:
             with engine.begin() as conn:
                 batch_id = _insert_batch(conn, wb, parsed, options)
@@ -133,15 +125,7 @@ def _import_streamed(
         return None
     parsed = stream.parsed
     wb = sources.Workbook(tf.path, "csv", parsed.sha256, [], encoding=tf.encoding)
-    result = ImportResult(
-        file=str(path),
-        status="dry_run" if dry_run else "imported",
-        format=wb.format,
-        as_of=parsed.as_of,
-        warnings=parsed.warnings,
-        columns=parsed.columns,
-        rejects=parsed.rejects,
-    )
+    result = _new_result(path, wb.format, parsed, dry_run)
     try:
         with engine.begin() as conn:
             batch_id = _insert_batch(conn, wb, parsed, options)
@@ -168,6 +152,18 @@ def _import_streamed(
     except (importer.Fallback, DjgjError, DBAPIError):
         return None
     return result
+
+
+def _new_result(path: str | Path, fmt: str, parsed: importer.Parsed, dry_run: bool) -> ImportResult:
+    return ImportResult(
+        file=str(path),
+        status="dry_run" if dry_run else "imported",
+        format=fmt,
+        as_of=parsed.as_of,
+        warnings=parsed.warnings,
+        columns=parsed.columns,
+        rejects=parsed.rejects,
+    )
 
 
 def _already_imported(engine: Engine, sha256: str, sheet: str | None) -> int | None:
