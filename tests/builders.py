@@ -23,6 +23,20 @@ HEADER = [
 ]
 
 
+#: The roster columns of a 会员花名册, as the sample county writes them.
+ROSTER_HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "政治面貌",
+    "所在单位",
+    "是否农民工",
+    "入会时间",
+    "联系电话",
+]
+
+
 def credit_code(n: int) -> str:
     """A valid unified social credit code, distinct for each n."""
     from stdnum.cn import uscc

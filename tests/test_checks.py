@@ -15,22 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, update
 
-from builders import HEADER, credit_code, unit_row, write_xlsx
+from builders import HEADER, ROSTER_HEADER, credit_code, unit_row, write_xlsx
 from conftest import invoke
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test here runs on SQLite and on PostgreSQL
 
-ROSTER_HEADER = [
-    "序号",
-    "姓名",
-    "性别",
-    "身份证号",
-    "政治面貌",
-    "所在单位",
-    "是否农民工",
-    "入会时间",
-    "联系电话",
-]
 TITLE = "城关镇非公有制企业党建工建情况（2014年度）"
 
 

@@ -16,6 +16,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import ric, uscc
 
+from builders import ROSTER_HEADER
 from djgj import samplegen
 
 CHENGGUAN = "2014_城关镇_非公企业党建工建统计表.xlsx"
@@ -103,17 +104,7 @@ def test_every_credit_code_validates(county: Path) -> None:
 
 def test_roster_has_two_bad_ids_one_mover_and_declared_gaps(county: Path) -> None:
     rows = _rows(county / ROSTER)
-    assert rows[1] == [
-        "序号",
-        "姓名",
-        "性别",
-        "身份证号",
-        "政治面貌",
-        "所在单位",
-        "是否农民工",
-        "入会时间",
-        "联系电话",
-    ]
+    assert rows[1] == ROSTER_HEADER
     people = rows[2:]
     ids = [r[3] for r in people]
     assert all(len(i) == 18 and isinstance(i, str) for i in ids)
