@@ -2,7 +2,7 @@
 
     python bench/direct.py gaps|report DB YEAR > out.json
 
-Mirrors `djgj.metrics` for the default (national) profile: each unit's latest snapshot on or before
+Mirrors `djgj.figures.metrics` for the default (national) profile: each unit's latest snapshot on or before
 31 December of YEAR, joined to its unit and township; gaps run one query per rule (as djgj does) and
 are sorted biggest employers first; the report runs the grouped aggregates and the distinct-instructor
 query for YEAR and YEAR-1 and sums the groups into totals, by township and by kind. The output is JSON

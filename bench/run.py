@@ -279,7 +279,7 @@ def fresh_ledger(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     subprocess.run(
-        [PY, "-c", "import sys; from djgj.db import open_engine; open_engine(sys.argv[1])", str(path)],
+        [PY, "-c", "import sys; from djgj.ledger.db import open_engine; open_engine(sys.argv[1])", str(path)],
         check=True,
         env={**os.environ, **CODE_ENV},
     )
@@ -753,7 +753,7 @@ def main(argv: list[str] | None = None) -> int:
     # ---- xlsx reading
     log(f"xlsx {a.xlsx:,} rows: djgj reader, python-calamine, openpyxl read-only")
     read_djgj = (
-        "import sys; from djgj.sources import read; wb = read(sys.argv[1]); "
+        "import sys; from djgj.read.files import read; wb = read(sys.argv[1]); "
         "print(sum(len(s.rows) for s in wb.sheets))"
     )
     read_cal = (
@@ -769,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
     x_opx = series(1, [PY, "-c", read_opx, str(xlsx)], timeout=a.timeout)
     rows.append(
         Row(
-            f"read {a.xlsx:,}-row xlsx: `djgj.sources.read`",
+            f"read {a.xlsx:,}-row xlsx: `djgj.read.files.read`",
             x_djgj,
             x_cal,
             "— (reference)",

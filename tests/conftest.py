@@ -50,10 +50,10 @@ def import_samples(sample_dir: Path, db: Path | str) -> None:
     """Import every generated sample file the way a user would (library calls, one per file)."""
     import json
 
-    from djgj.db import open_engine
-    from djgj.importer import Options
-    from djgj.ledger import import_file
-    from djgj.values import date_value
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.read.values import date_value
+    from djgj.records.parse import Options
 
     expected = json.loads((sample_dir / "expected.json").read_text(encoding="utf-8"))
     engine = open_engine(str(db))
@@ -194,7 +194,7 @@ def pg_server():
         if os.environ.get("CI"):
             pytest.fail(f"CI must test PostgreSQL too, but the server could not start: {exc}")
         pytest.skip(f"PostgreSQL not available: {exc}")
-    from djgj.db import open_engine
+    from djgj.ledger.db import open_engine
 
     server.admin("CREATE DATABASE djgj_template")
     open_engine(server.url("djgj_template")).dispose()
@@ -249,7 +249,7 @@ def sql(query: str, **params) -> list[tuple]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from djgj.db import resolve_url
+    from djgj.ledger.db import resolve_url
 
     engine = create_engine(resolve_url(), poolclass=NullPool)
     try:

@@ -110,8 +110,8 @@ def codes(found: list[dict[str, Any]]) -> list[str]:
 
 def set_snapshot(db: Path, unit: int, **values: Any) -> None:
     """Write values the importer would refuse straight into unit ``unit``'s snapshot."""
-    from djgj.db import resolve_url
-    from djgj.models import Snapshot, Unit
+    from djgj.ledger.db import resolve_url
+    from djgj.ledger.models import Snapshot, Unit
 
     engine = create_engine(resolve_url())  # the current test's ledger, SQLite or PostgreSQL
     with engine.begin() as conn:
@@ -344,7 +344,7 @@ def test_foreign_key_check(runner, clean_ledger, _isolated, backend):
 
 
 def test_integrity_check_failure_is_a_problem():
-    from djgj import checks
+    from djgj.figures import checks
 
     class Result:
         def __init__(self, rows: list[tuple[Any, ...]]) -> None:
@@ -367,8 +367,8 @@ def test_integrity_check_failure_is_a_problem():
 
 
 def test_integrity_ok_on_a_real_ledger(clean_ledger):
-    from djgj import checks
-    from djgj.db import open_engine
+    from djgj.figures import checks
+    from djgj.ledger.db import open_engine
 
     with open_engine(None, write=False).connect() as conn:
         assert checks.database(conn) == []

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from djgj import db
 from djgj.errors import LedgerError
+from djgj.ledger import db
 
 
 def test_migrations_from_empty_reach_the_head(tmp_path):
@@ -33,7 +33,7 @@ def test_migrations_from_empty_reach_the_head(tmp_path):
 def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    from djgj.db import alembic_config
+    from djgj.ledger.db import alembic_config
 
     cfg = alembic_config(None)
     return [r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()][::-1]

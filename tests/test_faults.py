@@ -57,7 +57,7 @@ def run(db: Path, *args: str, **kw) -> subprocess.CompletedProcess:
 
 
 def create(db: Path) -> None:
-    from djgj.db import open_engine
+    from djgj.ledger.db import open_engine
 
     open_engine(str(db)).dispose()
 
@@ -202,8 +202,8 @@ def test_failed_migration_leaves_schema_and_version_unchanged_and_a_backup(tmp_p
 
     from alembic.config import Config
 
-    from djgj import db as dbmod
     from djgj.errors import LedgerError
+    from djgj.ledger import db as dbmod
 
     path = tmp_path / "l.db"
     engine = dbmod.open_engine(str(path))

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from djgj.errors import UsageError
-from djgj.headers import Column, normalise_header, parse_map_options, resolve
-from djgj.layout import as_of_from_titles, locate, township_from_text
-from djgj.sources import Sheet
+from djgj.read.files import Sheet
+from djgj.read.headers import Column, normalise_header, parse_map_options, resolve
+from djgj.read.layout import as_of_from_titles, locate, township_from_text
 
 
 def fields_of(columns):

@@ -22,8 +22,8 @@ import pytest
 
 from builders import HEADER, ledger_rows, unit_row, write_csv, write_xlsx
 from conftest import invoke
-from djgj import sources
 from djgj.errors import FormatError
+from djgj.read import files as sources
 from test_checks import ROSTER_HEADER, import_ledger, member
 from test_import import ledger_counts
 
@@ -143,7 +143,7 @@ def read_in_subprocess(path: Path, memory_mb: int = 1500) -> tuple[str, int]:
         f"""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, ({memory_mb} << 20, {memory_mb} << 20))
-        from djgj.sources import read
+        from djgj.read.files import read
         from djgj.errors import FormatError
         try:
             read(sys.argv[1])

@@ -45,7 +45,7 @@ def counts(output: str) -> dict[str, int]:
 
 
 def test_long_file_imports_and_a_changed_copy_updates_exactly_the_changed_rows(runner, tmp_path):
-    from djgj.ledger import BATCH_ROWS
+    from djgj.ledger.write import BATCH_ROWS
 
     assert N > 3 * BATCH_ROWS  # the file spans several write rounds
     first = write_csv(tmp_path / "城关镇_2014.csv", rows())

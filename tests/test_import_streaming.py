@@ -23,9 +23,9 @@ from conftest import invoke, sql
 # SQLite's default so that what is measured is what the import itself holds.
 CHILD = """
 import sys
-import djgj.ledger
+import djgj.ledger.write
 from djgj.cli import main
-djgj.ledger.IMPORT_CACHE_KIB = 2000
+djgj.ledger.write.IMPORT_CACHE_KIB = 2000
 sys.argv = ["djgj", "import", sys.argv[1]]
 try:
     main()
@@ -89,10 +89,11 @@ def _tricky_rows() -> list[list[object]]:
 
 @pytest.mark.parametrize("skip_bad_rows", [True, False])
 def test_streamed_import_equals_reading_the_file_whole(tmp_path, monkeypatch, skip_bad_rows):
-    from djgj import ledger, sources
-    from djgj.db import open_engine
     from djgj.errors import DjgjError
-    from djgj.importer import Options
+    from djgj.ledger import write as ledger
+    from djgj.ledger.db import open_engine
+    from djgj.read import files as sources
+    from djgj.records.parse import Options
 
     f = write_csv(tmp_path / "城关镇_2014.csv", _tricky_rows())
     outcomes = []

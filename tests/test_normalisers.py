@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from builders import credit_code as make_code
-from djgj import values as V
-from djgj.headers import catalogue, normalise_header
-from djgj.roster import check_id, normalise_id
+from djgj.ledger.rosters import check_id, normalise_id
+from djgj.read import values as V
+from djgj.read.headers import catalogue, normalise_header
 
 settings.register_profile(
     "djgj", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]

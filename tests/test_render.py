@@ -19,7 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from djgj.errors import UsageError
-from djgj.render import DANGEROUS, FORMATS, neutralise, render_report, render_rows, unneutralise
+from djgj.output.render import FORMATS, render_report, render_rows
+from djgj.read.cells import DANGEROUS, neutralise, unneutralise
 
 ROWS: list[dict[str, Any]] = [
     {

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from djgj import values as V
+from djgj.read import values as V
 
 
 @pytest.mark.parametrize(

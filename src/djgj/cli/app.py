@@ -1,0 +1,107 @@
+"""The `djgj` command line: parse options, call one library function, render, exit.
+
+Heavy modules (SQLAlchemy's ORM, pandas, rich, the importer) are imported inside the commands so
+that `djgj --help` stays fast. Every `DjgjError` is printed once, in Chinese, to stderr with exit
+code 1 (2 for usage errors); no traceback reaches a user unless DJGJ_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from djgj.errors import DjgjError
+
+
+class _Group(TyperGroup):
+    """Translate every `DjgjError` once, for the installed command and for tests alike."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DjgjError as exc:
+            typer.echo(f"错误：{exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                from djgj.ledger.db import translate
+
+                typer.echo(f"错误：{translate(exc)}", err=True)
+                raise typer.Exit(1) from None
+            raise
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="djgj",
+    help="党建带动工建台账：导入乡镇报表、查找应建未建、生成年度报告。\n\n"
+    "例：djgj import 2014_城关镇_统计表.xlsx --as-of 2014-12-31 && djgj report --year 2014",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    db: str | None = None
+
+
+state = State()
+
+
+@app.callback()
+def _root(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="台账数据库：文件路径或 SQLAlchemy URL（默认读 DJGJ_DB，再默认用户数据目录）"
+        ),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="显示版本")] = False,
+) -> None:
+    if version:
+        from djgj import __version__
+
+        typer.echo(f"djgj {__version__}")
+        raise typer.Exit()
+    state.db = db
+
+
+def engine(write: bool = True) -> Any:
+    from djgj.ledger.db import open_engine
+
+    return open_engine(state.db, write=write)
+
+
+def main() -> None:
+    """Entry point: run the app (Typer handles usage errors: exit 2) and translate every error once."""
+    try:
+        app()
+    except DjgjError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("已中断；正在进行的导入已回滚", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("DJGJ_DEBUG"):
+            raise
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            from djgj.ledger.db import translate
+
+            typer.echo(f"错误：{translate(exc)}", err=True)
+            sys.exit(1)
+        typer.echo(
+            f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True
+        )
+        sys.exit(1)

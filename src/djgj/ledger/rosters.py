@@ -1,0 +1,294 @@
+"""Union member rosters (会员花名册, 实名制): people and their memberships.
+
+A person is identified by resident ID number (GB 11643), kept as text, normalised (full-width,
+lower-case x, spaces) and validated with python-stdnum by check digit and birth date; the region
+code is only warned on (stdnum issue #442). A row whose ID fails its check digit is kept and
+flagged, so `djgj check` can name it; an ID stored as a number has lost digits and refuses the
+file. The same person on two units' rosters is a transfer in progress (转会): two memberships,
+one person, reported. ID and phone numbers are personal information: every message masks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from djgj.errors import InputError
+from djgj.ledger.models import Membership, Person, Township, Unit
+from djgj.ledger.privacy import mask_id
+from djgj.read import values as V
+from djgj.read.layout import Table
+from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
+
+PARTY_WORDS = ("中共党员", "党员", "中共预备党员", "预备党员")
+
+
+@dataclass
+class IdCheck:
+    number: str
+    valid: bool
+    birth_date: dt.date | None
+    sex: str | None
+    reason: str | None
+
+
+def normalise_id(cell: Any) -> str:
+    if isinstance(cell, float):
+        raise V.ValueProblem(
+            f"身份证号被存成了数字（{cell:.6g}），后几位已经丢失；请把该列设为文本、重新填写后再导入"
+        )
+    if isinstance(cell, int):
+        cell = str(cell)
+    text = unicodedata.normalize("NFKC", str(cell))
+    return re.sub(r"[\s\u3000-]", "", text).upper()
+
+
+def check_id(number: str) -> IdCheck:
+    """Validity by check digit and birth date (not by region code, which stdnum's table may lack)."""
+    from stdnum.cn import ric
+
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return IdCheck(number, False, None, None, "不是18位（17位数字加校验位）")
+    birth = None
+    try:
+        birth = ric.get_birth_date(number)
+    except Exception:  # noqa: BLE001 - stdnum raises its own ValidationError subclasses
+        return IdCheck(number, False, None, None, "出生日期不存在")
+    sex = "男" if int(number[16]) % 2 else "女"
+    # stdnum's calc_check_digit takes the whole number, check digit included (it drops the last one).
+    if ric.calc_check_digit(number) != number[17]:
+        return IdCheck(number, False, birth, sex, "校验位不符")
+    return IdCheck(number, True, birth, sex, None)
+
+
+def _unit_index(conn: Connection) -> tuple[dict[str, list[tuple[int, str, str | None]]], dict[str, int]]:
+    by_name: dict[str, list[tuple[int, str, str | None]]] = {}
+    by_code: dict[str, int] = {}
+    q = select(Unit.id, Unit.norm_name, Unit.name, Unit.credit_code, Township.name).outerjoin(
+        Township, Township.id == Unit.township_id
+    )
+    for uid, norm, name, code, town in conn.execute(q):
+        by_name.setdefault(norm, []).append((uid, name, town))
+        if code:
+            by_code[code] = uid
+    return by_name, by_code
+
+
+def write(conn: Connection, wb: Any, parsed: Any, batch_id: int, result: Any) -> None:
+    by_name, by_code = _unit_index(conn)
+    known_people = {
+        n: (i, v) for i, n, v in conn.execute(select(Person.id, Person.id_number, Person.id_valid))
+    }
+    known_members = {(p, u) for p, u in conn.execute(select(Membership.person_id, Membership.unit_id))}
+    for table in parsed.roster_tables:
+        _write_table(conn, wb, table, parsed, batch_id, result, by_name, by_code, known_people, known_members)
+
+
+def _remap(table: Table) -> None:
+    """In a roster, 单位名称 names the member's unit and 农民工 is a yes/no column."""
+    fields = {c.field for c in table.columns}
+    for c in table.columns:
+        if c.field == "name" and "unit_name" not in fields:
+            c.field = "unit_name"
+        elif c.field == "migrant_workers" and "is_migrant" not in fields:
+            c.field = "is_migrant"
+
+
+def _write_table(
+    conn: Connection,
+    wb: Any,
+    table: Table,
+    parsed: Any,
+    batch_id: int,
+    result: Any,
+    by_name: dict[str, list[tuple[int, str, str | None]]],
+    by_code: dict[str, int],
+    known_people: dict[str, tuple[int, bool]],
+    known_members: set[tuple[int, int]],
+) -> None:
+    _remap(table)
+    cols = check_columns(table, wb.path, roster=True)
+    warning = unknown_columns_warning(table)
+    if warning:
+        parsed.warnings.append(warning)
+    if "unit_name" not in cols and "credit_code" not in cols:
+        raise InputError(f"{wb.path.name}：花名册没有“所在单位”列，无法确定会员属于哪个单位")
+    sheet = table.sheet
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for r in table.data_rows:
+
+        def get(f: str, r: int = r) -> Any:
+            return table.cell(r, cols[f]) if f in cols else None
+
+        name = V.person_name(get("person_name"))
+        raw_id = get("id_number")
+        if name is None and V.is_blank(raw_id):
+            continue
+        try:
+            number = normalise_id(raw_id) if not V.is_blank(raw_id) else ""
+            if not number:
+                raise V.ValueProblem("缺少身份证号")
+            joined = V.date_value(get("joined_on"), date_1904=table.sheet.date_1904)
+            migrant = V.yes_no(get("is_migrant")) if "is_migrant" in cols else None
+        except V.ValueProblem as exc:
+            problems.append(f"{where(sheet, r)}：{exc}")
+            continue
+        unit_id = _match_unit(get, by_name, by_code, sheet, r, problems)
+        if unit_id is None:
+            continue
+        rows.append(
+            {
+                "row": r,
+                "name": name or "",
+                "id": number,
+                "unit_id": unit_id,
+                "joined": joined[0] if joined else None,
+                "migrant": migrant,
+                "sex": V.clean_text(get("sex")),
+                "politics": V.clean_text(get("politics")),
+                "phone": _phone(get("phone")),
+            }
+        )
+    if problems:
+        raise InputError(
+            f"{wb.path.name}：花名册有 {len(problems)} 处不能导入，整个文件未导入", details=problems[:20]
+        )
+    seen: dict[tuple[str, int], int] = {}
+    sex_mismatch: list[int] = []
+    units_of: dict[str, set[int]] = {}
+    for row in rows:
+        chk = check_id(row["id"])
+        label = f"{where(sheet, row['row'])}（{row['name']}，{mask_id(row['id'])}）"
+        if not chk.valid:
+            parsed.warnings.append(
+                f"{label}：身份证号{chk.reason}，已导入并标记为无效，请核实（djgj check 会列出）"
+            )
+        elif row["sex"] and chk.sex and row["sex"] != chk.sex:
+            sex_mismatch.append(_row_no(sheet, row["row"]))
+        key = (row["id"], row["unit_id"])
+        if key in seen:
+            parsed.warnings.append(f"{label}：与第{seen[key]}行是同一人同一单位，只计一次")
+            continue
+        seen[key] = _row_no(sheet, row["row"])
+        units_of.setdefault(row["id"], set()).add(row["unit_id"])
+        pid = _upsert_person(conn, row, chk, batch_id, known_people, result)
+        if (pid, row["unit_id"]) not in known_members:
+            conn.execute(
+                insert(Membership).values(
+                    person_id=pid,
+                    unit_id=row["unit_id"],
+                    joined_on=row["joined"],
+                    batch_id=batch_id,
+                    sheet=sheet.name,
+                    row=_row_no(sheet, row["row"]),
+                )
+            )
+            known_members.add((pid, row["unit_id"]))
+            result.memberships += 1
+        result.rows += 1
+    if sex_mismatch:
+        shown = "、".join(map(str, sex_mismatch[:10])) + ("等" if len(sex_mismatch) > 10 else "")
+        parsed.warnings.append(
+            f"工作表“{sheet.name}”有 {len(sex_mismatch)} 行“性别”与身份证号第17位不符（第{shown}行）；"
+            "已按表中填写保存，djgj check 会逐行列出"
+        )
+    for number, units in units_of.items():
+        if len(units) > 1:
+            parsed.warnings.append(
+                f"身份证号 {mask_id(number)} 的会员同时在 {len(units)} 个单位的花名册上（转会中？），只记为一人"
+            )
+
+
+def _row_no(sheet: Any, r: int) -> int:
+    return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
+
+
+def _phone(cell: Any) -> str | None:
+    if V.is_blank(cell):
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(cell)))
+
+
+def _match_unit(
+    get: Any,
+    by_name: dict[str, list[tuple[int, str, str | None]]],
+    by_code: dict[str, int],
+    sheet: Any,
+    r: int,
+    problems: list[str],
+) -> int | None:
+    code = V.clean_text(get("credit_code"))
+    if code and code.upper() in by_code:
+        return by_code[code.upper()]
+    name = V.clean_text(get("unit_name"))
+    if not name:
+        problems.append(f"{where(sheet, r)}：没有填写所在单位")
+        return None
+    found = by_name.get(V.normalise_name(name), [])
+    if len(found) == 1:
+        return found[0][0]
+    if len(found) > 1:
+        towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
+        problems.append(
+            f"{where(sheet, r)}：单位“{name}”在台账中有多个（{towns}），请在花名册中填写统一社会信用代码"
+        )
+        return None
+    close = difflib.get_close_matches(V.normalise_name(name), list(by_name), n=3, cutoff=0.6)
+    hint = (
+        f"；相近的单位：{'、'.join(by_name[c][0][1] for c in close)}"
+        if close
+        else "；请先导入该单位所在乡镇的报表"
+    )
+    problems.append(f"{where(sheet, r)}：台账中没有单位“{name}”{hint}")
+    return None
+
+
+def _upsert_person(
+    conn: Connection,
+    row: dict[str, Any],
+    chk: IdCheck,
+    batch_id: int,
+    known: dict[str, tuple[int, bool]],
+    result: Any,
+) -> int:
+    values = {
+        "name": row["name"],
+        "sex": row["sex"] or chk.sex,
+        "birth_date": chk.birth_date,
+        "politics": row["politics"],
+        "phone": row["phone"],
+        "is_migrant": row["migrant"],
+        "id_valid": chk.valid,
+    }
+    if row["id"] in known:
+        pid = known[row["id"]][0]
+        conn.execute(
+            update(Person)
+            .where(Person.id == pid)
+            .values(**{k: v for k, v in values.items() if v is not None})
+        )
+        return pid
+    pid = int(
+        conn.execute(
+            insert(Person).values(id_number=row["id"], batch_id=batch_id, **values).returning(Person.id)
+        ).scalar_one()
+    )
+    known[row["id"]] = (pid, chk.valid)
+    result.people += 1
+    return pid
+
+
+def is_party_member(politics: str | None) -> bool:
+    return bool(politics) and any(w in politics for w in PARTY_WORDS)  # type: ignore[operator]
+
+
+__all__ = ["check_id", "column_letter", "is_party_member", "normalise_id", "write"]

@@ -1,0 +1,569 @@
+"""Rendering: every listing and report leaves djgj through this one module.
+
+Library code returns plain data (lists of dicts, dicts); the CLI calls :func:`render_rows` or
+:func:`render_report` with the user's ``--format``. Keeping all output here means the export-safety
+rules (RELIABILITY.md promise 8 and trap 20) are enforced in one place: text is never interpreted as
+rich markup, Markdown/HTML or a spreadsheet formula. rich and xlsxwriter are imported inside the
+functions so that ``djgj --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import shutil
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from djgj.errors import UsageError
+from djgj.read.cells import neutralise
+from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
+
+FORMATS = ("table", "csv", "json", "xlsx", "md")
+
+# Terminal control characters are shown as their visible Unicode pictures (␍, ␛ ...) in tables.
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(32) if c != 10} | {0x7F: 0x2421}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&#])")
+_GRADE_KEYS = tuple(GRADES)
+Row = dict[str, Any]
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"未知的输出格式“{fmt}”，可用的格式：{'、'.join(FORMATS)}")
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key) or (METRICS[key][0] if key in METRICS else key)
+
+
+def _metric_label(key: str) -> str:
+    return METRICS[key][0] if key in METRICS else _label(key)
+
+
+def _is_rate_key(key: str) -> bool:
+    return key.endswith(("_rate", "_share")) or METRICS.get(key, ("", ""))[1] == "rate"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _pct(value: Any) -> str:
+    return f"{float(value) * 100:.1f}%" if _is_number(value) and math.isfinite(value) else "—"
+
+
+def _grades_text(value: dict[str, Any]) -> str:
+    return " / ".join(f"{GRADES.get(k, k)} {_count(v)}" for k, v in value.items())
+
+
+def _count(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return _display(value, "")
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: dates as ISO strings, Decimal as float, NaN/inf as null (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _plain(value: Any) -> str:
+    """A value as export text (CSV, Markdown): full precision, 是/否, ISO dates, blank for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(_jsonable(value), ensure_ascii=False)
+    return str(value)
+
+
+def _display(value: Any, key: str) -> str:
+    """A value as a person reads it in a table: 是/否, — for None, 1.2% for rates, 6,746 for counts."""
+    if value is None:
+        return "—"
+    if _is_number(value) and _is_rate_key(key):
+        return _pct(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float | Decimal):
+        return f"{value:,.2f}" if math.isfinite(value) else "—"
+    if isinstance(value, dict) and value and set(value) <= set(_GRADE_KEYS):
+        return _grades_text(value)
+    return _plain(value)
+
+
+def _default_columns(rows: list[Row], columns: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if columns is not None:
+        return columns
+    return [(key, _label(key)) for key in (rows[0] if rows else {})]
+
+
+def _rich_table(
+    headers: list[str], body: list[list[str]], right: list[bool], title: str | None = None
+) -> Any:
+    """A rich Table whose every cell is a Text (never markup), with control characters made visible."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text(title.translate(_CONTROL_PICTURES), style="bold") if title else None,
+        box=box.SIMPLE_HEAD,
+        show_lines=False,
+    )
+    for header, is_right in zip(headers, right, strict=True):
+        table.add_column(Text(header), justify="right" if is_right else "left", overflow="fold")
+    for cells in body:
+        table.add_row(*(Text(cell.translate(_CONTROL_PICTURES)) for cell in cells))
+    return table
+
+
+def _default_width() -> int:
+    """The terminal's width; piped into a file or another program, a wide page (or $COLUMNS) so that
+    rows are not wrapped into unreadable fragments."""
+    import os
+    import sys
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return int(os.environ.get("COLUMNS", "160")) if os.environ.get("COLUMNS", "").isdigit() else 160
+
+
+def _console_text(renderables: Iterable[Any], width: int | None) -> str:
+    from rich.console import Console
+
+    width = width or _default_width()
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
+    for item in renderables:
+        console.print(item)
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.rstrip().splitlines()) + "\n"
+
+
+def _table(rows: list[Row], cols: list[tuple[str, str]], title: str | None, width: int | None) -> str:
+    right = [
+        all(_is_number(r.get(k)) for r in rows if r.get(k) is not None)
+        and any(r.get(k) is not None for r in rows)
+        for k, _ in cols
+    ]
+    body = [[_display(row.get(k), k) for k, _ in cols] for row in rows]
+    return _console_text([_rich_table([h for _, h in cols], body, right, title)], width)
+
+
+def _csv(rows: list[Row], cols: list[tuple[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for _, h in cols])
+    for row in rows:
+        writer.writerow(
+            [
+                neutralise(_plain(row.get(k))) if not _is_number(row.get(k)) else _plain(row.get(k))
+                for k, _ in cols
+            ]
+        )
+    return out.getvalue()
+
+
+def _md_cell(text: str) -> str:
+    """Escape Markdown/HTML so names such as ``<script>`` or ``[x](y)`` show literally; keep line breaks."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\r\n|\r|\n", "<br>", text).translate(_CONTROL_PICTURES)
+
+
+def _md_table(headers: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md_cell(c) for c in cells) + " |" for cells in body]
+    return "\n".join(lines) + "\n"
+
+
+def _cell_width(value: Any) -> int:
+    text = _display(value, "")
+    return max(
+        (
+            sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+            for line in text.splitlines() or [""]
+        ),
+        default=0,
+    )
+
+
+def _sheet_name(name: str | None, used: set[str]) -> str:
+    clean = re.sub(r"[\[\]:*?/\\\x00-\x1f]", "", name or "").strip("'")[:31] or "数据"
+    candidate, n = clean, 2
+    while candidate.lower() in used:
+        candidate, n = f"{clean[:28]}({n})", n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+RateTest = Callable[[Row, str], bool]
+
+
+def _xlsx(sheets: list[tuple[str | None, list[Row], list[tuple[str, str]], RateTest]]) -> bytes:
+    """One workbook, one sheet per entry; text never becomes a formula, URL or number."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+        },
+    )
+    bold = workbook.add_format({"bold": True})
+    date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    pct_fmt = workbook.add_format({"num_format": "0.0%"})
+    used: set[str] = set()
+    for name, rows, cols, is_rate in sheets:
+        sheet = workbook.add_worksheet(_sheet_name(name, used))
+        widths = [_cell_width(h) for _, h in cols]
+        for c, (_, header) in enumerate(cols):
+            sheet.write_string(0, c, neutralise(header), bold)
+        for r, row in enumerate(rows, start=1):
+            for c, (key, _) in enumerate(cols):
+                value = row.get(key)
+                widths[c] = max(widths[c], _cell_width(value))
+                if value is None or (_is_number(value) and not math.isfinite(float(value))):
+                    sheet.write_blank(r, c, None)
+                elif _is_number(value):
+                    sheet.write_number(r, c, float(value), pct_fmt if is_rate(row, key) else None)
+                elif isinstance(value, datetime):
+                    sheet.write_datetime(r, c, value, datetime_fmt)
+                elif isinstance(value, date):
+                    sheet.write_datetime(r, c, value, date_fmt)
+                else:
+                    sheet.write_string(r, c, neutralise(_plain(value)))
+        sheet.freeze_panes(1, 0)
+        for c, w in enumerate(widths):
+            sheet.set_column(c, c, min(max(w + 2, 6), 60))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def render_rows(
+    rows: list[Row],
+    fmt: str,
+    *,
+    columns: list[tuple[str, str]] | None = None,
+    title: str | None = None,
+    width: int | None = None,
+) -> str | bytes:
+    """Render a listing. ``columns`` = [(key, 中文表头)]; default: the first row's keys, labelled."""
+    _check_format(fmt)
+    cols = _default_columns(rows, columns)
+    if fmt == "json":
+        return json.dumps(_jsonable(rows), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        return _csv(rows, cols)
+    if fmt == "xlsx":
+        return _xlsx([(title, rows, cols, lambda _row, key: _is_rate_key(key))])
+    if fmt == "md":
+        heading = f"## {_md_cell(title)}\n\n" if title else ""
+        return heading + _md_table(
+            [h for _, h in cols], [[_display(r.get(k), k) for k, _ in cols] for r in rows]
+        )
+    return _table(rows, cols, title, width)
+
+
+# --- annual report ------------------------------------------------------------------------------
+
+_METRIC_COLUMNS = [
+    ("key", "指标代码"),
+    ("label", "指标"),
+    ("current", "本年"),
+    ("previous", "上年"),
+    ("change", "增减"),
+    ("formula", "口径"),
+]
+#: Columns of the per-township / per-kind tables, with short headers so a terminal table stays narrow.
+_AREA_COLUMNS = {
+    "orgs": "单位数",
+    "employees": "从业人员",
+    "party_orgs": "建党组织",
+    "unions": "建工会",
+    "union_members": "工会会员",
+    "union_rate": "建会率",
+    "member_rate": "入会率",
+}
+
+
+def _metric_rows(report: dict[str, Any]) -> list[Row]:
+    """One row per metric (standardization expanded per grade): the shape of csv/xlsx and the table."""
+    totals: dict[str, Any] = report.get("totals") or {}
+    previous: dict[str, Any] = report.get("previous") or {}
+    changes: dict[str, Any] = report.get("changes") or {}
+    formulas: dict[str, Any] = report.get("formulas") or {}
+    rows: list[Row] = []
+    for key in [*METRICS, *(k for k in totals if k not in METRICS)]:
+        if key not in totals:
+            continue
+        cur, prev, chg = totals[key], previous.get(key), changes.get(key)
+        if isinstance(cur, dict):
+            prev_d = prev if isinstance(prev, dict) else {}
+            chg_d = chg if isinstance(chg, dict) else {}
+            for grade in cur:
+                sub_chg = chg_d.get(grade)
+                if sub_chg is None and _is_number(cur[grade]) and _is_number(prev_d.get(grade)):
+                    sub_chg = cur[grade] - prev_d[grade]
+                rows.append(
+                    {
+                        "key": f"{key}.{grade}",
+                        "label": f"{_metric_label(key).split('（')[0]}·{GRADES.get(grade, grade)}",
+                        "current": cur[grade],
+                        "previous": prev_d.get(grade),
+                        "change": sub_chg,
+                        "formula": formulas.get(key),
+                    }
+                )
+            continue
+        if chg is None and _is_number(cur) and _is_number(prev):
+            chg = cur - prev
+        rows.append(
+            {
+                "key": key,
+                "label": _metric_label(key),
+                "current": cur,
+                "previous": prev,
+                "change": chg if _is_number(chg) else None,
+                "formula": formulas.get(key),
+            }
+        )
+    return rows
+
+
+def _change_text(value: Any, rate: bool) -> str:
+    if not _is_number(value):
+        return "—"
+    if rate:
+        return f"{float(value) * 100:+.1f}个百分点"
+    if value == 0:
+        return "0"
+    return f"{value:+,}" if isinstance(value, int) else f"{value:+,.2f}"
+
+
+def _heading(report: dict[str, Any]) -> str:
+    scope = report.get("scope") or {}
+    parts = [
+        scope.get("township"),
+        f"{report.get('year')}年度",
+        KINDS.get(scope.get("kind") or "", None),
+        "党建带动工建情况",
+    ]
+    text = " ".join(p for p in parts if p)
+    return f"{text}（截至 {_plain(report.get('as_of'))}）" if report.get("as_of") else text
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """The paragraph of a 年度总结, clause by clause; a clause whose figure is missing is left out."""
+    t: dict[str, Any] = report.get("totals") or {}
+    scope = report.get("scope") or {}
+    kind = scope.get("kind")
+    unit = "个" if kind in ("village", "community") else "家"
+
+    def n(key: str) -> str | None:
+        return _count(t[key]) if _is_number(t.get(key)) else None
+
+    def p(key: str) -> str | None:
+        return _pct(t[key]) if _is_number(t.get(key)) else None
+
+    subject = KINDS.get(kind or "", "各类单位")
+    groups: list[list[str | None]] = [
+        [
+            n("orgs") and f"现有{subject}{n('orgs')}{unit}",
+            n("employees") and f"从业人员{n('employees')}人",
+            n("migrant_workers") and f"其中农民工{n('migrant_workers')}人",
+        ],
+        [
+            n("party_members") and f"有党员{n('party_members')}人",
+            p("party_member_share") and f"占从业人员的{p('party_member_share')}",
+        ],
+        [
+            n("party_orgs") and f"有{n('party_orgs')}{unit}建立了党组织",
+            p("party_org_share") and f"占{p('party_org_share')}",
+        ],
+        [
+            n("party_org_required") and f"党员3人以上的{n('party_org_required')}{unit}",
+            p("party_org_rate") and f"应建已建率{p('party_org_rate')}",
+        ],
+        [
+            n("unions") and f"建立工会组织{n('unions')}{unit}",
+            n("union_members") and f"会员{n('union_members')}人",
+            n("migrant_union_members") and f"其中农民工会员{n('migrant_union_members')}人",
+        ],
+        [
+            p("union_rate") and f"建会率为{p('union_rate')}",
+            p("member_rate") and f"职工入会率为{p('member_rate')}",
+            p("migrant_member_rate") and f"农民工入会率为{p('migrant_member_rate')}",
+        ],
+        [n("instructors") and f"选派党建指导员{n('instructors')}名"],
+        [
+            n("new_unions") and f"年内新建工会{n('new_unions')}{unit}",
+            n("new_members")
+            and (
+                f"新增会员{n('new_members')}名"
+                if t["new_members"] >= 0
+                else f"会员减少{_count(-t['new_members'])}名"
+            ),
+        ],
+        [n("activists") and f"入会积极分子{n('activists')}人"],
+    ]
+    grades = t.get("standardization")
+    if isinstance(grades, dict) and grades:
+        clause = "、".join(f"达到{GRADES.get(g, g)}标准的{_count(v)}{unit}" for g, v in grades.items())
+        groups.insert(6, ["规范化建设" + clause])
+    text = "；".join("，".join(c for c in g if c) for g in groups if any(g))
+    return text + "。" if text else ""
+
+
+Part = tuple[str, Any]  # ("h", text) heading, ("p", text) paragraph, ("li", text) line, ("table", (...))
+
+
+def _report_parts(report: dict[str, Any]) -> list[Part]:
+    """Heading, paragraph, tables and lines shared by the table and Markdown renderings."""
+    scope = report.get("scope") or {}
+    parts: list[Part] = [("h", _heading(report))]
+    if scope.get("profile_title"):
+        parts.append(
+            (
+                "p",
+                f"口径：{scope['profile_title']}；应建工会：从业人员≥{scope.get('union_threshold')}人；"
+                f"应建党组织：正式党员≥{scope.get('party_org_threshold')}人",
+            )
+        )
+    parts.append(("p", _summary(report)))
+    body = []
+    for row in _metric_rows(report):
+        rate = _is_rate_key(row["key"])
+        fmt = _pct if rate else _count
+        body.append(
+            [row["label"], fmt(row["current"]), fmt(row["previous"]), _change_text(row["change"], rate)]
+        )
+    parts.append(("table", ("主要指标", ["指标", "本年", "上年", "增减"], body, [False, True, True, True])))
+    if report.get("formulas"):
+        parts += [("h2", "口径（计算公式）"), *(("li", str(v)) for v in report["formulas"].values())]
+    sections = (
+        ("分市情况", "市", None, "by_city"),
+        ("分县情况", "县", None, "by_county"),
+        ("分乡镇情况", "乡镇", None, "by_township"),
+        ("分单位类别情况", "单位类别", KINDS, "by_kind"),
+    )
+    for section, first, names, key in sections:
+        areas: dict[str, dict[str, Any]] = report.get(key) or {}
+        if key in ("by_city", "by_county") and len(areas) < 2:
+            continue  # one county's own ledger: the county is the total
+        if areas:
+            rows = [
+                [(names or {}).get(a, a), *(_display(v.get(k), k) for k in _AREA_COLUMNS)]
+                for a, v in areas.items()
+            ]
+            parts.append(("table", (section, [first, *_AREA_COLUMNS.values()], rows, [False] + [True] * 7)))
+    if report.get("targets"):
+        parts.append(("h2", "目标完成情况"))
+        for tg in report["targets"]:
+            status = "达标 ✓" if tg.get("met") else "未达标"
+            parts.append(
+                (
+                    "li",
+                    f"{tg.get('label', tg.get('metric'))}：目标 {_pct(tg.get('target'))}，实际 "
+                    f"{_pct(tg.get('actual'))}，{status}" + (f"；{tg['text']}" if tg.get("text") else ""),
+                )
+            )
+    return parts
+
+
+def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str | bytes:
+    """Render the annual report dict built by ``report.py`` in any of :data:`FORMATS`."""
+    _check_format(fmt)
+    if fmt == "json":
+        return json.dumps(_jsonable(report), ensure_ascii=False, indent=2)
+    rows = _metric_rows(report)
+    if fmt == "csv":
+        return _csv(rows, _METRIC_COLUMNS)
+    if fmt == "xlsx":
+        area_rows = [{"township": a, **v} for a, v in (report.get("by_township") or {}).items()]
+        area_cols = [("township", "乡镇"), *_AREA_COLUMNS.items()]
+        return _xlsx(
+            [
+                (
+                    "指标",
+                    rows,
+                    _METRIC_COLUMNS,
+                    lambda row, key: key in ("current", "previous", "change") and _is_rate_key(row["key"]),
+                ),
+                *(
+                    [("分乡镇", area_rows, area_cols, lambda _row, key: _is_rate_key(key))]
+                    if area_rows
+                    else []
+                ),
+            ]
+        )
+    parts = _report_parts(report)
+    if fmt == "md":
+        md = {"h": "# {}", "h2": "## {}", "p": "{}", "li": "- {}"}
+        blocks: list[str] = []
+        for i, (tag, body) in enumerate(parts):
+            text = (
+                f"## {_md_cell(body[0])}\n\n{_md_table(body[1], body[2]).rstrip()}"
+                if tag == "table"
+                else md[tag].format(_md_cell(body))
+            )
+            if tag == "li" and parts[i - 1][0] == "li":
+                blocks[-1] += "\n" + text
+            else:
+                blocks.append(text)
+        return "\n\n".join(blocks) + "\n"
+    from rich.text import Text
+
+    items: list[Any] = []
+    previous_tag = ""
+    for tag, body in parts:
+        if items and tag != "li" and previous_tag != "table":
+            items.append(Text(""))
+        items.append(
+            _rich_table(body[1], body[2], body[3], body[0])
+            if tag == "table"
+            else Text(
+                ("• " if tag == "li" else "") + body.translate(_CONTROL_PICTURES),
+                style="bold" if tag in ("h", "h2") else "",
+            )
+        )
+        previous_tag = tag
+    return _console_text(items, width)

@@ -1,0 +1,275 @@
+"""Locate the table inside a sheet: header row(s), data rows, totals and footers, title facts.
+
+A township sheet has title lines above its header, sometimes a second header row whose cells
+take meaning from a merged group cell above them, a 合计 row, a 填表人 footer and empty rows.
+This module finds the header as the row where most cells are known headers, joins a two-row
+header with its (forward-filled) groups, and classifies every other row. It reads the township
+and the year-end from the title lines; it does not know what a field means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from djgj.read.files import Sheet
+from djgj.read.headers import Column, catalogue, normalise_header, score_row
+from djgj.read.values import is_blank, simplify
+
+HEADER_SCAN_ROWS = 30
+MIN_HEADER_SCORE = 2
+TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总"}
+FOOTER_WORDS = (
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "审核",
+    "负责人",
+    "联系电话",
+    "填表说明",
+    "说明",
+    "注：",
+    "备注：",
+)
+
+
+@dataclass
+class Table:
+    sheet: Sheet
+    header_rows: list[int]
+    columns: list[Column]
+    data_rows: list[int] = field(default_factory=list)
+    totals_rows: list[int] = field(default_factory=list)
+    footer_rows: list[int] = field(default_factory=list)
+    empty_rows: list[int] = field(default_factory=list)
+    title_lines: list[str] = field(default_factory=list)
+
+    def cell(self, row: int, col: Column) -> Any:
+        cells = self.sheet.rows[row]
+        return cells[col.index] if col.index < len(cells) else None
+
+
+def _text(c: Any) -> str:
+    return "" if is_blank(c) else str(c).strip()
+
+
+def find_header(sheet: Sheet) -> int | None:
+    """The index of the header row: the first row with the best count of known header texts."""
+    best, best_row = 0, None
+    for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        s = score_row(row)
+        if s > best:
+            best, best_row = s, i
+    return best_row if best >= MIN_HEADER_SCORE else None
+
+
+def _merged_spans(sheet: Sheet) -> dict[tuple[int, int], tuple[int, int]]:
+    """Top-left cell of each merged range → (last row, last column)."""
+    return {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in sheet.merged}
+
+
+def _is_subheader_row(sheet: Sheet, h: int) -> bool:
+    """Whether the row under the header is a second header row (sub-headers under merged groups)."""
+    if h + 1 >= len(sheet.rows):
+        return False
+    top, below = sheet.rows[h], sheet.rows[h + 1]
+    spans = _merged_spans(sheet)
+    if any(r0 == h and r1 > h for (r0, _), (r1, _) in spans.items()):
+        return True
+    if any(r0 == h and c1 > c0 for (r0, c0), (_, c1) in spans.items()):
+        return True
+    # No merge information (CSV, xls writers that drop it): a text-only row whose cells sit under
+    # blank header cells, or under a known group header.
+    cat = catalogue()
+    texts = [_text(c) for c in below]
+    if not any(texts) or any(
+        isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c
+    ):
+        return False
+    context_words = {w for table in cat.context.values() for w in table}
+    if not any(
+        normalise_header(t) in cat.synonyms or normalise_header(t) in context_words for t in texts if t
+    ):
+        return False
+    for i, t in enumerate(texts):
+        if not t:
+            continue
+        above = _text(top[i]) if i < len(top) else ""
+        if not above or normalise_header(above) in cat.groups:
+            return True
+    return False
+
+
+def build_columns(sheet: Sheet, h: int, two_rows: bool) -> list[Column]:
+    top = sheet.rows[h]
+    below = sheet.rows[h + 1] if two_rows else []
+    width = max(len(top), len(below))
+    spans = _merged_spans(sheet)
+    groups: list[str] = [""] * width
+    for i in range(width):
+        groups[i] = _text(top[i]) if i < len(top) else ""
+    if two_rows:
+        # Forward-fill a group over the columns its merged cell spans; without merge information,
+        # over the blank header cells that have a sub-header below.
+        filled = list(groups)
+        for (r0, c0), (_, c1) in spans.items():
+            if r0 == h:
+                for j in range(c0, min(c1, width - 1) + 1):
+                    filled[j] = groups[c0]
+        if not spans:
+            for j in range(1, width):
+                sub = _text(below[j]) if j < len(below) else ""
+                if not filled[j] and sub and filled[j - 1] and _text(below[j - 1]):
+                    filled[j] = filled[j - 1]
+        groups = filled
+    columns: list[Column] = []
+    for i in range(width):
+        sub = _text(below[i]) if two_rows and i < len(below) else ""
+        group = groups[i]
+        if not group and not sub:
+            continue
+        if not sub:
+            columns.append(Column(i, "", simplify(group)))
+        else:
+            columns.append(Column(i, simplify(group), simplify(sub)))
+    return columns
+
+
+def locate(sheet: Sheet) -> Table | None:
+    """The table of a sheet, or None when no row looks like a header."""
+    table = locate_header(sheet)
+    if table is None:
+        return None
+    classify = RowClassifier(len(table.columns))
+    lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
+    lists["totals"] = table.totals_rows
+    rows = sheet.rows
+    for i in range(table.header_rows[-1] + 1, len(rows)):
+        lists[classify(rows[i])].append(i)
+    return table
+
+
+def locate_header(sheet: Sheet) -> Table | None:
+    """The header, columns and title lines of a sheet, its rows below not yet classified.
+
+    Only the first `HEADER_SCAN_ROWS` + 1 rows are read: a sheet holding just those (a file being
+    streamed) gives the same answer as the whole sheet.
+    """
+    h = find_header(sheet)
+    if h is None:
+        return None
+    # The sub-header row of a two-row header often holds more known words than its group row.
+    if h > 0 and score_row(sheet.rows[h - 1]) >= MIN_HEADER_SCORE and _is_subheader_row(sheet, h - 1):
+        h -= 1
+    two_rows = _is_subheader_row(sheet, h)
+    columns = build_columns(sheet, h, two_rows)
+    header_rows = [h, h + 1] if two_rows else [h]
+    table = Table(sheet, header_rows, columns)
+    table.title_lines = [" ".join(_text(c) for c in sheet.rows[i] if _text(c)) for i in range(h)]
+    table.title_lines = [t for t in table.title_lines if t]
+    return table
+
+
+#: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
+#: all the characters that become one of them (found by running every CJK code point through both).
+_TOTAL_HINT = re.compile("[总数數總計计\uf969]")
+
+
+class RowClassifier:
+    """Classifies the rows below the header, one at a time, in order: data, empty, footer or totals.
+
+    Once a footer (填表人, 说明 …) is seen, every later row is footer. A row with more than three
+    filled cells and none of the characters a totals word needs is data without further work; only
+    the others have their cells normalised.
+    """
+
+    def __init__(self, n_columns: int) -> None:
+        self.n_columns = n_columns
+        self.in_footer = False
+
+    def __call__(self, row: list[Any]) -> str:
+        filled_n = 0
+        hint = False
+        for j, c in enumerate(row):
+            if c is None:
+                continue
+            if isinstance(c, str):
+                if not c or c.isspace():
+                    continue
+                if j < 4 and not hint and _TOTAL_HINT.search(c):
+                    hint = True
+            filled_n += 1
+        if not filled_n:
+            return "empty"
+        if filled_n > 3 and not hint and not self.in_footer:
+            return "data"
+        return self._slow(row)
+
+    def _slow(self, row: list[Any]) -> str:
+        filled = [t for t in map(_text, row) if t]
+        joined = "".join(filled)
+        if self.in_footer or (
+            len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)
+        ):
+            self.in_footer = True
+            return "footer"
+        if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
+            return "totals"
+        if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
+            return "footer"
+        return "data"
+
+
+def _numeric(row: list[Any]) -> bool:
+    return any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in row)
+
+
+def _looks_totals(row: list[Any]) -> bool:
+    first = [_text(c) for c in row[:4]]
+    return any(normalise_header(t) in TOTAL_WORDS for t in first if t)
+
+
+_YEAR_END = [
+    re.compile(
+        r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+    ),
+    re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+]
+_YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
+_TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|街道办事处|街道办))")
+
+
+def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
+    """The year-end a sheet describes, from its title lines; ignores 填报日期 (the filling date)."""
+    for line in lines:
+        text = simplify(line)
+        for pat in _YEAR_END:
+            m = pat.search(text)
+            if m:
+                y, mo, d = (int(g) for g in m.groups())
+                try:
+                    return dt.date(y, mo, d), f"标题“{line}”"
+                except ValueError:
+                    return None, ""
+    for line in lines:
+        text = re.sub(r"(?:填报|填表|报送|制表)(?:日期|时间)[:：]?\s*\S+", "", simplify(line))
+        m = _YEAR.search(text)
+        if m and 1949 < int(m.group(1)) < 2200:
+            return dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
+    return None, ""
+
+
+def township_from_text(text: str) -> str | None:
+    """A township name (…镇, …乡, …街道) in a title line or a file name."""
+    text = simplify(text)
+    text = re.sub(r"^(?:填报单位|填表单位|报送单位)[:：]?", "", text)
+    for m in _TOWNSHIP.finditer(text):
+        name = m.group(1)
+        name = re.sub(r"^(?:\d{4}年?度?|全县|全市|本)", "", name)
+        if len(name) >= 2 and not name.startswith(("乡镇", "各乡", "村社区")):
+            return name
+    return None

@@ -1,0 +1,136 @@
+"""Profiles: named sets of rules, thresholds and default targets, kept as TOML data.
+
+Thresholds differ by place (25 employees for a union committee nationally, 10 in 镇宁), so they
+are data a county can copy and change, each rule citing the law or document it rests on. A profile
+may extend another; its rules are added to (or replace, by id) the parent's.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from djgj.errors import UsageError
+
+DEFAULT = "national"
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    title: str
+    source: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Profile:
+    name: str
+    title: str
+    union_threshold: int
+    party_threshold: int
+    rules: list[Rule]
+    targets: dict[str, float]
+    targets_source: str
+    path: str
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def user_profile_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("djgj", appauthor=False)) / "profiles"
+
+
+def _find(name: str) -> tuple[str, str]:
+    p = Path(name)
+    if p.suffix == ".toml" and p.exists():
+        return p.read_text(encoding="utf-8"), str(p)
+    user = user_profile_dir() / f"{name}.toml"
+    if user.exists():
+        return user.read_text(encoding="utf-8"), str(user)
+    res = resources.files("djgj").joinpath(f"data/profiles/{name}.toml")
+    if res.is_file():
+        return res.read_text(encoding="utf-8"), f"djgj:{name}"
+    raise UsageError(f"找不到规则配置“{name}”；可用：{'、'.join(available())}，或给出 .toml 文件路径")
+
+
+def available() -> list[str]:
+    names = {
+        p.name[:-5]
+        for p in resources.files("djgj").joinpath("data/profiles").iterdir()
+        if p.name.endswith(".toml")
+    }
+    if user_profile_dir().is_dir():
+        names |= {p.stem for p in user_profile_dir().glob("*.toml")}
+    return sorted(names)
+
+
+def load(name: str | None = None, *, union_threshold: int | None = None, _depth: int = 0) -> Profile:
+    text, path = _find(name or DEFAULT)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"规则配置 {path} 格式错误：{exc}") from None
+    parent = None
+    if doc.get("extends") and _depth < 5:
+        parent = load(doc["extends"], _depth=_depth + 1)
+    rules = {r.id: r for r in (parent.rules if parent else [])}
+    for raw in doc.get("rules", []):
+        raw = dict(raw)
+        try:
+            rule = Rule(
+                raw.pop("id"), raw.pop("severity", "requirement"), raw.pop("title"), raw.pop("source"), raw
+            )
+        except KeyError as exc:
+            raise UsageError(f"规则配置 {path}：规则缺少字段 {exc}") from None
+        rules[rule.id] = rule
+    thresholds = {
+        **(
+            {"union_employees": parent.union_threshold, "party_members": parent.party_threshold}
+            if parent
+            else {}
+        ),
+        **doc.get("thresholds", {}),
+    }
+    targets_doc = dict(doc.get("targets", {}))
+    source = str(targets_doc.pop("source", parent.targets_source if parent else ""))
+    targets = {**(parent.targets if parent else {}), **{k: float(v) for k, v in targets_doc.items()}}
+    unknown = [r.id for r in rules.values() if r.id not in KNOWN_RULES]
+    if unknown:
+        raise UsageError(f"规则配置 {path}：未知规则 {'、'.join(unknown)}；可用：{'、'.join(KNOWN_RULES)}")
+    profile = Profile(
+        name=str(doc.get("name", name)),
+        title=str(doc.get("title", name)),
+        union_threshold=int(thresholds.get("union_employees", 25)),
+        party_threshold=int(thresholds.get("party_members", 3)),
+        rules=list(rules.values()),
+        targets=targets,
+        targets_source=source,
+        path=path,
+    )
+    if union_threshold is not None:
+        if union_threshold < 1:
+            raise UsageError("--union-threshold 必须是正整数")
+        profile.union_threshold = union_threshold
+    return profile
+
+
+KNOWN_RULES = (
+    "party_org_required",
+    "party_coverage",
+    "party_org_form",
+    "union_required",
+    "union_coverage",
+    "village_union",
+    "chair_cross",
+    "focus_party_members",
+    "focus_party_org",
+    "focus_instructor",
+)
