@@ -56,7 +56,7 @@ def test_qizhong_column_takes_meaning_from_its_left_neighbour():
         Column(3, "", "其中：农民工"),
     ]
     resolve(cols)
-    assert fields_of(cols) == ["migrant_workers", "migrant_union_members", "employees", "migrant_workers"]
+    assert fields_of(cols) == ["villagers_away", "migrant_union_members", "employees", "migrant_workers"]
 
 
 def test_traditional_headers_are_recognised():

@@ -104,6 +104,8 @@ class Snapshot(Base):
     standardization: Mapped[str | None] = mapped_column(String(10))
     workers_congress: Mapped[bool | None] = mapped_column(Boolean)
     activists: Mapped[int | None] = mapped_column(Integer)
+    #: A village's or community's villagers working away (外出务工人员): not an employer's 农民工.
+    villagers_away: Mapped[int | None] = mapped_column(Integer)
     ownership: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))

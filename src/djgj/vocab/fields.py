@@ -59,6 +59,7 @@ SNAPSHOT_FIELDS: dict[str, tuple[str, str]] = {
     "standardization": ("grade", "规范化等级"),
     "workers_congress": ("bool", "职代会"),
     "activists": ("count", "入会积极分子"),
+    "villagers_away": ("count", "外出务工人员"),
     "ownership": ("text", "企业类型"),
     "industry": ("text", "行业"),
 }
