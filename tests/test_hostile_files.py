@@ -1,4 +1,4 @@
-"""Hostile and broken spreadsheets (RELIABILITY.md, faults and traps): each is built here, in tmp_path.
+"""Hostile and broken spreadsheets (docs/reliability.md, faults and traps): each is built here, in tmp_path.
 
 Every refusal is a Chinese message with exit 1, no traceback, and an unchanged ledger; the bombs are
 refused before calamine allocates anything, which the subprocess tests check under a memory cap.

@@ -1,4 +1,4 @@
-"""Personal information (PIPL Arts. 28–29; RELIABILITY.md promise 9).
+"""Personal information (PIPL Arts. 28–29; docs/reliability.md promise 9).
 
 Every command that can print people or messages is run in every format, and its output (stdout,
 stderr, files, xlsx read back) is searched for an 18-character ID number: none may appear unless

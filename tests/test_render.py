@@ -1,6 +1,6 @@
 """render.py: every format shows hostile names literally and exports round-trip through our importer.
 
-The rows below carry the traps of RELIABILITY.md (rich markup, HTML, formula injection, ``+86``
+The rows below carry the traps of docs/reliability.md (rich markup, HTML, formula injection, ``+86``
 phone numbers, ``-5`` as text, bare CR and LF) next to Chinese text, None, bools, dates and rates.
 """
 

@@ -79,7 +79,7 @@ def run(conn: Connection, year: int | None = None) -> list[Problem]:
 
 
 def database(conn: Connection) -> list[Problem]:
-    """SQLite's own checks (RELIABILITY.md promise 4); other databases keep their own."""
+    """SQLite's own checks (docs/reliability.md promise 4); other databases keep their own."""
     if conn.dialect.name != "sqlite":
         return []
     out = []

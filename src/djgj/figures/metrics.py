@@ -1,4 +1,4 @@
-"""The rules (gaps) and figures (counts, rates) of DOMAIN.md, computed in SQL over the ledger.
+"""The rules (gaps) and figures (counts, rates) of docs/domain.md, computed in SQL over the ledger.
 
 Every figure of year Y reads, for each unit, its latest snapshot dated on or before 31 December
 of Y; a unit without one is not counted. Counts are summed per group (township or kind) in one
@@ -159,7 +159,7 @@ def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish(sums: dict[str, Any], instructors: int) -> dict[str, Any]:
-    """Turn raw sums into the metric keys of DOMAIN.md (rates as fractions, None when undefined)."""
+    """Turn raw sums into the metric keys of docs/domain.md (rates as fractions, None when undefined)."""
     m: dict[str, Any] = {k: (int(sums[k]) if sums.get(k) is not None else None) for k in SUMMED}
     for key, (num, den) in RATES.items():
         n, d = m.get(num), m.get(den)

@@ -2,7 +2,7 @@
 
 Library code returns plain data (lists of dicts, dicts); the CLI calls :func:`render_rows` or
 :func:`render_report` with the user's ``--format``. Keeping all output here means the export-safety
-rules (RELIABILITY.md promise 8 and trap 20) are enforced in one place: text is never interpreted as
+rules (docs/reliability.md promise 8 and trap 20) are enforced in one place: text is never interpreted as
 rich markup, Markdown/HTML or a spreadsheet formula. rich and xlsxwriter are imported inside the
 functions so that ``djgj --help`` stays fast.
 """

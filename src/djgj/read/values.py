@@ -346,7 +346,7 @@ _UNION = {
 
 
 def union_form(cell: Cell, *, kind: str | None = None) -> str:
-    """The union form. For villages and communities a plain "yes" is a 工会联合会 (DOMAIN.md)."""
+    """The union form. For villages and communities a plain "yes" is a 工会联合会 (docs/domain.md)."""
     if is_blank(cell):
         return "none"
     form = _lookup(cell, _UNION, "工会组建情况", "可写 已建/未建/联合工会/组织员 或 是/否、√")
@@ -419,7 +419,7 @@ def kind_from_ownership(text: str | None) -> str | None:
 
 
 def kind_from_name(name: str) -> str | None:
-    """村 and 社区 are recognised by their names' endings (DOMAIN.md)."""
+    """村 and 社区 are recognised by their names' endings (docs/domain.md)."""
     if name.endswith("社区") or name.endswith("居委会"):
         return "community"
     if name.endswith("村") or name.endswith("村委会") or name.endswith("村民委员会"):

@@ -4,7 +4,7 @@ A user's machine has no copy of the project's shared samples, yet ``make demo`` 
 spreadsheets that look like what townships really send: merged two-row headers, legacy .xls, GB18030
 CSV in Traditional characters, full-width digits, totals rows, duplicates, member rosters. This module
 builds a *truth* model (every unit's true values at 2013-12-31 and 2014-12-31), writes the files from it,
-and computes ``expected.json`` straight from the truth with the definitions of DOMAIN.md. It deliberately
+and computes ``expected.json`` straight from the truth with the definitions of docs/domain.md. It deliberately
 imports nothing from djgj but the vocabulary, so it stays an independent oracle for the importer and
 the metrics.
 
@@ -47,7 +47,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "new_unions": 15, "new_members": 1100, "new_enterprises": 8,
     "villages": 36, "villages_without_union": [5, 17, 30], "union_threshold": 25,
 }
-#: The county of report 3 (DOMAIN.md): 336 enterprises, 560 Party members (2.1%), 27 Party organisations ...
+#: The county of report 3 (docs/domain.md): 336 enterprises, 560 Party members (2.1%), 27 Party organisations ...
 REPORT3_SPEC: dict[str, Any] = {
     **DEFAULT_SPEC,
     "townships": ["城关镇", "北关镇", "南坪乡", "白水镇", "东岗镇", "西河乡", "石桥镇", "龙泉乡"],
@@ -485,7 +485,7 @@ def _build_roster(
     return [[k + 1, *r] for k, r in enumerate(rows)], chosen, summary
 
 
-# ---------------------------------------------------------------- the oracle (DOMAIN.md definitions)
+# ---------------------------------------------------------------- the oracle (docs/domain.md definitions)
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -493,7 +493,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def _metrics(orgs: list[Org], thr: int = 25) -> dict[str, Any]:
-    """DOMAIN.md's figures for a set of enterprises, computed from the truth, never from djgj."""
+    """docs/domain.md's figures for a set of enterprises, computed from the truth, never from djgj."""
     n = len(orgs)
     emp = sum(o["employees"] for o in orgs)
     mw = sum(o["migrant_workers"] for o in orgs)

@@ -97,7 +97,7 @@ LABELS: dict[str, str] = {
     "as_of": "截至日期",
 }
 
-#: Report metrics (DOMAIN.md "Figures"): key -> (Chinese label, kind). Kinds: count, rate, grades, names.
+#: Report metrics (docs/domain.md "Figures"): key -> (Chinese label, kind). Kinds: count, rate, grades, names.
 METRICS: dict[str, tuple[str, str]] = {
     "orgs": ("单位数", "count"),
     "employees": ("从业人员", "count"),
