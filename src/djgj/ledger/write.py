@@ -385,10 +385,10 @@ class RecordWriter:
         by_name: dict[tuple[int | None, str], int] = {}
         units: dict[int, dict[str, Any]] = {}
         created: dict[tuple[Any, ...], int] = {}  # units an earlier round of this import created
+        town_names = {i: n for n, i in towns.items()}
         for known_id, code, known_town, norm, name, kind in self._units(codes, names):
             if known_id > self.units_before:
-                key = ("code", code) if code else ("name", known_town, norm)
-                created.setdefault(key, known_id)
+                created.setdefault(importer.identity_of(code, town_names.get(known_town), norm), known_id)
                 continue
             if code:
                 by_code[code] = known_id
@@ -409,7 +409,7 @@ class RecordWriter:
                 if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
                     uid = candidate
             if uid is None:
-                key = ("code", rec.credit_code) if rec.credit_code else ("name", tid, rec.norm_name)
+                key = rec.identity()
                 earlier = created.get(key)
                 if earlier is not None:
                     matched.append(earlier)
