@@ -90,6 +90,7 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 
 def parse(wb: Workbook, options: Options) -> Parsed:
     parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of, county=options.county)
+    parsed.skip_bad_rows = options.skip_bad_rows
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
         resolve(table.columns, options.overrides)

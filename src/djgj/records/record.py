@@ -77,6 +77,8 @@ class Parsed:
     county: str = ""
     #: With --skip-bad-rows: each refused row (sheet, row, problems, raw cells) for the reject report.
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    #: --skip-bad-rows, for the roster writer: refused rows go to the reject report.
+    skip_bad_rows: bool = False
 
 
 def where(sheet: Sheet, row: int, col: Column | None = None) -> str:
