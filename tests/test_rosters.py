@@ -50,9 +50,9 @@ def test_a_member_who_left_is_not_a_current_member(runner, tmp_path):
         "SELECT p.name FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.left_on IS NULL ORDER BY p.name"
     )
     assert current == [("会员1",), ("会员4",)]
-    assert sql("SELECT left_on FROM memberships m JOIN people p ON p.id = m.person_id WHERE p.name = '会员2'")[0][
-        0
-    ] in ("2014-06-30", __import__("datetime").date(2014, 6, 30))
+    assert sql(
+        "SELECT left_on FROM memberships m JOIN people p ON p.id = m.person_id WHERE p.name = '会员2'"
+    )[0][0] in ("2014-06-30", __import__("datetime").date(2014, 6, 30))
 
 
 def test_same_id_under_another_name_is_refused_not_replaced(runner, tmp_path):

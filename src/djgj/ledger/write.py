@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
+from djgj.ledger import places
 from djgj.ledger.db import translate
 from djgj.ledger.models import ImportBatch, Snapshot, Township, Unit
 from djgj.read import files as sources
@@ -88,9 +89,11 @@ def import_file(
         result.normalised = dict(parsed.normalised)
         try:
             with engine.begin() as conn:
+                known_towns = places.known_townships(conn, parsed.county)
                 batch_id = _insert_batch(conn, wb, parsed, options)
                 result.batch_id = batch_id
                 _write_records(conn, parsed, batch_id, result, progress)
+                result.warnings += places.new_township_notes(known_towns, parsed.townships)
                 if parsed.roster_tables:
                     from djgj.ledger import rosters as roster
 
@@ -129,6 +132,7 @@ def _import_streamed(
     result = _new_result(path, wb.format, parsed, dry_run)
     try:
         with engine.begin() as conn:
+            known_towns = places.known_townships(conn, parsed.county)
             batch_id = _insert_batch(conn, wb, parsed, options)
             result.batch_id = batch_id
             writer: RecordWriter | None = None
@@ -145,6 +149,7 @@ def _import_streamed(
                     writer.close()
             result.townships = sorted(parsed.townships)
             result.normalised = dict(parsed.normalised)
+            result.warnings += places.new_township_notes(known_towns, parsed.townships)
             _finish_batch(conn, batch_id, result)
             if dry_run:
                 raise _DryRun

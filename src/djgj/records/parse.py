@@ -226,15 +226,30 @@ def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) ->
         if as_of is not None:
             parsed.as_of = as_of
             parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    default_town, source = _default_township(path, table, options)
     title_town = next((t for t in map(township_from_text, titles) if t), None)
-    file_town = township_from_text(path.stem)
-    default_town = options.township or title_town or file_town
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
         )
     non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
-    return RowContext(options, default_town, non_public)
+    return RowContext(options, default_town, non_public, source)
+
+
+def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
+    """The township of rows that do not name their own, and where it was read: --township, else a
+    plausible place name in a title line, the sheet's name (one sheet per township) or the file's."""
+    if options.township:
+        return options.township, ""
+    places = [(line, f"标题“{line}”") for line in table.title_lines]
+    if table.sheet.name != path.stem:  # (a CSV's one sheet is named after its file)
+        places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
+    places.append((path.stem, f"文件名“{path.name}”"))
+    for text, source in places:
+        town = township_from_text(text)
+        if town:
+            return town, source
+    return None, ""
 
 
 class Fallback(Exception):

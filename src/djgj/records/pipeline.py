@@ -53,7 +53,7 @@ class RowPipeline:
         self.totals_warnings: list[tuple[list[Any], int] | str] = []
         self.problems: list[str] = []
         self.conflict: tuple[Record, int, Record | None] | None = None
-        self.data = self.empty = self.footer = self.rejected = 0
+        self.data = self.empty = self.footer = self.rejected = self.no_town = 0
 
     def feed(self, cells: list[Any], line: int) -> Record | None:
         """Row `cells`, shown to the user as row (or CSV line) `line`: its record, or None."""
@@ -81,6 +81,8 @@ class RowPipeline:
         self.totals.add(rec)
         if rec.township:
             self.parsed.townships.add(rec.township)
+        else:
+            self.no_town += 1
         return rec
 
     def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
@@ -110,10 +112,25 @@ class RowPipeline:
                 continue
             self.window.rows[0], self.window.line_numbers[0] = item  # type: ignore[index]
             warnings += self.totals.check_sheet(self.one, 0)
+        warnings += self._township_notes()
         if self.empty:
             warnings.append(f"工作表“{name}”跳过空行 {self.empty} 行")
         if self.footer:
             warnings.append(f"工作表“{name}”跳过表尾 {self.footer} 行（填表人、说明等）")
+
+    def _township_notes(self) -> list[str]:
+        """Where the township of rows without their own came from, and units left without one."""
+        out, ctx, name = [], self.ctx, self.window.name
+        if ctx.town_used and ctx.town_source:
+            out.append(
+                f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
+            )
+        if self.no_town:
+            out.append(
+                f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"
+                "也没有乡镇名），报告中不会归入任何乡镇；请用 --township 指定，或在表中填写乡镇"
+            )
+        return out
 
     # -- steps
     def _check_width(self, cells: list[Any], line: int) -> None:

@@ -40,6 +40,10 @@ class RowContext:
     options: Options
     default_town: str | None = None
     non_public_hint: bool = False
+    #: Where `default_town` was read (标题“…”, 工作表名“…”, 文件名“…”), said in the summary.
+    town_source: str = ""
+    #: Records that took `default_town` (their own township cell was blank or absent).
+    town_used: int = 0
 
 
 class ColumnPlan:
@@ -124,7 +128,10 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             code = V.credit_code(get("credit_code"))
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
-    township = plan.clean_text(get("township")) or ctx.default_town
+    township = plan.clean_text(get("township"))
+    if township is None and ctx.default_town is not None:
+        township = ctx.default_town
+        ctx.town_used += 1
     kind = kind_of(name, get, ctx.options, ctx.non_public_hint, plan.clean_text)
     if kind is None:
         problems.append(
