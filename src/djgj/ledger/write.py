@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
+from djgj.ledger import places
 from djgj.ledger.db import translate
 from djgj.ledger.models import ImportBatch, Snapshot, Township, Unit
 from djgj.read import files as sources
@@ -88,9 +89,11 @@ def import_file(
         result.normalised = dict(parsed.normalised)
         try:
             with engine.begin() as conn:
+                known_towns = places.known_townships(conn, parsed.county)
                 batch_id = _insert_batch(conn, wb, parsed, options)
                 result.batch_id = batch_id
                 _write_records(conn, parsed, batch_id, result, progress)
+                result.warnings += places.new_township_notes(known_towns, parsed.townships)
                 if parsed.roster_tables:
                     from djgj.ledger import rosters as roster
 
@@ -129,6 +132,7 @@ def _import_streamed(
     result = _new_result(path, wb.format, parsed, dry_run)
     try:
         with engine.begin() as conn:
+            known_towns = places.known_townships(conn, parsed.county)
             batch_id = _insert_batch(conn, wb, parsed, options)
             result.batch_id = batch_id
             writer: RecordWriter | None = None
@@ -145,6 +149,7 @@ def _import_streamed(
                     writer.close()
             result.townships = sorted(parsed.townships)
             result.normalised = dict(parsed.normalised)
+            result.warnings += places.new_township_notes(known_towns, parsed.townships)
             _finish_batch(conn, batch_id, result)
             if dry_run:
                 raise _DryRun
@@ -385,10 +390,10 @@ class RecordWriter:
         by_name: dict[tuple[int | None, str], int] = {}
         units: dict[int, dict[str, Any]] = {}
         created: dict[tuple[Any, ...], int] = {}  # units an earlier round of this import created
+        town_names = {i: n for n, i in towns.items()}
         for known_id, code, known_town, norm, name, kind in self._units(codes, names):
             if known_id > self.units_before:
-                key = ("code", code) if code else ("name", known_town, norm)
-                created.setdefault(key, known_id)
+                created.setdefault(importer.identity_of(code, town_names.get(known_town), norm), known_id)
                 continue
             if code:
                 by_code[code] = known_id
@@ -409,7 +414,7 @@ class RecordWriter:
                 if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
                     uid = candidate
             if uid is None:
-                key = ("code", rec.credit_code) if rec.credit_code else ("name", tid, rec.norm_name)
+                key = rec.identity()
                 earlier = created.get(key)
                 if earlier is not None:
                     matched.append(earlier)

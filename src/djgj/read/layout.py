@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from djgj.read.files import Sheet
@@ -240,7 +243,6 @@ _YEAR_END = [
     re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
 ]
 _YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
-_TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|街道办事处|街道办))")
 
 
 def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
@@ -263,13 +265,44 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
     return None, ""
 
 
+@lru_cache(maxsize=1)
+def layout_words() -> dict[str, Any]:
+    """The words of `data/layouts.toml`: place-name grammar, hint and code rows, non-unit-list marks."""
+    text = resources.files("djgj").joinpath("data/layouts.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _place_grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict[str, Any]]:
+    t = layout_words()["township"]
+    strip = re.compile("|".join(f"(?:{p})" for p in t["strip"]))
+    breaks = re.compile(
+        "|".join(map(re.escape, sorted(t["breaks"], key=len, reverse=True))) + r"|[^\u4e00-\u9fff]+"
+    )
+    suffixes = "|".join(map(re.escape, t["suffixes"]))
+    name = re.compile(rf"^(.{{{t['min_stem']},{2 * t['max_stem']}}}?)({suffixes})")
+    return strip, breaks, name, t
+
+
 def township_from_text(text: str) -> str | None:
-    """A township name (…镇, …乡, …街道) in a title line or a file name."""
-    text = simplify(text)
-    text = re.sub(r"^(?:填报单位|填表单位|报送单位)[:：]?", "", text)
-    for m in _TOWNSHIP.finditer(text):
-        name = m.group(1)
-        name = re.sub(r"^(?:\d{4}年?度?|全县|全市|本)", "", name)
-        if len(name) >= 2 and not name.startswith(("乡镇", "各乡", "村社区")):
-            return name
+    """A township's name (…镇, …乡, …街道, …民族乡, …苏木) in a title line, sheet name or file name.
+
+    Only a plausible place name: years, 附件, 各乡镇/分乡镇/全县 and words that never belong to a
+    name (关于, 报送, 统计表 …) are cut out first, and a stem that is a common noun (农村, 城乡, 各 …)
+    is no name: "2015年红旗镇…" gives 红旗镇, "2024年各乡镇…统计表" gives none.
+    """
+    strip, breaks, name_re, t = _place_grammar()
+    cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
+    for segment in cut.split("|"):
+        m = name_re.match(segment)
+        if m is None:
+            continue
+        stem, suffix = m.group(1), m.group(2)
+        # 示例县红旗镇: the place is what follows the county's name.
+        stem = re.split(r"[县市区旗](?=..)", stem)[-1]
+        if not t["min_stem"] <= len(stem) <= t["max_stem"] or any(
+            stem.startswith(w) if len(w) == 1 else w in stem for w in t["not_names"]
+        ):
+            continue
+        return stem + t["normalise"].get(suffix, suffix)
     return None

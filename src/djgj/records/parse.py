@@ -2,95 +2,58 @@
 
 Every value is converted and checked first; any refused value refuses the whole file, naming the
 sheet, the row as the spreadsheet shows it, and the column. Only a file that passes every check
-reaches `ledger.write`, so a refused file leaves the ledger unchanged.
+reaches `ledger.write`, so a refused file leaves the ledger unchanged. Whatever the file's size, its
+rows go through the one row pipeline (`records.pipeline`): a whole sheet row by row, a long CSV in
+rounds as it is read.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from djgj.errors import InputError, UsageError
 from djgj.read import values as V
-from djgj.read.cells import unneutralise
-from djgj.read.files import Sheet, TextFile, Workbook, col_letters
+from djgj.read.files import Sheet, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, resolve
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
-    RowClassifier,
     Table,
     as_of_from_titles,
     locate,
     locate_header,
     township_from_text,
 )
-from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
+from djgj.records.pipeline import RowPipeline
+from djgj.records.record import (
+    MAX_PROBLEMS_SHOWN,
+    Options,
+    Parsed,
+    Record,
+    column_letter,
+    identity_of,
+    row_number,
+    where,
+)
+from djgj.records.rows import RowContext
 
-MAX_PROBLEMS_SHOWN = 20
 ROSTER_MARKERS = {"person_name", "id_number"}
 
-
-@dataclass
-class Options:
-    as_of: dt.date | None = None
-    township: str | None = None
-    kind: str | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
-    sheet: str | None = None
-    roster: bool = False
-    skip_bad_rows: bool = False
-    county: str = ""
-
-
-@dataclass(slots=True)
-class Record:
-    """One unit's row: identity, snapshot values, and where it came from."""
-
-    name: str
-    norm_name: str
-    township: str | None
-    kind: str
-    credit_code: str | None
-    values: dict[str, Any]
-    sheet: str
-    row: int  # 1-based, as the spreadsheet (or CSV line) shows it
-
-
-@dataclass
-class Parsed:
-    """What one file yields: records per sheet plus everything the user should be told."""
-
-    path: Path
-    format: str
-    sha256: str
-    as_of: dt.date | None
-    records: list[Record] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    roster_tables: list[Table] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    normalised: Counter[str] = field(default_factory=Counter)
-    columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    townships: set[str] = field(default_factory=set)
-    county: str = ""
-    #: With --skip-bad-rows: each refused row (sheet, row, problems, raw cells) for the reject report.
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-
-
-column_letter = col_letters  # one definition, in sources: how a spreadsheet names column `index`
-
-
-def where(sheet: Sheet, row: int, col: Column | None = None) -> str:
-    place = f"工作表“{sheet.name}”{sheet.row_label(row)}"
-    if col is not None:
-        place += f"，{column_letter(col.index)}列“{col.header}”"
-    return place
+__all__ = [
+    "Options",
+    "Parsed",
+    "Record",
+    "column_letter",
+    "where",
+    "parse",
+    "stream_csv",
+    "Stream",
+    "Fallback",
+    "identity_of",
+]
 
 
 def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]:
@@ -127,15 +90,13 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 
 def parse(wb: Workbook, options: Options) -> Parsed:
     parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of, county=options.county)
+    parsed.skip_bad_rows = options.skip_bad_rows
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
         resolve(table.columns, options.overrides)
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
-        parsed.columns[table.sheet.name] = [
-            {"column": column_letter(c.index), "header": c.header, "field": c.field or ""}
-            for c in table.columns
-        ]
+        parsed.columns[table.sheet.name] = _columns_listing(table)
         if options.roster or fields >= ROSTER_MARKERS:
             parsed.roster_tables.append(table)
             continue
@@ -239,34 +200,8 @@ def unknown_columns_warning(table: Table) -> str | None:
     )
 
 
-def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
-    if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
-        # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
-        if kind == "date":
-            counter["文字日期转为日期"] += 1
-        return
-    if V.is_unknown(raw):
-        counter["“未填/不详”记为未知"] += 1
-        return
-    if V.is_blank(raw):
-        if kind == "count":
-            counter["空白计为 0"] += 1
-        elif kind == "bool":
-            counter["空白视为“否”"] += 1
-        return
-    if isinstance(raw, str):
-        nfkc = unicodedata.normalize("NFKC", raw)
-        if nfkc != raw:
-            counter["全角字符转半角"] += 1
-        if V.simplify(raw) != nfkc:
-            counter["繁体字转简体"] += 1
-        if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
-            counter["去掉人数后的单位（如“25人”）"] += 1
-        if kind == "date":
-            counter["文字日期转为日期"] += 1
-
-
 def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
+    """A whole sheet's rows through the row pipeline."""
     sheet = table.sheet
     cols = check_columns(table, wb.path)
     warning = unknown_columns_warning(table)
@@ -274,43 +209,16 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         parsed.warnings.append(warning)
     if not table.data_rows:
         raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
-    default_town, title_says_non_public = _title_context(wb.path, table, options, parsed)
-
-    problems: list[str] = []
-    records: list[Record] = []
-    plan = _RowPlan(cols, sheet.date_1904)
-    for r in table.data_rows:
-        try:
-            rec = _parse_row(
-                table, r, cols, options, default_town, title_says_non_public, parsed.normalised, plan
-            )
-        except _RowProblems as exc:
-            if options.skip_bad_rows:
-                parsed.rejects.append(_reject(table, r, exc.problems))
-                continue
-            problems.extend(exc.problems)
-            if len(problems) > MAX_PROBLEMS_SHOWN:
-                break
-            continue
-        if rec is not None:
-            records.append(rec)
-    if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        more = "（另有更多问题未列出）" if len(problems) > MAX_PROBLEMS_SHOWN else ""
-        raise InputError(
-            f"{wb.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
-        )
-    if parsed.rejects:
-        parsed.warnings.append(_rejects_warning(sheet.name, len(parsed.rejects)))
-    records = _dedupe(records, sheet, parsed)
-    _check_totals(table, cols, _count_sums(cols, records), parsed)
-    parsed.warnings += _skipped_warnings(sheet.name, len(table.empty_rows), len(table.footer_rows))
+    pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed), parsed)
+    first = table.header_rows[-1] + 1
+    lines = ((sheet.rows[r], row_number(sheet, r)) for r in range(first, len(sheet.rows)))
+    records = list(pipe.rows(lines))
+    pipe.finish()
     parsed.records.extend(records)
     parsed.tables.append(table)
-    parsed.townships.update(r.township for r in records if r.township)
 
 
-def _title_context(path: Path, table: Table, options: Options, parsed: Parsed) -> tuple[str | None, bool]:
+def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) -> RowContext:
     """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
     titles = table.title_lines
     if parsed.as_of is None:
@@ -318,308 +226,30 @@ def _title_context(path: Path, table: Table, options: Options, parsed: Parsed) -
         if as_of is not None:
             parsed.as_of = as_of
             parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    default_town, source = _default_township(path, table, options)
     title_town = next((t for t in map(township_from_text, titles) if t), None)
-    file_town = township_from_text(path.stem)
-    default_town = options.township or title_town or file_town
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
         )
-    title_says_non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
-    return default_town, title_says_non_public
+    non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
+    return RowContext(options, default_town, non_public, source)
 
 
-def _rejects_warning(sheet: str, n: int) -> str:
-    return f"--skip-bad-rows：工作表“{sheet}”有 {n} 行未导入，原因和原始内容见拒收报告"
-
-
-def _duplicate_warning(name: str, sheet: str, first: int, again: int) -> str:
-    return f"“{name}”在工作表“{sheet}”第{first}行和第{again}行重复出现，内容相同，只计一次"
-
-
-def _skipped_warnings(sheet: str, empty: int, footer: int) -> list[str]:
-    out = []
-    if empty:
-        out.append(f"工作表“{sheet}”跳过空行 {empty} 行")
-    if footer:
-        out.append(f"工作表“{sheet}”跳过表尾 {footer} 行（填表人、说明等）")
-    return out
-
-
-class _RowProblems(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-
-
-#: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
-_CACHE_MAX = 50_000
-_NOTHING: tuple[Any, ...] = ()
-
-
-class _ColumnPlan:
-    """How one snapshot column's cells become values: chosen once per table, with the result of
-    every distinct text cached (the converters are pure; sheets repeat the same words)."""
-
-    __slots__ = ("fld", "vkind", "col", "index", "blank", "blank_notes", "cache", "ascii_count")
-
-    def __init__(self, fld: str, vkind: str, col: Column, date_1904: bool) -> None:
-        self.fld, self.vkind, self.col, self.index = fld, vkind, col, col.index
-        self.ascii_count = vkind == "count"
-        blank: dict[str, Any] = {}
-        _convert_into(blank, fld, vkind, None, None, date_1904)
-        self.blank = blank
-        notes: Counter[str] = Counter()
-        _note_normalisation(None, vkind, notes)
-        self.blank_notes = tuple(notes.elements())
-        self.cache: dict[Any, tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]] = {}
-
-
-class _RowPlan:
-    def __init__(self, cols: dict[str, Column], date_1904: bool) -> None:
-        self.date_1904 = date_1904
-        self.columns: list[_ColumnPlan] = []
-        for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
-            col = cols.get(fld if fld != "has_instructor" else "instructor")
-            if col is None or fld == "has_instructor":
-                continue
-            self.columns.append(_ColumnPlan(fld, vkind, col, date_1904))
-        self.text_cache: dict[Any, str | None] = {}
-
-    def clean_text(self, raw: Any) -> str | None:
-        """`values.clean_text` of a low-variety column (township, kind, ownership), cached."""
-        if raw is None:
-            return None
-        cache = self.text_cache
-        try:
-            return cache[raw] if isinstance(raw, str) else V.clean_text(raw)
-        except KeyError:
-            text = cache[raw] = V.clean_text(raw)
-            if len(cache) > _CACHE_MAX:
-                cache.clear()
-            return text
-
-
-def _parse_row(
-    table: Table,
-    r: int,
-    cols: dict[str, Column],
-    options: Options,
-    default_town: str | None,
-    non_public_hint: bool,
-    counter: Counter[str],
-    plan: _RowPlan | None = None,
-) -> Record | None:
-    sheet = table.sheet
-    if plan is None:
-        plan = _RowPlan(cols, sheet.date_1904)
-    cells = sheet.rows[r]
-    n = len(cells)
-    problems: list[str] = []
-
-    def get(fld: str) -> Any:
-        col = cols.get(fld)
-        return cells[col.index] if col is not None and col.index < n else None
-
-    raw_name = get("name")
-    name = V.clean_text(raw_name)
-    if name is None:
-        filled = [c for c in cells if not V.is_blank(c)]
-        if len(filled) <= 1:
-            return None  # a stray numbering cell or note, not a unit
-        raise _RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
-    name = unneutralise(name)
-    values: dict[str, Any] = {}
-    code = None
-    if "credit_code" in cols:
-        try:
-            code = V.credit_code(get("credit_code"))
-        except V.ValueProblem as exc:
-            problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
-    township = plan.clean_text(get("township")) or default_town
-    kind = _kind_of(name, get, options, non_public_hint, plan.clean_text)
-    if kind is None:
-        problems.append(
-            f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
-            f"请用 --kind 指定（{'、'.join(KINDS)}）"
-        )
-    for cp in plan.columns:
-        i = cp.index
-        raw = cells[i] if i < n else None
-        if raw is None:
-            values.update(cp.blank)
-            for note in cp.blank_notes:
-                counter[note] += 1
-            continue
-        is_text = type(raw) is str
-        if is_text and cp.ascii_count and raw.isdigit() and raw.isascii():
-            values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
-            continue
-        key = (raw, kind) if cp.vkind == "union_form" else raw
-        hit = cp.cache.get(key) if is_text else None
-        if hit is None:
-            got: dict[str, Any] = {}
-            try:
-                _convert_into(got, cp.fld, cp.vkind, raw, kind, plan.date_1904)
-            except V.ValueProblem as exc:
-                problems.append(f"{where(sheet, r, cp.col)}：{exc}")
-                continue
-            notes: Counter[str] = Counter()
-            _note_normalisation(raw, cp.vkind, notes)
-            hit = (tuple(got.items()), tuple(notes.elements()) or _NOTHING)
-            if is_text and len(cp.cache) < _CACHE_MAX:
-                cp.cache[key] = hit
-        values.update(hit[0])
-        for note in hit[1]:
-            counter[note] += 1
-    problems += [f"{where(sheet, r)}：{p}" for p in _cross_check(values)]
-    if problems:
-        raise _RowProblems(problems)
-    return Record(
-        name, V.normalise_name(name), township, kind or "", code, values, sheet.name, _row_number(sheet, r)
-    )
-
-
-def _row_number(sheet: Sheet, r: int) -> int:
-    return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
-
-
-def _reject(table: Table, r: int, problems: list[str]) -> dict[str, Any]:
-    """A refused row as the reject report shows it: where, why, and every raw cell under its header."""
-    cells = {c.header: table.cell(r, c) for c in table.columns}
-    return {
-        "sheet": table.sheet.name,
-        "row": _row_number(table.sheet, r),
-        "problems": "；".join(problems),
-        **cells,
-    }
-
-
-def _convert_into(
-    values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
-) -> None:
-    if V.is_unknown(raw):
-        # 未填/不详: the value is not known, which is not the same as blank (0, no, none).
-        values[fld] = None
-        if fld == "instructor":
-            values["has_instructor"] = None
-        elif vkind == "date":
-            values["union_established_precision"] = None
-    elif fld == "instructor":
-        if V.looks_yes_no(raw):
-            values["has_instructor"] = V.yes_no(raw)
-            values["instructor"] = None
-        else:
-            values["has_instructor"] = True
-            values["instructor"] = V.person_name(raw)
-    elif vkind == "count":
-        values[fld] = V.count(raw)
-    elif vkind == "bool":
-        values[fld] = V.yes_no(raw)
-    elif vkind == "date":
-        got = V.date_value(raw, date_1904=date_1904)
-        values[fld] = got[0] if got else None
-        values["union_established_precision"] = got[1] if got else None
-    elif vkind == "party_org":
-        values[fld] = V.party_org(raw)
-    elif vkind == "union_form":
-        values[fld] = V.union_form(raw, kind=kind)
-    elif vkind == "grade":
-        values[fld] = V.grade(raw)
-    elif vkind == "person":
-        values[fld] = V.person_name(raw)
-    else:
-        text = V.clean_text(raw)
-        values[fld] = unneutralise(text) if text else None
-
-
-def _kind_of(
-    name: str, get: Any, options: Options, non_public_hint: bool, clean: Any = V.clean_text
-) -> str | None:
-    if options.kind in ("village", "community"):
-        return V.kind_from_name(name) or options.kind
-    if options.kind:
-        return options.kind
-    declared = clean(get("kind"))
-    if declared:
-        for key, label in KINDS.items():
-            if declared in (key, label):
-                return key
-    from_ownership = V.kind_from_ownership(clean(get("ownership")))
-    if from_ownership:
-        return from_ownership
-    from_name = V.kind_from_name(name)
-    if from_name:
-        return from_name
-    return "non_public" if non_public_hint else None
-
-
-_PAIRS = [
-    ("union_members", "employees", "会员数", "从业人员"),
-    ("migrant_workers", "employees", "农民工", "从业人员"),
-    ("female_employees", "employees", "女职工", "从业人员"),
-    ("party_members", "employees", "党员", "从业人员"),
-    ("migrant_union_members", "migrant_workers", "农民工会员", "农民工"),
-    ("migrant_union_members", "union_members", "农民工会员", "会员数"),
-]
-
-
-def _cross_check(values: dict[str, Any]) -> list[str]:
-    out = []
-    for part, whole, part_label, whole_label in _PAIRS:
-        a, b = values.get(part), values.get(whole)
-        if a is not None and b is not None and a > b:
-            out.append(f"{part_label}（{a}）超过{whole_label}（{b}）")
-    return out
-
-
-def _dedupe(records: list[Record], sheet: Sheet, parsed: Parsed) -> list[Record]:
-    """The same unit twice in one file: identical rows are kept once (reported); differing rows refuse the file."""
-    seen: dict[tuple[Any, ...], Record] = {}
-    out: list[Record] = []
-    for rec in records:
-        key = ("code", rec.credit_code) if rec.credit_code else ("name", rec.township, rec.norm_name)
-        first = seen.get(key)
-        if first is None:
-            seen[key] = rec
-            out.append(rec)
-            continue
-        if first.values == rec.values and first.name == rec.name and first.township == rec.township:
-            parsed.warnings.append(_duplicate_warning(rec.name, sheet.name, first.row, rec.row))
-            continue
-        diff = [k for k in set(first.values) | set(rec.values) if first.values.get(k) != rec.values.get(k)]
-        raise InputError(
-            f"{parsed.path.name}：“{rec.name}”在工作表“{sheet.name}”第{first.row}行和第{rec.row}行重复出现且内容不同"
-            f"（{'、'.join(sorted(diff)) or '名称或乡镇'}），无法确定以哪一行为准；请删去错误的一行后重新导入"
-        )
-    return out
-
-
-def _count_fields(cols: dict[str, Column]) -> list[str]:
-    return [fld for fld in cols if SNAPSHOT_FIELDS.get(fld, ("",))[0] == "count"]
-
-
-def _count_sums(cols: dict[str, Column], records: list[Record]) -> dict[str, int]:
-    return {fld: sum(rec.values.get(fld) or 0 for rec in records) for fld in _count_fields(cols)}
-
-
-def _check_totals(table: Table, cols: dict[str, Column], sums: dict[str, int], parsed: Parsed) -> None:
-    for r in table.totals_rows:
-        for fld, col in cols.items():
-            if SNAPSHOT_FIELDS.get(fld, ("",))[0] != "count":
-                continue
-            raw = table.cell(r, col)
-            if V.is_blank(raw):
-                continue
-            try:
-                declared = V.count(raw)
-            except V.ValueProblem:
-                parsed.warnings.append(f"{where(table.sheet, r, col)}：合计行的值“{raw}”不是数字，未核对")
-                continue
-            actual = sums[fld]
-            if declared != actual:
-                parsed.warnings.append(
-                    f"{where(table.sheet, r, col)}：合计行写 {declared}，逐行相加为 {actual}，两者不符（以逐行数据为准）"
-                )
+def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
+    """The township of rows that do not name their own, and where it was read: --township, else a
+    plausible place name in a title line, the sheet's name (one sheet per township) or the file's."""
+    if options.township:
+        return options.township, ""
+    places = [(line, f"标题“{line}”") for line in table.title_lines]
+    if table.sheet.name != path.stem:  # (a CSV's one sheet is named after its file)
+        places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
+    places.append((path.stem, f"文件名“{path.name}”"))
+    for text, source in places:
+        town = township_from_text(text)
+        if town:
+            return town, source
+    return None, ""
 
 
 class Fallback(Exception):
@@ -638,13 +268,13 @@ class Stream:
 
 
 def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> Stream:
-    """The records of a ledger CSV, converted and checked row by row, in rounds of `batch_rows`.
-
-    Identical to `parse` for every file it accepts: the same records in the same order (duplicates
-    kept once), the same warnings, normalisation counts and rejects. Memory does not grow with the
-    file's length beyond one round and a key per unit (for duplicates). Whatever `parse` would refuse,
-    and rosters, raise `Fallback` (before or during the rounds): the caller rolls back and reads the
-    file whole, so messages stay exactly as they were.
+    """The records of a ledger CSV, through the row pipeline as the file is read, in rounds of
+    `batch_rows`: the same pipeline `parse` runs over a whole sheet, so the same records, warnings,
+    normalisation counts, rejects and refusals. Memory does not grow with the file's length beyond
+    one round and an int per unit (for duplicates). A file this cannot take as one ledger table (a
+    roster, no header, no year-end, a missing required column …) raises `Fallback` before any round;
+    a refusal met in the rounds raises `InputError`: the caller rolls back either way and reads the
+    file whole, so the message names every problem (up to the limit) exactly as `parse` does.
     """
     from itertools import chain, islice
 
@@ -659,9 +289,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     parsed = Parsed(tf.path, "csv", sha256, options.as_of, county=options.county)
     resolve(table.columns, options.overrides)
     fields = {c.field for c in table.columns if c.field}
-    parsed.columns[sheet.name] = [
-        {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
-    ]
+    parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
         raise Fallback
     try:
@@ -671,97 +299,30 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     warning = unknown_columns_warning(table)
     if warning:
         parsed.warnings.append(warning)
-    default_town, non_public = _title_context(tf.path, table, options, parsed)
+    ctx = sheet_context(tf.path, table, options, parsed)
     if parsed.as_of is None:
         raise Fallback
-    below = chain(head[table.header_rows[-1] + 1 :], rows)
     width = len(sheet.rows[table.header_rows[0]])
-    rounds = _stream_rounds(below, table, cols, width, options, parsed, default_town, non_public, batch_rows)
-    return Stream(parsed, rounds, tf.newlines + 1)
+    pipe = RowPipeline(table, cols, ctx, parsed, width=width, keep_firsts=False)
+    below = chain(head[table.header_rows[-1] + 1 :], rows)
+    return Stream(parsed, _rounds(pipe, below, batch_rows), tf.newlines + 1)
 
 
-_MASK = (1 << 64) - 1
-
-
-def _stream_rounds(
-    below: Iterator[tuple[list[Any], int]],
-    table: Table,
-    cols: dict[str, Column],
-    width: int,
-    options: Options,
-    parsed: Parsed,
-    default_town: str | None,
-    non_public: bool,
-    batch_rows: int,
+def _rounds(
+    pipe: RowPipeline, lines: Iterator[tuple[list[Any], int]], batch_rows: int
 ) -> Iterator[list[Record]]:
-    name = table.sheet.name
-    # One row at a time, as row 0 of a one-row sheet: messages and rejects name its CSV line.
-    window = Sheet(name, [[]], line_numbers=[0])
-    one = Table(window, table.header_rows, table.columns)
-    classify = RowClassifier(len(table.columns))
-    plan = _RowPlan(cols, False)
-    counted = _count_fields(cols)
-    sums = dict.fromkeys(counted, 0)
-    seen: dict[int, int] = {}
-    duplicates: list[str] = []
-    totals: list[tuple[list[Any], int]] = []
-    data = empty = footer = 0
     batch: list[Record] = []
-    for cells, line in below:
-        what = classify(cells)
-        if what == "empty":
-            empty += 1
-            continue
-        if what == "footer":
-            footer += 1
-            continue
-        n = len(cells)
-        if n < width or (n > width and any(not V.is_blank(c) for c in cells[width:])):
-            raise Fallback  # a CSV row with the wrong number of fields refuses the file
-        if what == "totals":
-            totals.append((cells, line))
-            continue
-        data += 1
-        window.rows[0] = cells
-        window.line_numbers[0] = line  # type: ignore[index]
-        try:
-            rec = _parse_row(one, 0, cols, options, default_town, non_public, parsed.normalised, plan)
-        except _RowProblems as exc:
-            if not options.skip_bad_rows:
-                raise Fallback from None
-            parsed.rejects.append(_reject(one, 0, exc.problems))
-            continue
-        if rec is None:
-            continue
-        # Per unit, one int: the hash of its identity → its first row and the hash of that row's
-        # content (identity included, so two units whose identities' hashes collide refuse, never merge).
-        key = ("code", rec.credit_code) if rec.credit_code else ("name", rec.township, rec.norm_name)
-        digest = hash((key, rec.name, rec.township, tuple(sorted(rec.values.items())))) & _MASK
-        first = seen.get(hash(key))
-        if first is not None:
-            if first & _MASK != digest:
-                raise Fallback  # the same unit twice with different values refuses the file
-            duplicates.append(_duplicate_warning(rec.name, name, first >> 64, rec.row))
-            continue
-        seen[hash(key)] = (rec.row << 64) | digest
-        for fld in counted:
-            sums[fld] += rec.values.get(fld) or 0
-        if rec.township:
-            parsed.townships.add(rec.township)
+    for rec in pipe.rows(lines):
         batch.append(rec)
         if len(batch) >= batch_rows:
             yield batch
             batch = []
-    if not data:
-        raise Fallback  # a header without data rows refuses the file
+    pipe.finish()
     if batch:
         yield batch
-    if parsed.rejects:
-        parsed.warnings.append(_rejects_warning(name, len(parsed.rejects)))
-    parsed.warnings += duplicates
-    for cells, line in totals:
-        window.rows[0] = cells
-        window.line_numbers[0] = line  # type: ignore[index]
-        one.totals_rows = [0]
-        _check_totals(one, cols, sums, parsed)
-    parsed.warnings += _skipped_warnings(name, empty, footer)
+
+
+def _columns_listing(table: Table) -> list[dict[str, str]]:
+    return [
+        {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
+    ]

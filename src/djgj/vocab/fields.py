@@ -83,6 +83,8 @@ ROSTER_FIELDS: dict[str, str] = {
     "is_migrant": "是否农民工",
     "joined_on": "入会时间",
     "phone": "联系电话",
+    "membership_change": "会籍变化类型",
+    "membership_changed_on": "会籍变化日期",
 }
 
 LABELS: dict[str, str] = {

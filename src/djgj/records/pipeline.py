@@ -1,0 +1,202 @@
+"""The one row pipeline: every row below a table's header, in order, for every file size.
+
+A whole sheet feeds its rows one by one; a long CSV feeds them as they are read, in rounds. Each
+row is classified (data, totals, empty, footer), converted into a `Record` or refused with its
+reasons (or, with --skip-bad-rows, put in the reject report), kept once when it repeats a unit
+identically, and summed for the totals rows. Memory per unit is one int (its identity's hash and
+its content's), so a file's length does not matter; `finish` then refuses the file or says what
+was skipped, repeated and summed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from djgj.errors import InputError
+from djgj.read import values as V
+from djgj.read.files import Sheet
+from djgj.read.headers import Column
+from djgj.read.layout import RowClassifier, Table
+from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
+from djgj.records.rows import RowContext, RowPlan, RowProblems, parse_row
+from djgj.records.totals import Totals, is_subtotal
+
+_MASK = (1 << 64) - 1
+
+
+class RowPipeline:
+    """Rows of one table → records; see the module's docstring."""
+
+    def __init__(
+        self,
+        table: Table,
+        cols: dict[str, Column],
+        ctx: RowContext,
+        parsed: Parsed,
+        *,
+        width: int | None = None,
+        keep_firsts: bool = True,
+    ) -> None:
+        sheet = table.sheet
+        # One row at a time, as row 0 of a one-row sheet: messages and rejects name its row or line.
+        self.window = Sheet(sheet.name, [[]], line_numbers=[0], date_1904=sheet.date_1904)
+        self.one = Table(self.window, table.header_rows, table.columns)
+        self.classify = RowClassifier(len(table.columns))
+        self.plan = RowPlan(cols, sheet.date_1904)
+        self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
+        self.totals = Totals(cols)
+        #: identity (or its hash, streaming) → (first row << 64) | hash of that row's content.
+        self.seen: dict[Any, int] = {}
+        self.firsts: dict[Any, Record] | None = {} if keep_firsts else None
+        self.duplicates: list[str] = []
+        self.totals_warnings: list[tuple[list[Any], int] | str] = []
+        self.problems: list[str] = []
+        self.conflict: tuple[Record, int, Record | None] | None = None
+        self.data = self.empty = self.footer = self.rejected = self.no_town = 0
+
+    def feed(self, cells: list[Any], line: int) -> Record | None:
+        """Row `cells`, shown to the user as row (or CSV line) `line`: its record, or None."""
+        what = self.classify(cells)
+        if what == "empty":
+            self.empty += 1
+            return None
+        if what == "footer":
+            self.footer += 1
+            return None
+        self._check_width(cells, line)
+        self.window.rows[0] = cells
+        self.window.line_numbers[0] = line  # type: ignore[index]
+        if what == "totals":
+            self._totals_row(cells, line)
+            return None
+        self.data += 1
+        try:
+            rec = parse_row(self.one, 0, self.plan, self.ctx, self.parsed.normalised)
+        except RowProblems as exc:
+            self._refuse_row(exc.problems)
+            return None
+        if rec is None or self.problems or self.conflict is not None or not self._first_time(rec):
+            return None
+        self.totals.add(rec)
+        if rec.township:
+            self.parsed.townships.add(rec.township)
+        else:
+            self.no_town += 1
+        return rec
+
+    def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
+        for cells, line in lines:
+            rec = self.feed(cells, line)
+            if rec is not None:
+                yield rec
+
+    def finish(self) -> None:
+        """Refuse the file for what its rows held, or add what the user should be told."""
+        name = self.window.name
+        if not self.data:
+            raise InputError(f"{self.path.name} 工作表“{name}”：有表头但没有数据行")
+        if self.problems:
+            self._raise_problems()
+        if self.conflict is not None:
+            self._raise_conflict(*self.conflict)
+        warnings = self.parsed.warnings
+        if self.rejected:
+            warnings.append(
+                f"--skip-bad-rows：工作表“{name}”有 {self.rejected} 行未导入，原因和原始内容见拒收报告"
+            )
+        warnings += self.duplicates
+        for item in self.totals_warnings:
+            if isinstance(item, str):
+                warnings.append(item)
+                continue
+            self.window.rows[0], self.window.line_numbers[0] = item  # type: ignore[index]
+            warnings += self.totals.check_sheet(self.one, 0)
+        warnings += self._township_notes()
+        if self.empty:
+            warnings.append(f"工作表“{name}”跳过空行 {self.empty} 行")
+        if self.footer:
+            warnings.append(f"工作表“{name}”跳过表尾 {self.footer} 行（填表人、说明等）")
+
+    def _township_notes(self) -> list[str]:
+        """Where the township of rows without their own came from, and units left without one."""
+        out, ctx, name = [], self.ctx, self.window.name
+        if ctx.town_used and ctx.town_source:
+            out.append(
+                f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
+            )
+        if self.no_town:
+            out.append(
+                f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"
+                "也没有乡镇名），报告中不会归入任何乡镇；请用 --township 指定，或在表中填写乡镇"
+            )
+        return out
+
+    # -- steps
+    def _check_width(self, cells: list[Any], line: int) -> None:
+        """CSV rows with fewer or more fields than the header refuse the file, never padded or split."""
+        width, n = self.width, len(cells)
+        if width is None or n == width:
+            return
+        if n < width:
+            said = f"第{line}行只有 {n} 个字段，表头有 {width} 个（缺少字段，或字段中有未加引号的换行符）"
+        elif any(not V.is_blank(c) for c in cells[width:]):
+            said = f"第{line}行有 {n} 个字段，表头只有 {width} 个（多出字段，可能是名称中含逗号未加引号）"
+        else:
+            return
+        raise InputError(f"{self.path.name}：CSV 行的字段数与表头不一致，整个文件未导入", details=[said])
+
+    def _totals_row(self, cells: list[Any], line: int) -> None:
+        if is_subtotal(cells):
+            self.totals_warnings += self.totals.check_block(self.one, 0)
+        else:
+            self.totals_warnings.append((cells, line))
+
+    def _refuse_row(self, problems: list[str]) -> None:
+        if self.ctx.options.skip_bad_rows:
+            self.parsed.rejects.append(reject(self.one, 0, problems))
+            self.rejected += 1
+            return
+        self.problems.extend(problems)
+        if len(self.problems) > MAX_PROBLEMS_SHOWN:
+            self._raise_problems()
+
+    def _first_time(self, rec: Record) -> bool:
+        """Whether `rec` is the first row of its unit; a repeat is noted (identical) or a conflict."""
+        identity: Identity = rec.identity()
+        key: Any = identity if self.firsts is not None else hash(identity)
+        digest = hash((identity, rec.name, rec.township, tuple(sorted(rec.values.items())))) & _MASK
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = (rec.row << 64) | digest
+            if self.firsts is not None:
+                self.firsts[key] = rec
+            return True
+        if first & _MASK != digest:
+            earlier = self.firsts.get(key) if self.firsts is not None else None
+            self.conflict = (rec, first >> 64, earlier)
+        else:
+            self.duplicates.append(
+                f"“{rec.name}”在工作表“{rec.sheet}”第{first >> 64}行和第{rec.row}行重复出现，内容相同，只计一次"
+            )
+        return False
+
+    def _raise_problems(self) -> None:
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        more = "（另有更多问题未列出）" if len(self.problems) > MAX_PROBLEMS_SHOWN else ""
+        raise InputError(
+            f"{self.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
+        )
+
+    def _raise_conflict(self, rec: Record, first_row: int, first: Record | None) -> None:
+        if first is not None:
+            keys = set(first.values) | set(rec.values)
+            diff = (
+                "、".join(sorted(k for k in keys if first.values.get(k) != rec.values.get(k))) or "名称或乡镇"
+            )
+        else:
+            diff = "某些列"
+        raise InputError(
+            f"{self.path.name}：“{rec.name}”在工作表“{rec.sheet}”第{first_row}行和第{rec.row}行重复出现且内容不同"
+            f"（{diff}），无法确定以哪一行为准；请删去错误的一行后重新导入"
+        )

@@ -1,0 +1,283 @@
+"""One spreadsheet row → one `Record`: every cell converted and checked, or the row's problems.
+
+A `RowPlan` is chosen once per table (which column feeds which field, by which converter) and
+caches the result of every distinct text per column: sheets repeat the same words. Conversions
+are noted (full-width, Traditional, "25人" …) so the summary can say what was normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from djgj.read import values as V
+from djgj.read.cells import unneutralise
+from djgj.read.headers import Column
+from djgj.read.layout import Table
+from djgj.records.record import Options, Record, row_number, where
+from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
+
+#: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
+CACHE_MAX = 50_000
+_NOTHING: tuple[Any, ...] = ()
+
+
+class RowProblems(Exception):
+    """A row that cannot be imported, with every reason found in it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+
+@dataclass
+class RowContext:
+    """What a sheet says about all of its rows: the township and kind its titles or name give."""
+
+    options: Options
+    default_town: str | None = None
+    non_public_hint: bool = False
+    #: Where `default_town` was read (标题“…”, 工作表名“…”, 文件名“…”), said in the summary.
+    town_source: str = ""
+    #: Records that took `default_town` (their own township cell was blank or absent).
+    town_used: int = 0
+
+
+class ColumnPlan:
+    """How one snapshot column's cells become values: chosen once per table, with the result of
+    every distinct text cached (the converters are pure; sheets repeat the same words)."""
+
+    __slots__ = ("fld", "vkind", "col", "index", "blank", "blank_notes", "cache", "ascii_count")
+
+    def __init__(self, fld: str, vkind: str, col: Column, date_1904: bool) -> None:
+        self.fld, self.vkind, self.col, self.index = fld, vkind, col, col.index
+        self.ascii_count = vkind == "count"
+        blank: dict[str, Any] = {}
+        convert_into(blank, fld, vkind, None, None, date_1904)
+        self.blank = blank
+        notes: Counter[str] = Counter()
+        note_normalisation(None, vkind, notes)
+        self.blank_notes = tuple(notes.elements())
+        self.cache: dict[Any, tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]] = {}
+
+    def convert(self, raw: Any, kind: str | None, date_1904: bool) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        """(field values, normalisation notes) of one cell; raises `ValueProblem`."""
+        is_text = type(raw) is str
+        key = (raw, kind) if self.vkind == "union_form" else raw
+        hit = self.cache.get(key) if is_text else None
+        if hit is None:
+            got: dict[str, Any] = {}
+            convert_into(got, self.fld, self.vkind, raw, kind, date_1904)
+            notes: Counter[str] = Counter()
+            note_normalisation(raw, self.vkind, notes)
+            hit = (tuple(got.items()), tuple(notes.elements()) or _NOTHING)
+            if is_text and len(self.cache) < CACHE_MAX:
+                self.cache[key] = hit
+        return hit
+
+
+class RowPlan:
+    def __init__(self, cols: dict[str, Column], date_1904: bool) -> None:
+        self.cols = cols
+        self.date_1904 = date_1904
+        self.columns: list[ColumnPlan] = []
+        for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
+            col = cols.get(fld if fld != "has_instructor" else "instructor")
+            if col is None or fld == "has_instructor":
+                continue
+            self.columns.append(ColumnPlan(fld, vkind, col, date_1904))
+        self.text_cache: dict[Any, str | None] = {}
+
+    def clean_text(self, raw: Any) -> str | None:
+        """`values.clean_text` of a low-variety column (township, kind, ownership), cached."""
+        if raw is None:
+            return None
+        cache = self.text_cache
+        try:
+            return cache[raw] if isinstance(raw, str) else V.clean_text(raw)
+        except KeyError:
+            text = cache[raw] = V.clean_text(raw)
+            if len(cache) > CACHE_MAX:
+                cache.clear()
+            return text
+
+
+def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Counter[str]) -> Record | None:
+    """The record of row `r`, None for a stray cell that is not a unit; raises `RowProblems`."""
+    sheet, cols = table.sheet, plan.cols
+    cells = sheet.rows[r]
+    n = len(cells)
+
+    def get(fld: str) -> Any:
+        col = cols.get(fld)
+        return cells[col.index] if col is not None and col.index < n else None
+
+    name = V.clean_text(get("name"))
+    if name is None:
+        if sum(not V.is_blank(c) for c in cells) <= 1:
+            return None  # a stray numbering cell or note, not a unit
+        raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
+    name = unneutralise(name)
+    problems: list[str] = []
+    code = None
+    if "credit_code" in cols:
+        try:
+            code = V.credit_code(get("credit_code"))
+        except V.ValueProblem as exc:
+            problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
+    township = plan.clean_text(get("township"))
+    if township is None and ctx.default_town is not None:
+        township = ctx.default_town
+        ctx.town_used += 1
+    kind = kind_of(name, get, ctx.options, ctx.non_public_hint, plan.clean_text)
+    if kind is None:
+        problems.append(
+            f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
+            f"请用 --kind 指定（{'、'.join(KINDS)}）"
+        )
+    values = _row_values(table, r, plan, kind, counter, problems)
+    problems += [f"{where(sheet, r)}：{p}" for p in cross_check(values)]
+    if problems:
+        raise RowProblems(problems)
+    return Record(
+        name, V.normalise_name(name), township, kind or "", code, values, sheet.name, row_number(sheet, r)
+    )
+
+
+def _row_values(
+    table: Table, r: int, plan: RowPlan, kind: str | None, counter: Counter[str], problems: list[str]
+) -> dict[str, Any]:
+    """The snapshot values of row `r`, converted column by column (problems appended, not raised)."""
+    cells = table.sheet.rows[r]
+    n = len(cells)
+    values: dict[str, Any] = {}
+    for cp in plan.columns:
+        i = cp.index
+        raw = cells[i] if i < n else None
+        if raw is None:
+            values.update(cp.blank)
+            for note in cp.blank_notes:
+                counter[note] += 1
+            continue
+        if cp.ascii_count and type(raw) is str and raw.isdigit() and raw.isascii():
+            values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
+            continue
+        try:
+            got, notes = cp.convert(raw, kind, plan.date_1904)
+        except V.ValueProblem as exc:
+            problems.append(f"{where(table.sheet, r, cp.col)}：{exc}")
+            continue
+        values.update(got)
+        for note in notes:
+            counter[note] += 1
+    return values
+
+
+def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
+        # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
+        if kind == "date":
+            counter["文字日期转为日期"] += 1
+        return
+    if V.is_unknown(raw):
+        counter["“未填/不详”记为未知"] += 1
+        return
+    if V.is_blank(raw):
+        if kind == "count":
+            counter["空白计为 0"] += 1
+        elif kind == "bool":
+            counter["空白视为“否”"] += 1
+        return
+    if isinstance(raw, str):
+        nfkc = unicodedata.normalize("NFKC", raw)
+        if nfkc != raw:
+            counter["全角字符转半角"] += 1
+        if V.simplify(raw) != nfkc:
+            counter["繁体字转简体"] += 1
+        if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
+            counter["去掉人数后的单位（如“25人”）"] += 1
+        if kind == "date":
+            counter["文字日期转为日期"] += 1
+
+
+def convert_into(
+    values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
+) -> None:
+    if V.is_unknown(raw):
+        # 未填/不详: the value is not known, which is not the same as blank (0, no, none).
+        values[fld] = None
+        if fld == "instructor":
+            values["has_instructor"] = None
+        elif vkind == "date":
+            values["union_established_precision"] = None
+    elif fld == "instructor":
+        if V.looks_yes_no(raw):
+            values["has_instructor"] = V.yes_no(raw)
+            values["instructor"] = None
+        else:
+            values["has_instructor"] = True
+            values["instructor"] = V.person_name(raw)
+    elif vkind == "date":
+        got = V.date_value(raw, date_1904=date_1904)
+        values[fld] = got[0] if got else None
+        values["union_established_precision"] = got[1] if got else None
+    else:
+        values[fld] = _CONVERTERS.get(vkind, _text)(raw, kind)
+
+
+def _text(raw: Any, kind: str | None) -> str | None:
+    text = V.clean_text(raw)
+    return unneutralise(text) if text else None
+
+
+_CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
+    "count": lambda raw, kind: V.count(raw),
+    "bool": lambda raw, kind: V.yes_no(raw),
+    "party_org": lambda raw, kind: V.party_org(raw),
+    "union_form": lambda raw, kind: V.union_form(raw, kind=kind),
+    "grade": lambda raw, kind: V.grade(raw),
+    "person": lambda raw, kind: V.person_name(raw),
+}
+
+
+def kind_of(
+    name: str, get: Any, options: Options, non_public_hint: bool, clean: Any = V.clean_text
+) -> str | None:
+    if options.kind in ("village", "community"):
+        return V.kind_from_name(name) or options.kind
+    if options.kind:
+        return options.kind
+    declared = clean(get("kind"))
+    if declared:
+        for key, label in KINDS.items():
+            if declared in (key, label):
+                return key
+    from_ownership = V.kind_from_ownership(clean(get("ownership")))
+    if from_ownership:
+        return from_ownership
+    from_name = V.kind_from_name(name)
+    if from_name:
+        return from_name
+    return "non_public" if non_public_hint else None
+
+
+_PAIRS = [
+    ("union_members", "employees", "会员数", "从业人员"),
+    ("migrant_workers", "employees", "农民工", "从业人员"),
+    ("female_employees", "employees", "女职工", "从业人员"),
+    ("party_members", "employees", "党员", "从业人员"),
+    ("migrant_union_members", "migrant_workers", "农民工会员", "农民工"),
+    ("migrant_union_members", "union_members", "农民工会员", "会员数"),
+]
+
+
+def cross_check(values: dict[str, Any]) -> list[str]:
+    out = []
+    for part, whole, part_label, whole_label in _PAIRS:
+        a, b = values.get(part), values.get(whole)
+        if a is not None and b is not None and a > b:
+            out.append(f"{part_label}（{a}）超过{whole_label}（{b}）")
+    return out

@@ -1,0 +1,87 @@
+"""Rosters: --skip-bad-rows, 会籍变化 (转出/退会 is not a current member), the same ID under another name."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import ROSTER_HEADER, write_xlsx
+from conftest import invoke, sql
+from test_checks import clean_units, import_ledger, member, person_id
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _roster(tmp_path, rows, name="roster.xlsx", header=ROSTER_HEADER):
+    return write_xlsx(tmp_path / name, [["工会会员花名册"], header, *rows])
+
+
+def test_skip_bad_rows_works_for_rosters(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    bad = member(2, 1)
+    bad[5] = "不存在的公司"  # its unit is not in the ledger
+    f = _roster(tmp_path, [member(1, 1), bad, member(3, 2)])
+    refused = invoke(runner, "import", str(f), "--roster")
+    assert refused.exit_code == 1 and "不存在的公司" in refused.output
+    assert sql("SELECT count(*) FROM memberships") == [(0,)]
+    rejects = tmp_path / "rejects.csv"
+    done = invoke(runner, "import", str(f), "--roster", "--skip-bad-rows", "--rejects", str(rejects))
+    assert done.exit_code == 0, done.output
+    assert sql("SELECT count(*) FROM memberships") == [(2,)]
+    report = rejects.read_text(encoding="utf-8-sig")
+    assert "不存在的公司" in report and person_id(2) not in report  # the ID is masked in the report
+    assert "1 行未导入" in done.output
+
+
+def test_a_member_who_left_is_not_a_current_member(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    header = [*ROSTER_HEADER, "会籍变化类型", "会籍变化日期"]
+    rows = [
+        [*member(1, 1), "新入会", "2014-03-01"],
+        [*member(2, 1), "转出", "2014-06-30"],
+        [*member(3, 1), "退会", ""],
+        [*member(4, 1), "", ""],
+    ]
+    done = invoke(runner, "import", str(_roster(tmp_path, rows, header=header)), "--roster")
+    assert done.exit_code == 0, done.output
+    assert "2 行会籍变化为转出/退会" in done.output
+    # Four people, four memberships; two of them ended: 1 and 4 are the unit's current members.
+    assert sql("SELECT count(*) FROM people") == [(4,)]
+    current = sql(
+        "SELECT p.name FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.left_on IS NULL ORDER BY p.name"
+    )
+    assert current == [("会员1",), ("会员4",)]
+    assert sql(
+        "SELECT left_on FROM memberships m JOIN people p ON p.id = m.person_id WHERE p.name = '会员2'"
+    )[0][0] in ("2014-06-30", __import__("datetime").date(2014, 6, 30))
+
+
+def test_same_id_under_another_name_is_refused_not_replaced(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    first = [[1, "张三丰", "男", person_id(1), "群众", "测试1号有限公司", "否", "2012-05-01", "13900000001"]]
+    assert invoke(runner, "import", str(_roster(tmp_path, first, "a.xlsx")), "--roster").exit_code == 0
+    later = [
+        [1, "李四光", "男", person_id(1), "中共党员", "测试2号有限公司", "是", "2013-05-01", "13900000009"],
+        member(5, 2),
+    ]
+    f = _roster(tmp_path, later, "b.xlsx")
+    refused = invoke(runner, "import", str(f), "--roster")
+    assert refused.exit_code == 1
+    assert "张*丰" in refused.output and "李*光" in refused.output and "不能确定是同一人" in refused.output
+    assert "张三丰" not in refused.output and person_id(1) not in refused.output
+    assert sql("SELECT name, politics FROM people") == [("张三丰", "群众")]
+    rejects = tmp_path / "b.rejects.csv"
+    done = invoke(runner, "import", str(f), "--roster", "--skip-bad-rows", "--rejects", str(rejects))
+    assert done.exit_code == 0, done.output
+    assert sorted(sql("SELECT name FROM people")) == [("会员5",), ("张三丰",)]
+    assert "李*光" in rejects.read_text(encoding="utf-8-sig")
+
+
+def test_same_id_twice_in_one_file_with_different_names(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    rows = [
+        [1, "王五", "男", person_id(7), "群众", "测试1号有限公司", "否", "2012-05-01", ""],
+        [2, "赵六", "男", person_id(7), "群众", "测试2号有限公司", "否", "2012-05-01", ""],
+    ]
+    refused = invoke(runner, "import", str(_roster(tmp_path, rows)), "--roster")
+    assert refused.exit_code == 1 and "王*" in refused.output and "赵*" in refused.output
+    assert sql("SELECT count(*) FROM people") == [(0,)]
