@@ -61,6 +61,9 @@ class Record:
     values: dict[str, Any]
     sheet: str
     row: int  # 1-based, as the spreadsheet (or CSV line) shows it
+    #: Fields whose cell was blank and whose value is only the sheet's convention (0, no, none):
+    #: never known enough to replace a value the ledger already holds.
+    blank: tuple[str, ...] = ()
 
 
 @dataclass
@@ -415,6 +418,7 @@ def _parse_row(
     cells = sheet.rows[r]
     n = len(cells)
     problems: list[str] = []
+    blank: list[str] = []
 
     def get(fld: str) -> Any:
         col = cols.get(fld)
@@ -445,12 +449,13 @@ def _parse_row(
     for cp in plan.columns:
         i = cp.index
         raw = cells[i] if i < n else None
-        if raw is None:
+        is_text = type(raw) is str
+        if raw is None or (is_text and (not raw or raw.isspace())):
             values.update(cp.blank)
+            blank.extend(cp.blank)
             for note in cp.blank_notes:
                 counter[note] += 1
             continue
-        is_text = type(raw) is str
         if is_text and cp.ascii_count and raw.isdigit() and raw.isascii():
             values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
             continue
@@ -475,7 +480,15 @@ def _parse_row(
     if problems:
         raise _RowProblems(problems)
     return Record(
-        name, V.normalise_name(name), township, kind or "", code, values, sheet.name, _row_number(sheet, r)
+        name,
+        V.normalise_name(name),
+        township,
+        kind or "",
+        code,
+        values,
+        sheet.name,
+        _row_number(sheet, r),
+        tuple(blank),
     )
 
 
