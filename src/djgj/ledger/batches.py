@@ -123,10 +123,9 @@ class Undone:
 
 
 def _batch(conn: Connection, batch_id: int) -> Any:
-    row = conn.execute(select(ImportBatch).where(ImportBatch.id == batch_id)).first()
-    if row is None:
+    b = conn.execute(select(ImportBatch).where(ImportBatch.id == batch_id)).first()
+    if b is None:
         raise UsageError(f"没有编号为 {batch_id} 的导入；djgj imports 列出所有导入及其编号")
-    b = row[0]
     if b.status == "undone":
         by = f"（由导入 {b.replaced_by} 取代）" if b.replaced_by else ""
         raise UsageError(
@@ -152,9 +151,7 @@ def undo_batch(conn: Connection, batch_id: int, *, replaced_by: int | None = Non
     b = _batch(conn, batch_id)
     out = Undone(batch_id, b.file_name)
     created = conn.execute(select(Snapshot.id, Snapshot.unit_id).where(Snapshot.batch_id == batch_id)).all()
-    restored = (
-        conn.execute(select(SnapshotHistory).where(SnapshotHistory.replaced_by == batch_id)).scalars().all()
-    )
+    restored = conn.execute(select(SnapshotHistory).where(SnapshotHistory.replaced_by == batch_id)).all()
     later = _later_changes(
         conn, batch_id, sorted({i for i, _ in created} | {h.snapshot_id for h in restored})
     )
@@ -286,7 +283,7 @@ def options_text(options: dict[str, Any] | None) -> str:
 def list_imports(engine: Engine) -> list[dict[str, Any]]:
     """Every import, oldest first: what `djgj imports` shows."""
     with engine.connect() as conn:
-        batches = conn.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars().all()
+        batches = conn.execute(select(ImportBatch).order_by(ImportBatch.id)).all()
     rows = []
     for b in batches:
         counts = dict(b.counts or {})
