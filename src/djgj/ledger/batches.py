@@ -137,7 +137,9 @@ def _batch(conn: Connection, batch_id: int) -> Any:
 
 
 def _later_changes(conn: Connection, batch_id: int, touched: list[int]) -> list[int]:
-    later: set[int] = set()
+    """Later imports that replaced values this one wrote, or changed a snapshot it wrote or changed."""
+    q = select(SnapshotHistory.replaced_by).where(SnapshotHistory.batch_id == batch_id)
+    later: set[int] = set(r for (r,) in conn.execute(q))
     for chunk in chunks(touched):
         q = select(SnapshotHistory.replaced_by).where(
             SnapshotHistory.snapshot_id.in_(chunk), SnapshotHistory.replaced_by > batch_id
