@@ -122,3 +122,39 @@ def test_invisible_characters_in_a_name_make_no_second_unit(runner, tmp_path):
         assert invoke(runner, "import", str(f), "--kind", "non_public").exit_code == 0
     assert sql("select count(*) from units") == [(1,)]
     assert sql("select employees from snapshots") == [(14,)]
+
+
+def test_imports_from_before_options_were_kept_are_still_recognised(runner, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from djgj.ledger.db import resolve_url
+
+    f = write_xlsx(tmp_path / "城关镇.xlsx", ledger_rows(2))
+    assert invoke(runner, "import", str(f)).exit_code == 0
+    engine = create_engine(resolve_url())
+    with engine.begin() as conn:
+        conn.execute(text('UPDATE import_batches SET options = NULL, counts = NULL, "user" = NULL'))
+    engine.dispose()
+    assert "未做任何改动" in invoke(runner, "import", str(f), "--as-of", "2014-12-31").output
+    r = invoke(runner, "import", str(f), "--as-of", "2015-12-31")
+    assert r.exit_code == 0 and "已撤销并由本次取代" in r.output, r.output
+    assert sql("select distinct as_of from snapshots") == [("2015-12-31",)]
+
+
+def test_migration_dates_existing_snapshots_with_their_units_attributes(runner, tmp_path):
+    from djgj.ledger import db
+
+    assert invoke(runner, "import", str(write_xlsx(tmp_path / "a.xlsx", ledger_rows(2)))).exit_code == 0
+    engine = db.open_engine(db.resolve_url())
+    db.downgrade(engine, "0003")
+    engine.dispose()
+    engine = db.open_engine(db.resolve_url())  # upgraded again, as a user's next command would
+    engine.dispose()
+    assert sql(
+        "select s.unit_name, s.unit_kind, t.name from snapshots s join townships t on t.id = s.township_id order by s.id"
+    ) == [
+        ("测试1号有限公司", "non_public", "城关镇"),
+        ("测试2号有限公司", "non_public", "城关镇"),
+    ]
+    listed = json.loads(invoke(runner, "imports", "--format", "json").stdout)
+    assert listed[0]["status"] == "ok" and listed[0]["options"] == {}
