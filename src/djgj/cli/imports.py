@@ -162,4 +162,37 @@ def _describe(r: Any) -> str:
             mapped = "，".join(f"{c['column']}“{c['header']}”→{c['field'] or '未识别'}" for c in cols)
             lines.append(f"  列映射（{sheet}）：{mapped}")
     lines += [f"  提示：{w}" for w in r.warnings]
+    lines += _changes(r)
     return "\n".join(lines)
+
+
+#: Changed values and kept blanks listed under an import's summary (all are counted).
+CHANGES_SHOWN = 20
+
+
+def _changes(r: Any) -> list[str]:
+    """Known values this file changed (old → new, both files) and blanks that left a value as it was."""
+    from djgj.vocab.fields import LABELS
+
+    def value(v: Any) -> str:
+        return "空白" if v is None else ("是" if v is True else "否" if v is False else str(v))
+
+    lines = []
+    if r.conflicts_listed:
+        lines.append(f"  改动已有值（共 {r.conflicts} 处，旧 → 新）：")
+        for c in r.conflicts_listed[:CHANGES_SHOWN]:
+            lines.append(
+                f"    {c['unit']} {LABELS.get(c['field'], c['field'])}：{value(c['old'])}（{c['old_file']}）"
+                f" → {value(c['new'])}（{c['new_file']} 第{c['row']}行）"
+            )
+    if r.blanks_listed:
+        lines.append(f"  空白未覆盖已有值（共 {r.blanks_kept} 处）：")
+        for c in r.blanks_listed[:CHANGES_SHOWN]:
+            lines.append(
+                f"    {c['unit']} {LABELS.get(c['field'], c['field'])}：保留 {value(c['old'])}"
+                f"（{c['old_file']}），本文件第{c['row']}行为空白"
+            )
+    more = max(r.conflicts, r.blanks_kept) > CHANGES_SHOWN
+    if more:
+        lines.append(f"  （只列出前 {CHANGES_SHOWN} 处；全部原值保留在单位的历史中）")
+    return lines

@@ -4,12 +4,16 @@ Each source ledger (an SQLite file or any URL) is read and written into the targ
 transaction. Townships keep their place: the source's county (or ``--county``, or the file's
 name) and ``--city``, so two counties' 城关镇 stay apart. Units are matched by credit code, else
 by township and normalised name; snapshots by unit and date, filling in and never blanking a known
-value; people by ID number. Provenance is kept: every source batch is copied with its file name
-prefixed by the source ledger, and snapshots keep their sheet and row. Merging again adds nothing.
+value (a value replaced goes to the history); people by ID number. Provenance is kept: every source
+batch is copied with its file name prefixed by the county it was placed under, and snapshots keep
+their sheet and row. Merging again adds nothing — also from a renamed copy of the same ledger, which
+is recognised by its imports (hash, time, file), not by its file name.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,23 +21,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from djgj.errors import UsageError
+from djgj.ledger.counts import Counts
 from djgj.ledger.db import open_engine, resolve_url, sqlite_path
-from djgj.ledger.models import ImportBatch, Membership, Person, Snapshot, Township, Unit
-from djgj.ledger.write import SNAPSHOT_VALUE_COLUMNS, township_ids
+from djgj.ledger.match import township_ids
+from djgj.ledger.models import ImportBatch, Membership, Person, Snapshot, SnapshotHistory, Township, Unit
+from djgj.ledger.snapshots import ATTRIBUTE_COLUMNS, SNAPSHOT_VALUE_COLUMNS
 
 
-@dataclass
-class MergeResult:
+@dataclass(kw_only=True)
+class MergeResult(Counts):
     source: str
     county: str
     townships: int = 0
-    units_created: int = 0
-    units_matched: int = 0
-    snapshots_created: int = 0
-    snapshots_updated: int = 0
-    snapshots_unchanged: int = 0
-    people: int = 0
-    memberships: int = 0
 
 
 def _label(source: str) -> str:
@@ -41,11 +40,24 @@ def _label(source: str) -> str:
     return path.stem if path is not None else source.rsplit("/", 1)[-1].split("?")[0]
 
 
+def _same_ledger(source: str, target: Engine) -> bool:
+    """The source is the target itself: the same URL, or the same file however it is reached
+    (``sub/../x.db``, a symlink, a hard link: same device and inode)."""
+    src_url, dest_url = resolve_url(source), str(target.url)
+    if src_url == dest_url:
+        return True
+    a, b = sqlite_path(src_url), sqlite_path(dest_url)
+    if a is None or b is None:
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
+
+
 def merge(target: Engine, source: str, *, county: str | None = None, city: str = "") -> MergeResult:
-    if resolve_url(source) == str(target.url) or (
-        sqlite_path(resolve_url(source)) and sqlite_path(resolve_url(source)) == sqlite_path(str(target.url))
-    ):
-        raise UsageError("不能把台账合并到它自己")
+    if _same_ledger(source, target):
+        raise UsageError("不能把台账合并到它自己（同一个文件，即使路径、链接不同）")
     path = sqlite_path(resolve_url(source))
     if path is not None and not Path(path).exists():
         raise UsageError(f"找不到要合并的台账 {source}")
@@ -58,29 +70,63 @@ def merge(target: Engine, source: str, *, county: str | None = None, city: str =
 
 
 def _merge(s: Connection, t: Connection, source: str, county: str | None, city: str) -> MergeResult:
-    label = _label(source)
-    result = MergeResult(source, county or label)
-    # Batches: copied once each (provenance), keyed by the source's sha256 and batch id.
-    batch_map: dict[int, int] = {}
-    for b in s.execute(select(*ImportBatch.__table__.columns)).mappings():
-        name = f"{label}:{b['file_name']}"
-        found = t.execute(
-            select(ImportBatch.id).where(ImportBatch.sha256 == b["sha256"], ImportBatch.file_name == name)
-        ).scalar()
-        if found is None:
-            values = {k: v for k, v in b.items() if k != "id"}
-            values["file_name"] = name
-            found = t.execute(insert(ImportBatch).values(**values).returning(ImportBatch.id)).scalar_one()
-        batch_map[b["id"]] = found
-    # Townships, by their place in the target.
+    source_batches = [dict(b) for b in s.execute(select(*ImportBatch.__table__.columns)).mappings()]
+    place = county or _county_merged_before(t, source_batches) or _label(source)
+    result = MergeResult(source=source, county=place)
+    batch_map = _merge_batches(t, source_batches, place)
     town_rows = s.execute(select(Township.id, Township.name, Township.county, Township.city)).all()
     town_map: dict[int, int] = {}
     for tid, name, src_county, src_city in town_rows:
-        place_county = src_county or county or label
+        place_county = src_county or place
         place_city = src_city or city
         town_map[tid] = township_ids(t, {name}, place_county, place_city)[name]
     result.townships = len(town_map)
-    # Units.
+    unit_map = _merge_units(s, t, town_map, batch_map, result)
+    _merge_snapshots(s, t, unit_map, batch_map, town_map, result)
+    _merge_people(s, t, unit_map, batch_map, result)
+    return result
+
+
+def _copied(t: Connection, b: dict[str, Any]) -> tuple[int, str] | None:
+    """The target's copy of source batch ``b`` from an earlier merge (any prefix), and its prefix."""
+    rows = t.execute(
+        select(ImportBatch.id, ImportBatch.file_name, ImportBatch.imported_at).where(
+            ImportBatch.sha256 == b["sha256"]
+        )
+    ).all()
+    for bid, name, at in rows:
+        if at == b["imported_at"] and name.endswith(":" + b["file_name"]):
+            return int(bid), name[: -len(b["file_name"]) - 1]
+    return None
+
+
+def _county_merged_before(t: Connection, source_batches: list[dict[str, Any]]) -> str | None:
+    """The county this same ledger was placed under when it was merged before (under any file name)."""
+    for b in source_batches:
+        found = _copied(t, b)
+        if found is not None:
+            return found[1]
+    return None
+
+
+def _merge_batches(t: Connection, source_batches: list[dict[str, Any]], place: str) -> dict[int, int]:
+    """Batches: copied once each (provenance), recognised by hash, time and file name."""
+    batch_map: dict[int, int] = {}
+    for b in source_batches:
+        found = _copied(t, b)
+        if found is None:
+            values = {k: v for k, v in b.items() if k != "id"}
+            values["file_name"] = f"{place}:{b['file_name']}"
+            values["replaced_by"] = None
+            bid = t.execute(insert(ImportBatch).values(**values).returning(ImportBatch.id)).scalar_one()
+            found = (int(bid), place)
+        batch_map[b["id"]] = found[0]
+    return batch_map
+
+
+def _merge_units(
+    s: Connection, t: Connection, town_map: dict[int, int], batch_map: dict[int, int], result: MergeResult
+) -> dict[int, int]:
     by_code = {
         c: i for i, c in t.execute(select(Unit.id, Unit.credit_code).where(Unit.credit_code.is_not(None)))
     }
@@ -92,16 +138,10 @@ def _merge(s: Connection, t: Connection, source: str, county: str | None, city: 
             by_code.get(u["credit_code"]) if u["credit_code"] else by_name.get((town, u["norm_name"]))
         )
         if uid is None:
+            values = {k: u[k] for k in ("kind", "name", "norm_name", "credit_code")}
             uid = t.execute(
                 insert(Unit)
-                .values(
-                    kind=u["kind"],
-                    name=u["name"],
-                    norm_name=u["norm_name"],
-                    credit_code=u["credit_code"],
-                    township_id=town,
-                    batch_id=batch_map.get(u["batch_id"]),
-                )
+                .values(**values, township_id=town, batch_id=batch_map.get(u["batch_id"]))
                 .returning(Unit.id)
             ).scalar_one()
             result.units_created += 1
@@ -111,37 +151,45 @@ def _merge(s: Connection, t: Connection, source: str, county: str | None, city: 
         else:
             result.units_matched += 1
         unit_map[u["id"]] = uid
-    _merge_snapshots(s, t, unit_map, batch_map, result)
-    _merge_people(s, t, unit_map, batch_map, result)
-    return result
+    return unit_map
 
 
 def _merge_snapshots(
-    s: Connection, t: Connection, unit_map: dict[int, int], batch_map: dict[int, int], result: MergeResult
+    s: Connection,
+    t: Connection,
+    unit_map: dict[int, int],
+    batch_map: dict[int, int],
+    town_map: dict[int, int],
+    result: MergeResult,
 ) -> None:
-    for snap in s.execute(select(*Snapshot.__table__.columns)).mappings():
+    cols = Snapshot.__table__.columns
+    for snap in s.execute(select(*cols)).mappings():
         uid = unit_map[snap["unit_id"]]
-        new = {k: snap[k] for k in SNAPSHOT_VALUE_COLUMNS}
-        old = (
-            t.execute(
-                select(*Snapshot.__table__.columns).where(
-                    and_(Snapshot.unit_id == uid, Snapshot.as_of == snap["as_of"])
-                )
-            )
-            .mappings()
-            .first()
-        )
-        provenance = {"batch_id": batch_map.get(snap["batch_id"]), "sheet": snap["sheet"], "row": snap["row"]}
+        new = {k: snap[k] for k in [*SNAPSHOT_VALUE_COLUMNS, *ATTRIBUTE_COLUMNS]}
+        if new["township_id"] is not None:
+            new["township_id"] = town_map.get(new["township_id"])
+        query = select(*cols).where(and_(Snapshot.unit_id == uid, Snapshot.as_of == snap["as_of"]))
+        old = t.execute(query).mappings().first()
+        batch = batch_map.get(snap["batch_id"])
+        provenance = {"batch_id": batch, "sheet": snap["sheet"], "row": snap["row"]}
         if old is None:
             t.execute(insert(Snapshot).values(unit_id=uid, as_of=snap["as_of"], **new, **provenance))
             result.snapshots_created += 1
             continue
         changes = {k: v for k, v in new.items() if v is not None and old[k] != v}
-        if changes:
-            t.execute(update(Snapshot).where(Snapshot.id == old["id"]).values(**changes, **provenance))
-            result.snapshots_updated += 1
-        else:
+        if not changes:
             result.snapshots_unchanged += 1
+            continue
+        result.conflicts += sum(1 for k in changes if k in SNAPSHOT_VALUE_COLUMNS and old[k] is not None)
+        if batch is not None:  # the values replaced stay in the unit's history
+            kept = {k: v for k, v in old.items() if k != "id"}
+            t.execute(
+                insert(SnapshotHistory).values(
+                    **kept, snapshot_id=old["id"], replaced_by=batch, replaced_at=dt.datetime.now()
+                )
+            )
+        t.execute(update(Snapshot).where(Snapshot.id == old["id"]).values(**changes, **provenance))
+        result.snapshots_updated += 1
 
 
 def _merge_people(

@@ -63,6 +63,13 @@ class ImportBatch(Base):
     columns: Mapped[dict | None] = mapped_column(JSON)  # sheet -> [{column, header, field}]
     warnings: Mapped[list | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
+    #: Who ran it (OS user), with which options, what it wrote (counts), and when it was undone —
+    #: by `djgj undo`, or by a re-import of the same file with other options (``replaced_by``).
+    user: Mapped[str | None] = mapped_column(String(100))
+    options: Mapped[dict | None] = mapped_column(JSON)
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    replaced_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class Unit(Base):
@@ -111,8 +118,54 @@ class Snapshot(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     sheet: Mapped[str | None] = mapped_column(String(200))
     row: Mapped[int | None] = mapped_column(Integer)
+    #: The unit's name, kind and township as this snapshot's file gave them: dated like its figures.
+    unit_name: Mapped[str | None] = mapped_column(String(300))
+    unit_kind: Mapped[str | None] = mapped_column(String(20))
+    township_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("unit_id", "as_of", name="uq_snapshots_unit_as_of"),)
+
+
+class SnapshotHistory(Base):
+    """A snapshot's values as they were before a later import replaced them (``replaced_by``):
+    the unit's history keeps them, and undoing that import restores them."""
+
+    __tablename__ = "snapshot_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    female_employees: Mapped[int | None] = mapped_column(Integer)
+    migrant_workers: Mapped[int | None] = mapped_column(Integer)
+    party_members: Mapped[int | None] = mapped_column(Integer)
+    probationary_members: Mapped[int | None] = mapped_column(Integer)
+    party_org: Mapped[str | None] = mapped_column(String(20))
+    party_secretary: Mapped[str | None] = mapped_column(String(100))
+    has_instructor: Mapped[bool | None] = mapped_column(Boolean)
+    instructor: Mapped[str | None] = mapped_column(String(100))
+    union_form: Mapped[str | None] = mapped_column(String(20))
+    union_established_on: Mapped[dt.date | None] = mapped_column(Date)
+    union_established_precision: Mapped[str | None] = mapped_column(String(5))
+    union_members: Mapped[int | None] = mapped_column(Integer)
+    migrant_union_members: Mapped[int | None] = mapped_column(Integer)
+    union_chair: Mapped[str | None] = mapped_column(String(100))
+    chair_is_secretary: Mapped[bool | None] = mapped_column(Boolean)
+    standardization: Mapped[str | None] = mapped_column(String(10))
+    workers_congress: Mapped[bool | None] = mapped_column(Boolean)
+    activists: Mapped[int | None] = mapped_column(Integer)
+    villagers_away: Mapped[int | None] = mapped_column(Integer)
+    ownership: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    unit_name: Mapped[str | None] = mapped_column(String(300))
+    unit_kind: Mapped[str | None] = mapped_column(String(20))
+    township_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    row: Mapped[int | None] = mapped_column(Integer)
+    replaced_by: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    replaced_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class Person(Base):

@@ -1,9 +1,12 @@
 """Write validated records into the ledger, one transaction per file.
 
-Units are matched by credit code, else by normalised name within their township. A snapshot is
-unique per unit and date: a second file with the same unit and date fills in what the first did
-not give and never overwrites a known value with a blank. A file already imported (same sha256)
-changes nothing. A refused file leaves only the record of the attempt.
+Units are matched by credit code, else by normalised name within their township (`ledger.match`);
+snapshots are merged per unit and date (`ledger.snapshots`): a second file for the same unit and date
+fills in what the first did not give, never overwrites a known value with an unknown or a blank, and
+lists every known value it changes (old → new, both files; the old one stays in the history). A file
+already imported with the same options (same sha256) changes nothing; imported again with other
+options (`--as-of`, `--township`, `--kind`, `--map` …) it replaces what its earlier reading wrote. A
+refused file leaves only the record of the attempt.
 """
 
 from __future__ import annotations
@@ -14,41 +17,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
-from djgj.ledger import places
+from djgj.ledger import batches, places
+from djgj.ledger.counts import Counts
 from djgj.ledger.db import translate
-from djgj.ledger.models import ImportBatch, Snapshot, Township, Unit
+from djgj.ledger.match import UnitMatcher, township_ids
+from djgj.ledger.models import ImportBatch
+from djgj.ledger.privacy import os_user
+from djgj.ledger.snapshots import SNAPSHOT_VALUE_COLUMNS, SnapshotWriter
 from djgj.read import files as sources
 from djgj.records import parse as importer
-from djgj.vocab.fields import SNAPSHOT_FIELDS
 
-SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision"]
 Progress = Callable[[int, int], None]
 
+#: Records matched and written per round: bounds the memory of the writes, whatever the file's length.
+BATCH_ROWS = 5000
+#: SQLite page cache while a file is written (KiB).
+IMPORT_CACHE_KIB = 65536
 
-@dataclass
-class ImportResult:
+
+@dataclass(kw_only=True)
+class ImportResult(Counts):
     file: str
     status: str  # imported | already | dry_run
     format: str = ""
     as_of: dt.date | None = None
     townships: list[str] = field(default_factory=list)
     rows: int = 0
-    units_created: int = 0
-    units_updated: int = 0
-    snapshots_created: int = 0
-    snapshots_updated: int = 0
-    snapshots_unchanged: int = 0
-    people: int = 0
-    memberships: int = 0
     batch_id: int | None = None
+    #: The earlier reading(s) of this same file (other options) this import replaced.
+    replaced: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     normalised: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    #: Known values given differently for the same unit and date: unit, field, old → new, both files.
+    conflicts_listed: list[dict[str, Any]] = field(default_factory=list)
+    #: Blank cells that left a known value as it was: unit, field, the value kept.
+    blanks_listed: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _DryRun(Exception):
@@ -64,20 +73,22 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
-    if not dry_run and Path(path).is_file():
+    replaces: list[int] = []
+    if Path(path).is_file():
         # A file imported before is known by its hash alone: no need to read and parse it again.
-        previous = _already_imported(engine, sources.sha256_of(Path(path)), options.sheet)
-        if previous is not None:
+        earlier = batches.earlier_readings(engine, sources.sha256_of(Path(path)), options)
+        if earlier.same is not None and not dry_run:
             return ImportResult(
                 file=str(path),
                 status="already",
                 format=Path(path).suffix.lstrip(".").lower(),
-                batch_id=previous,
-                warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
+                batch_id=earlier.same,
+                warnings=[f"该文件（内容相同、选项相同）已于批次 {earlier.same} 导入，本次未做任何改动"],
             )
+        replaces = earlier.other
     tf = sources.text_file(path)
     if tf is not None:
-        streamed = _import_streamed(engine, path, tf, options, dry_run, progress)
+        streamed = _import_streamed(engine, path, tf, options, replaces, dry_run, progress)
         if streamed is not None:
             return streamed
     wb = sources.read(path)
@@ -90,8 +101,7 @@ def import_file(
         try:
             with engine.begin() as conn:
                 known_towns = places.known_townships(conn, parsed.county)
-                batch_id = _insert_batch(conn, wb, parsed, options)
-                result.batch_id = batch_id
+                batch_id = _begin_batch(conn, wb, parsed, options, replaces, result)
                 _write_records(conn, parsed, batch_id, result, progress)
                 result.warnings += places.new_township_notes(known_towns, parsed.townships)
                 if parsed.roster_tables:
@@ -117,6 +127,7 @@ def _import_streamed(
     path: str | Path,
     tf: sources.TextFile,
     options: importer.Options,
+    replaces: list[int],
     dry_run: bool,
     progress: Progress | None,
 ) -> ImportResult | None:
@@ -133,13 +144,12 @@ def _import_streamed(
     try:
         with engine.begin() as conn:
             known_towns = places.known_townships(conn, parsed.county)
-            batch_id = _insert_batch(conn, wb, parsed, options)
-            result.batch_id = batch_id
+            batch_id = _begin_batch(conn, wb, parsed, options, replaces, result)
             writer: RecordWriter | None = None
             try:
                 for records in stream.rounds:
                     if writer is None:
-                        writer = RecordWriter(conn, parsed.county, parsed.as_of, batch_id, result)
+                        writer = RecordWriter(conn, parsed, batch_id, result)
                     writer.write(records)
                     result.rows += len(records)
                     if progress:
@@ -172,24 +182,17 @@ def _new_result(path: str | Path, fmt: str, parsed: importer.Parsed, dry_run: bo
     )
 
 
-def _already_imported(engine: Engine, sha256: str, sheet: str | None) -> int | None:
-    """The batch that already imported this file (and this sheet, when one is named)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(ImportBatch.id, ImportBatch.columns).where(
-                ImportBatch.sha256 == sha256, ImportBatch.status == "ok"
-            )
-        ).all()
-    for batch_id, columns in rows:
-        if sheet is None or sheet in (columns or {}):
-            return int(batch_id)
-    return None
-
-
-def _insert_batch(
-    conn: Connection, wb: sources.Workbook, parsed: importer.Parsed, options: importer.Options
+def _begin_batch(
+    conn: Connection,
+    wb: sources.Workbook,
+    parsed: importer.Parsed,
+    options: importer.Options,
+    replaces: list[int],
+    result: ImportResult,
 ) -> int:
-    return int(
+    """The batch of this import; an earlier reading of the same file with other options is undone
+    first, in this same transaction, and recorded as replaced by this one."""
+    batch_id = int(
         conn.execute(
             insert(ImportBatch)
             .values(
@@ -203,10 +206,20 @@ def _insert_batch(
                 status="ok",
                 columns=parsed.columns,
                 warnings=parsed.warnings,
+                user=os_user(),
+                options=batches.options_record(options),
             )
             .returning(ImportBatch.id)
         ).scalar_one()
     )
+    result.batch_id = batch_id
+    for earlier in replaces:
+        batches.undo_batch(conn, earlier, replaced_by=batch_id)
+        result.replaced.append(earlier)
+        parsed.warnings.append(
+            f"该文件曾于批次 {earlier} 按不同的选项导入；本次按新选项重新读取，批次 {earlier} 写入的内容已撤销并由本次取代"
+        )
+    return batch_id
 
 
 def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
@@ -219,6 +232,7 @@ def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None
             units_updated=result.units_updated,
             snapshots_written=result.snapshots_created + result.snapshots_updated,
             warnings=result.warnings,
+            counts={**result.counts(), "townships": result.townships},
         )
     )
 
@@ -238,36 +252,12 @@ def _record_failure(engine: Engine, wb: sources.Workbook, options: importer.Opti
                     imported_at=dt.datetime.now(),
                     status="failed",
                     message=str(exc)[:4000],
+                    user=os_user(),
+                    options=batches.options_record(options),
                 )
             )
     except Exception:  # noqa: BLE001 - the ledger may be read-only or busy; the refusal is what matters
         pass
-
-
-def township_ids(conn: Connection, names: set[str], county: str = "", city: str = "") -> dict[str, int]:
-    """Ids of the named townships of one county (created when new); '' is a county ledger's own."""
-
-    def known() -> dict[str, int]:
-        q = select(Township.id, Township.name).where(Township.county == county, Township.city == city)
-        return {n: i for i, n in conn.execute(q)}
-
-    ids = known()
-    missing = sorted(n for n in names if n not in ids)
-    if missing:
-        conn.execute(insert(Township), [{"name": n, "county": county, "city": city} for n in missing])
-        ids = known()
-    return ids
-
-
-#: Records matched and written per round: bounds the memory of the writes, whatever the file's length.
-BATCH_ROWS = 5000
-#: Keys per lookup statement (well under SQLite's and PostgreSQL's parameter limits).
-LOOKUP_CHUNK = 500
-#: SQLite page cache while a file is written (KiB).
-IMPORT_CACHE_KIB = 65536
-
-_UNIT_COLUMNS = ("kind", "name", "norm_name", "credit_code", "township_id", "batch_id")
-_SNAPSHOT_INSERT_COLUMNS = ("unit_id", "as_of", "batch_id", "sheet", "row", *SNAPSHOT_VALUE_COLUMNS)
 
 
 def _write_records(
@@ -277,7 +267,7 @@ def _write_records(
     records = parsed.records
     if not records:
         return
-    writer = RecordWriter(conn, parsed.county, parsed.as_of, batch_id, result)
+    writer = RecordWriter(conn, parsed, batch_id, result)
     total = len(records)
     try:
         for start in range(0, total, BATCH_ROWS):
@@ -289,245 +279,58 @@ def _write_records(
 
 
 class RecordWriter:
-    """Writes one file's records in rounds inside the file's one transaction.
-
-    Only the units and snapshots a round mentions are read from the ledger (by credit code, by
-    township and normalised name, by unit id), never the whole ledger. Units and snapshots this
-    import created have ids above the largest ones before it: a later round matches such a unit only
-    by the identity it was created with, and merges into such a snapshot without counting an update,
-    exactly as if the whole file had been written in one round.
-    """
+    """Writes one file's records in rounds inside the file's one transaction: each round's units
+    matched (`UnitMatcher`), then its snapshots merged (`SnapshotWriter`)."""
 
     def __init__(
-        self, conn: Connection, county: str, as_of: dt.date | None, batch_id: int, result: ImportResult
+        self, conn: Connection, parsed: importer.Parsed, batch_id: int, result: ImportResult
     ) -> None:
-        self.conn, self.county, self.as_of, self.batch_id, self.result = conn, county, as_of, batch_id, result
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.units_before = int(conn.execute(select(func.max(Unit.id))).scalar() or 0)
-        self.snapshots_before = int(conn.execute(select(func.max(Snapshot.id))).scalar() or 0)
-        self.next_unit_id = self.units_before + 1
-        self.towns: dict[str, int] = {}
+        self.conn, self.result = conn, result
+        self.units = UnitMatcher(conn, parsed.county, parsed.as_of, batch_id, result)
+        self.snapshots = SnapshotWriter(conn, parsed.as_of, batch_id, result, parsed.path.name)
         self.cache_size: int | None = None
-        if self.sqlite:
+        if conn.dialect.name == "sqlite":
             # Seven indexes take every row: a page cache of 64 MB (instead of 2 MB) keeps their upper
             # levels in memory for a province-sized file; it is given back when the file is written.
             self.cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or -2000)
             conn.exec_driver_sql(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
 
+    def write(self, records: list[importer.Record]) -> None:
+        tids = self.units.township_ids(records)
+        unit_ids = self.units.match(records, tids)
+        self.snapshots.write(records, unit_ids, tids, self.units.units_before)
+
     def close(self) -> None:
+        if self.units.attributes_kept:
+            self.result.warnings.append(
+                f"{self.units.attributes_kept} 个单位在台账中已有更晚日期的数据：其名称、类别、乡镇以较晚日期为准，"
+                "本文件所写的只记入本日期的快照"
+            )
+            self.units.attributes_kept = 0
+        _summarise(self.result)
         if self.cache_size is not None:
             self.conn.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
             self.cache_size = None
 
-    # -- reading what a round needs
-    def _rows(self, sql: str, params: list[Any]) -> list[Any]:
-        return list(self.conn.exec_driver_sql(sql, tuple(params)))
 
-    def _units(self, codes: set[str], names: set[tuple[int | None, str]]) -> list[Any]:
-        """Units with one of these credit codes or (township id, normalised name) pairs, by id."""
-        cols = "id, credit_code, township_id, norm_name, name, kind"
-        found: dict[int, Any] = {}
-        m = self.mark
-        code_list = sorted(codes)
-        for i in range(0, len(code_list), LOOKUP_CHUNK):
-            chunk = code_list[i : i + LOOKUP_CHUNK]
-            sql = f"SELECT {cols} FROM units WHERE credit_code IN ({', '.join([m] * len(chunk))})"
-            found.update((r[0], r) for r in self._rows(sql, chunk))
-        no_town = sorted(n for t, n in names if t is None)
-        for i in range(0, len(no_town), LOOKUP_CHUNK):
-            chunk = no_town[i : i + LOOKUP_CHUNK]
-            sql = (
-                f"SELECT {cols} FROM units WHERE township_id IS NULL "
-                f"AND norm_name IN ({', '.join([m] * len(chunk))})"
-            )
-            found.update((r[0], r) for r in self._rows(sql, chunk))
-        in_town = sorted((t, n) for t, n in names if t is not None)
-        for i in range(0, len(in_town), LOOKUP_CHUNK):
-            pairs = in_town[i : i + LOOKUP_CHUNK]
-            values = ", ".join([f"({m}, {m})"] * len(pairs))
-            sql = (
-                f"SELECT u.{cols.replace(', ', ', u.')} FROM (VALUES {values}) AS k "
-                "JOIN units u ON u.township_id = k.column1 AND u.norm_name = k.column2"
-            )
-            found.update((r[0], r) for r in self._rows(sql, [v for pair in pairs for v in pair]))
-        return [found[k] for k in sorted(found)]
+def _summarise(result: ImportResult) -> None:
+    """The warnings that say what was kept and what was replaced, once per file."""
+    if result.blanks_kept:
+        result.warnings.append(
+            f"{result.blanks_kept} 处空白单元格未覆盖台账中同一日期的已知数值（空白视为未知，原值保留）"
+        )
+    if result.conflicts:
+        result.warnings.append(
+            f"{result.conflicts} 处数值与台账中同一单位同一日期的已有数值不同，已改为本文件的数值；"
+            "原值保留在单位的历史中（见下方清单）"
+        )
 
-    def _snapshots(self, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(unit_ids), LOOKUP_CHUNK):
-            chunk = unit_ids[i : i + LOOKUP_CHUNK]
-            q = select(Snapshot).where(Snapshot.as_of == self.as_of, Snapshot.unit_id.in_(chunk))
-            out.update((row.unit_id, row._asdict()) for row in self.conn.execute(q))
-        return out
 
-    def _township_ids(self, names: set[str]) -> None:
-        missing = {n for n in names if n not in self.towns}
-        if missing:
-            self.towns.update(township_ids(self.conn, missing, county=self.county))
-
-    # -- writing
-    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """executemany of plain tuples through the driver (dates already as SQLite keeps them)."""
-        m = self.mark
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([m] * len(columns))})"
-        self.conn.exec_driver_sql(sql, rows)
-
-    def write(self, records: list[importer.Record]) -> None:
-        result, batch_id = self.result, self.batch_id
-        self._township_ids({r.township for r in records if r.township})
-        towns = self.towns
-        tids = [towns.get(r.township) if r.township else None for r in records]
-        codes = {r.credit_code for r in records if r.credit_code}
-        # Into a ledger that was empty, only units this import created can match: by the identity
-        # they were created with, so records with a credit code need no lookup by name.
-        names = {
-            (tid, r.norm_name)
-            for r, tid in zip(records, tids, strict=True)
-            if self.units_before or not r.credit_code
-        }
-        by_code: dict[str, int] = {}
-        by_name: dict[tuple[int | None, str], int] = {}
-        units: dict[int, dict[str, Any]] = {}
-        created: dict[tuple[Any, ...], int] = {}  # units an earlier round of this import created
-        town_names = {i: n for n, i in towns.items()}
-        for known_id, code, known_town, norm, name, kind in self._units(codes, names):
-            if known_id > self.units_before:
-                created.setdefault(importer.identity_of(code, town_names.get(known_town), norm), known_id)
-                continue
-            if code:
-                by_code[code] = known_id
-            by_name.setdefault((known_town, norm), known_id)
-            units[known_id] = {"credit_code": code, "township_id": known_town, "name": name, "kind": kind}
-
-        # 1. Units: match by credit code, else by normalised name in the township; create the rest in bulk.
-        matched: list[int] = []
-        new_units: list[tuple[Any, ...]] = []
-        pending: dict[
-            tuple[Any, ...], int
-        ] = {}  # identity -> index in new_units, for repeats within the file
-        unit_updates: dict[int, dict[str, Any]] = {}
-        for rec, tid in zip(records, tids, strict=True):
-            uid: int | None = by_code.get(rec.credit_code) if rec.credit_code else None
-            if uid is None:
-                candidate = by_name.get((tid, rec.norm_name))
-                if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
-                    uid = candidate
-            if uid is None:
-                key = rec.identity()
-                earlier = created.get(key)
-                if earlier is not None:
-                    matched.append(earlier)
-                    continue
-                if key not in pending:
-                    pending[key] = len(new_units)
-                    new_units.append((rec.kind, rec.name, rec.norm_name, rec.credit_code, tid, batch_id))
-                matched.append(-1 - pending[key])
-                continue
-            known = units[uid]
-            wanted = {"name": rec.name, "kind": rec.kind, "township_id": tid, "credit_code": rec.credit_code}
-            changes = {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
-            if changes:
-                if "name" in changes:
-                    changes["norm_name"] = rec.norm_name
-                known.update(changes)
-                unit_updates.setdefault(uid, {}).update(changes)
-            matched.append(uid)
-        new_ids = self._create_units(new_units)
-        result.units_created += len(new_ids)
-        for uid, changes in unit_updates.items():
-            self.conn.execute(update(Unit).where(Unit.id == uid).values(**changes))
-        result.units_updated += len(unit_updates)
-
-        # 2. Snapshots: insert new ones in bulk; update existing ones only where a value is given and differs.
-        unit_ids = [new_ids[-1 - m] if m < 0 else m for m in matched]
-        existing = self._snapshots(sorted({m for m in matched if m >= 0}))
-        inserts: dict[int, tuple[importer.Record, dict[str, Any] | None]] = {}  # unit -> (record, merged)
-        updates: list[dict[str, Any]] = []
-        merges: list[dict[str, Any]] = []
-        for rec, unit_id in zip(records, unit_ids, strict=True):
-            old = existing.get(unit_id)
-            if old is None:
-                pending_insert = inserts.get(unit_id)
-                if pending_insert is None:
-                    inserts[unit_id] = (rec, None)
-                    continue
-                # The same unit twice in this round (different rows, e.g. two sheets): merge into the insert.
-                first, merged = pending_insert
-                if merged is None:
-                    merged = {k: first.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS}
-                    inserts[unit_id] = (first, merged)
-                new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS}
-                changes = {k: v for k, v in new.items() if v is not None and merged.get(k) != v}
-                if not changes:
-                    result.snapshots_unchanged += 1
-                merged.update(changes)
-                continue
-            # Never overwrite a known value with a blank: only values this file gives replace old ones.
-            new = {k: rec.values.get(k) for k in SNAPSHOT_VALUE_COLUMNS}
-            changes = {k: v for k, v in new.items() if v is not None and old.get(k) != v}
-            if not changes:
-                result.snapshots_unchanged += 1
-                continue
-            old.update(changes)
-            if old["id"] > self.snapshots_before:  # inserted by an earlier round of this import
-                merges.append({**{k: old.get(k) for k in SNAPSHOT_VALUE_COLUMNS}, "_id": old["id"]})
-                continue
-            updates.append(
-                {
-                    **{k: old.get(k) for k in SNAPSHOT_VALUE_COLUMNS},
-                    "_id": old["id"],
-                    "batch_id": batch_id,
-                    "sheet": rec.sheet,
-                    "row": rec.row,
-                }
-            )
-        if inserts:
-            self._insert_snapshots(inserts)
-            result.snapshots_created += len(inserts)
-        for rows, extra in ((updates, ["batch_id", "sheet", "row"]), (merges, [])):
-            if rows:
-                change = (
-                    update(Snapshot)
-                    .where(Snapshot.id == bindparam("_id"))
-                    .values({k: bindparam(k) for k in [*SNAPSHOT_VALUE_COLUMNS, *extra]})
-                )
-                self.conn.execute(change, rows)
-        result.snapshots_updated += len(updates)
-
-    def _insert_snapshots(self, inserts: dict[int, tuple[importer.Record, dict[str, Any] | None]]) -> None:
-        as_of: Any = self.as_of
-        dates = [
-            i for i, k in enumerate(SNAPSHOT_VALUE_COLUMNS) if SNAPSHOT_FIELDS.get(k, ("",))[0] == "date"
-        ]
-        if self.sqlite and as_of is not None:
-            as_of = as_of.isoformat()  # SQLAlchemy's SQLite Date storage, without the driver's adapter
-        rows = []
-        for unit_id, (rec, merged) in inserts.items():
-            vals = merged if merged is not None else rec.values
-            get = vals.get
-            values = [get(k) for k in SNAPSHOT_VALUE_COLUMNS]
-            if self.sqlite:
-                for i in dates:
-                    day = values[i]
-                    if day is not None:
-                        values[i] = day.isoformat()
-            rows.append((unit_id, as_of, self.batch_id, rec.sheet, rec.row, *values))
-        self._insert("snapshots", _SNAPSHOT_INSERT_COLUMNS, rows)
-
-    def _create_units(self, new_units: list[tuple[Any, ...]]) -> list[int]:
-        """Insert new units, returning their ids in order. SQLite: ids allocated under the write lock
-        (BEGIN IMMEDIATE) and one executemany; elsewhere: INSERT … RETURNING in insertmanyvalues batches."""
-        if not new_units:
-            return []
-        if self.sqlite:
-            first = self.next_unit_id
-            ids = list(range(first, first + len(new_units)))
-            self.next_unit_id += len(new_units)
-            self._insert(
-                "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
-            )
-            return ids
-        stmt = insert(Unit).returning(Unit.id, sort_by_parameter_order=True)
-        rows = [dict(zip(_UNIT_COLUMNS, u, strict=True)) for u in new_units]
-        return [row[0] for row in self.conn.execute(stmt, rows)]
+__all__ = [
+    "BATCH_ROWS",
+    "IMPORT_CACHE_KIB",
+    "SNAPSHOT_VALUE_COLUMNS",
+    "ImportResult",
+    "import_file",
+    "township_ids",
+]

@@ -471,7 +471,13 @@ def credit_code(cell: Cell) -> str | None:
         raise ValueProblem(f"统一社会信用代码“{text}”无效：{reason}") from None
 
 
+#: Invisible format characters (zero-width space and joiners, BOM, soft hyphen, direction marks):
+#: pasted from web pages and chat, they must never make a second unit of the same name.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
 def normalise_name(name: str) -> str:
-    """The matching key of a unit name: Simplified, no spaces or brackets' width differences."""
-    text = _without_spaces(simplify(name))
+    """The matching key of a unit name: Simplified, no spaces (of any width), no invisible format
+    characters, no brackets' width differences."""
+    text = _without_spaces(simplify(_INVISIBLE.sub("", name)))
     return text.replace("(", "（").replace(")", "）")

@@ -48,6 +48,9 @@ class Record:
     values: dict[str, Any]
     sheet: str
     row: int  # 1-based, as the spreadsheet (or CSV line) shows it
+    #: Fields whose cell was blank and whose value is only the sheet's convention (0, no, none):
+    #: never known enough to replace a value the ledger already holds.
+    blank: tuple[str, ...] = ()
 
     def identity(self) -> Identity:
         """The unit this row is about: its credit code, else its normalised name in its township."""

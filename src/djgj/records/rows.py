@@ -138,27 +138,45 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
             f"请用 --kind 指定（{'、'.join(KINDS)}）"
         )
-    values = _row_values(table, r, plan, kind, counter, problems)
+    blank: list[str] = []
+    values = _row_values(table, r, plan, kind, counter, problems, blank)
     problems += [f"{where(sheet, r)}：{p}" for p in cross_check(values)]
     if problems:
         raise RowProblems(problems)
     return Record(
-        name, V.normalise_name(name), township, kind or "", code, values, sheet.name, row_number(sheet, r)
+        name,
+        V.normalise_name(name),
+        township,
+        kind or "",
+        code,
+        values,
+        sheet.name,
+        row_number(sheet, r),
+        tuple(blank),
     )
 
 
 def _row_values(
-    table: Table, r: int, plan: RowPlan, kind: str | None, counter: Counter[str], problems: list[str]
+    table: Table,
+    r: int,
+    plan: RowPlan,
+    kind: str | None,
+    counter: Counter[str],
+    problems: list[str],
+    blank: list[str],
 ) -> dict[str, Any]:
-    """The snapshot values of row `r`, converted column by column (problems appended, not raised)."""
+    """The snapshot values of row `r`, converted column by column (problems appended, not raised).
+
+    Fields whose cell was blank and whose value is only the sheet's convention go to `blank`."""
     cells = table.sheet.rows[r]
     n = len(cells)
     values: dict[str, Any] = {}
     for cp in plan.columns:
         i = cp.index
         raw = cells[i] if i < n else None
-        if raw is None:
+        if raw is None or (type(raw) is str and (not raw or raw.isspace())):
             values.update(cp.blank)
+            blank.extend(cp.blank)
             for note in cp.blank_notes:
                 counter[note] += 1
             continue

@@ -1,0 +1,224 @@
+"""Match one round of records to the ledger's units: by credit code, else by normalised name within
+the township; create the units that are new, in bulk.
+
+A unit's name, kind and township are dated like its figures: a file as of a date earlier than the
+unit's latest snapshot does not rewrite them (its own snapshot keeps what it said). Only the units a
+round mentions are read from the ledger, never the whole ledger. Units this import created have ids
+above the largest one before it: a later round matches such a unit only by the identity it was
+created with, exactly as if the whole file had been written in one round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.sql.functions import max as max_
+
+from djgj.ledger.counts import Counts
+from djgj.records.record import identity_of
+from djgj.ledger.models import Snapshot, Township, Unit
+from djgj.records.parse import Record
+
+#: Keys per lookup statement (well under SQLite's and PostgreSQL's parameter limits).
+LOOKUP_CHUNK = 500
+
+_UNIT_COLUMNS = ("kind", "name", "norm_name", "credit_code", "township_id", "batch_id")
+_ATTRIBUTES = ("name", "kind", "township_id", "credit_code")
+
+Key = tuple[Any, ...]
+
+
+def identity(credit_code: str | None, township_id: int | None, norm_name: str) -> Key:
+    """A unit's identity in the ledger: `Record.identity` with the township as its ledger id."""
+    return identity_of(credit_code, township_id, norm_name)
+
+
+def township_ids(conn: Connection, names: set[str], county: str = "", city: str = "") -> dict[str, int]:
+    """Ids of the named townships of one county (created when new); '' is a county ledger's own."""
+
+    def known() -> dict[str, int]:
+        q = select(Township.id, Township.name).where(Township.county == county, Township.city == city)
+        return {n: i for i, n in conn.execute(q)}
+
+    ids = known()
+    missing = sorted(n for n in names if n not in ids)
+    if missing:
+        conn.execute(insert(Township), [{"name": n, "county": county, "city": city} for n in missing])
+        ids = known()
+    return ids
+
+
+def chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for i in range(0, len(items), LOOKUP_CHUNK):
+        yield items[i : i + LOOKUP_CHUNK]
+
+
+class UnitMatcher:
+    """Finds or creates the unit of every record of a round; keeps what earlier rounds created."""
+
+    def __init__(self, conn: Connection, county: str, as_of: dt.date | None, batch_id: int, counts: Counts):
+        self.conn, self.county, self.as_of, self.batch_id, self.counts = conn, county, as_of, batch_id, counts
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.units_before = int(conn.execute(select(max_(Unit.id))).scalar() or 0)
+        self.next_unit_id = self.units_before + 1
+        self.towns: dict[str, int] = {}
+        #: Units whose name, kind or township a later-dated snapshot keeps (this file is older).
+        self.attributes_kept = 0
+
+    # -- reading what a round needs
+    def _rows(self, sql: str, params: list[Any]) -> list[Any]:
+        return list(self.conn.exec_driver_sql(sql, tuple(params)))
+
+    def _units(self, codes: set[str], names: set[tuple[int | None, str]]) -> list[Any]:
+        """Units with one of these credit codes or (township id, normalised name) pairs, by id."""
+        cols = "id, credit_code, township_id, norm_name, name, kind"
+        found: dict[int, Any] = {}
+        m = self.mark
+        for chunk in chunks(sorted(codes)):
+            sql = f"SELECT {cols} FROM units WHERE credit_code IN ({', '.join([m] * len(chunk))})"
+            found.update((r[0], r) for r in self._rows(sql, chunk))
+        for chunk in chunks(sorted(n for t, n in names if t is None)):
+            sql = (
+                f"SELECT {cols} FROM units WHERE township_id IS NULL "
+                f"AND norm_name IN ({', '.join([m] * len(chunk))})"
+            )
+            found.update((r[0], r) for r in self._rows(sql, chunk))
+        for pairs in chunks(sorted((t, n) for t, n in names if t is not None)):
+            values = ", ".join([f"({m}, {m})"] * len(pairs))
+            sql = (
+                f"SELECT u.{cols.replace(', ', ', u.')} FROM (VALUES {values}) AS k "
+                "JOIN units u ON u.township_id = k.column1 AND u.norm_name = k.column2"
+            )
+            found.update((r[0], r) for r in self._rows(sql, [v for pair in pairs for v in pair]))
+        return [found[k] for k in sorted(found)]
+
+    def _latest_dates(self, unit_ids: list[int]) -> dict[int, dt.date]:
+        out: dict[int, dt.date] = {}
+        for chunk in chunks(unit_ids):
+            q = (
+                select(Snapshot.unit_id, max_(Snapshot.as_of))
+                .where(Snapshot.unit_id.in_(chunk))
+                .group_by(Snapshot.unit_id)
+            )
+            out.update((u, d) for u, d in self.conn.execute(q))
+        return out
+
+    def township_ids(self, records: list[Record]) -> list[int | None]:
+        missing = {r.township for r in records if r.township and r.township not in self.towns}
+        if missing:
+            self.towns.update(township_ids(self.conn, missing, county=self.county))
+        return [self.towns.get(r.township) if r.township else None for r in records]
+
+    # -- matching
+    def match(self, records: list[Record], tids: list[int | None]) -> list[int]:
+        """The unit id of every record (created when new; attributes updated where this file is not older)."""
+        codes = {r.credit_code for r in records if r.credit_code}
+        # Into a ledger that was empty, only units this import created can match: by the identity
+        # they were created with, so records with a credit code need no lookup by name.
+        names = {
+            (tid, r.norm_name)
+            for r, tid in zip(records, tids, strict=True)
+            if self.units_before or not r.credit_code
+        }
+        by_code: dict[str, int] = {}
+        by_name: dict[tuple[int | None, str], int] = {}
+        units: dict[int, dict[str, Any]] = {}
+        created: dict[Key, int] = {}  # units an earlier round of this import created
+        for known_id, code, known_town, norm, name, kind in self._units(codes, names):
+            if known_id > self.units_before:
+                created.setdefault(identity(code, known_town, norm), known_id)
+                continue
+            if code:
+                by_code[code] = known_id
+            by_name.setdefault((known_town, norm), known_id)
+            units[known_id] = {"credit_code": code, "township_id": known_town, "name": name, "kind": kind}
+        matched: list[int] = []
+        new_units: list[tuple[Any, ...]] = []
+        pending: dict[Key, int] = {}  # identity -> index in new_units, for repeats within the file
+        for rec, tid in zip(records, tids, strict=True):
+            uid: int | None = by_code.get(rec.credit_code) if rec.credit_code else None
+            if uid is None:
+                candidate = by_name.get((tid, rec.norm_name))
+                if candidate is not None and (not rec.credit_code or not units[candidate]["credit_code"]):
+                    uid = candidate
+            if uid is not None:
+                matched.append(uid)
+                continue
+            key = identity(rec.credit_code, tid, rec.norm_name)
+            earlier = created.get(key)
+            if earlier is not None:
+                matched.append(earlier)
+                continue
+            if key not in pending:
+                pending[key] = len(new_units)
+                new_units.append((rec.kind, rec.name, rec.norm_name, rec.credit_code, tid, self.batch_id))
+            matched.append(-1 - pending[key])
+        self._update_attributes(records, tids, matched, units)
+        new_ids = self._create_units(new_units)
+        self.counts.units_created += len(new_ids)
+        return [new_ids[-1 - m] if m < 0 else m for m in matched]
+
+    def _update_attributes(
+        self,
+        records: list[Record],
+        tids: list[int | None],
+        matched: list[int],
+        units: dict[int, dict[str, Any]],
+    ) -> None:
+        """A known unit takes this file's name, kind and township unless a later-dated snapshot holds
+        them; a credit code it lacked is always taken (it identifies the unit, it is not dated)."""
+        latest = self._latest_dates(sorted({m for m in matched if m >= 0})) if units else {}
+        updates: dict[int, dict[str, Any]] = {}
+        kept: set[int] = set()
+        for rec, tid, uid in zip(records, tids, matched, strict=True):
+            if uid < 0:
+                continue
+            known = units[uid]
+            wanted = {"name": rec.name, "kind": rec.kind, "township_id": tid, "credit_code": rec.credit_code}
+            changes = {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
+            newer = latest.get(uid)
+            if newer is not None and self.as_of is not None and self.as_of < newer:
+                if set(changes) - {"credit_code"}:
+                    kept.add(uid)
+                changes = {k: v for k, v in changes.items() if k == "credit_code"}
+            if not changes:
+                continue
+            if "name" in changes:
+                changes["norm_name"] = rec.norm_name
+            known.update(changes)
+            updates.setdefault(uid, {}).update(changes)
+        for uid, changes in updates.items():
+            self.conn.execute(update(Unit).where(Unit.id == uid).values(**changes))
+        self.counts.units_updated += len(updates)
+        self.counts.units_matched += len({m for m in matched if m >= 0})
+        self.attributes_kept += len(kept)
+
+    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """executemany of plain tuples through the driver (dates already as SQLite keeps them)."""
+        m = self.mark
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([m] * len(columns))})"
+        self.conn.exec_driver_sql(sql, rows)
+
+    def _create_units(self, new_units: list[tuple[Any, ...]]) -> list[int]:
+        """Insert new units, returning their ids in order. SQLite: ids allocated under the write lock
+        (BEGIN IMMEDIATE) and one executemany; elsewhere: INSERT … RETURNING in insertmanyvalues batches."""
+        if not new_units:
+            return []
+        if self.sqlite:
+            first = self.next_unit_id
+            ids = list(range(first, first + len(new_units)))
+            self.next_unit_id += len(new_units)
+            self._insert(
+                "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
+            )
+            return ids
+        stmt = insert(Unit).returning(Unit.id, sort_by_parameter_order=True)
+        rows = [dict(zip(_UNIT_COLUMNS, u, strict=True)) for u in new_units]
+        return [row[0] for row in self.conn.execute(stmt, rows)]
+
+
+__all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "township_ids"]
