@@ -18,9 +18,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.sql.functions import max as max_
 
 from djgj.ledger.counts import Counts
-from djgj.records.record import identity_of
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.records.parse import Record
+from djgj.records.record import identity_of
 
 #: Keys per lookup statement (well under SQLite's and PostgreSQL's parameter limits).
 LOOKUP_CHUNK = 500
