@@ -53,6 +53,10 @@ class Earlier:
     other: list[int] = field(default_factory=list)
 
 
+#: Options that, when not given again, mean "as before".
+_OPTIONAL = ("as_of", "township", "kind", "map", "sheet", "roster")
+
+
 def _same_reading(row: Any, new: dict[str, Any]) -> bool:
     stored = row.options
     if stored is None:  # a ledger's imports from before options were kept: only what it recorded
@@ -67,6 +71,11 @@ def _same_reading(row: Any, new: dict[str, Any]) -> bool:
         )
     for key in READING_OPTIONS:
         if stored.get(key) == new[key]:
+            continue
+        # An option not given now leaves the reading as it was (as the earlier reading took it).
+        if key in _OPTIONAL and not new[key]:
+            continue
+        if key == "as_of" and row.kind == "roster":  # a roster's people carry their own dates
             continue
         # The date the title gave, now also given as --as-of: the same reading.
         if (
