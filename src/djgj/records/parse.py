@@ -21,7 +21,7 @@ from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.files import Sheet, TextFile, Workbook, col_letters
 from djgj.read.files import stream_csv as stream_csv_rows
-from djgj.read.headers import IGNORE, Column, resolve
+from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     RowClassifier,
@@ -43,6 +43,8 @@ class Options:
     township: str | None = None
     kind: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    #: Mappings given earlier for a header, by `headers.header_signature` (from the ledger).
+    remembered: dict[str, dict[str, str]] = field(default_factory=dict)
     sheet: str | None = None
     roster: bool = False
     skip_bad_rows: bool = False
@@ -129,13 +131,12 @@ def parse(wb: Workbook, options: Options) -> Parsed:
     parsed = Parsed(wb.path, wb.format, wb.sha256, options.as_of, county=options.county)
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
-        resolve(table.columns, options.overrides)
+        parsed.warnings += read_header(
+            table.columns, options.overrides, options.remembered, sheet=table.sheet.name
+        )
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
-        parsed.columns[table.sheet.name] = [
-            {"column": column_letter(c.index), "header": c.header, "field": c.field or ""}
-            for c in table.columns
-        ]
+        parsed.columns[table.sheet.name] = column_rows(table.columns)
         if options.roster or fields >= ROSTER_MARKERS:
             parsed.roster_tables.append(table)
             continue
@@ -214,7 +215,7 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
             other = by_field[c.field]
             raise InputError(
                 f"{path.name}：{column_letter(other.index)}列“{other.header}”和 {column_letter(c.index)}列“{c.header}”"
-                f"都对应字段 {c.field}，无法确定以哪一列为准；请用 --map '{c.header}=ignore' 忽略其中一列"
+                f"都对应“{field_label(c.field)}”，无法确定以哪一列为准；请用 --map '{column_letter(c.index)}=忽略' 忽略其中一列"
             )
         by_field[c.field] = c
     required = ("person_name", "id_number") if roster else ("name",)
@@ -222,21 +223,15 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
     if missing:
         listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown) or "（无）"
         raise InputError(
-            f"{path.name} 工作表“{table.sheet.name}”：找不到必需的列 {'、'.join(missing)}。未能识别的表头：{listed}。"
-            f"请用 --map '表头=字段' 指明，例如 --map '{unknown[0].header if unknown else '单位全称'}={missing[0]}'"
+            f"{path.name} 工作表“{table.sheet.name}”：找不到必需的列 {'、'.join(map(field_label, missing))}。"
+            f"未能识别的表头：{listed}。请用 --map '列字母=字段' 指明是哪一列，例如 --map 'B={field_label(missing[0])}'"
         )
     return by_field
 
 
 def unknown_columns_warning(table: Table) -> str | None:
-    unknown = [c for c in table.columns if c.field is None]
-    if not unknown:
-        return None
-    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown)
-    return (
-        f"工作表“{table.sheet.name}”中未识别的列已忽略：{listed}。"
-        f"如需导入，请用 --map '表头=字段' 指明（例如 --map '{unknown[0].header}=employees'），不需要可用 =ignore"
-    )
+    # The columns left unplaced are named by `headers.read_header` (ignored, or the file refused).
+    return None
 
 
 def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
@@ -657,11 +652,12 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     if table is None:
         raise Fallback
     parsed = Parsed(tf.path, "csv", sha256, options.as_of, county=options.county)
-    resolve(table.columns, options.overrides)
+    try:
+        parsed.warnings += read_header(table.columns, options.overrides, options.remembered, sheet=sheet.name)
+    except InputError:
+        raise Fallback from None
     fields = {c.field for c in table.columns if c.field}
-    parsed.columns[sheet.name] = [
-        {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
-    ]
+    parsed.columns[sheet.name] = column_rows(table.columns)
     if options.roster or fields >= ROSTER_MARKERS:
         raise Fallback
     try:
