@@ -145,23 +145,33 @@ class Words:
 
 @lru_cache(maxsize=8192)
 def cut(text: str) -> Words:
-    """Longest words first, left to right: 建会否 → 建会(union, establish) + 否(whether)."""
+    """The lexicon's words covering the text with the fewest unread characters, then the fewest
+    words: 建会否 → 建会(union, establish) + 否(whether); 已建立 → 已 + 建立, never 已建 + an unread 立."""
     lex = lexicon()
     s = normalise_header(text)
+    n = len(s)
+    # best[i] = (unread, words, back-pointer) for the prefix s[:i]
+    best: list[tuple[int, int, int, str | None]] = [(0, 0, 0, None)] + [(n + 1, 0, 0, None)] * n
+    for i in range(n):
+        unread, words, _, _ = best[i]
+        step = (unread + 1, words, i, None)
+        if step[:2] < best[i + 1][:2]:
+            best[i + 1] = step
+        for j in range(i + 1, min(n, i + lex.longest) + 1):
+            w = s[i:j]
+            if w in lex.words and (unread, words + 1) < best[j][:2]:
+                best[j] = (unread, words + 1, i, w)
     parts: list[tuple[str, tuple[str, ...]]] = []
-    unread: list[str] = []
-    i = 0
-    while i < len(s):
-        for n in range(min(lex.longest, len(s) - i), 0, -1):
-            w = s[i : i + n]
-            if w in lex.words:
-                parts.append((w, lex.words[w]))
-                i += n
-                break
+    unread_chars: list[str] = []
+    i = n
+    while i > 0:
+        _, _, prev, w = best[i]
+        if w is None:
+            unread_chars.append(s[prev])
         else:
-            unread.append(s[i])
-            i += 1
-    return Words(tuple(parts), "".join(unread))
+            parts.append((w, lex.words[w]))
+        i = prev
+    return Words(tuple(reversed(parts)), "".join(reversed(unread_chars)))
 
 
 # ----------------------------------------------------------------------------- the grammar
