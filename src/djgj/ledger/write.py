@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
+from djgj.ledger import mappings
 from djgj.ledger.db import translate
 from djgj.ledger.models import ImportBatch, Snapshot, Township, Unit
 from djgj.read import files as sources
@@ -74,11 +75,12 @@ def import_file(
                 batch_id=previous,
                 warnings=[f"该文件（内容相同）已于批次 {previous} 导入，本次未做任何改动"],
             )
+    options = mappings.with_remembered(engine, options)
     tf = sources.text_file(path)
     if tf is not None:
         streamed = _import_streamed(engine, path, tf, options, dry_run, progress)
         if streamed is not None:
-            return streamed
+            return mappings.remember(engine, streamed, options)
     wb = sources.read(path)
     try:
         parsed = importer.parse(wb, options)
@@ -106,7 +108,7 @@ def import_file(
         if not dry_run:
             _record_failure(engine, wb, options, exc)
         raise
-    return result
+    return mappings.remember(engine, result, options)
 
 
 def _import_streamed(
