@@ -39,6 +39,8 @@ ORG_SUBJECTS = frozenset({"union", "party_org"})
 ROLE_SUBJECTS = frozenset({"chair", "secretary", "instructor"})
 #: Subjects whose columns are ignored with a notice when they cannot be placed.
 IGNORABLE_SUBJECTS = frozenset({"remark", "phone", "seq"})
+#: Attributes that make a text a sub-header even without a subject (总数, 合计, 其中…, 时间, 名称).
+_SUBHEADER_ATTRS = frozenset({"count", "total", "of_which", "date", "name"})
 
 
 def normalise_header(text: object) -> str:
@@ -434,22 +436,25 @@ def names_a_field(text: str) -> bool:
 def names_a_concept(text: str) -> bool:
     """Whether a text is read whole and names a subject or an attribute (总数, 其中农民工, 工会组织情况)."""
     w = cut(text)
-    return bool(w.parts) and not w.unread and bool(w.concepts - {"qualifier"})
+    if not w.parts or w.unread or "qualifier" in w.concepts:
+        return False
+    lex = lexicon()
+    return bool(w.concepts & (lex.subjects - IGNORABLE_SUBJECTS) or w.concepts & _SUBHEADER_ATTRS)
 
 
 def is_group_header(text: str) -> bool:
     """A header naming a subject but no field: a group over sub-headers (工会组织情况, 从业人员)."""
     w = cut(text)
-    return not w.unread and bool(w.concepts & lexicon().subjects) and read_one(text).field is None
+    subjects = w.concepts & (lexicon().subjects - IGNORABLE_SUBJECTS)
+    return not w.unread and bool(subjects) and "qualifier" not in w.concepts and read_one(text).field is None
 
 
 def score_row(cells: list[object]) -> int:
     """How many cells of a row are headers (a field, or a group over sub-headers): finds the header row."""
     n = 0
     for c in cells:
-        if isinstance(c, str) and c.strip() and len(c) <= 40:
-            if names_a_field(c) or is_group_header(c):
-                n += 1
+        if isinstance(c, str) and c.strip() and len(c) <= 40 and (names_a_field(c) or is_group_header(c)):
+            n += 1
     return n
 
 
