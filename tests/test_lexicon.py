@@ -38,7 +38,17 @@ def test_headers_compose_into_fields(header, field):
 
 @pytest.mark.parametrize(
     "header",
-    ["在册人员", "入党积极分子", "积极分子人数", "女会员人数", "新增会员数", "备注", "工会名称", "单位法人", "组织机构代码"],
+    [
+        "在册人员",
+        "入党积极分子",
+        "积极分子人数",
+        "女会员人数",
+        "新增会员数",
+        "备注",
+        "工会名称",
+        "单位法人",
+        "组织机构代码",
+    ],
 )
 def test_ambiguous_or_foreign_headers_stay_unknown(header):
     assert read_one(header).field is None
@@ -69,7 +79,12 @@ def test_unplaceable_column_refuses_naming_the_field_in_chinese():
 
 
 def test_unplaceable_column_whose_field_is_present_is_ignored_with_a_notice():
-    cols = [Column(0, "", "企业名称"), Column(1, "", "会员数"), Column(2, "", "会员数量X"), Column(3, "", "备注")]
+    cols = [
+        Column(0, "", "企业名称"),
+        Column(1, "", "会员数"),
+        Column(2, "", "会员数量X"),
+        Column(3, "", "备注"),
+    ]
     notices = read_header(cols, {}, sheet="表1")
     assert any("已忽略" in n and "备注" in n and "会员数量X" in n for n in notices)
     assert [c.field for c in cols] == ["name", "union_members", None, None]
@@ -77,7 +92,12 @@ def test_unplaceable_column_whose_field_is_present_is_ignored_with_a_notice():
 
 def test_map_takes_chinese_field_names_and_column_letters():
     got = parse_map_options(["在册会员=会员数", "E=忽略", "职工合计=从业人员", "F=employees"])
-    assert got == {"在册会员": "union_members", "列:E": "ignore", "职工合计": "employees", "列:F": "employees"}
+    assert got == {
+        "在册会员": "union_members",
+        "列:E": "ignore",
+        "职工合计": "employees",
+        "列:F": "employees",
+    }
     cols = [Column(3, "", "在册会员"), Column(4, "", "会员数"), Column(5, "", "某某")]
     resolve(cols, got)
     assert [c.field for c in cols] == ["union_members", "ignore", "employees"]
@@ -114,7 +134,16 @@ def test_mapping_is_remembered_for_the_same_header(runner, tmp_path, _isolated):
 def test_dry_run_shows_the_words_behind_each_column(runner, tmp_path, _isolated):
     f = _sheet(tmp_path / "c.csv", extra_header="备注")
     out = invoke(
-        runner, "import", str(f), "--dry-run", "--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public"
+        runner,
+        "import",
+        str(f),
+        "--dry-run",
+        "--as-of",
+        "2014-12-31",
+        "--township",
+        "城关镇",
+        "--kind",
+        "non_public",
     )
     assert out.exit_code == 0, out.output
     assert "工会（union_form）" in out.output and "依据：是否 + 建会" in out.output
