@@ -61,11 +61,21 @@ class Rule:
     attrs_any: frozenset[str]
     attrs_not: frozenset[str]
     field: str
+    #: The rule does not fit when the header's OWN words name all of these (党员（预备党员）人数).
+    own_not: frozenset[str] = frozenset()
+    #: A count of people about a unit needs a count word: 入会机构 names a unit, not a number.
+    counts: bool = False
 
-    def fits(self, subjects: frozenset[str], attrs: frozenset[str]) -> bool:
+    def fits(
+        self, subjects: frozenset[str], attrs: frozenset[str], own: frozenset[str] = frozenset()
+    ) -> bool:
         if not self.need <= subjects or not subjects - self.need <= self.may:
             return False
         if self.attrs_any and not self.attrs_any & attrs:
+            return False
+        if self.own_not and self.own_not <= own:
+            return False
+        if self.counts and "unit" in subjects and not attrs & {"count", "total"}:
             return False
         return not self.attrs_not & attrs
 
@@ -110,6 +120,8 @@ def _build(doc: dict) -> Lexicon:
             frozenset(r.get("attrs_any", ())),
             frozenset(r.get("attrs_not", ())),
             r["field"],
+            frozenset(r.get("own_not", ())),
+            bool(r.get("counts", False)),
         )
         for r in doc["rule"]
     )
@@ -231,7 +243,7 @@ def read_one(label: str, groups: Iterable[str] = (), left: str | None = None) ->
         return Reading(None, words, different=True)
     subjects = frozenset(concepts & lex.subjects)
     attrs = frozenset(concepts & lex.attributes)
-    found = next((r.field for r in lex.rules if r.fits(subjects, attrs)), None)
+    found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts)), None)
     if own.unread:
         return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
     if found is None:

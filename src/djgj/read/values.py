@@ -130,6 +130,54 @@ def count(cell: Cell) -> int:
 # Every character of a value must be read; a value with a word none of these explains is refused.
 _YES_SIGNS = {"√", "✓", "✔", "○", "●", "☑", "y", "yes", "true", "t", "1", "对"}
 _NO_SIGNS = {"×", "✗", "✘", "☒", "n", "no", "false", "f", "0", "-", "—", "/", "--", "——", "－"}
+#: Spellings townships use (examples the readers are held to in tests, not a list they look up).
+YES_EXAMPLES = (
+    "是",
+    "有",
+    "已建",
+    "已建立",
+    "建立",
+    "已",
+    "√",
+    "✓",
+    "✔",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "对",
+    "○",
+    "已选派",
+    "已兼任",
+    "兼任",
+    "已组建",
+    "已设立",
+    "已建会",
+    "有工会",
+)
+NO_EXAMPLES = (
+    "否",
+    "无",
+    "未建",
+    "未建立",
+    "没有",
+    "未",
+    "×",
+    "✗",
+    "✘",
+    "n",
+    "no",
+    "false",
+    "0",
+    "不是",
+    "-",
+    "—",
+    "/",
+    "未选派",
+    "尚未建立",
+    "尚未组建",
+    "没有建立",
+)
 _MORPHEMES: dict[str, str] = {
     **dict.fromkeys(
         ["尚未", "暂未", "还未", "还没有", "没有", "未", "无", "没", "不", "否", "尚无", "暂无", "均无"],
