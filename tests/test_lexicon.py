@@ -78,6 +78,13 @@ def test_unplaceable_column_refuses_naming_the_field_in_chinese():
     assert "看起来是“会员”" in text and "--map" in text and "C=忽略" in text
 
 
+def test_a_column_read_whole_that_is_no_field_is_ignored_not_refused():
+    cols = [Column(0, "", "企业名称"), Column(1, "", "工会主席电话"), Column(2, "", "党员工会会员数")]
+    notices = read_header(cols, {}, sheet="表1")
+    assert [c.field for c in cols] == ["name", None, None]
+    assert any("工会主席电话" in n for n in notices)
+
+
 def test_unplaceable_column_whose_field_is_present_is_ignored_with_a_notice():
     cols = [
         Column(0, "", "企业名称"),
@@ -114,6 +121,7 @@ def _sheet(path, extra_header="会员数量X"):
     return write_csv(path, rows, encoding="utf-8")
 
 
+@pytest.mark.usefixtures("backend")
 def test_mapping_is_remembered_for_the_same_header(runner, tmp_path, _isolated):
     opts = ("--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public")
     refused = invoke(runner, "import", str(_sheet(tmp_path / "a.csv")), *opts)

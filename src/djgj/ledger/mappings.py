@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from djgj.ledger.models import HeaderMapping
@@ -65,5 +65,5 @@ def remember(engine: Engine, result: R, options: Options) -> R:
                     update(HeaderMapping).where(HeaderMapping.signature == sig).values(**values)
                 ).rowcount
                 if not done:
-                    conn.execute(HeaderMapping.__table__.insert().values(**values))
+                    conn.execute(insert(HeaderMapping).values(**values))
     return result

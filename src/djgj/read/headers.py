@@ -165,10 +165,11 @@ def cut(text: str) -> Words:
     s = normalise_header(text)
     n = len(s)
     # best[i] = (unread, words, back-pointer) for the prefix s[:i]
-    best: list[tuple[int, int, int, str | None]] = [(0, 0, 0, None)] + [(n + 1, 0, 0, None)] * n
+    nothing: str | None = None
+    best: list[tuple[int, int, int, str | None]] = [(0, 0, 0, nothing)] + [(n + 1, 0, 0, nothing)] * n
     for i in range(n):
         unread, words, _, _ = best[i]
-        step = (unread + 1, words, i, None)
+        step = (unread + 1, words, i, nothing)
         if step[:2] < best[i + 1][:2]:
             best[i + 1] = step
         for j in range(i + 1, min(n, i + lex.longest) + 1):
@@ -179,11 +180,11 @@ def cut(text: str) -> Words:
     unread_chars: list[str] = []
     i = n
     while i > 0:
-        _, _, prev, w = best[i]
-        if w is None:
+        _, _, prev, word = best[i]
+        if word is None:
             unread_chars.append(s[prev])
         else:
-            parts.append((w, lex.words[w]))
+            parts.append((word, lex.words[word]))
         i = prev
     return Words(tuple(reversed(parts)), "".join(reversed(unread_chars)))
 
@@ -247,7 +248,8 @@ def read_one(label: str, groups: Iterable[str] = (), left: str | None = None) ->
     if own.unread:
         return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
     if found is None:
-        return Reading(None, words, likely=_likely(subjects))
+        # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
+        return Reading(None, words, different=True)
     return Reading(found, words)
 
 
@@ -427,13 +429,13 @@ def parse_map_options(options: list[str], mapping_file: Path | None = None) -> d
         pairs.append((header, fld))
     result: dict[str, str] = {}
     for header, text in pairs:
-        fld = field_from_text(text)
-        if fld is None:
+        named = field_from_text(text)
+        if named is None:
             names = "、".join(sorted({field_label(f) for f in known_fields()}))
             raise UsageError(f"未知字段“{text.strip()}”（表头“{header}”）。可用字段：{names}")
         h = header.strip()
         key = f"列:{h.upper()}" if _LETTERS.match(h) else normalise_header(h)
-        result[key] = fld
+        result[key] = named
     return result
 
 
