@@ -216,9 +216,14 @@ _SUBJECT_OF_FIELD = {
 
 def read_one(label: str, groups: Iterable[str] = (), left: str | None = None) -> Reading:
     """The field of one header: its own words, its group header(s) above, and the field on its left."""
+    return _read(str(label), tuple(groups), left)
+
+
+@lru_cache(maxsize=8192)
+def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
     lex = lexicon()
     own_key = normalise_header(label)
-    groups = [g for g in groups if normalise_header(g) and normalise_header(g) != own_key]
+    groups = tuple(g for g in groups if normalise_header(g) and normalise_header(g) != own_key)
     if own_key in lex.idioms and not groups:
         return Reading(lex.idioms[own_key], f"习惯说法“{label}”")
     own = cut(label)
