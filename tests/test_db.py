@@ -27,6 +27,7 @@ def test_migrations_from_empty_reach_the_head(tmp_path):
         "memberships",
         "targets",
         "audit_events",
+        "header_mappings",
     } <= tables
 
 

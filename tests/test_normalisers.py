@@ -142,14 +142,14 @@ def test_date_raises_only_value_problems(cell):
 # ---------------------------------------------------------------- yes / no
 
 
-@given(st.sampled_from(sorted(V._YES)), st.booleans(), st.lists(SPACES, max_size=2))
+@given(st.sampled_from(sorted(V.YES_EXAMPLES)), st.booleans(), st.lists(SPACES, max_size=2))
 def test_yes_words_in_any_case_width_or_spacing(word, upper, spaces):
     text = word.upper() if upper else word
     assert V.yes_no(sprinkle(full_width(text), spaces)) is True
     assert V.yes_no(V.yes_no(text)) is True
 
 
-@given(st.sampled_from(sorted(V._NO)), st.booleans(), st.lists(SPACES, max_size=2))
+@given(st.sampled_from(sorted(V.NO_EXAMPLES)), st.booleans(), st.lists(SPACES, max_size=2))
 def test_no_words_in_any_case_width_or_spacing(word, upper, spaces):
     text = word.upper() if upper else word
     assert V.yes_no(sprinkle(full_width(text), spaces)) is False

@@ -192,3 +192,103 @@ def test_kinds_from_ownership_and_name():
     assert V.kind_from_name("北屯社区") == "community"
     assert V.kind_from_name("前岭村") == "village"
     assert V.kind_from_name("某某公司") is None
+
+
+# ---------------------------------------------------------------- values by meaning (morphemes)
+
+PRESENCE_VERBS = ["建立", "组建", "成立", "设立", "建", "有", "建会", "选派", "配备", "设"]
+NEGATIONS = ["未", "尚未", "没有", "暂未", "还未", "无"]
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [
+        ("已组建", True),
+        ("已设立", True),
+        ("已建会", True),
+        ("有", True),
+        ("尚未建立", False),
+        ("没有", False),
+        ("未组建", False),
+        ("不是", False),
+        ("☑", True),
+        ("——", False),
+    ],
+)
+def test_yes_no_by_meaning(cell, want):
+    assert V.yes_no(cell) is want
+
+
+@given(
+    st.sampled_from(["", "已", "已经"]),
+    st.sampled_from(PRESENCE_VERBS),
+    st.sampled_from(["", "工会", "了", "党组织"]),
+    st.sampled_from(["", " ", "　"]),
+)
+def test_presence_verb_is_yes_and_negated_is_no(perf, verb, obj, space):
+    said = f"{perf}{verb}{space}{obj}"
+    assert V.yes_no(said) is True
+    for neg in NEGATIONS:
+        assert V.yes_no(f"{neg}{verb}{obj}") is False
+        assert V.union_form(f"{neg}{verb}{obj}") == "none"
+        assert V.party_org(f"{neg}{verb}{obj}") == "none"
+
+
+@given(st.text(max_size=8))
+def test_value_readers_never_crash_and_are_stable_under_width_and_script(text):
+    for reader in (V.yes_no, V.union_form, V.party_org, V.grade):
+        try:
+            got = reader(text)
+        except V.ValueProblem:
+            continue
+        wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+        assert reader(wide) == got
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [
+        ("已组建", "committee"),
+        ("已设立", "committee"),
+        ("尚未建立", "none"),
+        ("没有", "none"),
+        ("联建", "joint"),
+        ("片区联合工会", "joint"),
+        ("行业工会联合会", "joint"),
+        ("工会联合会", "federation"),
+        ("选派工会组织员", "organizer"),
+        ("独立建会", "committee"),
+        ("未建立联合工会", "none"),
+        ("工會聯合會", "federation"),
+    ],
+)
+def test_union_forms_by_meaning(cell, want):
+    assert V.union_form(cell) == want
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [
+        ("已建立党支部", "branch"),
+        ("联合党支部", "joint_branch"),
+        ("尚未建立", "none"),
+        ("已组建", "own"),
+        ("党總支", "general_branch"),
+    ],
+)
+def test_party_org_by_meaning(cell, want):
+    assert V.party_org(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["也许", "张三", "已撤销", "联合国"])
+def test_unread_values_are_refused_not_guessed(cell):
+    with pytest.raises(V.ValueProblem):
+        V.union_form(cell)
+
+
+@pytest.mark.parametrize(
+    "cell, want",
+    [("达到初级标准", "initial"), ("中级", "basic"), ("规范化建设达标", "standard"), ("未评定", None)],
+)
+def test_grades_by_meaning(cell, want):
+    assert V.grade(cell) == want

@@ -34,7 +34,11 @@ def import_(
         ),
     ] = None,
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="表头映射 '表头=字段'，可多次使用；=ignore 忽略该列")
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="表头映射 '表头=字段'（字段可写中文名，如 '在册会员=会员数'；表头可写列字母，如 'E=忽略'），可多次使用",
+        ),
     ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help='表头映射文件（TOML，[map] 表头 = "字段"）')
@@ -158,9 +162,14 @@ def _describe(r: Any) -> str:
     if r.normalised:
         lines.append("  规范化：" + "；".join(f"{k} {v} 处" for k, v in sorted(r.normalised.items())))
     if r.status == "dry_run":
+        from djgj.read.headers import field_label
+
         for sheet, cols in r.columns.items():
-            mapped = "，".join(f"{c['column']}“{c['header']}”→{c['field'] or '未识别'}" for c in cols)
-            lines.append(f"  列映射（{sheet}）：{mapped}")
+            lines.append(f"  列映射（{sheet}）：")
+            for c in cols:
+                fld = f"{field_label(c['field'])}（{c['field']}）" if c["field"] else "未识别"
+                why = f"  依据：{c['words']}" if c.get("words") else ""
+                lines.append(f"    {c['column']}“{c['header']}” → {fld}{why}")
     lines += [f"  提示：{w}" for w in r.warnings]
     lines += _changes(r)
     return "\n".join(lines)

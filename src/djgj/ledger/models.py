@@ -223,5 +223,19 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class HeaderMapping(Base):
+    """A column mapping (--map/--mapping) given once for a sheet's header, applied again to a sheet
+    with the same header (same normalised header texts in the same order)."""
+
+    __tablename__ = "header_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    headers: Mapped[str] = mapped_column(Text)  # the header texts, for people reading the table
+    mapping: Mapped[dict] = mapped_column(JSON)  # normalised header or "列:E" -> field
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 #: Per-year figures read "latest snapshot per unit on or before a date": this index covers it.
 Index("ix_snapshots_as_of_unit", Snapshot.as_of, Snapshot.unit_id)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
-from djgj.ledger import batches, places
+from djgj.ledger import batches, mappings, places
 from djgj.ledger.counts import Counts
 from djgj.ledger.db import translate
 from djgj.ledger.match import UnitMatcher, township_ids
@@ -86,11 +86,12 @@ def import_file(
                 warnings=[f"该文件（内容相同、选项相同）已于批次 {earlier.same} 导入，本次未做任何改动"],
             )
         replaces = earlier.other
+    options = mappings.with_remembered(engine, options)
     tf = sources.text_file(path)
     if tf is not None:
         streamed = _import_streamed(engine, path, tf, options, replaces, dry_run, progress)
         if streamed is not None:
-            return streamed
+            return mappings.remember(engine, streamed, options)
     wb = sources.read(path)
     try:
         parsed = importer.parse(wb, options)
@@ -119,7 +120,7 @@ def import_file(
         if not dry_run:
             _record_failure(engine, wb, options, exc)
         raise
-    return result
+    return mappings.remember(engine, result, options)
 
 
 def _import_streamed(

@@ -1,26 +1,46 @@
-"""Header names → ledger fields, through the synonym catalogue in ``data/headers.toml``.
+"""Header texts → ledger fields, by composition: the concepts of ``data/lexicon.toml`` and its grammar.
 
-Township spreadsheets name their columns differently; djgj recognises the common names and the
-group context of two-row headers, and for the rest says exactly which column it did not understand
-and how to map it (``--map 'HEADER=field'``). It never guesses from column order.
+A header is cut into the lexicon's longest words (every character must be read); their concepts
+are joined with the subjects of the column's group header(s) and, for a "其中…" column, the subject
+of the column on its left; the grammar's first fitting rule names the field. A header that names
+two subjects no rule joins, or has a character no word explains, stays UNKNOWN: never a guess.
+Every decision keeps the words that made it (`Reading.words`), shown by ``djgj import --dry-run``.
+
+Columns djgj cannot place are sorted here too (`read_header`): a column that says nothing the
+ledger keeps (备注, 联系电话, 注册资本, 新增会员数) is ignored with a notice; a column about a field
+the sheet does not otherwise carry refuses the file and names that field in Chinese, so an
+unread column never becomes a blank figure.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from djgj.errors import UsageError
+from djgj.errors import InputError, UsageError
+from djgj.read.files import col_letters as column_letter
 from djgj.read.values import simplify
+from djgj.vocab.fields import LABELS
 
 IGNORE = "ignore"
+IGNORE_WORDS = ("ignore", "忽略", "不导入", "跳过")
 _UNIT_BRACKETS = re.compile(r"[（(](?:单位[:：]?)?(?:人|个|名|家|户|元|万元|人数|次|年月日|年-月-日)[)）]")
 _DROP = re.compile(r"[\s\u3000:：、,，.。;；*＊\"'“”‘’/\\\-—_()（）\[\]【】<>《》]")
+_LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
+#: Subjects that are the organisation a column is about, not what it counts.
+ORG_SUBJECTS = frozenset({"union", "party_org"})
+ROLE_SUBJECTS = frozenset({"chair", "secretary", "instructor"})
+#: Subjects whose columns are ignored with a notice when they cannot be placed.
+IGNORABLE_SUBJECTS = frozenset({"remark", "phone", "seq"})
+#: Attributes that make a text a sub-header even without a subject (总数, 合计, 其中…, 时间, 名称).
+_SUBHEADER_ATTRS = frozenset({"count", "total", "of_which", "date", "name"})
 
 
 def normalise_header(text: object) -> str:
@@ -31,63 +51,220 @@ def normalise_header(text: object) -> str:
     return unicodedata.normalize("NFKC", _DROP.sub("", s).lower())
 
 
+# ----------------------------------------------------------------------------- the lexicon
+
+
 @dataclass(frozen=True)
-class Catalogue:
-    synonyms: dict[str, str]  # normalised header -> field
-    context: dict[str, dict[str, str]]  # context field -> normalised sub-header -> field
-    groups: dict[str, str]  # normalised group header -> group name
-    fields: frozenset[str] = field(default_factory=frozenset)
+class Rule:
+    need: frozenset[str]
+    may: frozenset[str]
+    attrs_any: frozenset[str]
+    attrs_not: frozenset[str]
+    field: str
+    #: The rule does not fit when the header's OWN words name all of these (党员（预备党员）人数).
+    own_not: frozenset[str] = frozenset()
+    #: A count of people about a unit needs a count word: 入会机构 names a unit, not a number.
+    counts: bool = False
 
-    def lookup(self, header: str) -> str | None:
-        return self.synonyms.get(normalise_header(header))
+    def fits(
+        self, subjects: frozenset[str], attrs: frozenset[str], own: frozenset[str] = frozenset()
+    ) -> bool:
+        if not self.need <= subjects or not subjects - self.need <= self.may:
+            return False
+        if self.attrs_any and not self.attrs_any & attrs:
+            return False
+        if self.own_not and self.own_not <= own:
+            return False
+        if self.counts and "unit" in subjects and not attrs & {"count", "total"}:
+            return False
+        return not self.attrs_not & attrs
 
 
-def _build(doc: dict) -> Catalogue:
-    synonyms: dict[str, str] = {}
-    for fld, words in doc.get("fields", {}).items():
-        for w in words:
-            synonyms.setdefault(normalise_header(w), fld)
-    context = {
-        ctx: {normalise_header(k): v for k, v in table.items()}
-        for ctx, table in doc.get("context", {}).items()
-    }
-    groups = {normalise_header(w): g for g, words in doc.get("groups", {}).items() for w in words}
-    return Catalogue(synonyms, context, groups, frozenset(doc.get("fields", {})))
+@dataclass(frozen=True)
+class Lexicon:
+    words: dict[str, tuple[str, ...]]  # normalised word -> concepts
+    subjects: frozenset[str]
+    attributes: frozenset[str]
+    fillers: frozenset[str]
+    qualifiers: frozenset[str]
+    idioms: dict[str, str]
+    rules: tuple[Rule, ...]
+    likely: dict[str, str]
+    longest: int
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(r.field for r in self.rules) | frozenset(self.idioms.values())
+
+
+def _build(doc: dict) -> Lexicon:
+    words: dict[str, tuple[str, ...]] = {}
+    subjects = frozenset(doc["subject"])
+    attributes = frozenset(doc["attribute"])
+    for table in ("subject", "attribute"):
+        for concept, forms in doc[table].items():
+            for w in forms:
+                words.setdefault(normalise_header(w), (concept,))
+    for w, concepts in doc.get("compound", {}).items():
+        words[normalise_header(w)] = tuple(concepts)
+    fillers = frozenset(normalise_header(w) for w in doc["filler"]["words"])
+    qualifiers = frozenset(normalise_header(w) for w in doc["qualifier"]["words"])
+    for w in fillers:
+        words.setdefault(w, ())
+    for w in qualifiers:
+        words[w] = ("qualifier",)
+    rules = tuple(
+        Rule(
+            frozenset(r.get("need", ())),
+            frozenset(r.get("may", ())),
+            frozenset(r.get("attrs_any", ())),
+            frozenset(r.get("attrs_not", ())),
+            r["field"],
+            frozenset(r.get("own_not", ())),
+            bool(r.get("counts", False)),
+        )
+        for r in doc["rule"]
+    )
+    idioms = {normalise_header(k): v for k, v in doc.get("idioms", {}).items()}
+    return Lexicon(
+        words,
+        subjects,
+        attributes,
+        fillers,
+        qualifiers,
+        idioms,
+        rules,
+        dict(doc.get("likely", {})),
+        max(map(len, words)),
+    )
 
 
 @lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    text = resources.files("djgj").joinpath("data/headers.toml").read_text(encoding="utf-8")
+def lexicon() -> Lexicon:
+    text = resources.files("djgj").joinpath("data/lexicon.toml").read_text(encoding="utf-8")
     return _build(tomllib.loads(text))
 
 
-def known_fields() -> frozenset[str]:
-    return catalogue().fields | {IGNORE}
+@dataclass(frozen=True)
+class Words:
+    """A header text cut into the lexicon's words: each word with its concepts, and what was not read."""
+
+    parts: tuple[tuple[str, tuple[str, ...]], ...]
+    unread: str
+
+    @property
+    def concepts(self) -> frozenset[str]:
+        return frozenset(c for _, cs in self.parts for c in cs)
 
 
-def parse_map_options(options: list[str], mapping_file: Path | None = None) -> dict[str, str]:
-    """``--map '从业人员合计=employees'`` options and a ``--mapping`` TOML file → {normalised header: field}."""
-    pairs: list[tuple[str, str]] = []
-    if mapping_file is not None:
-        try:
-            doc = tomllib.loads(Path(mapping_file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UsageError(f"无法读取映射文件 {mapping_file}：{exc}") from None
-        table = doc.get("map", doc)
-        pairs += [(str(k), str(v)) for k, v in table.items()]
-    for opt in options:
-        if "=" not in opt:
-            raise UsageError(f"--map 的写法是 '表头=字段'，例如 --map '职工合计=employees'（收到：{opt}）")
-        header, _, fld = opt.rpartition("=")
-        pairs.append((header, fld))
-    result: dict[str, str] = {}
-    valid = known_fields()
-    for header, fld in pairs:
-        fld = fld.strip()
-        if fld not in valid:
-            raise UsageError(f"未知字段“{fld}”（表头“{header}”）。可用字段：{', '.join(sorted(valid))}")
-        result[normalise_header(header)] = fld
-    return result
+@lru_cache(maxsize=8192)
+def cut(text: str) -> Words:
+    """The lexicon's words covering the text with the fewest unread characters, then the fewest
+    words: 建会否 → 建会(union, establish) + 否(whether); 已建立 → 已 + 建立, never 已建 + an unread 立."""
+    lex = lexicon()
+    s = normalise_header(text)
+    n = len(s)
+    # best[i] = (unread, words, back-pointer) for the prefix s[:i]
+    nothing: str | None = None
+    best: list[tuple[int, int, int, str | None]] = [(0, 0, 0, nothing)] + [(n + 1, 0, 0, nothing)] * n
+    for i in range(n):
+        unread, words, _, _ = best[i]
+        step = (unread + 1, words, i, nothing)
+        if step[:2] < best[i + 1][:2]:
+            best[i + 1] = step
+        for j in range(i + 1, min(n, i + lex.longest) + 1):
+            w = s[i:j]
+            if w in lex.words and (unread, words + 1) < best[j][:2]:
+                best[j] = (unread, words + 1, i, w)
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    unread_chars: list[str] = []
+    i = n
+    while i > 0:
+        _, _, prev, word = best[i]
+        if word is None:
+            unread_chars.append(s[prev])
+        else:
+            parts.append((word, lex.words[word]))
+        i = prev
+    return Words(tuple(reversed(parts)), "".join(reversed(unread_chars)))
+
+
+# ----------------------------------------------------------------------------- the grammar
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a header means: its field (None = unknown), the words that made it, and — when the
+    column cannot be placed — the field it most likely means (None: it names nothing the ledger keeps)."""
+
+    field: str | None
+    words: str = ""
+    likely: str | None = None
+    different: bool = False  # the lexicon knows this is not a ledger field (备注, 新增会员数 …)
+
+
+_SUBJECT_OF_FIELD = {
+    "employees": "employee",
+    "female_employees": "female",
+    "migrant_workers": "migrant",
+    "villagers_away": "away",
+    "party_members": "party_member",
+    "probationary_members": "probationary",
+    "union_members": "member",
+}
+
+
+def read_one(label: str, groups: Iterable[str] = (), left: str | None = None) -> Reading:
+    """The field of one header: its own words, its group header(s) above, and the field on its left."""
+    return _read(str(label), tuple(groups), left)
+
+
+@lru_cache(maxsize=8192)
+def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
+    lex = lexicon()
+    own_key = normalise_header(label)
+    groups = tuple(g for g in groups if normalise_header(g) and normalise_header(g) != own_key)
+    if own_key in lex.idioms and not groups:
+        return Reading(lex.idioms[own_key], f"习惯说法“{label}”")
+    own = cut(label)
+    if not own.parts and not own.unread:
+        return Reading(None)
+    concepts = set(own.concepts)
+    shown = [w for w, _ in own.parts]
+    for g in groups:
+        gw = cut(g)
+        extra = gw.concepts & lex.subjects
+        if concepts & ORG_SUBJECTS:
+            extra -= ORG_SUBJECTS
+        if concepts & ROLE_SUBJECTS:
+            extra -= ROLE_SUBJECTS
+        if extra:
+            concepts |= extra
+            shown.append(f"（上级表头“{g}”：{'、'.join(w for w, cs in gw.parts if set(cs) & extra)}）")
+    if "of_which" in concepts and left in _SUBJECT_OF_FIELD:
+        concepts.add(_SUBJECT_OF_FIELD[left])
+        shown.append(f"（左列：{LABELS.get(left, left)}）")
+    words = " + ".join(shown)
+    if "qualifier" in concepts or "remark" in concepts:
+        return Reading(None, words, different=True)
+    subjects = frozenset(concepts & lex.subjects)
+    attrs = frozenset(concepts & lex.attributes)
+    found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts)), None)
+    if own.unread:
+        return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
+    if found is None:
+        # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
+        return Reading(None, words, different=True)
+    return Reading(found, words)
+
+
+def _likely(subjects: frozenset[str]) -> str | None:
+    lex = lexicon()
+    named = {lex.likely[s] for s in subjects if s in lex.likely}
+    return named.pop() if len(named) == 1 else None
+
+
+# ----------------------------------------------------------------------------- columns of a sheet
 
 
 @dataclass
@@ -98,6 +275,10 @@ class Column:
     group: str
     label: str
     field: str | None = None
+    #: The words that made the decision (or "--map", "沿用此前的对应"), shown by --dry-run.
+    why: str = ""
+    likely: str | None = None
+    different: bool = False
 
     @property
     def header(self) -> str:
@@ -105,51 +286,208 @@ class Column:
             return f"{self.group}/{self.label}"
         return self.label or self.group
 
+    @property
+    def groups(self) -> list[str]:
+        return [g for g in self.group.split("/") if g] if self.group else []
+
 
 def resolve(columns: list[Column], overrides: dict[str, str] | None = None) -> None:
     """Fill in ``Column.field`` for each column, left to right (a "其中…" column looks at its left)."""
-    cat = catalogue()
     overrides = overrides or {}
     left: str | None = None
     for col in columns:
-        col.field = _resolve_one(cat, col, left, overrides)
+        given = _override(col, overrides)
+        if given is not None:
+            col.field, col.why = given, "--map"
+        else:
+            label = col.label or col.group
+            reading = read_one(label, col.groups if col.label else (), left)
+            col.field, col.why = reading.field, reading.words
+            col.likely, col.different = reading.likely, reading.different
         if col.field and col.field != IGNORE:
             left = col.field
 
 
-def _resolve_one(cat: Catalogue, col: Column, left: str | None, overrides: dict[str, str]) -> str | None:
+def _override(col: Column, overrides: dict[str, str]) -> str | None:
     group, label = normalise_header(col.group), normalise_header(col.label)
-    for key in (
+    keys = [
+        f"列:{column_letter(col.index)}",
         normalise_header(col.header),
         group + label,
         label if group else None,
         group if not label else None,
-    ):
+    ]
+    for key in keys:
         if key and key in overrides:
             return overrides[key]
-    if not label:
-        return cat.synonyms.get(group)
-    if group and group != label:
-        ctx = cat.synonyms.get(group)
-        if ctx and label in cat.context.get(ctx, {}):
-            return cat.context[ctx][label]
-        if label in cat.synonyms:
-            return cat.synonyms[label]
-        if group + label in cat.synonyms:
-            return cat.synonyms[group + label]
-        return None
-    if label.startswith("其中") and left and label in cat.context.get(left, {}):
-        return cat.context[left][label]
-    return cat.synonyms.get(label)
+    return None
+
+
+def header_signature(headers: Iterable[str]) -> str:
+    """The key of a sheet's header for remembered mappings: its normalised texts, in order."""
+    text = "|".join(normalise_header(h) for h in headers)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_header(
+    columns: list[Column],
+    overrides: dict[str, str],
+    remembered: dict[str, dict[str, str]] | None = None,
+    *,
+    sheet: str = "",
+) -> list[str]:
+    """Place every column (--map first, then a mapping remembered for this very header, then the
+    lexicon); return the notices to show. Refuses (InputError) a column that looks like a field the
+    sheet does not carry but cannot be placed: it would otherwise become a blank figure."""
+    notices: list[str] = []
+    sig = header_signature(c.header for c in columns)
+    earlier = (remembered or {}).get(sig)
+    if earlier and not overrides:
+        resolve(columns, earlier)
+        for c in columns:
+            if c.why == "--map":
+                c.why = "沿用此前的对应"
+        shown = "、".join(f"“{k.removeprefix('列:')}”→{field_label(v)}" for k, v in earlier.items())
+        notices.append(f"工作表“{sheet}”沿用此前为相同表头指定的对应：{shown}")
+    else:
+        resolve(columns, overrides)
+    placed = {c.field for c in columns if c.field}
+    refused: list[str] = []
+    ignored: list[str] = []
+    for c in columns:
+        if c.field is not None:
+            continue
+        where = f"{column_letter(c.index)}列“{c.header}”"
+        if c.likely and c.likely not in placed and not c.different:
+            refused.append(
+                f"第{column_letter(c.index)}列“{c.header}”看起来是“{field_label(c.likely)}”，但无法确定；"
+                f"请用 --map '{c.header}={field_label(c.likely)}' 指明（不需要可用 --map "
+                f"'{column_letter(c.index)}=忽略'）"
+            )
+        else:
+            ignored.append(where)
+    if refused:
+        raise InputError(f"工作表“{sheet}”有不能确定含义的列，整个文件未导入", details=refused)
+    if ignored:
+        notices.append(f"工作表“{sheet}”中以下列不是台账字段，已忽略：{'、'.join(ignored)}")
+    return notices
+
+
+def column_rows(columns: list[Column]) -> list[dict[str, str]]:
+    """The columns of a sheet as --dry-run shows them: letter, header, field and the words that made it."""
+    return [
+        {
+            "column": column_letter(c.index),
+            "header": c.header,
+            "field": c.field or "",
+            "words": c.why,
+        }
+        for c in columns
+    ]
+
+
+# ----------------------------------------------------------------------------- --map
+
+
+def field_label(fld: str) -> str:
+    return "忽略" if fld == IGNORE else LABELS.get(fld, fld)
+
+
+def known_fields() -> frozenset[str]:
+    return lexicon().fields | {IGNORE}
+
+
+def field_from_text(text: str) -> str | None:
+    """A field named by its id (union_members), its Chinese label (会员) or words the lexicon reads
+    as exactly one field (会员数, 在册会员数); ignore/忽略 → IGNORE."""
+    t = text.strip()
+    valid = known_fields()
+    if t in valid:
+        return t
+    if t in IGNORE_WORDS:
+        return IGNORE
+    key = normalise_header(t)
+    for fld, label in LABELS.items():
+        if fld in valid and normalise_header(label) == key:
+            return fld
+    got = read_one(t).field
+    return got if got in valid else None
+
+
+def parse_map_options(options: list[str], mapping_file: Path | None = None) -> dict[str, str]:
+    """``--map '从业人员合计=employees'`` / ``'在册会员=会员数'`` / ``'E=忽略'`` and a ``--mapping`` TOML
+    file → {normalised header, or "列:E" for a column letter: field}."""
+    pairs: list[tuple[str, str]] = []
+    if mapping_file is not None:
+        try:
+            doc = tomllib.loads(Path(mapping_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"无法读取映射文件 {mapping_file}：{exc}") from None
+        table = doc.get("map", doc)
+        pairs += [(str(k), str(v)) for k, v in table.items()]
+    for opt in options:
+        if "=" not in opt:
+            raise UsageError(
+                f"--map 的写法是 '表头=字段'，例如 --map '职工合计=从业人员' 或 --map 'E=忽略'（收到：{opt}）"
+            )
+        header, _, fld = opt.rpartition("=")
+        pairs.append((header, fld))
+    result: dict[str, str] = {}
+    for header, text in pairs:
+        named = field_from_text(text)
+        if named is None:
+            names = "、".join(sorted({field_label(f) for f in known_fields()}))
+            raise UsageError(f"未知字段“{text.strip()}”（表头“{header}”）。可用字段：{names}")
+        h = header.strip()
+        key = f"列:{h.upper()}" if _LETTERS.match(h) else normalise_header(h)
+        result[key] = named
+    return result
+
+
+# ----------------------------------------------------------------------------- finding the header row
+
+
+def names_a_field(text: str) -> bool:
+    """Whether a header text, alone, reads as a field."""
+    return read_one(text).field is not None
+
+
+def names_a_concept(text: str) -> bool:
+    """Whether a text is read whole and names a subject or an attribute (总数, 其中农民工, 工会组织情况)."""
+    w = cut(text)
+    if not w.parts or w.unread or "qualifier" in w.concepts:
+        return False
+    lex = lexicon()
+    return bool(w.concepts & (lex.subjects - IGNORABLE_SUBJECTS) or w.concepts & _SUBHEADER_ATTRS)
+
+
+def is_group_header(text: str) -> bool:
+    """A header naming a subject but no field: a group over sub-headers (工会组织情况, 从业人员)."""
+    w = cut(text)
+    subjects = w.concepts & (lexicon().subjects - IGNORABLE_SUBJECTS)
+    return not w.unread and bool(subjects) and "qualifier" not in w.concepts and read_one(text).field is None
 
 
 def score_row(cells: list[object]) -> int:
-    """How many cells of a row are known headers (or known group headers): finds the header row."""
-    cat = catalogue()
+    """How many cells of a row are headers (a field, or a group over sub-headers): finds the header row."""
     n = 0
     for c in cells:
-        if isinstance(c, str) and c.strip():
-            key = normalise_header(c)
-            if key in cat.synonyms or key in cat.groups:
-                n += 1
+        if isinstance(c, str) and c.strip() and len(c) <= 40 and (names_a_field(c) or is_group_header(c)):
+            n += 1
     return n
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The lexicon seen as the old catalogue's interface (words known alone, context words, groups)."""
+
+    synonyms: frozenset[str] = field(default_factory=frozenset)
+
+    def lookup(self, header: str) -> str | None:
+        return read_one(header).field
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    lex = lexicon()
+    return Catalogue(frozenset(w for w in lex.words if read_one(w).field))

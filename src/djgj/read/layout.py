@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, catalogue, normalise_header, score_row
+from djgj.read.headers import Column, is_group_header, names_a_concept, normalise_header, score_row
 from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
@@ -87,22 +87,18 @@ def _is_subheader_row(sheet: Sheet, h: int) -> bool:
         return True
     # No merge information (CSV, xls writers that drop it): a text-only row whose cells sit under
     # blank header cells, or under a known group header.
-    cat = catalogue()
     texts = [_text(c) for c in below]
     if not any(texts) or any(
         isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c
     ):
         return False
-    context_words = {w for table in cat.context.values() for w in table}
-    if not any(
-        normalise_header(t) in cat.synonyms or normalise_header(t) in context_words for t in texts if t
-    ):
+    if not any(names_a_concept(t) for t in texts if t):
         return False
     for i, t in enumerate(texts):
         if not t:
             continue
         above = _text(top[i]) if i < len(top) else ""
-        if not above or normalise_header(above) in cat.groups:
+        if not above or is_group_header(above):
             return True
     return False
 

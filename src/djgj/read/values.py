@@ -124,7 +124,14 @@ def count(cell: Cell) -> int:
     return value
 
 
-_YES = {
+# Yes/no, organisation forms and grades are read by meaning, from morphemes: a negation before a
+# presence verb is absence (尚未建立, 没有), a presence verb or 已 is presence (已组建, 设立, 有),
+# and form words name the form (联合/区域/行业 → joint, 组织员 → organizer, 工会联合会 → federation).
+# Every character of a value must be read; a value with a word none of these explains is refused.
+_YES_SIGNS = {"√", "✓", "✔", "○", "●", "☑", "y", "yes", "true", "t", "1", "对"}
+_NO_SIGNS = {"×", "✗", "✘", "☒", "n", "no", "false", "f", "0", "-", "—", "/", "--", "——", "－"}
+#: Spellings townships use (examples the readers are held to in tests, not a list they look up).
+YES_EXAMPLES = (
     "是",
     "有",
     "已建",
@@ -143,8 +150,12 @@ _YES = {
     "已选派",
     "已兼任",
     "兼任",
-}
-_NO = {
+    "已组建",
+    "已设立",
+    "已建会",
+    "有工会",
+)
+NO_EXAMPLES = (
     "否",
     "无",
     "未建",
@@ -163,7 +174,128 @@ _NO = {
     "—",
     "/",
     "未选派",
+    "尚未建立",
+    "尚未组建",
+    "没有建立",
+)
+_MORPHEMES: dict[str, str] = {
+    **dict.fromkeys(
+        ["尚未", "暂未", "还未", "还没有", "没有", "未", "无", "没", "不", "否", "尚无", "暂无", "均无"],
+        "neg",
+    ),
+    **dict.fromkeys(["已经", "已"], "perf"),
+    **dict.fromkeys(
+        [
+            "建立",
+            "组建",
+            "成立",
+            "设立",
+            "建",
+            "设",
+            "有",
+            "是",
+            "选派",
+            "派驻",
+            "派",
+            "配备",
+            "兼任",
+            "兼",
+            "落实",
+            "实行",
+            "召开",
+            "挂牌",
+            "建制",
+            "具备",
+            "建会",
+            "单独建会",
+            "独立建会",
+            "建有",
+        ],
+        "verb",
+    ),
+    **dict.fromkeys(
+        [
+            "工会组织",
+            "工会",
+            "会",
+            "党组织",
+            "组织",
+            "职代会",
+            "职工代表大会",
+            "制度",
+            "指导员",
+            "党建指导员",
+        ],
+        "obj",
+    ),
+    **dict.fromkeys(["了", "的", "之"], "filler"),
+    **dict.fromkeys(
+        ["独立", "单独", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"], "committee"
+    ),
+    **dict.fromkeys(
+        ["联合", "联建", "区域", "区域性", "行业", "片区", "园区", "楼宇", "村企", "联合基层工会"], "joint"
+    ),
+    **dict.fromkeys(["组织员", "工会组织员"], "organizer"),
+    **dict.fromkeys(["联合会", "工会联合会"], "federation"),
+    # Party organisation forms
+    **dict.fromkeys(["党委", "党委会", "基层党委"], "p_committee"),
+    **dict.fromkeys(["党总支", "总支", "党总支部"], "p_general"),
+    **dict.fromkeys(["党支部", "支部"], "p_branch"),
+    **dict.fromkeys(["党小组"], "p_group"),
+    # Standardisation grades
+    **dict.fromkeys(["初级"], "g_initial"),
+    **dict.fromkeys(["基本", "中级"], "g_basic"),
+    **dict.fromkeys(["规范化", "规范"], "g_standard"),
+    **dict.fromkeys(["达到", "达标", "标准", "级", "等级", "单位", "建设", "评定", "评级"], "g_filler"),
 }
+_MORPHEME_MAX = max(map(len, _MORPHEMES))
+_VALUE_DROP = re.compile(r"[\s\u3000\u00a0()（）\[\]【】<>《》“”\"'、,，.。;；:：!！]")
+
+
+def _value_text(cell: Cell) -> str:
+    return _VALUE_DROP.sub("", simplify(str(cell))).lower()
+
+
+@lru_cache(maxsize=4096)
+def morphemes(text: str) -> tuple[str, ...] | None:
+    """The roles of a value's morphemes (fewest words covering all of it), or None when some
+    character is not read: 尚未建立 → (neg, verb); 区域工会联合会 → (joint, federation)."""
+    n = len(text)
+    best: list[tuple[int, tuple[str, ...]] | None] = [(0, ())] + [None] * n
+    for i in range(n):
+        here = best[i]
+        if here is None:
+            continue
+        for j in range(i + 1, min(n, i + _MORPHEME_MAX) + 1):
+            role = _MORPHEMES.get(text[i:j])
+            if role is None:
+                continue
+            cand = (here[0] + 1, (*here[1], role))
+            there = best[j]
+            if there is None or cand[0] < there[0]:
+                best[j] = cand
+    last = best[n]
+    return last[1] if last is not None and n else None
+
+
+def presence(cell: Cell) -> bool | None:
+    """Whether a yes/no cell says yes (True) or no (False); None when it says neither.
+
+    Signs (√ ✓ Y 1 / × N 0 - /) and words composed of morphemes: negation before a presence verb
+    is absence (未建, 尚未建立, 没有, 不是), a presence verb or 已 is presence (已组建, 设立, 有, 是)."""
+    text = _value_text(cell)
+    if text in _YES_SIGNS:
+        return True
+    if text in _NO_SIGNS:
+        return False
+    roles = morphemes(text)
+    if not roles:
+        return None
+    if "neg" in roles:
+        return False
+    if {"perf", "verb"} & set(roles) and set(roles) <= {"perf", "verb", "obj", "filler"}:
+        return True
+    return None
 
 
 def yes_no(cell: Cell) -> bool:
@@ -174,20 +306,17 @@ def yes_no(cell: Cell) -> bool:
         return cell
     if isinstance(cell, (int, float)) and cell in (0, 1):
         return bool(cell)
-    text = _SPACES.sub("", simplify(str(cell))).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise ValueProblem(f"“{cell}”不是是/否（可写 是/否、有/无、√、Y/N）")
+    got = presence(cell)
+    if got is None:
+        raise ValueProblem(f"“{cell}”不是是/否（可写 是/否、有/无、已建/未建、√、Y/N）")
+    return got
 
 
 def looks_yes_no(cell: Cell) -> bool:
     """Whether a cell is a yes/no word rather than, say, a person's name."""
     if is_blank(cell) or isinstance(cell, bool):
         return True
-    text = _SPACES.sub("", simplify(str(cell))).lower()
-    return text in _YES or text in _NO
+    return presence(cell) is not None
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -252,136 +381,86 @@ def _why_impossible(year: int, month: int, day: int) -> str:
     return f"{year}年{month}月只有{calendar.monthrange(year, month)[1]}天"
 
 
-def _lookup(cell: Cell, table: dict[str, str], what: str, hint: str) -> str:
-    text = _SPACES.sub("", simplify(str(cell))).lower()
-    text = text.strip("()（）")
-    if text in table:
-        return table[text]
-    raise ValueProblem(f"“{cell}”不是可识别的{what}（{hint}）")
-
-
-_PARTY_ORG = {
-    "党委": "committee",
-    "党委会": "committee",
-    "基层党委": "committee",
-    "党总支": "general_branch",
-    "总支": "general_branch",
-    "党总支部": "general_branch",
-    "党支部": "branch",
-    "支部": "branch",
-    "独立党支部": "branch",
-    "单独党支部": "branch",
-    "党小组": "none",
-    "联合党支部": "joint_branch",
-    "联合支部": "joint_branch",
-    "联合党组织": "joint_branch",
-    "联建": "joint_branch",
-    "无": "none",
-    "否": "none",
-    "未建": "none",
-    "未建立": "none",
-    "没有": "none",
-    "×": "none",
-    "-": "none",
-    "/": "none",
-    "是": "own",
-    "有": "own",
-    "已建": "own",
-    "已建立": "own",
-    "√": "own",
-    "✓": "own",
-    "y": "own",
-    "yes": "own",
-}
-
-
 def party_org(cell: Cell) -> str:
     """The Party organisation form; a plain "yes" is kept as ``own`` (form not stated)."""
     if is_blank(cell):
         return "none"
-    return _lookup(cell, _PARTY_ORG, "党组织形式", "可写 党委/党总支/党支部/联合党支部/无 或 是/否")
-
-
-_UNION = {
-    "已建": "committee",
-    "是": "committee",
-    "有": "committee",
-    "√": "committee",
-    "✓": "committee",
-    "y": "committee",
-    "yes": "committee",
-    "已建立": "committee",
-    "建立": "committee",
-    "已建会": "committee",
-    "独立建会": "committee",
-    "单独建会": "committee",
-    "基层工会": "committee",
-    "工会委员会": "committee",
-    "基层工会委员会": "committee",
-    "联合工会": "joint",
-    "联合": "joint",
-    "联合建会": "joint",
-    "区域工会": "joint",
-    "区域性工会": "joint",
-    "行业工会": "joint",
-    "区域工会联合会": "joint",
-    "行业工会联合会": "joint",
-    "联建": "joint",
-    "组织员": "organizer",
-    "工会组织员": "organizer",
-    "选派组织员": "organizer",
-    "工会联合会": "federation",
-    "联合会": "federation",
-    "未建": "none",
-    "否": "none",
-    "无": "none",
-    "没有": "none",
-    "未建立": "none",
-    "×": "none",
-    "n": "none",
-    "no": "none",
-    "-": "none",
-    "/": "none",
-}
+    text = _value_text(cell)
+    roles = set(morphemes(text) or ())
+    got = presence(cell)
+    if got is False or "p_group" in roles and not roles & {"p_branch", "p_general", "p_committee"}:
+        return "none"
+    if roles and roles <= {
+        "perf",
+        "verb",
+        "obj",
+        "filler",
+        "committee",
+        "joint",
+        "p_committee",
+        "p_general",
+        "p_branch",
+    }:
+        for role, form in (
+            ("joint", "joint_branch"),
+            ("p_general", "general_branch"),
+            ("p_committee", "committee"),
+            ("p_branch", "branch"),
+        ):
+            if role in roles:
+                return form
+    if got:
+        return "own"
+    raise ValueProblem(f"“{cell}”不是可识别的党组织形式（可写 党委/党总支/党支部/联合党支部/无 或 是/否）")
 
 
 def union_form(cell: Cell, *, kind: str | None = None) -> str:
-    """The union form. For villages and communities a plain "yes" is a 工会联合会 (docs/domain.md)."""
+    """The union form, by its words: 联合/区域/行业 → joint, 组织员 → organizer, 工会联合会 →
+    federation (区域/行业工会联合会 → joint), 独立建会/基层工会/已组建/有 → committee, 尚未建立/无 →
+    none. For villages and communities a plain "yes" is a 工会联合会 (docs/domain.md)."""
     if is_blank(cell):
         return "none"
-    form = _lookup(cell, _UNION, "工会组建情况", "可写 已建/未建/联合工会/组织员 或 是/否、√")
+    got = presence(cell)
+    if got is False:
+        return "none"
+    roles = set(morphemes(_value_text(cell)) or ())
+    form = None
+    if roles and roles <= {"perf", "verb", "obj", "filler", "committee", "joint", "organizer", "federation"}:
+        if "organizer" in roles:
+            form = "organizer"
+        elif "joint" in roles:
+            form = "joint"
+        elif "federation" in roles:
+            form = "federation"
+        elif roles & {"committee", "perf", "verb", "obj"}:
+            form = "committee"
+    elif got:
+        form = "committee"
+    if form is None:
+        raise ValueProblem(f"“{cell}”不是可识别的工会组建情况（可写 已建/未建/联合工会/组织员 或 是/否、√）")
     if form == "committee" and kind in ("village", "community") and looks_yes_no(cell):
         return "federation"
     return form
 
 
-_GRADE = {
-    "初级": "initial",
-    "初级标准": "initial",
-    "达到初级标准": "initial",
-    "基本": "basic",
-    "基本标准": "basic",
-    "达到基本标准": "basic",
-    "中级": "basic",
-    "规范化": "standard",
-    "规范化标准": "standard",
-    "达到规范化标准": "standard",
-    "规范": "standard",
-    "无": None,
-    "未达标": None,
-    "未评定": None,
-    "-": None,
-    "/": None,
-}
+_GRADES = {"g_initial": "initial", "g_basic": "basic", "g_standard": "standard"}
 
 
 def grade(cell: Cell) -> str | None:
-    """The union's standardisation grade (规范化建设): initial / basic / standard, blank → None."""
+    """The union's standardisation grade (规范化建设): initial / basic / standard, blank → None.
+    达到初级标准 → initial; 未达标, 未评定, 无 → None."""
     if is_blank(cell):
         return None
-    text = _SPACES.sub("", simplify(str(cell)))
-    if text in _GRADE:
-        return _GRADE[text]
+    text = _value_text(cell)
+    if text in _NO_SIGNS:
+        return None
+    roles = morphemes(text)
+    if roles:
+        if "neg" in roles and set(roles) <= {"neg", "g_filler", "verb", "perf"}:
+            return None
+        named = {_GRADES[r] for r in roles if r in _GRADES}
+        if len(named) == 1 and set(roles) <= {*_GRADES, "g_filler", "perf", "verb", "obj"}:
+            return named.pop()
     raise ValueProblem(f"“{cell}”不是可识别的规范化等级（可写 初级/基本/规范化）")
 
 

@@ -18,7 +18,7 @@ from djgj.errors import InputError, UsageError
 from djgj.read import values as V
 from djgj.read.files import Sheet, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
-from djgj.read.headers import IGNORE, Column, resolve
+from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     Table,
@@ -93,7 +93,9 @@ def parse(wb: Workbook, options: Options) -> Parsed:
     parsed.skip_bad_rows = options.skip_bad_rows
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
-        resolve(table.columns, options.overrides)
+        parsed.warnings += read_header(
+            table.columns, options.overrides, options.remembered, sheet=table.sheet.name
+        )
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
         parsed.columns[table.sheet.name] = _columns_listing(table)
@@ -175,7 +177,7 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
             other = by_field[c.field]
             raise InputError(
                 f"{path.name}：{column_letter(other.index)}列“{other.header}”和 {column_letter(c.index)}列“{c.header}”"
-                f"都对应字段 {c.field}，无法确定以哪一列为准；请用 --map '{c.header}=ignore' 忽略其中一列"
+                f"都对应“{field_label(c.field)}”，无法确定以哪一列为准；请用 --map '{column_letter(c.index)}=忽略' 忽略其中一列"
             )
         by_field[c.field] = c
     required = ("person_name", "id_number") if roster else ("name",)
@@ -183,21 +185,15 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
     if missing:
         listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown) or "（无）"
         raise InputError(
-            f"{path.name} 工作表“{table.sheet.name}”：找不到必需的列 {'、'.join(missing)}。未能识别的表头：{listed}。"
-            f"请用 --map '表头=字段' 指明，例如 --map '{unknown[0].header if unknown else '单位全称'}={missing[0]}'"
+            f"{path.name} 工作表“{table.sheet.name}”：找不到必需的列 {'、'.join(map(field_label, missing))}。"
+            f"未能识别的表头：{listed}。请用 --map '列字母=字段' 指明是哪一列，例如 --map 'B={field_label(missing[0])}'"
         )
     return by_field
 
 
 def unknown_columns_warning(table: Table) -> str | None:
-    unknown = [c for c in table.columns if c.field is None]
-    if not unknown:
-        return None
-    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in unknown)
-    return (
-        f"工作表“{table.sheet.name}”中未识别的列已忽略：{listed}。"
-        f"如需导入，请用 --map '表头=字段' 指明（例如 --map '{unknown[0].header}=employees'），不需要可用 =ignore"
-    )
+    # The columns left unplaced are named by `headers.read_header` (ignored, or the file refused).
+    return None
 
 
 def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
@@ -287,7 +283,10 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     if table is None:
         raise Fallback
     parsed = Parsed(tf.path, "csv", sha256, options.as_of, county=options.county)
-    resolve(table.columns, options.overrides)
+    try:
+        parsed.warnings += read_header(table.columns, options.overrides, options.remembered, sheet=sheet.name)
+    except InputError:
+        raise Fallback from None
     fields = {c.field for c in table.columns if c.field}
     parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
@@ -323,6 +322,4 @@ def _rounds(
 
 
 def _columns_listing(table: Table) -> list[dict[str, str]]:
-    return [
-        {"column": column_letter(c.index), "header": c.header, "field": c.field or ""} for c in table.columns
-    ]
+    return column_rows(table.columns)

@@ -30,6 +30,8 @@ class Options:
     township: str | None = None
     kind: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    #: Mappings given earlier for a header, by `headers.header_signature` (from the ledger).
+    remembered: dict[str, dict[str, str]] = field(default_factory=dict)
     sheet: str | None = None
     roster: bool = False
     skip_bad_rows: bool = False

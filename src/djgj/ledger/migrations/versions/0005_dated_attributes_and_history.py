@@ -7,7 +7,7 @@ what ``djgj undo`` restores. An import batch records who ran it, with which opti
 and when it was undone (and by which re-import it was replaced).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
