@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -86,8 +85,10 @@ def gaps(
     for r in rule or []:
         if r not in known:
             raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{'、'.join(known)}")
-    y = year or dt.date.today().year
+    from djgj.figures.report import resolve_year
+
     with engine(write=False).connect() as conn:
+        y, _ = resolve_year(conn, year, kind, township)
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
     rows = [g.as_dict() for g in found][: limit or None]
     title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
@@ -116,11 +117,10 @@ def report(
 
     check_kind(kind)
     p = load_profile(profile, union_threshold)
-    y = year or dt.date.today().year
     with engine(write=False).connect() as conn:
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
-        doc = build(conn, y, p, kind=kind, township=township, depth=depth)
+        doc = build(conn, year, p, kind=kind, township=township, depth=depth)
     emit(render_report(doc, fmt), output, fmt)
 
 
