@@ -24,7 +24,7 @@ from djgj.read import files as sources
 from djgj.records import parse as importer
 from djgj.vocab.fields import SNAPSHOT_FIELDS
 
-SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision"]
+SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision", "flags"]
 Progress = Callable[[int, int], None]
 
 

@@ -31,6 +31,7 @@ from djgj.read.layout import (
     locate_header,
     township_from_text,
 )
+from djgj.records import plausible
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
 MAX_PROBLEMS_SHOWN = 20
@@ -47,6 +48,8 @@ class Options:
     roster: bool = False
     skip_bad_rows: bool = False
     county: str = ""
+    #: Refuse a file with rows that contradict themselves (default: import them as written, marked).
+    strict: bool = False
 
 
 @dataclass(slots=True)
@@ -279,6 +282,7 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     problems: list[str] = []
     records: list[Record] = []
     plan = _RowPlan(cols, sheet.date_1904)
+    plan.as_of = parsed.as_of
     for r in table.data_rows:
         try:
             rec = _parse_row(
@@ -384,6 +388,7 @@ class _RowPlan:
                 continue
             self.columns.append(_ColumnPlan(fld, vkind, col, date_1904))
         self.text_cache: dict[Any, str | None] = {}
+        self.as_of: dt.date | None = None  # the file's year-end, once its titles gave it
 
     def clean_text(self, raw: Any) -> str | None:
         """`values.clean_text` of a low-variety column (township, kind, ownership), cached."""
@@ -471,7 +476,9 @@ def _parse_row(
         values.update(hit[0])
         for note in hit[1]:
             counter[note] += 1
-    problems += [f"{where(sheet, r)}：{p}" for p in _cross_check(values)]
+    problems += [
+        f"{where(sheet, r)}：{p}" for p in plausible.check(values, plan.as_of, options.strict, counter)
+    ]
     if problems:
         raise _RowProblems(problems)
     return Record(
@@ -551,25 +558,6 @@ def _kind_of(
     if from_name:
         return from_name
     return "non_public" if non_public_hint else None
-
-
-_PAIRS = [
-    ("union_members", "employees", "会员数", "从业人员"),
-    ("migrant_workers", "employees", "农民工", "从业人员"),
-    ("female_employees", "employees", "女职工", "从业人员"),
-    ("party_members", "employees", "党员", "从业人员"),
-    ("migrant_union_members", "migrant_workers", "农民工会员", "农民工"),
-    ("migrant_union_members", "union_members", "农民工会员", "会员数"),
-]
-
-
-def _cross_check(values: dict[str, Any]) -> list[str]:
-    out = []
-    for part, whole, part_label, whole_label in _PAIRS:
-        a, b = values.get(part), values.get(whole)
-        if a is not None and b is not None and a > b:
-            out.append(f"{part_label}（{a}）超过{whole_label}（{b}）")
-    return out
 
 
 def _dedupe(records: list[Record], sheet: Sheet, parsed: Parsed) -> list[Record]:
@@ -700,6 +688,7 @@ def _stream_rounds(
     one = Table(window, table.header_rows, table.columns)
     classify = RowClassifier(len(table.columns))
     plan = _RowPlan(cols, False)
+    plan.as_of = parsed.as_of
     counted = _count_fields(cols)
     sums = dict.fromkeys(counted, 0)
     seen: dict[int, int] = {}
