@@ -223,3 +223,23 @@ def test_diff_in_every_format(runner, tmp_path, fmt):
         text = out.read_text(encoding="utf-8")
         assert "新建工会" in text and "城关镇2014.xlsx" in text
     assert invoke(runner, "diff", "2014", "2013").exit_code == 2
+
+
+def test_a_profile_naming_an_unknown_rule_is_refused_in_chinese(runner, tmp_path):
+    p = tmp_path / "my.toml"
+    p.write_text(
+        'name = "my"\ntitle = "本县"\nextends = "national"\n'
+        '[[rules]]\nid = "union_everywhere"\ntitle = "处处建会"\nsource = "本县文件"\n',
+        encoding="utf-8",
+    )
+    r = invoke(runner, "rules", "--profile", str(p))
+    assert r.exit_code == 2 and "未知规则 union_everywhere" in r.output and "union_required" in r.output
+
+
+def test_every_profile_rule_has_its_function_in_the_registry():
+    from djgj.rules import profiles, registry
+
+    for name in profiles.available():
+        for rule in profiles.load(name).rules:
+            cond, kinds, message = registry.condition(rule.id, registry.Params(params=rule.params))
+            assert kinds and message and cond is not None
