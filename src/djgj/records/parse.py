@@ -281,8 +281,7 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
 
     problems: list[str] = []
     records: list[Record] = []
-    plan = _RowPlan(cols, sheet.date_1904)
-    plan.as_of = parsed.as_of
+    plan = _RowPlan(cols, sheet.date_1904, parsed.as_of)
     for r in table.data_rows:
         try:
             rec = _parse_row(
@@ -379,7 +378,7 @@ class _ColumnPlan:
 
 
 class _RowPlan:
-    def __init__(self, cols: dict[str, Column], date_1904: bool) -> None:
+    def __init__(self, cols: dict[str, Column], date_1904: bool, as_of: dt.date | None = None) -> None:
         self.date_1904 = date_1904
         self.columns: list[_ColumnPlan] = []
         for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
@@ -388,7 +387,7 @@ class _RowPlan:
                 continue
             self.columns.append(_ColumnPlan(fld, vkind, col, date_1904))
         self.text_cache: dict[Any, str | None] = {}
-        self.as_of: dt.date | None = None  # the file's year-end, once its titles gave it
+        self.as_of = as_of  # the file's year-end, once its titles gave it
 
     def clean_text(self, raw: Any) -> str | None:
         """`values.clean_text` of a low-variety column (township, kind, ownership), cached."""
@@ -476,9 +475,7 @@ def _parse_row(
         values.update(hit[0])
         for note in hit[1]:
             counter[note] += 1
-    problems += [
-        f"{where(sheet, r)}：{p}" for p in plausible.check(values, plan.as_of, options.strict, counter)
-    ]
+    problems += plausible.check(values, plan.as_of, options.strict, counter, where(sheet, r))
     if problems:
         raise _RowProblems(problems)
     return Record(
@@ -687,8 +684,7 @@ def _stream_rounds(
     window = Sheet(name, [[]], line_numbers=[0])
     one = Table(window, table.header_rows, table.columns)
     classify = RowClassifier(len(table.columns))
-    plan = _RowPlan(cols, False)
-    plan.as_of = parsed.as_of
+    plan = _RowPlan(cols, False, parsed.as_of)
     counted = _count_fields(cols)
     sums = dict.fromkeys(counted, 0)
     seen: dict[int, int] = {}

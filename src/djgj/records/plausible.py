@@ -46,14 +46,19 @@ def contradictions(values: dict[str, Any], as_of: dt.date | None) -> list[tuple[
     return out
 
 
-def check(values: dict[str, Any], as_of: dt.date | None, strict: bool, notes: Any) -> list[str]:
-    """The row's problems under --strict (the row then refuses the file); otherwise none: the row is
-    marked in ``values["flags"]`` and counted in ``notes`` (the import's normalisation counter)."""
+def check(
+    values: dict[str, Any], as_of: dt.date | None, strict: bool, notes: Any, place: str = ""
+) -> list[str]:
+    """The row's problems under --strict, each after ``place`` (the row then refuses the file);
+    otherwise none: the row is marked in ``values["flags"]`` and counted in ``notes`` (the import's
+    normalisation counter)."""
     found = contradictions(values, as_of)
     if not found:
         return []
     if strict:
-        return [message for _, message in found] + ["（--strict：自相矛盾的行拒收整个文件）"]
+        return [f"{place}：{message}" for _, message in found] + [
+            f"{place}：--strict 时自相矛盾的行拒收整个文件"
+        ]
     values["flags"] = ",".join(code for code, _ in found)
     notes[NOTE] += 1
     return []
