@@ -75,7 +75,8 @@ def _tricky_rows() -> list[list[object]]:
         if i == 7:
             rows.append([])  # empty row
         if i == 9:
-            rows.append(unit_row(900, 会员数=99))  # more members than employees: refused
+            rows.append(unit_row(900, 会员数="很多"))  # a count that cannot be read: refused
+            rows.append(unit_row(901, 会员数=99))  # more members than employees: kept, marked
         if i == 11:
             rows.append(["", "", "", "", "", "", "", "", "", "", "", ""])
         if i == 13:
@@ -121,7 +122,7 @@ def test_streamed_import_equals_reading_the_file_whole(tmp_path, monkeypatch, sk
     if skip_bad_rows:
         result_fields = outcomes[0][0]
         assert isinstance(result_fields, dict)
-        assert len(result_fields["rejects"]) == 1 and result_fields["rows"] == 40
+        assert len(result_fields["rejects"]) == 1 and result_fields["rows"] == 41
         warnings = "\n".join(result_fields["warnings"])
         assert "重复出现，内容相同" in warnings and "合计行写 999" in warnings and "跳过空行" in warnings
     else:

@@ -280,7 +280,8 @@ def test_report_md_and_csv() -> None:
     out = render_report(REPORT, "csv")
     assert isinstance(out, str)
     rows = list(csv.reader(io.StringIO(out, newline="")))
-    assert rows[0] == ["指标代码", "指标", "本年", "上年", "增减", "口径"]
+    assert rows[0][:6] == ["指标代码", "指标", "本年", "上年", "增减", "口径"]
+    assert rows[0][6:] == ["计入单位数", "未计入单位数", "部分"]
     by_key = {r[0]: r for r in rows[1:]}
     assert by_key["standardization.basic"][2:5] == ["26", "20", "6"]
     assert by_key["union_rate"][2] == "0.7614" and by_key["union_rate"][5].startswith("建会率")

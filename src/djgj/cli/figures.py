@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -86,8 +85,10 @@ def gaps(
     for r in rule or []:
         if r not in known:
             raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{'、'.join(known)}")
-    y = year or dt.date.today().year
+    from djgj.figures.report import resolve_year
+
     with engine(write=False).connect() as conn:
+        y, _ = resolve_year(conn, year, kind, township)
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
     rows = [g.as_dict() for g in found][: limit or None]
     title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
@@ -106,22 +107,85 @@ def report(
     ] = "township",
     fmt: Fmt = "table",
     output: Output = None,
+    list_: Annotated[
+        str | None,
+        typer.Option("--list", help="列出某项指标背后的单位（指标中文名或代码，如 年内新建工会、建会率）"),
+    ] = None,
+    denominator: Annotated[
+        bool, typer.Option("--denominator", help="与 --list 合用：列出分母的单位")
+    ] = False,
 ) -> None:
     """年度报告：各项指标、与上年比较、分乡镇和分类别情况、目标差距（每个比率注明口径）。
 
+    不给 --year 时按台账中最新数据所在的年度。--list 列出某项指标背后的每个单位及其来源（文件、工作表、行）。
+
     例：djgj report --year 2014 --kind non_public --format md -o 2014年度总结.md
+
+    例：djgj report --year 2014 --list 年内新建工会
     """
-    from djgj.figures.report import build
+    from djgj.figures.report import build, resolve_year
     from djgj.output.render import render_report
 
     check_kind(kind)
     p = load_profile(profile, union_threshold)
-    y = year or dt.date.today().year
+    if denominator and not list_:
+        raise UsageError("--denominator 需与 --list 指标 一起使用")
     with engine(write=False).connect() as conn:
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
-        doc = build(conn, y, p, kind=kind, township=township, depth=depth)
+        if list_:
+            y, _ = resolve_year(conn, year, kind, township)
+            rows, title = _listing(conn, y, p, list_, kind, township, denominator)
+        else:
+            doc = build(conn, year, p, kind=kind, township=township, depth=depth)
+    if list_:
+        from djgj.figures.listing import columns_for
+
+        render_rows_to(rows, fmt, output, columns=columns_for(rows), title=title)
+        return
     emit(render_report(doc, fmt), output, fmt)
+
+
+def _listing(
+    conn: Any, y: int, p: Any, metric: str, kind: str | None, township: str | None, denominator: bool
+) -> tuple[list[dict[str, Any]], str]:
+    from djgj.figures.listing import resolve, units_behind
+    from djgj.figures.metrics import figure_list, thresholds
+
+    rows = units_behind(conn, y, p, metric, kind=kind, township=township, denominator=denominator)
+    key = resolve(metric, p, y)
+    label = next(
+        f.label
+        for fam in ("enterprises", "villages")
+        for f in figure_list(fam, thresholds(p), y)
+        if f.key == key
+    )
+    part = "分母" if denominator else "计入"
+    return rows, f"{y}年底 {label}（{key}）{part}的单位：共 {len(rows)} 个"
+
+
+@app.command()
+def diff(
+    year1: Annotated[int, typer.Argument(help="前一年度，如 2013")],
+    year2: Annotated[int, typer.Argument(help="后一年度，如 2014")],
+    kind: Kind = None,
+    township: Town = None,
+    top: Annotated[int, typer.Option("--top", help="从业人员、会员变化最大的各列出几个")] = 10,
+    fmt: Fmt = "table",
+    output: Output = None,
+) -> None:
+    """逐单位比较两个年度：新出现和不再出现的单位、新建和失去的工会与党组织、从业人员和会员变化最大的单位，每条注明来源行。
+
+    例：djgj diff 2013 2014 --township 城关镇
+    """
+    from djgj.figures.diff import COLUMNS, title
+    from djgj.figures.diff import diff as find_changes
+
+    check_kind(kind)
+    with engine(write=False).connect() as conn:
+        rows = find_changes(conn, year1, year2, kind=kind, township=township, top=top)
+    columns = COLUMNS if fmt in ("table", "md") else None
+    render_rows_to(rows, fmt, output, columns=columns, title=title(rows, year1, year2))
 
 
 targets_app = typer.Typer(help="目标任务：按年度和范围（全县或乡镇）设定、查看。", no_args_is_help=True)

@@ -58,6 +58,12 @@ def import_(
     county: Annotated[
         str, typer.Option("--county", help="乡镇所属的县（市级、省级合并台账中区分同名乡镇）")
     ] = "",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="有自相矛盾的行（如会员多于从业人员）时拒收整个文件（默认按原样导入并标记）"
+        ),
+    ] = False,
 ) -> None:
     """导入乡镇报表（每个文件要么全部导入，要么全部拒绝）。
 
@@ -78,6 +84,7 @@ def import_(
         roster=roster,
         skip_bad_rows=skip_bad_rows,
         county=county,
+        strict=strict,
     )
     from djgj.ledger.write import import_file
 
@@ -94,10 +101,29 @@ def import_(
             typer.echo(f"错误：{f.name}：{exc}" if f.name not in str(exc) else f"错误：{exc}", err=True)
             continue
         typer.echo(_describe(result))
+        if result.batch_id is not None:
+            _list_flagged(eng, result.batch_id)
         if result.rejects:
             _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"))
     if failed:
         raise typer.Exit(1)
+
+
+def _list_flagged(eng: Any, batch_id: int, shown: int = 20) -> None:
+    """The rows this import kept as written but marked: they contradict themselves."""
+    from djgj.figures.checks import flagged
+
+    with eng.connect() as conn:
+        rows = flagged(conn, batch_id)
+    if not rows:
+        return
+    typer.echo(
+        f"  标记：{len(rows)} 行自相矛盾，已按原样导入，不计入相关指标（djgj check 可查看；--strict 则拒收）"
+    )
+    for p in rows[:shown]:
+        typer.echo(f"    {p.location()} {p.unit}：{p.message}")
+    if len(rows) > shown:
+        typer.echo(f"    ……另有 {len(rows) - shown} 行")
 
 
 def _write_rejects(rows: list[dict[str, Any]], path: Path) -> None:

@@ -136,6 +136,27 @@ SNAPSHOT_RULES: list[tuple[str, str, ColumnElement[bool], tuple[str, ...], str]]
         "党员 {party_members} 人（另有预备党员 {probationary_members} 人），超过从业人员 {employees} 人",
     ),
     (
+        "migrants_above_employees",
+        ERROR,
+        S.migrant_workers > S.employees,
+        ("migrant_workers", "employees"),
+        "农民工 {migrant_workers} 人，超过从业人员 {employees} 人",
+    ),
+    (
+        "female_above_employees",
+        ERROR,
+        S.female_employees > S.employees,
+        ("female_employees", "employees"),
+        "女职工 {female_employees} 人，超过从业人员 {employees} 人",
+    ),
+    (
+        "away_members_above_away",
+        ERROR,
+        S.migrant_union_members > S.villagers_away,
+        ("migrant_union_members", "villagers_away"),
+        "入会的外出务工人员 {migrant_union_members} 人，超过外出务工人员 {villagers_away} 人",
+    ),
+    (
         "union_without_members",
         WARNING,
         and_(S.union_form.in_(COVERING_UNIONS), S.union_members == 0),
@@ -394,4 +415,31 @@ def no_township(conn: Connection) -> list[Problem]:
     ]
 
 
-__all__ = ["ERROR", "WARNING", "Problem", "SNAPSHOT_RULES", "run"]
+def flagged(conn: Connection, batch_id: int) -> list[Problem]:
+    """The rows of one import that contradict themselves (kept as written and marked): what the
+    import summary lists."""
+    from djgj.records.plausible import contradictions
+
+    q = _where_snapshot(None).where(S.batch_id == batch_id, S.flags.is_not(None))
+    out = []
+    for r in conn.execute(q).mappings():
+        values = dict(r)
+        found = contradictions(values, r["as_of"])
+        out.append(
+            Problem(
+                ",".join(code for code, _ in found) or r["flags"],
+                ERROR,
+                "；".join(m for _, m in found) or r["flags"],
+                unit=r["unit_name"],
+                township=r["township"],
+                credit_code=r["credit_code"],
+                as_of=r["as_of"],
+                file=r["file_name"],
+                sheet=r["sheet"],
+                row=r["row"],
+            )
+        )
+    return out
+
+
+__all__ = ["ERROR", "WARNING", "Problem", "SNAPSHOT_RULES", "flagged", "run"]

@@ -1,10 +1,19 @@
-"""The rules (gaps) and figures (counts, rates) of docs/domain.md, computed in SQL over the ledger.
+"""The figures (counts, rates) and rules (gaps) of docs/domain.md, computed in SQL over the ledger.
 
-Every figure of year Y reads, for each unit, its latest snapshot dated on or before 31 December
-of Y; a unit without one is not counted. Counts are summed per group (township or kind) in one
-GROUP BY and rates derived from the sums, so a province-sized ledger costs one scan. A value the
-ledger does not know (NULL) never makes a gap: a unit is listed only when the ledger shows the
-rule broken.
+Two families of units are never summed: enterprises and public bodies (judged on employees,
+thresholds and rates) and villages and communities (judged on coverage, members, villagers working
+away, activists). Each family has its own list of figures (`enterprise_figures`, `village_figures`).
+
+Every figure is a `Figure`: the values a unit must carry for it (``known``), the values that must
+not contradict each other (``plausible``), a numerator and, for a rate, a denominator, both summed
+over the same units, those that are known and plausible. So a rate never exceeds 100% and a part
+(农民工, 会员, 党员) never exceeds its whole (从业人员) by construction; a unit that does not carry a
+value is *left out* of the figure and counted (unknown is not zero), and so is a unit whose values
+contradict each other (会员多于从业人员, 建会时间晚于截至日期).
+
+Counts are summed per group (township or kind) in one GROUP BY per family and rates derived from
+the sums, so a province-sized ledger costs two scans. A value the ledger does not know (NULL) never
+makes a gap: a unit is listed only when the ledger shows the rule broken.
 """
 
 from __future__ import annotations
@@ -19,72 +28,98 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
-    false,
     func,
-    not_,
     or_,
-    select,
+    true,
 )
 
+from djgj.figures.scope import (
+    ENTERPRISE_KINDS,
+    LEVELS,
+    NO_CITY,
+    NO_COUNTY,
+    NO_TOWNSHIP,
+    VILLAGE_KINDS,
+    families_of,
+    latest,
+    place,
+    snapshot_base,
+    year_end,
+    year_start,
+)
 from djgj.ledger.models import Snapshot, Township, Unit
-from djgj.rules.profiles import Profile, Rule
+from djgj.rules import registry
+from djgj.rules.profiles import Profile
 from djgj.vocab.fields import COVERING_UNIONS, OWN_PARTY_ORGS
 
-ENTERPRISE_KINDS = ("agency", "institution", "state_owned", "collective", "non_public", "social_org")
-VILLAGE_KINDS = ("village", "community")
-RATES: dict[str, tuple[str, str]] = {
-    "party_member_share": ("party_members", "employees"),
-    "party_org_share": ("party_orgs", "orgs"),
-    "party_org_rate": ("party_org_ok", "party_org_required"),
-    "union_share": ("unions", "orgs"),
-    "union_rate": ("union_ok", "union_required"),
-    "union_coverage_rate": ("union_covered", "orgs"),
-    "member_rate": ("union_members", "employees"),
-    "member_rate_unionized": ("union_members", "employees_unionized"),
-    "migrant_member_rate": ("migrant_union_members", "migrant_workers"),
-}
-#: Sums kept only to derive rates and target distances; not shown as metrics.
-HELPERS = ("party_org_ok", "union_ok", "employees_unionized")
+__all__ = [
+    "ENTERPRISE_KINDS",
+    "LEVELS",
+    "NO_CITY",
+    "NO_COUNTY",
+    "NO_TOWNSHIP",
+    "VILLAGE_KINDS",
+    "Figure",
+    "Gap",
+    "figure_list",
+    "figures",
+    "gaps",
+    "latest",
+    "more_needed",
+    "snapshot_base",
+    "year_end",
+]
 
 
-def year_end(year: int) -> dt.date:
-    return dt.date(year, 12, 31)
+@dataclass(frozen=True)
+class Agg:
+    """A numerator or denominator: ``count`` of the units meeting ``what`` (a condition, None = all),
+    or ``sum`` of the expression ``what``."""
+
+    how: str
+    what: Any = None
 
 
-def latest(as_of: dt.date) -> Any:
-    """Each unit's latest snapshot on or before ``as_of`` (a subquery of unit_id, as_of)."""
-    return (
-        select(Snapshot.unit_id, func.max(Snapshot.as_of).label("as_of"))
-        .where(Snapshot.as_of <= as_of)
-        .group_by(Snapshot.unit_id)
-        .subquery("latest")
-    )
+def count(cond: Any = None) -> Agg:
+    return Agg("count", cond)
 
 
-def snapshot_base(as_of: dt.date, columns: list[Any], kind: str | None, township: str | None) -> Any:
-    lt = latest(as_of)
-    q = (
-        select(*columns)
-        .select_from(Snapshot)
-        .join(lt, and_(Snapshot.unit_id == lt.c.unit_id, Snapshot.as_of == lt.c.as_of))
-        .join(Unit, Unit.id == Snapshot.unit_id)
-        .outerjoin(Township, Township.id == Unit.township_id)
-    )
-    if kind:
-        q = q.where(Unit.kind == kind)
-    if township:
-        # "城关镇", "甲县/城关镇" or "甲市/甲县/城关镇": a township of a merged ledger by its place.
-        parts = township.split("/")
-        q = q.where(Township.name == parts[-1])
-        if len(parts) >= 2:
-            q = q.where(Township.county == parts[-2])
-        if len(parts) >= 3:
-            q = q.where(Township.city == parts[-3])
-    return q
+def total(expr: Any) -> Agg:
+    return Agg("sum", expr)
 
 
-def _count_if(cond: ColumnElement[bool]) -> Any:
-    return func.sum(case((cond, 1), else_=0))
+@dataclass(frozen=True)
+class Figure:
+    """One figure of one family: over the units that carry ``known`` and are ``plausible``."""
+
+    key: str
+    label: str
+    known: Any
+    num: Agg
+    den: Agg | None = None
+    plausible: Any = None
+    #: For a count: the figure of the same family it is a part of (never larger, at any scope).
+    part_of: str | None = None
+
+    @property
+    def is_rate(self) -> bool:
+        return self.den is not None
+
+    @property
+    def eligible(self) -> ColumnElement[bool]:
+        return self.known if self.plausible is None else and_(self.known, self.plausible)
+
+    def numerator_units(self) -> ColumnElement[bool]:
+        """The units behind the numerator (what `report --list` lists)."""
+        return (
+            self.eligible
+            if self.num.how == "sum" or self.num.what is None
+            else and_(self.eligible, self.num.what)
+        )
+
+    def denominator_units(self) -> ColumnElement[bool]:
+        den = self.den or count()
+        return self.eligible if den.how == "sum" or den.what is None else and_(self.eligible, den.what)
 
 
 @dataclass(frozen=True)
@@ -93,104 +128,263 @@ class Thresholds:
     party: int
 
 
-def _aggregates(t: Thresholds, year: int) -> list[Any]:
-    s = Snapshot
-    own_party = s.party_org.in_(OWN_PARTY_ORGS)
-    committee = s.union_form == "committee"
-    covered = s.union_form.in_(COVERING_UNIONS)
+S = Snapshot
+emp, mig, pm, um, mum = (
+    S.employees,
+    S.migrant_workers,
+    S.party_members,
+    S.union_members,
+    S.migrant_union_members,
+)
+away = S.villagers_away
+
+
+def _known(*cols: Any) -> ColumnElement[bool]:
+    return and_(true(), *(c.is_not(None) for c in cols))
+
+
+def _own_party() -> ColumnElement[bool]:
+    return S.party_org.in_(OWN_PARTY_ORGS)
+
+
+def _date_ok() -> ColumnElement[bool]:
+    """The union was not set up after the date of the data (a date that contradicts its row)."""
+    return or_(S.union_established_on.is_(None), S.union_established_on <= S.as_of)
+
+
+def _party_ok() -> ColumnElement[bool]:
+    return func.coalesce(pm, 0) + func.coalesce(S.probationary_members, 0) <= emp
+
+
+def enterprise_figures(t: Thresholds, year: int) -> list[Figure]:
+    """The figures of enterprises and public bodies (DOMAIN.md "Figures")."""
+    return [*_party_figures(t), *_union_figures(t, year)]
+
+
+def _party_figures(t: Thresholds) -> list[Figure]:
+    own = _own_party()
+    party_covered = or_(own, S.party_org == "joint_branch", S.has_instructor.is_(True))
+    party_cov_known = or_(party_covered, _known(S.party_org, S.has_instructor))
     return [
-        func.count().label("orgs"),
-        func.sum(s.employees).label("employees"),
-        func.sum(s.migrant_workers).label("migrant_workers"),
-        func.sum(s.party_members).label("party_members"),
-        _count_if(own_party).label("party_orgs"),
-        _count_if(s.party_members >= t.party).label("party_org_required"),
-        _count_if(and_(s.party_members >= t.party, own_party)).label("party_org_ok"),
-        _count_if(committee).label("unions"),
-        _count_if(s.employees >= t.union).label("union_required"),
-        _count_if(and_(s.employees >= t.union, committee)).label("union_ok"),
-        _count_if(covered).label("union_covered"),
-        func.sum(s.union_members).label("union_members"),
-        func.sum(case((covered, s.employees), else_=None)).label("employees_unionized"),
-        func.sum(s.migrant_union_members).label("migrant_union_members"),
-        _count_if(and_(committee, s.standardization == "initial")).label("std_initial"),
-        _count_if(and_(committee, s.standardization == "basic")).label("std_basic"),
-        _count_if(and_(committee, s.standardization == "standard")).label("std_standard"),
-        _count_if(
-            and_(
-                committee,
-                s.union_established_on >= dt.date(year, 1, 1),
-                s.union_established_on <= year_end(year),
-            )
-        ).label("new_unions"),
-        func.sum(s.activists).label("activists"),
+        Figure("orgs", "单位数", true(), count()),
+        Figure("employees", "从业人员", _known(emp), total(emp)),
+        Figure("migrant_workers", "农民工", _known(emp, mig), total(mig), None, mig <= emp, "employees"),
+        Figure("party_members", "党员", _known(emp, pm), total(pm), None, _party_ok(), "employees"),
+        Figure(
+            "party_member_share", "党员占从业人员比例", _known(emp, pm), total(pm), total(emp), _party_ok()
+        ),
+        Figure("party_orgs", "单独建立党组织的单位", _known(S.party_org), count(own), part_of="orgs"),
+        Figure("party_org_share", "党组织单独组建率", _known(S.party_org), count(own), count()),
+        Figure(
+            "party_covered", "党的组织和工作覆盖单位", party_cov_known, count(party_covered), part_of="orgs"
+        ),
+        Figure("party_coverage_rate", "党组织覆盖率", party_cov_known, count(party_covered), count()),
+        Figure(
+            "party_org_required",
+            f"应建党组织单位（正式党员≥{t.party}人）",
+            _known(pm, S.party_org),
+            count(pm >= t.party),
+            None,
+            or_(emp.is_(None), _party_ok()),
+            "orgs",
+        ),
+        Figure(
+            "party_org_rate",
+            "党组织应建已建率",
+            _known(pm, S.party_org),
+            count(and_(pm >= t.party, own)),
+            count(pm >= t.party),
+            or_(emp.is_(None), _party_ok()),
+        ),
     ]
 
 
-SUMMED = (
-    "orgs",
-    "employees",
-    "migrant_workers",
-    "party_members",
-    "party_orgs",
-    "party_org_required",
-    "party_org_ok",
-    "unions",
-    "union_required",
-    "union_ok",
-    "union_covered",
-    "union_members",
-    "employees_unionized",
-    "migrant_union_members",
-    "std_initial",
-    "std_basic",
-    "std_standard",
-    "new_unions",
-    "activists",
-)
+def _union_figures(t: Thresholds, year: int) -> list[Figure]:
+    committee, covered = S.union_form == "committee", S.union_form.in_(COVERING_UNIONS)
+    form, date_ok = _known(S.union_form), _date_ok()
+    return [
+        Figure("unions", "建立基层工会的单位", form, count(committee), None, date_ok, "orgs"),
+        Figure("union_share", "建会率（全部单位口径）", form, count(committee), count(), date_ok),
+        Figure(
+            "union_required",
+            f"应建工会单位（从业人员≥{t.union}人）",
+            _known(emp, S.union_form),
+            count(emp >= t.union),
+            None,
+            date_ok,
+            "orgs",
+        ),
+        Figure(
+            "union_rate",
+            f"建会率（{t.union}人以上单位口径）",
+            _known(emp, S.union_form),
+            count(and_(emp >= t.union, committee)),
+            count(emp >= t.union),
+            date_ok,
+        ),
+        Figure("union_covered", "工会组织覆盖单位", form, count(covered), None, date_ok, "orgs"),
+        Figure("union_coverage_rate", "工会组织覆盖率", form, count(covered), count(), date_ok),
+        Figure("union_members", "工会会员", _known(emp, um), total(um), None, um <= emp, "employees"),
+        Figure("member_rate", "职工入会率", _known(emp, um), total(um), total(emp), um <= emp),
+        Figure(
+            "member_rate_unionized",
+            "已建会单位职工入会率",
+            and_(_known(emp, um), covered),
+            total(um),
+            total(emp),
+            and_(um <= emp, date_ok),
+        ),
+        Figure(
+            "migrant_union_members",
+            "农民工会员",
+            _known(emp, mig, um, mum),
+            total(mum),
+            None,
+            and_(mum <= mig, mum <= um, mig <= emp, um <= emp),
+            "migrant_workers",
+        ),
+        Figure(
+            "migrant_member_rate",
+            "农民工入会率",
+            _known(emp, mig, um, mum),
+            total(mum),
+            total(mig),
+            and_(mum <= mig, mum <= um, mig <= emp, um <= emp),
+        ),
+        *_grade_and_new_figures(year),
+        Figure("activists", "入会积极分子", _known(S.activists), total(S.activists)),
+    ]
+
+
+def _grade_and_new_figures(year: int) -> list[Figure]:
+    committee, form, date_ok = S.union_form == "committee", _known(S.union_form), _date_ok()
+    new = and_(
+        committee, S.union_established_on >= year_start(year), S.union_established_on <= year_end(year)
+    )
+    return [
+        *(
+            Figure(
+                f"std_{g}",
+                f"规范化建设·{label}",
+                form,
+                count(and_(committee, S.standardization == g)),
+                None,
+                date_ok,
+                "unions",
+            )
+            for g, label in (("initial", "初级"), ("basic", "基本"), ("standard", "规范化"))
+        ),
+        Figure(
+            "new_unions",
+            "年内新建工会",
+            and_(form, or_(~committee, _known(S.union_established_on)), S.as_of >= year_start(year)),
+            count(new),
+            None,
+            date_ok,
+            "unions",
+        ),
+    ]
+
+
+def village_figures(t: Thresholds, year: int) -> list[Figure]:
+    """The figures of villages and communities: coverage, members, villagers working away, activists."""
+    covered, form = S.union_form.in_(COVERING_UNIONS), _known(S.union_form)
+    away_ok = and_(mum <= away, or_(um.is_(None), mum <= um))
+    return [
+        Figure("orgs", "村（社区）数", true(), count()),
+        Figure("union_covered", "成立工会的村（社区）", form, count(covered), None, _date_ok(), "orgs"),
+        Figure("union_coverage_rate", "村（社区）工会覆盖率", form, count(covered), count(), _date_ok()),
+        Figure("union_members", "会员", _known(um), total(um)),
+        Figure("villagers_away", "外出务工人员", _known(away), total(away)),
+        Figure(
+            "migrant_union_members",
+            "外出务工人员入会",
+            _known(away, mum),
+            total(mum),
+            None,
+            away_ok,
+            "villagers_away",
+        ),
+        Figure("away_member_rate", "外出务工人员入会率", _known(away, mum), total(mum), total(away), away_ok),
+        Figure("activists", "入会积极分子", _known(S.activists), total(S.activists)),
+        Figure("party_members", "党员", _known(pm), total(pm)),
+        Figure(
+            "party_orgs", "建立党组织的村（社区）", _known(S.party_org), count(_own_party()), part_of="orgs"
+        ),
+    ]
+
+
+def figure_list(family: str, t: Thresholds, year: int) -> list[Figure]:
+    return enterprise_figures(t, year) if family == "enterprises" else village_figures(t, year)
+
+
+def thresholds(profile: Profile) -> Thresholds:
+    return Thresholds(profile.union_threshold, profile.party_threshold)
+
+
+def _sum_if(cond: Any, value: Any = 1) -> Any:
+    return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
+
+
+def _columns(figs: list[Figure], year: int) -> list[Any]:
+    """Per figure: numerator (n), denominator (d), units known (k) and known and plausible (e)."""
+    cols = [_sum_if(S.as_of >= year_start(year)).label("fresh")]
+    for f in figs:
+        for tag, agg in (("n", f.num), ("d", f.den)):
+            if agg is None:
+                continue
+            cond = f.eligible if agg.how == "sum" or agg.what is None else and_(f.eligible, agg.what)
+            cols.append(_sum_if(cond, agg.what if agg.how == "sum" else 1).label(f"{f.key}__{tag}"))
+        cols.append(_sum_if(f.known).label(f"{f.key}__k"))
+        cols.append(_sum_if(f.eligible).label(f"{f.key}__e"))
+    return cols
 
 
 def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     out = dict(a)
-    for k in SUMMED:
-        x, y = a.get(k), b.get(k)
-        out[k] = y if x is None else (x if y is None else x + y)
+    for k, v in b.items():
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            out[k] = (out.get(k) or 0) + int(v)
     return out
 
 
-def _finish(sums: dict[str, Any], instructors: int) -> dict[str, Any]:
-    """Turn raw sums into the metric keys of docs/domain.md (rates as fractions, None when undefined)."""
-    m: dict[str, Any] = {k: (int(sums[k]) if sums.get(k) is not None else None) for k in SUMMED}
-    for key, (num, den) in RATES.items():
-        n, d = m.get(num), m.get(den)
-        m[key] = (n / d) if n is not None and d else None
-    m["standardization"] = {
-        "initial": m.pop("std_initial"),
-        "basic": m.pop("std_basic"),
-        "standard": m.pop("std_standard"),
-    }
-    m["instructors"] = instructors
-    return m
-
-
-NO_TOWNSHIP = "（未填乡镇）"
-NO_COUNTY = "（未分县）"
-NO_CITY = "（未分市）"
-LEVELS = ("city", "county", "township")
-
-
-def _place(row: Any, level: str, multi_county: bool, multi_city: bool) -> str:
-    """The name a group is reported under at one level: plain names for one county's ledger,
-    qualified (甲县/城关镇) once counties are merged into one ledger."""
-    city, county, town = row["city"] or "", row["county"] or "", row["town"]
-    if level == "city":
-        return city or NO_CITY
-    if level == "county":
-        return "/".join(x for x in (city if multi_city else "", county or NO_COUNTY) if x)
-    town = town or NO_TOWNSHIP
-    if not multi_county and not multi_city:
-        return town
-    return "/".join(x for x in (city if multi_city else "", county or NO_COUNTY, town) if x)
+def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -> dict[str, Any]:
+    """Raw sums → {"totals": {key: value}, "detail": {key: {value, units, left_out…}}}."""
+    orgs = int(sums.get("orgs__n", 0))
+    totals: dict[str, Any] = {}
+    detail: dict[str, Any] = {}
+    for f in figs:
+        n, e, k = (int(sums.get(f"{f.key}__{x}", 0)) for x in "nek")
+        d = int(sums.get(f"{f.key}__d", 0)) if f.den else None
+        if f.is_rate:
+            value: Any = n / d if d else None
+        else:
+            value = n if e else None
+        totals[f.key] = value
+        detail[f.key] = {
+            "value": value,
+            "units": e if f.num.how == "sum" else n,
+            "left_out": orgs - e,
+            "unknown": orgs - k,
+            "implausible": k - e,
+            **(
+                {
+                    "numerator": n,
+                    "denominator": d,
+                    "denominator_units": e if f.den and f.den.how == "sum" else d,
+                }
+                if f.is_rate
+                else {}
+            ),
+        }
+    grades = {g: totals.pop(f"std_{g}", None) for g in ("initial", "basic", "standard")}
+    if any(f.key == "std_initial" for f in figs):
+        totals["standardization"] = grades
+    if instructors is not None:
+        totals["instructors"] = instructors
+        detail["instructors"] = {"value": instructors, "units": instructors, "left_out": 0}
+    totals["fresh_units"] = int(sums.get("fresh", 0))
+    return {"totals": totals, "detail": detail}
 
 
 def figures(
@@ -201,13 +395,18 @@ def figures(
     kind: str | None = None,
     township: str | None = None,
     depth: str = "township",
+    family: str | None = None,
 ) -> dict[str, Any]:
-    """Totals and breakdowns for one year-end: {"raw", "totals", "by_township", "by_kind", and with
-    ``depth`` city or county (or merged ledgers) "by_county"/"by_city"}; one GROUP BY over the ledger."""
+    """One family's figures for one year-end: {"family", "totals", "detail", "by_township", "by_kind",
+    and with ``depth`` city or county (or merged ledgers) "by_county"/"by_city"}; one GROUP BY.
+
+    ``totals`` is None when the scope holds no unit of the family. Without ``family``, the family
+    of ``kind`` (or enterprises)."""
+    fam = family or families_of(kind)[0]
     as_of = year_end(year)
-    t = Thresholds(profile.union_threshold, profile.party_threshold)
-    place = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
-    q = snapshot_base(as_of, [*place, Unit.kind.label("kind"), *_aggregates(t, year)], kind, township)
+    figs = figure_list(fam, thresholds(profile), year)
+    loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
+    q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), *_columns(figs, year)], kind, township, fam)
     q = q.group_by(Township.city, Township.county, Township.name, Unit.kind)
     groups = [dict(r._mapping) for r in conn.execute(q)]
     multi_city = len({g["city"] or "" for g in groups}) > 1
@@ -215,24 +414,34 @@ def figures(
     levels = LEVELS[LEVELS.index(depth) :] if depth in LEVELS else LEVELS
     if depth == "township" and not multi_county:
         levels = ("township",)
-    names = {
-        level: [_place(g, level, multi_county, multi_city) for g in groups] for level in (*LEVELS, "kind")
-    }
-    names["kind"] = [g["kind"] for g in groups]
-    instr = _instructors(conn, as_of, kind, township, multi_county, multi_city)
+    instr = (
+        _instructors(conn, as_of, kind, township, fam, multi_county, multi_city)
+        if fam == "enterprises"
+        else None
+    )
     totals: dict[str, Any] = {}
     by: dict[str, dict[str, dict[str, Any]]] = {level: {} for level in (*levels, "kind")}
-    for i, g in enumerate(groups):
+    for g in groups:
         totals = _add(totals, g)
         for level in by:
-            key = names[level][i]
+            key = g["kind"] if level == "kind" else place(g, level, multi_county, multi_city)
             by[level][key] = _add(by[level].get(key, {}), g)
+
+    def count_of(level: Any, key: Any) -> int | None:
+        return None if instr is None else instr[level].get(key, 0)
+
+    whole = _finish(totals, figs, count_of(None, None)) if groups else None
     out: dict[str, Any] = {
+        "family": fam,
         "raw": totals,
-        "totals": _finish(totals, instr[None].get(None, 0)) if groups else None,
+        "totals": whole["totals"] if whole else None,
+        "detail": whole["detail"] if whole else None,
+        "labels": {f.key: f.label for f in figs},
     }
     for level, table in by.items():
-        out[f"by_{level}"] = {k: _finish(v, instr[level].get(k, 0)) for k, v in sorted(table.items())}
+        out[f"by_{level}"] = {
+            k: _finish(v, figs, count_of(level, k))["totals"] for k, v in sorted(table.items())
+        }
     return out
 
 
@@ -241,20 +450,19 @@ def _instructors(
     as_of: dt.date,
     kind: str | None,
     township: str | None,
+    family: str,
     multi_county: bool,
     multi_city: bool,
 ) -> dict[Any, dict[Any, int]]:
     """Distinct instructors named in the ledger, per scope and per group of each level (not additive)."""
-    place = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
-    q = snapshot_base(as_of, [*place, Unit.kind.label("kind"), Snapshot.instructor], kind, township).where(
-        Snapshot.instructor.is_not(None)
-    )
-    rows = [dict(r._mapping) for r in conn.execute(q.distinct())]
+    loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
+    q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), Snapshot.instructor], kind, township, family)
+    rows = [dict(r._mapping) for r in conn.execute(q.where(Snapshot.instructor.is_not(None)).distinct())]
     out: dict[Any, dict[Any, int]] = {None: {None: len({r["instructor"] for r in rows})}}
     for level in (*LEVELS, "kind"):
         seen: dict[str, set[str]] = {}
         for r in rows:
-            key = r["kind"] if level == "kind" else _place(r, level, multi_county, multi_city)
+            key = r["kind"] if level == "kind" else place(r, level, multi_county, multi_city)
             seen.setdefault(key, set()).add(r["instructor"])
         out[level] = {k: len(v) for k, v in seen.items()}
     return out
@@ -294,70 +502,6 @@ class Gap:
         return d
 
 
-def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], tuple[str, ...] | None, str]:
-    """The SQL condition under which a unit breaks ``rule``, the kinds it applies to, and the message."""
-    s = Snapshot
-    n, p = profile.union_threshold, profile.party_threshold
-    own_party = s.party_org.in_(OWN_PARTY_ORGS)
-    no_instructor = or_(s.has_instructor.is_(None), s.has_instructor == false())
-    if rule.id == "party_org_required":
-        return (
-            and_(s.party_members >= p, s.party_org.is_not(None), not_(own_party)),
-            ENTERPRISE_KINDS,
-            (f"正式党员≥{p}人，未单独建立党组织"),
-        )
-    if rule.id == "party_coverage":
-        cond = and_(
-            s.party_members < p,
-            s.party_org.is_not(None),
-            not_(own_party),
-            s.party_org != "joint_branch",
-            no_instructor,
-        )
-        return cond, ENTERPRISE_KINDS, f"正式党员不足{p}人，既无联合党支部也无党建指导员"
-    if rule.id == "party_org_form":
-        g, c = int(rule.params.get("general_branch_from", 50)), int(rule.params.get("committee_from", 100))
-        cond = or_(
-            and_(s.party_members >= c, s.party_org.in_(("branch", "general_branch"))),
-            and_(s.party_members >= g, s.party_members < c, s.party_org == "branch"),
-        )
-        return cond, ENTERPRISE_KINDS, f"党员≥{g}人宜设党总支、≥{c}人宜设党委，现为党支部或党总支"
-    if rule.id == "union_required":
-        return (
-            and_(s.employees >= n, s.union_form.is_not(None), s.union_form != "committee"),
-            ENTERPRISE_KINDS,
-            (f"从业人员≥{n}人，未建立基层工会委员会"),
-        )
-    if rule.id == "union_coverage":
-        return (
-            and_(s.employees < n, s.union_form == "none"),
-            ENTERPRISE_KINDS,
-            (f"从业人员不足{n}人，未被联合工会或工会组织员覆盖"),
-        )
-    if rule.id == "village_union":
-        return s.union_form == "none", VILLAGE_KINDS, "未建立村（社区）工会组织"
-    if rule.id == "chair_cross":
-        cond = and_(own_party, s.union_form == "committee", s.chair_is_secretary == false())
-        return cond, ENTERPRISE_KINDS, "已建党组织和工会，工会主席未由党组织书记兼任"
-    if rule.id == "focus_party_members":
-        m = int(rule.params.get("min_employees", 30))
-        return and_(s.employees >= m, s.party_members == 0), ENTERPRISE_KINDS, f"从业人员≥{m}人，没有党员"
-    if rule.id == "focus_party_org":
-        m = int(rule.params.get("min_employees", 80))
-        return (
-            and_(s.employees >= m, s.party_org.is_not(None), not_(own_party)),
-            ENTERPRISE_KINDS,
-            (f"从业人员≥{m}人，没有党组织"),
-        )
-    if rule.id == "focus_instructor":
-        return (
-            and_(s.has_instructor == false(), not_(own_party)),
-            ("non_public",),
-            "非公有制企业未选派党建指导员",
-        )
-    raise ValueError(rule.id)
-
-
 def gaps(
     conn: Connection,
     year: int,
@@ -386,7 +530,8 @@ def gaps(
     ]
     out: list[Gap] = []
     for rule in chosen:
-        cond, kinds, message = _rule_condition(rule, profile)
+        params = registry.Params(profile.union_threshold, profile.party_threshold, rule.params)
+        cond, kinds, message = registry.condition(rule.id, params)
         if kind and kinds and kind not in kinds:
             continue
         q = snapshot_base(as_of, cols, kind, township).where(cond)

@@ -122,6 +122,8 @@ class Snapshot(Base):
     unit_name: Mapped[str | None] = mapped_column(String(300))
     unit_kind: Mapped[str | None] = mapped_column(String(20))
     township_id: Mapped[int | None] = mapped_column(Integer)
+    #: Codes of the ways this row contradicts itself (records.plausible), comma-separated; NULL if none.
+    flags: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("unit_id", "as_of", name="uq_snapshots_unit_as_of"),)
 
@@ -161,6 +163,7 @@ class SnapshotHistory(Base):
     unit_name: Mapped[str | None] = mapped_column(String(300))
     unit_kind: Mapped[str | None] = mapped_column(String(20))
     township_id: Mapped[int | None] = mapped_column(Integer)
+    flags: Mapped[str | None] = mapped_column(String(300))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     sheet: Mapped[str | None] = mapped_column(String(200))
     row: Mapped[int | None] = mapped_column(Integer)

@@ -22,7 +22,7 @@ from djgj.ledger.models import ImportBatch, Snapshot, SnapshotHistory
 from djgj.records.parse import Record
 from djgj.vocab.fields import SNAPSHOT_FIELDS
 
-SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision"]
+SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision", "flags"]
 #: The unit's attributes as the snapshot's file gave them (dated like its figures).
 ATTRIBUTE_COLUMNS = ["unit_name", "unit_kind", "township_id"]
 _INSERT_COLUMNS = (

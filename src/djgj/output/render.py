@@ -312,8 +312,11 @@ _METRIC_COLUMNS = [
     ("previous", "上年"),
     ("change", "增减"),
     ("formula", "口径"),
+    ("units", "计入单位数"),
+    ("left_out", "未计入单位数"),
+    ("section", "部分"),
 ]
-#: Columns of the per-township / per-kind tables, with short headers so a terminal table stays narrow.
+#: Columns of the per-township / per-kind tables, per family, with short headers (a terminal stays narrow).
 _AREA_COLUMNS = {
     "orgs": "单位数",
     "employees": "从业人员",
@@ -323,19 +326,63 @@ _AREA_COLUMNS = {
     "union_rate": "建会率",
     "member_rate": "入会率",
 }
+_VILLAGE_AREA_COLUMNS = {
+    "orgs": "村（社区）数",
+    "union_covered": "成立工会",
+    "union_coverage_rate": "覆盖率",
+    "union_members": "会员",
+    "villagers_away": "外出务工人员",
+    "migrant_union_members": "其中入会",
+    "activists": "入会积极分子",
+}
+_FAMILY_TITLES = {"enterprises": "企业和机关事业单位", "villages": "村和社区"}
+_HIDDEN = ("fresh_units",)
+
+
+def _sections(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's sections (one per family); a report without them is one section of its top level."""
+    if report.get("sections"):
+        return list(report["sections"])
+    kind = (report.get("scope") or {}).get("kind")
+    family = "villages" if kind in ("village", "community") else "enterprises"
+    keys = ("totals", "previous", "changes", "formulas", "targets", "figures", "by_city", "by_county")
+    return [
+        {
+            "family": family,
+            "title": _FAMILY_TITLES[family],
+            **{k: report.get(k) for k in keys},
+            "by_township": report.get("by_township"),
+            "by_kind": report.get("by_kind"),
+        }
+    ]
 
 
 def _metric_rows(report: dict[str, Any]) -> list[Row]:
-    """One row per metric (standardization expanded per grade): the shape of csv/xlsx and the table."""
-    totals: dict[str, Any] = report.get("totals") or {}
-    previous: dict[str, Any] = report.get("previous") or {}
-    changes: dict[str, Any] = report.get("changes") or {}
-    formulas: dict[str, Any] = report.get("formulas") or {}
+    """One row per metric and section (standardization expanded per grade): csv/xlsx and the table."""
+    return [row for sec in _sections(report) for row in _section_rows(sec)]
+
+
+def _no_data(detail: dict[str, Any], totals: dict[str, Any], previous: dict[str, Any], key: str) -> bool:
+    """A figure no unit carries data for in either year: not a row (the section's notes say so)."""
+    d = detail.get(key) or {}
+    return d.get("units") == 0 and totals.get(key) is None and previous.get(key) is None
+
+
+def _section_rows(sec: dict[str, Any]) -> list[Row]:
+    totals: dict[str, Any] = sec.get("totals") or {}
+    previous: dict[str, Any] = sec.get("previous") or {}
+    changes: dict[str, Any] = sec.get("changes") or {}
+    formulas: dict[str, Any] = sec.get("formulas") or {}
+    detail: dict[str, Any] = sec.get("figures") or {}
+    labels: dict[str, Any] = sec.get("labels") or {}
+    title = sec.get("title") or ""
     rows: list[Row] = []
-    for key in [*METRICS, *(k for k in totals if k not in METRICS)]:
-        if key not in totals:
+    order = [*totals] if sec.get("labels") else [*METRICS, *(k for k in totals if k not in METRICS)]
+    for key in order:
+        if key not in totals or key in _HIDDEN or _no_data(detail, totals, previous, key):
             continue
         cur, prev, chg = totals[key], previous.get(key), changes.get(key)
+        label = labels.get(key) or _metric_label(key)
         if isinstance(cur, dict):
             prev_d = prev if isinstance(prev, dict) else {}
             chg_d = chg if isinstance(chg, dict) else {}
@@ -343,6 +390,7 @@ def _metric_rows(report: dict[str, Any]) -> list[Row]:
                 sub_chg = chg_d.get(grade)
                 if sub_chg is None and _is_number(cur[grade]) and _is_number(prev_d.get(grade)):
                     sub_chg = cur[grade] - prev_d[grade]
+                d = detail.get(f"std_{grade}") or {}
                 rows.append(
                     {
                         "key": f"{key}.{grade}",
@@ -351,19 +399,26 @@ def _metric_rows(report: dict[str, Any]) -> list[Row]:
                         "previous": prev_d.get(grade),
                         "change": sub_chg,
                         "formula": formulas.get(key),
+                        "units": d.get("units"),
+                        "left_out": d.get("left_out"),
+                        "section": title,
                     }
                 )
             continue
         if chg is None and _is_number(cur) and _is_number(prev):
             chg = cur - prev
+        d = detail.get(key) or {}
         rows.append(
             {
                 "key": key,
-                "label": _metric_label(key),
+                "label": label,
                 "current": cur,
                 "previous": prev,
                 "change": chg if _is_number(chg) else None,
                 "formula": formulas.get(key),
+                "units": d.get("units"),
+                "left_out": d.get("left_out"),
+                "section": title,
             }
         )
     return rows
@@ -391,20 +446,56 @@ def _heading(report: dict[str, Any]) -> str:
     return f"{text}（截至 {_plain(report.get('as_of'))}）" if report.get("as_of") else text
 
 
-def _summary(report: dict[str, Any]) -> str:
-    """The paragraph of a 年度总结, clause by clause; a clause whose figure is missing is left out."""
-    t: dict[str, Any] = report.get("totals") or {}
-    scope = report.get("scope") or {}
-    kind = scope.get("kind")
-    unit = "个" if kind in ("village", "community") else "家"
-
+def _numbers(t: dict[str, Any]) -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
     def n(key: str) -> str | None:
         return _count(t[key]) if _is_number(t.get(key)) else None
 
     def p(key: str) -> str | None:
         return _pct(t[key]) if _is_number(t.get(key)) else None
 
-    subject = KINDS.get(kind or "", "各类单位")
+    return n, p
+
+
+def _village_summary(sec: dict[str, Any], scope: dict[str, Any]) -> str:
+    """The villages' own idiom (report 1): 全县248个村村村成立工会，会员人数为126816人，入会积极分子达1389人。"""
+    t: dict[str, Any] = sec.get("totals") or {}
+    n, p = _numbers(t)
+    kind = scope.get("kind")
+    noun = {"village": "村", "community": "社区"}.get(kind or "", "村（社区）")
+    where = scope.get("township") or "全县"
+    orgs, covered = t.get("orgs"), t.get("union_covered")
+    if orgs and covered == orgs:
+        first = f"{where}{n('orgs')}个{noun}" + ("村村成立工会" if noun == "村" else "全部成立工会")
+    elif orgs and covered is not None:
+        first = (
+            f"{where}{n('orgs')}个{noun}中{n('union_covered')}个成立工会（覆盖率{p('union_coverage_rate')}）"
+        )
+    else:
+        first = f"{where}有{noun}{n('orgs') or 0}个"
+    clauses = [
+        first,
+        n("union_members") and f"会员人数为{n('union_members')}人",
+        n("villagers_away")
+        and f"外出务工人员{n('villagers_away')}人"
+        + (f"，其中入会{n('migrant_union_members')}人" if n("migrant_union_members") else ""),
+        n("activists") and f"入会积极分子达{n('activists')}人",
+        n("party_members") and f"有党员{n('party_members')}人",
+    ]
+    return "，".join(c for c in clauses if c) + "。"
+
+
+def _summary(report: dict[str, Any], sec: dict[str, Any] | None = None) -> str:
+    """The paragraph of a 年度总结, clause by clause; a clause whose figure is missing is left out."""
+    sec = sec or _sections(report)[0]
+    scope = report.get("scope") or {}
+    if sec.get("family") == "villages":
+        return _village_summary(sec, scope)
+    t: dict[str, Any] = sec.get("totals") or {}
+    kind = scope.get("kind")
+    unit = "家"
+    n, p = _numbers(t)
+    kinds = list(sec.get("by_kind") or {})
+    subject = KINDS.get(kind or (kinds[0] if len(kinds) == 1 else ""), "企业和机关事业单位")
     groups: list[list[str | None]] = [
         [
             n("orgs") and f"现有{subject}{n('orgs')}{unit}",
@@ -418,9 +509,11 @@ def _summary(report: dict[str, Any]) -> str:
         [
             n("party_orgs") and f"有{n('party_orgs')}{unit}建立了党组织",
             p("party_org_share") and f"占{p('party_org_share')}",
+            p("party_coverage_rate") and f"党组织覆盖率{p('party_coverage_rate')}",
         ],
         [
-            n("party_org_required") and f"党员3人以上的{n('party_org_required')}{unit}",
+            n("party_org_required")
+            and f"党员{scope.get('party_org_threshold') or 3}人以上的{n('party_org_required')}{unit}",
             p("party_org_rate") and f"应建已建率{p('party_org_rate')}",
         ],
         [
@@ -446,7 +539,7 @@ def _summary(report: dict[str, Any]) -> str:
         [n("activists") and f"入会积极分子{n('activists')}人"],
     ]
     grades = t.get("standardization")
-    if isinstance(grades, dict) and grades:
+    if isinstance(grades, dict) and grades and any(v is not None for v in grades.values()):
         clause = "、".join(f"达到{GRADES.get(g, g)}标准的{_count(v)}{unit}" for g, v in grades.items())
         groups.insert(6, ["规范化建设" + clause])
     text = "；".join("，".join(c for c in g if c) for g in groups if any(g))
@@ -457,9 +550,12 @@ Part = tuple[str, Any]  # ("h", text) heading, ("p", text) paragraph, ("li", tex
 
 
 def _report_parts(report: dict[str, Any]) -> list[Part]:
-    """Heading, paragraph, tables and lines shared by the table and Markdown renderings."""
+    """Heading, paragraphs, tables and lines shared by the table and Markdown renderings."""
     scope = report.get("scope") or {}
     parts: list[Part] = [("h", _heading(report))]
+    note = (report.get("year_note") or {}).get("text")
+    if note:
+        parts.append(("p", str(note)))
     if scope.get("profile_title"):
         parts.append(
             (
@@ -468,36 +564,59 @@ def _report_parts(report: dict[str, Any]) -> list[Part]:
                 f"应建党组织：正式党员≥{scope.get('party_org_threshold')}人",
             )
         )
-    parts.append(("p", _summary(report)))
+    sections = _sections(report)
+    for sec in sections:
+        parts += _section_parts(report, sec, titled=len(sections) > 1)
+    return parts
+
+
+def _section_parts(report: dict[str, Any], sec: dict[str, Any], *, titled: bool) -> list[Part]:
+    title = str(sec.get("title") or "")
+    parts: list[Part] = [("h2", f"{title}（单独统计，不与其他部分相加）")] if titled else []
+    parts.append(("p", _summary(report, sec)))
     body = []
-    for row in _metric_rows(report):
+    for row in _section_rows(sec):
         rate = _is_rate_key(row["key"])
         fmt = _pct if rate else _count
         body.append(
-            [row["label"], fmt(row["current"]), fmt(row["previous"]), _change_text(row["change"], rate)]
+            [
+                row["label"],
+                fmt(row["current"]),
+                fmt(row["previous"]),
+                _change_text(row["change"], rate),
+                _count(row["units"]),
+                _count(row["left_out"]) if row["left_out"] else "",
+            ]
         )
-    parts.append(("table", ("主要指标", ["指标", "本年", "上年", "增减"], body, [False, True, True, True])))
-    if report.get("formulas"):
-        parts += [("h2", "口径（计算公式）"), *(("li", str(v)) for v in report["formulas"].values())]
-    sections = (
+    name = f"{title}主要指标" if titled else "主要指标"
+    headers = ["指标", "本年", "上年", "增减", "计入单位", "未计入"]
+    parts.append(("table", (name, headers, body, [False, True, True, True, True, True])))
+    if sec.get("notes"):
+        parts += [("h2", "未计入的单位"), *(("li", str(v)) for v in sec["notes"])]
+    if sec.get("formulas"):
+        parts += [("h2", "口径（计算公式）"), *(("li", str(v)) for v in sec["formulas"].values())]
+    columns = _VILLAGE_AREA_COLUMNS if sec.get("family") == "villages" else _AREA_COLUMNS
+    areas_of = (
         ("分市情况", "市", None, "by_city"),
         ("分县情况", "县", None, "by_county"),
         ("分乡镇情况", "乡镇", None, "by_township"),
         ("分单位类别情况", "单位类别", KINDS, "by_kind"),
     )
-    for section, first, names, key in sections:
-        areas: dict[str, dict[str, Any]] = report.get(key) or {}
+    for section, first, names, key in areas_of:
+        areas: dict[str, dict[str, Any]] = sec.get(key) or {}
         if key in ("by_city", "by_county") and len(areas) < 2:
             continue  # one county's own ledger: the county is the total
         if areas:
             rows = [
-                [(names or {}).get(a, a), *(_display(v.get(k), k) for k in _AREA_COLUMNS)]
-                for a, v in areas.items()
+                [(names or {}).get(a, a), *(_display(v.get(k), k) for k in columns)] for a, v in areas.items()
             ]
-            parts.append(("table", (section, [first, *_AREA_COLUMNS.values()], rows, [False] + [True] * 7)))
-    if report.get("targets"):
+            heading = f"{title}{section}" if titled else section
+            parts.append(
+                ("table", (heading, [first, *columns.values()], rows, [False] + [True] * len(columns)))
+            )
+    if sec.get("targets"):
         parts.append(("h2", "目标完成情况"))
-        for tg in report["targets"]:
+        for tg in sec["targets"]:
             status = "达标 ✓" if tg.get("met") else "未达标"
             parts.append(
                 (
@@ -509,6 +628,30 @@ def _report_parts(report: dict[str, Any]) -> list[Part]:
     return parts
 
 
+def _report_xlsx(report: dict[str, Any], rows: list[Row]) -> bytes:
+    area_rows = [
+        {"section": sec.get("title"), "township": a, **v}
+        for sec in _sections(report)
+        for a, v in (sec.get("by_township") or {}).items()
+    ]
+    keys = dict(_AREA_COLUMNS)
+    for sec in _sections(report):
+        if sec.get("family") == "villages":
+            keys.update(_VILLAGE_AREA_COLUMNS)
+    area_cols = [("township", "乡镇"), *keys.items(), ("section", "部分")]
+    return _xlsx(
+        [
+            (
+                "指标",
+                rows,
+                _METRIC_COLUMNS,
+                lambda row, key: key in ("current", "previous", "change") and _is_rate_key(row["key"]),
+            ),
+            *([("分乡镇", area_rows, area_cols, lambda _row, key: _is_rate_key(key))] if area_rows else []),
+        ]
+    )
+
+
 def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str | bytes:
     """Render the annual report dict built by ``report.py`` in any of :data:`FORMATS`."""
     _check_format(fmt)
@@ -518,23 +661,7 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
     if fmt == "csv":
         return _csv(rows, _METRIC_COLUMNS)
     if fmt == "xlsx":
-        area_rows = [{"township": a, **v} for a, v in (report.get("by_township") or {}).items()]
-        area_cols = [("township", "乡镇"), *_AREA_COLUMNS.items()]
-        return _xlsx(
-            [
-                (
-                    "指标",
-                    rows,
-                    _METRIC_COLUMNS,
-                    lambda row, key: key in ("current", "previous", "change") and _is_rate_key(row["key"]),
-                ),
-                *(
-                    [("分乡镇", area_rows, area_cols, lambda _row, key: _is_rate_key(key))]
-                    if area_rows
-                    else []
-                ),
-            ]
-        )
+        return _report_xlsx(report, rows)
     parts = _report_parts(report)
     if fmt == "md":
         md = {"h": "# {}", "h2": "## {}", "p": "{}", "li": "- {}"}

@@ -43,7 +43,7 @@ class RowPipeline:
         self.window = Sheet(sheet.name, [[]], line_numbers=[0], date_1904=sheet.date_1904)
         self.one = Table(self.window, table.header_rows, table.columns)
         self.classify = RowClassifier(len(table.columns))
-        self.plan = RowPlan(cols, sheet.date_1904)
+        self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
         self.totals = Totals(cols)
         #: identity (or its hash, streaming) → (first row << 64) | hash of that row's content.

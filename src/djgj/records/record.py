@@ -36,6 +36,8 @@ class Options:
     roster: bool = False
     skip_bad_rows: bool = False
     county: str = ""
+    #: Refuse a file with rows that contradict themselves (default: import them as written, marked).
+    strict: bool = False
 
 
 @dataclass(slots=True)

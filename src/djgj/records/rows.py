@@ -7,6 +7,7 @@ are noted (full-width, Traditional, "25人" …) so the summary can say what was
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections import Counter
@@ -18,6 +19,7 @@ from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.headers import Column
 from djgj.read.layout import Table
+from djgj.records import plausible
 from djgj.records.record import Options, Record, row_number, where
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
@@ -80,9 +82,10 @@ class ColumnPlan:
 
 
 class RowPlan:
-    def __init__(self, cols: dict[str, Column], date_1904: bool) -> None:
+    def __init__(self, cols: dict[str, Column], date_1904: bool, as_of: dt.date | None = None) -> None:
         self.cols = cols
         self.date_1904 = date_1904
+        self.as_of = as_of  # the file's year-end, once its titles gave it
         self.columns: list[ColumnPlan] = []
         for fld, (vkind, _) in SNAPSHOT_FIELDS.items():
             col = cols.get(fld if fld != "has_instructor" else "instructor")
@@ -140,7 +143,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         )
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
-    problems += [f"{where(sheet, r)}：{p}" for p in cross_check(values)]
+    problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
     return Record(
@@ -280,22 +283,3 @@ def kind_of(
     if from_name:
         return from_name
     return "non_public" if non_public_hint else None
-
-
-_PAIRS = [
-    ("union_members", "employees", "会员数", "从业人员"),
-    ("migrant_workers", "employees", "农民工", "从业人员"),
-    ("female_employees", "employees", "女职工", "从业人员"),
-    ("party_members", "employees", "党员", "从业人员"),
-    ("migrant_union_members", "migrant_workers", "农民工会员", "农民工"),
-    ("migrant_union_members", "union_members", "农民工会员", "会员数"),
-]
-
-
-def cross_check(values: dict[str, Any]) -> list[str]:
-    out = []
-    for part, whole, part_label, whole_label in _PAIRS:
-        a, b = values.get(part), values.get(whole)
-        if a is not None and b is not None and a > b:
-            out.append(f"{part_label}（{a}）超过{whole_label}（{b}）")
-    return out

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from djgj.errors import UsageError
+from djgj.rules import registry
 
 DEFAULT = "national"
 
@@ -102,9 +103,7 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
     targets_doc = dict(doc.get("targets", {}))
     source = str(targets_doc.pop("source", parent.targets_source if parent else ""))
     targets = {**(parent.targets if parent else {}), **{k: float(v) for k, v in targets_doc.items()}}
-    unknown = [r.id for r in rules.values() if r.id not in KNOWN_RULES]
-    if unknown:
-        raise UsageError(f"规则配置 {path}：未知规则 {'、'.join(unknown)}；可用：{'、'.join(KNOWN_RULES)}")
+    registry.validate([r.id for r in rules.values()], path)
     profile = Profile(
         name=str(doc.get("name", name)),
         title=str(doc.get("title", name)),
@@ -120,17 +119,3 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
             raise UsageError("--union-threshold 必须是正整数")
         profile.union_threshold = union_threshold
     return profile
-
-
-KNOWN_RULES = (
-    "party_org_required",
-    "party_coverage",
-    "party_org_form",
-    "union_required",
-    "union_coverage",
-    "village_union",
-    "chair_cross",
-    "focus_party_members",
-    "focus_party_org",
-    "focus_instructor",
-)

@@ -37,6 +37,13 @@ UNION_FORMS: dict[str, str] = {
 }
 COVERING_UNIONS = ("committee", "joint", "organizer", "federation")
 
+#: The two families of units, never summed: enterprises and public bodies (judged on employees,
+#: thresholds and rates) and villages and communities (judged on coverage).
+ENTERPRISE_KINDS = ("agency", "institution", "state_owned", "collective", "non_public", "social_org")
+VILLAGE_KINDS = ("village", "community")
+FAMILIES: dict[str, tuple[str, ...]] = {"enterprises": ENTERPRISE_KINDS, "villages": VILLAGE_KINDS}
+FAMILY_NAMES: dict[str, str] = {"enterprises": "企业和机关事业单位", "villages": "村和社区"}
+
 GRADES: dict[str, str] = {"initial": "初级", "basic": "基本", "standard": "规范化"}
 
 #: Snapshot fields, in ledger order, with their value kind and Chinese label.
