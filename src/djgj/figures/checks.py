@@ -184,7 +184,7 @@ def _where_snapshot(as_of: dt.date | None) -> Any:
     q = (
         select(
             S,
-            Unit.name.label("unit_name"),
+            Unit.name.label("unit_called"),
             Unit.credit_code,
             Township.name.label("township"),
             ImportBatch.file_name,
@@ -215,7 +215,7 @@ def snapshots(conn: Connection, as_of: dt.date | None) -> list[Problem]:
                     code,
                     severity,
                     f"{r['as_of']}：" + template.format(**text),
-                    unit=r["unit_name"],
+                    unit=r["unit_called"],
                     township=r["township"],
                     credit_code=r["credit_code"],
                     as_of=r["as_of"],
@@ -260,7 +260,7 @@ def rosters(conn: Connection, as_of: dt.date | None) -> list[Problem]:
     for r in conn.execute(base).mappings():
         uid = r["unit_id"]
         where = {
-            "unit": r["unit_name"],
+            "unit": r["unit_called"],
             "township": r["township"],
             "credit_code": r["credit_code"],
             "as_of": r["as_of"],
@@ -430,7 +430,7 @@ def flagged(conn: Connection, batch_id: int) -> list[Problem]:
                 ",".join(code for code, _ in found) or r["flags"],
                 ERROR,
                 "；".join(m for _, m in found) or r["flags"],
-                unit=r["unit_name"],
+                unit=r["unit_called"],
                 township=r["township"],
                 credit_code=r["credit_code"],
                 as_of=r["as_of"],
