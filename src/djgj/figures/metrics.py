@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 
+from djgj.figures import state as year_state
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.rules.profiles import Profile, Rule
 from djgj.vocab.fields import COVERING_UNIONS, OWN_PARTY_ORGS
@@ -53,12 +54,7 @@ def year_end(year: int) -> dt.date:
 
 def latest(as_of: dt.date) -> Any:
     """Each unit's latest snapshot on or before ``as_of`` (a subquery of unit_id, as_of)."""
-    return (
-        select(Snapshot.unit_id, func.max(Snapshot.as_of).label("as_of"))
-        .where(Snapshot.as_of <= as_of)
-        .group_by(Snapshot.unit_id)
-        .subquery("latest")
-    )
+    return year_state.latest(as_of)  # speed: read from the maintained year-end state
 
 
 def snapshot_base(as_of: dt.date, columns: list[Any], kind: str | None, township: str | None) -> Any:
@@ -358,23 +354,15 @@ def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], 
     raise ValueError(rule.id)
 
 
-def gaps(
-    conn: Connection,
-    year: int,
-    profile: Profile,
-    *,
-    rules: list[str] | None = None,
-    kind: str | None = None,
-    township: str | None = None,
-) -> list[Gap]:
-    """Every unit that breaks a rule at the year-end, one row per unit and rule, biggest employers first."""
+def _gap_queries(
+    year: int, profile: Profile, rules: list[str] | None, kind: str | None, township: str | None
+) -> list[tuple[Rule, str, Any]]:
+    """Per chosen rule: the rule, its message and the query of the units breaking it at the year-end."""
     as_of = year_end(year)
-    chosen = [r for r in profile.rules if not rules or r.id in rules]
-    town = Township.name
     cols = [
         Unit.id,
         Unit.name,
-        town.label("township"),
+        Township.name.label("township"),
         Unit.kind,
         Unit.credit_code,
         Snapshot.employees,
@@ -384,14 +372,64 @@ def gaps(
         Snapshot.party_org,
         Snapshot.as_of,
     ]
-    out: list[Gap] = []
-    for rule in chosen:
+    out = []
+    for rule in [r for r in profile.rules if not rules or r.id in rules]:
         cond, kinds, message = _rule_condition(rule, profile)
         if kind and kinds and kind not in kinds:
             continue
         q = snapshot_base(as_of, cols, kind, township).where(cond)
         if kinds and not kind:
             q = q.where(Unit.kind.in_(kinds))
+        out.append((rule, message, q))
+    return out
+
+
+def _top(conn: Connection, q: Any, limit: int) -> Any:
+    """``q`` cut to the rows that can be among its ``limit`` biggest employers (ties kept), in SQL."""
+    nth = conn.execute(
+        q.with_only_columns(Snapshot.employees)
+        .order_by(Snapshot.employees.desc().nulls_last())
+        .offset(limit - 1)
+        .limit(1)
+    ).first()
+    if nth is None or not nth[0]:  # fewer rows than the limit, or the cut falls among 0 / unknown
+        return q
+    return q.where(Snapshot.employees >= nth[0])
+
+
+def gap_total(
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    rules: list[str] | None = None,
+    kind: str | None = None,
+    township: str | None = None,
+) -> int:
+    """How many rows `gaps` lists, counted in SQL."""
+    total = 0
+    for _rule, _message, q in _gap_queries(year, profile, rules, kind, township):
+        total += int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+    return total
+
+
+def gaps(
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    rules: list[str] | None = None,
+    kind: str | None = None,
+    township: str | None = None,
+    limit: int | None = None,
+) -> list[Gap]:
+    """Every unit that breaks a rule at the year-end, one row per unit and rule, biggest employers first
+    (the first ``limit`` rows only, cut in SQL, when a limit is given)."""
+    queries = _gap_queries(year, profile, rules, kind, township)
+    out: list[Gap] = []
+    for rule, message, q in queries:
+        if limit:
+            q = _top(conn, q, limit)
         for r in conn.execute(q):
             out.append(
                 Gap(
@@ -412,6 +450,6 @@ def gaps(
                     r.as_of,
                 )
             )
-    order = {rid: i for i, rid in enumerate(r.id for r in chosen)}
+    order = {rule.id: i for i, (rule, _m, _q) in enumerate(queries)}
     out.sort(key=lambda g: (-(g.employees or 0), order[g.rule], g.name))
-    return out
+    return out[:limit] if limit else out

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from djgj.errors import UsageError
+from djgj.ledger import state
 from djgj.ledger.db import open_engine, resolve_url, sqlite_path
 from djgj.ledger.models import ImportBatch, Membership, Person, Snapshot, Township, Unit
 from djgj.ledger.write import SNAPSHOT_VALUE_COLUMNS, township_ids
@@ -112,6 +113,7 @@ def _merge(s: Connection, t: Connection, source: str, county: str | None, city: 
             result.units_matched += 1
         unit_map[u["id"]] = uid
     _merge_snapshots(s, t, unit_map, batch_map, result)
+    state.refresh(t, unit_map.values())  # speed: the year-end state of the merged units
     _merge_people(s, t, unit_map, batch_map, result)
     return result
 

@@ -205,6 +205,9 @@ def _insert_batch(
 
 
 def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
+    from djgj.ledger import state  # speed: the year-end state, in the import's transaction
+
+    state.refresh_batch(conn, batch_id)
     conn.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id)
