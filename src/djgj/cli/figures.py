@@ -78,7 +78,6 @@ def gaps(
 
     例：djgj gaps --year 2014 --kind non_public --rule union_required --format xlsx -o 应建未建.xlsx
     """
-    from djgj.figures.metrics import gap_total
     from djgj.figures.metrics import gaps as find_gaps
 
     check_kind(kind)
@@ -90,8 +89,9 @@ def gaps(
     y = year or dt.date.today().year
     with engine(write=False).connect() as conn:
         # speed: --limit and the order are pushed into SQL; the total is counted there
-        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit)
-        total = gap_total(conn, y, p, rules=rule, kind=kind, township=township) if limit else len(found)
+        counts: dict[str, int] = {}
+        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
+    total = sum(counts.values()) if limit else len(found)
     rows = [g.as_dict() for g in found]
     title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
     render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)

@@ -57,12 +57,14 @@ def latest(as_of: dt.date) -> Any:
     return year_state.latest(as_of)  # speed: read from the maintained year-end state
 
 
-def snapshot_base(as_of: dt.date, columns: list[Any], kind: str | None, township: str | None) -> Any:
-    lt = latest(as_of)
+def snapshot_base(
+    as_of: dt.date, columns: list[Any], kind: str | None, township: str | None, lt: Any = None
+) -> Any:
+    lt = latest(as_of) if lt is None else lt  # speed: a caller may pass the subquery to order by it
     q = (
         select(*columns)
         .select_from(Snapshot)
-        .join(lt, and_(Snapshot.unit_id == lt.c.unit_id, Snapshot.as_of == lt.c.as_of))
+        .join(lt, year_state.join_on(lt))
         .join(Unit, Unit.id == Snapshot.unit_id)
         .outerjoin(Township, Township.id == Unit.township_id)
     )
@@ -356,7 +358,7 @@ def _rule_condition(rule: Rule, profile: Profile) -> tuple[ColumnElement[bool], 
 
 def _gap_queries(
     year: int, profile: Profile, rules: list[str] | None, kind: str | None, township: str | None
-) -> list[tuple[Rule, str, Any]]:
+) -> list[tuple[Rule, str, Any, Any]]:
     """Per chosen rule: the rule, its message and the query of the units breaking it at the year-end."""
     as_of = year_end(year)
     cols = [
@@ -377,24 +379,34 @@ def _gap_queries(
         cond, kinds, message = _rule_condition(rule, profile)
         if kind and kinds and kind not in kinds:
             continue
-        q = snapshot_base(as_of, cols, kind, township).where(cond)
+        lt = latest(as_of)
+        q = snapshot_base(as_of, cols, kind, township, lt).where(cond)
         if kinds and not kind:
             q = q.where(Unit.kind.in_(kinds))
-        out.append((rule, message, q))
+        out.append((rule, message, q, lt))
     return out
 
 
-def _top(conn: Connection, q: Any, limit: int) -> Any:
-    """``q`` cut to the rows that can be among its ``limit`` biggest employers (ties kept), in SQL."""
+def _count(conn: Connection, q: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+
+
+def _top(conn: Connection, q: Any, lt: Any, limit: int, total: int) -> Any:
+    """``q`` cut to the rows that can be among its ``limit`` biggest employers (ties kept), in SQL:
+    on the year-end state an index walk from the biggest employer down."""
+    if total <= limit:
+        return q
+    employees = lt.c.employees if "employees" in lt.c else Snapshot.employees
     nth = conn.execute(
-        q.with_only_columns(Snapshot.employees)
-        .order_by(Snapshot.employees.desc().nulls_last())
+        q.with_only_columns(employees)
+        .where(employees >= 1)
+        .order_by(employees.desc())
         .offset(limit - 1)
         .limit(1)
     ).first()
-    if nth is None or not nth[0]:  # fewer rows than the limit, or the cut falls among 0 / unknown
+    if nth is None:  # fewer rows than the limit with a known, non-zero head count: all of them
         return q
-    return q.where(Snapshot.employees >= nth[0])
+    return q.where(employees >= nth[0])
 
 
 def gap_total(
@@ -407,10 +419,9 @@ def gap_total(
     township: str | None = None,
 ) -> int:
     """How many rows `gaps` lists, counted in SQL."""
-    total = 0
-    for _rule, _message, q in _gap_queries(year, profile, rules, kind, township):
-        total += int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
-    return total
+    return sum(
+        _count(conn, q) for _rule, _message, q, _lt in _gap_queries(year, profile, rules, kind, township)
+    )
 
 
 def gaps(
@@ -422,14 +433,19 @@ def gaps(
     kind: str | None = None,
     township: str | None = None,
     limit: int | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[Gap]:
     """Every unit that breaks a rule at the year-end, one row per unit and rule, biggest employers first
-    (the first ``limit`` rows only, cut in SQL, when a limit is given)."""
+    (the first ``limit`` rows only, cut in SQL, when a limit is given; then ``counts`` receives how
+    many rows each rule has in all)."""
     queries = _gap_queries(year, profile, rules, kind, township)
     out: list[Gap] = []
-    for rule, message, q in queries:
+    for rule, message, q, lt in queries:
         if limit:
-            q = _top(conn, q, limit)
+            total = _count(conn, q)
+            if counts is not None:
+                counts[rule.id] = total
+            q = _top(conn, q, lt, limit, total)
         for r in conn.execute(q):
             out.append(
                 Gap(
@@ -450,6 +466,6 @@ def gaps(
                     r.as_of,
                 )
             )
-    order = {rule.id: i for i, (rule, _m, _q) in enumerate(queries)}
+    order = {rule.id: i for i, (rule, *_rest) in enumerate(queries)}
     out.sort(key=lambda g: (-(g.employees or 0), order[g.rule], g.name))
     return out[:limit] if limit else out

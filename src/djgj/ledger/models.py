@@ -196,7 +196,7 @@ class YearState(Base):
     __table_args__ = (
         Index("ix_year_states_unit", "unit_id"),
         Index("ix_year_states_snapshot", "snapshot_id"),
-        Index("ix_year_states_year_employees", "year", "employees", "unit_id", "as_of"),
+        Index("ix_year_states_year_employees", "year", "employees", "snapshot_id", "unit_id", "as_of"),
     )
 
 

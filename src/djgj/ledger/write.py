@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
+from djgj.ledger import bulk
 from djgj.ledger.db import translate
 from djgj.ledger.models import ImportBatch, Snapshot, Township, Unit
 from djgj.read import files as sources
@@ -205,8 +206,9 @@ def _insert_batch(
 
 
 def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
-    from djgj.ledger import state  # speed: the year-end state, in the import's transaction
+    from djgj.ledger import state  # speed: indexes paused for a big load; the year-end state
 
+    bulk.finish(conn, batch_id)
     state.refresh_batch(conn, batch_id)
     conn.execute(
         update(ImportBatch)
@@ -492,6 +494,7 @@ class RecordWriter:
                 )
                 self.conn.execute(change, rows)
         result.snapshots_updated += len(updates)
+        bulk.rows(self.conn, batch_id, len(records), self.units_before)  # speed: a load dwarfing the ledger
 
     def _insert_snapshots(self, inserts: dict[int, tuple[importer.Record, dict[str, Any] | None]]) -> None:
         as_of: Any = self.as_of

@@ -32,7 +32,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_year_states_unit", "year_states", ["unit_id"])
     op.create_index("ix_year_states_snapshot", "year_states", ["snapshot_id"])
-    op.create_index("ix_year_states_year_employees", "year_states", ["year", "employees", "unit_id", "as_of"])
+    op.create_index(
+        "ix_year_states_year_employees",
+        "year_states",
+        ["year", "employees", "snapshot_id", "unit_id", "as_of"],
+    )
     op.create_index("ix_snapshots_batch", "snapshots", ["batch_id", "unit_id"])
     from djgj.ledger import state
 
