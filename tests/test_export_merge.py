@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -65,6 +66,7 @@ def test_merging_two_county_ledgers_reports_the_sum_and_remerge_adds_nothing(
     other = tmp_path / "other"
     generate(other, seed=7)
     counties = {"甲县": sample_dir, "乙县": other}
+    target = os.environ["DJGJ_DB"]  # this test's ledger on its backend, never the user's own
     sums: dict[str, int] = {}
     for county, samples in counties.items():
         path = tmp_path / f"{county}.db"
@@ -74,6 +76,7 @@ def test_merging_two_county_ledgers_reports_the_sum_and_remerge_adds_nothing(
         for k in ("orgs", "employees", "unions", "union_members", "party_orgs", "new_unions"):
             sums[k] = sums.get(k, 0) + totals[k]
     monkeypatch.undo()
+    monkeypatch.setenv("DJGJ_DB", target)
     r = invoke(runner, "merge", *(str(tmp_path / f"{c}.db") for c in counties), "--city", "某市")
     assert r.exit_code == 0, r.output
     doc = json.loads(figures(runner, "--kind", "non_public", "--depth", "city")[0])
