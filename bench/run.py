@@ -868,6 +868,43 @@ def national(
     )
 
 
+def pg_only(a: Any, info: dict[str, str], data: Path, dbs: Path, outs: Path) -> int:
+    """`--pg-only`: the PostgreSQL rows alone (the SQLite rows of a full run are not repeated)."""
+    started = time.perf_counter()
+    csv_n = ensure(data / f"province_{a.units}.csv", lambda p: province.write_csv(p, a.units))
+    csv_small = ensure(data / f"province_{a.mem_small}.csv", lambda p: province.write_csv(p, a.mem_small))
+    small_db = dbs / f"ledger_{a.mem_small}.db"
+    fresh_ledger(small_db)
+    subprocess.run(
+        [DJGJ, "import", str(csv_small), "--as-of", AS_OF],
+        env={**os.environ, **CODE_ENV, "DJGJ_DB": str(small_db)},
+        check=True,
+        capture_output=True,
+    )
+    rows: list[Row] = []
+    notes: list[str] = []
+    pg_section(a, data, csv_n, small_db, rows, notes, outs)
+    L = [
+        f"PostgreSQL rows, {info['date']}, {info['code']}; {info['nproc']} CPUs ({info['cpu']}); "
+        f"{(time.perf_counter() - started) / 60:.1f} min",
+        "",
+        "| what | djgj s | baseline | baseline s | ratio | target | met? | peak MB djgj / baseline |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ratio = r.ratio()
+        L.append(
+            f"| {r.what} | {fmt_s(r.djgj)} | {r.base_label} | {fmt_s(r.base)} | "
+            f"{'—' if ratio is None else f'{ratio:.2f}×'} | {r.target} | {r.met()} | "
+            f"{fmt_mb(r.djgj)} / {fmt_mb(r.base)} |"
+        )
+    L += ["", *[f"- {r.what}: {r.note}" for r in rows if r.note], *[f"- {n}" for n in notes]]
+    print("\n".join(L))
+    if a.out:
+        a.out.write_text("\n".join(L) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="djgj benchmarks against floors measured in the same run")
     ap.add_argument("--units", type=int, default=200_000, help="units in the import / query benchmark")
@@ -911,6 +948,11 @@ def main(argv: list[str] | None = None) -> int:
         default=2_000,
         help="units whose member rosters the national case imports (10,000,000 members needs ~250,000)",
     )
+    ap.add_argument(
+        "--pg-only",
+        action="store_true",
+        help="only the PostgreSQL rows (printed, and written to --out if given)",
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 5k/20k units, one run each, < 1 min")
     ap.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     ap.add_argument(
@@ -938,6 +980,8 @@ def main(argv: list[str] | None = None) -> int:
         d.mkdir(parents=True, exist_ok=True)
     info = machine()
     info["code"] = freeze_code(a.workdir, a.code)
+    if a.pg_only:
+        return pg_only(a, info, data, dbs, outs)
     log(
         f"djgj bench: units={a.units:,} big={a.big:,} xlsx={a.xlsx:,} repeat={a.repeat}; measuring {info['code']}"
     )
