@@ -1221,7 +1221,12 @@ def main(argv: list[str] | None = None) -> int:
         outs / "profile_import.txt",
     )
     for r in rows:
-        if r.met() == "**no**" and r.what.startswith("`djgj gaps") and f"{N:,} units" in r.what:
+        if (
+            r.met() == "**no**"
+            and r.what.startswith("`djgj gaps --year")
+            and f"{N:,} units" in r.what
+            and "SQLite" not in r.what
+        ):
             log("profiling djgj gaps")
             profiles[f"djgj gaps, {N:,} units"] = profile_command(
                 outs / f"gaps_{N}.prof",
@@ -1229,7 +1234,12 @@ def main(argv: list[str] | None = None) -> int:
                 ["gaps", "--year", str(YEAR), "--format", "json"],
                 outs / "profile_gaps.json",
             )
-        if r.met() == "**no**" and r.what.startswith("`djgj report") and f"{N:,} units" in r.what:
+        if (
+            r.met() == "**no**"
+            and r.what.startswith("`djgj report --year")
+            and f"{N:,} units" in r.what
+            and "SQLite" not in r.what
+        ):
             log("profiling djgj report")
             profiles[f"djgj report, {N:,} units"] = profile_command(
                 outs / f"report_{N}.prof",
