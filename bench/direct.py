@@ -244,9 +244,35 @@ def report(conn: sqlite3.Connection, year: int) -> dict:
     }
 
 
+def rule_sql(year: int, rule: str) -> str:
+    """One rule's gap list as djgj asks it now: the year-end state (``year_states``) joined to each
+    unit's snapshot by id, biggest employers first. Plain SQL that SQLite and PostgreSQL both run."""
+    _rid, _sev, message, cond, kinds = next(r for r in RULES if r[0] == rule)
+    return (
+        f"SELECT '{rule}' AS rule, u.name, t.name AS township, u.credit_code, s.employees, "
+        f"s.party_members, s.union_members, '{message}' AS message "
+        "FROM year_states l JOIN snapshots s ON s.id = l.snapshot_id JOIN units u ON u.id = s.unit_id "
+        "LEFT JOIN townships t ON t.id = u.township_id "
+        f"WHERE l.year = (SELECT max(year) FROM year_states WHERE year <= {int(year)}) "
+        f"AND ({cond}) AND u.kind IN {kinds} ORDER BY coalesce(s.employees, 0) DESC, u.name"
+    )
+
+
+def gaps_csv(conn: sqlite3.Connection, year: int, rule: str) -> None:
+    import csv
+
+    cur = conn.execute(rule_sql(year, rule))
+    w = csv.writer(sys.stdout)
+    w.writerow([d[0] for d in cur.description])
+    w.writerows(cur)
+
+
 def main(argv: list[str]) -> int:
     what, db, year = argv[0], argv[1], int(argv[2])
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    if what == "gaps-csv":  # python bench/direct.py gaps-csv DB YEAR RULE
+        gaps_csv(conn, year, argv[3])
+        return 0
     doc = gaps(conn, year) if what == "gaps" else report(conn, year)
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2))
     return 0

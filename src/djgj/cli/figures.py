@@ -89,9 +89,11 @@ def gaps(
 
     with engine(write=False).connect() as conn:
         y, _ = resolve_year(conn, year, kind, township)
-        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
-    rows = [g.as_dict() for g in found][: limit or None]
-    title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
+        counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
+        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
+    total = sum(counts.values()) if limit else len(found)
+    rows = [g.as_dict() for g in found]
+    title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
     render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
 
 

@@ -502,23 +502,14 @@ class Gap:
         return d
 
 
-def gaps(
-    conn: Connection,
-    year: int,
-    profile: Profile,
-    *,
-    rules: list[str] | None = None,
-    kind: str | None = None,
-    township: str | None = None,
-) -> list[Gap]:
-    """Every unit that breaks a rule at the year-end, one row per unit and rule, biggest employers first."""
+def _gap_query(rule: Any, profile: Profile, year: int, kind: str | None, township: str | None) -> Any:
+    """(query, latest subquery, message) of the units breaking ``rule`` at the year-end; None when the
+    rule does not apply to ``kind``."""
     as_of = year_end(year)
-    chosen = [r for r in profile.rules if not rules or r.id in rules]
-    town = Township.name
     cols = [
         Unit.id,
         Unit.name,
-        town.label("township"),
+        Township.name.label("township"),
         Unit.kind,
         Unit.credit_code,
         Snapshot.employees,
@@ -528,35 +519,79 @@ def gaps(
         Snapshot.party_org,
         Snapshot.as_of,
     ]
+    params = registry.Params(profile.union_threshold, profile.party_threshold, rule.params)
+    cond, kinds, message = registry.condition(rule.id, params)
+    if kind and kinds and kind not in kinds:
+        return None
+    lt = latest(as_of)
+    q = snapshot_base(as_of, cols, kind, township, lt=lt).where(cond)
+    if kinds and not kind:
+        q = q.where(Unit.kind.in_(kinds))
+    return q, lt, message
+
+
+def _top(conn: Connection, q: Any, lt: Any, limit: int, total: int) -> Any:
+    """``q`` cut in SQL to the rows that can be among its ``limit`` biggest employers (ties kept): on
+    the year-end state an index walk from the biggest employer down."""
+    if total <= limit:
+        return q
+    employees = lt.c.employees if "employees" in lt.c else Snapshot.employees
+    nth = conn.execute(
+        q.with_only_columns(employees)
+        .where(employees >= 1)
+        .order_by(employees.desc())
+        .offset(limit - 1)
+        .limit(1)
+    ).first()
+    return q if nth is None else q.where(employees >= nth[0])
+
+
+def gaps(
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    rules: list[str] | None = None,
+    kind: str | None = None,
+    township: str | None = None,
+    limit: int | None = None,
+    counts: dict[str, int] | None = None,
+) -> list[Gap]:
+    """Every unit that breaks a rule at the year-end, one row per unit and rule, biggest employers first
+    (with ``limit``, the first rows only, cut in SQL; ``counts`` then receives each rule's total)."""
+    chosen = [r for r in profile.rules if not rules or r.id in rules]
     out: list[Gap] = []
     for rule in chosen:
-        params = registry.Params(profile.union_threshold, profile.party_threshold, rule.params)
-        cond, kinds, message = registry.condition(rule.id, params)
-        if kind and kinds and kind not in kinds:
+        got = _gap_query(rule, profile, year, kind, township)
+        if got is None:
             continue
-        q = snapshot_base(as_of, cols, kind, township).where(cond)
-        if kinds and not kind:
-            q = q.where(Unit.kind.in_(kinds))
-        for r in conn.execute(q):
-            out.append(
-                Gap(
-                    rule.id,
-                    rule.severity,
-                    message,
-                    rule.source,
-                    r.id,
-                    r.name,
-                    r.township,
-                    r.kind,
-                    r.credit_code,
-                    r.employees,
-                    r.party_members,
-                    r.union_members,
-                    r.union_form,
-                    r.party_org,
-                    r.as_of,
-                )
-            )
+        q, lt, message = got
+        if limit:
+            total = int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+            if counts is not None:
+                counts[rule.id] = total
+            q = _top(conn, q, lt, limit, total)
+        out += [_gap(rule, message, r) for r in conn.execute(q)]
     order = {rid: i for i, rid in enumerate(r.id for r in chosen)}
     out.sort(key=lambda g: (-(g.employees or 0), order[g.rule], g.name))
-    return out
+    return out[:limit] if limit else out
+
+
+def _gap(rule: Any, message: str, r: Any) -> Gap:
+    return Gap(
+        rule.id,
+        rule.severity,
+        message,
+        rule.source,
+        r.id,
+        r.name,
+        r.township,
+        r.kind,
+        r.credit_code,
+        r.employees,
+        r.party_members,
+        r.union_members,
+        r.union_form,
+        r.party_org,
+        r.as_of,
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
+from djgj.figures import state as year_state
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.vocab.fields import ENTERPRISE_KINDS, FAMILIES, KINDS, VILLAGE_KINDS
 
@@ -53,13 +54,9 @@ def families_of(kind: str | None) -> list[str]:
 
 
 def latest(as_of: dt.date) -> Any:
-    """Each unit's latest snapshot on or before ``as_of`` (a subquery of unit_id, as_of)."""
-    return (
-        select(Snapshot.unit_id, func.max(Snapshot.as_of).label("as_of"))
-        .where(Snapshot.as_of <= as_of)
-        .group_by(Snapshot.unit_id)
-        .subquery("latest")
-    )
+    """Each unit's latest snapshot on or before ``as_of`` (a subquery of unit_id, as_of): at a
+    year-end an indexed read of the maintained year-end state (`figures.state`)."""
+    return year_state.latest(as_of)
 
 
 def where_township(q: Any, township: str | None) -> Any:
@@ -81,13 +78,15 @@ def snapshot_base(
     kind: str | None,
     township: str | None,
     family: str | None = None,
+    lt: Any = None,
 ) -> Any:
-    """SELECT ``columns`` from each unit's snapshot in force at ``as_of``, within the scope."""
-    lt = latest(as_of)
+    """SELECT ``columns`` from each unit's snapshot in force at ``as_of``, within the scope (``lt``: a
+    `latest` subquery the caller keeps, to order or cut by it)."""
+    lt = latest(as_of) if lt is None else lt
     q = (
         select(*columns)
         .select_from(Snapshot)
-        .join(lt, and_(Snapshot.unit_id == lt.c.unit_id, Snapshot.as_of == lt.c.as_of))
+        .join(lt, year_state.join_on(lt))
         .join(Unit, Unit.id == Snapshot.unit_id)
         .outerjoin(Township, Township.id == Unit.township_id)
     )

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, exists, select, update
 
 from djgj.errors import UsageError
+from djgj.ledger import state
 from djgj.ledger.match import chunks
 from djgj.ledger.models import ImportBatch, Membership, Person, Snapshot, SnapshotHistory, Unit
 from djgj.ledger.privacy import audit
@@ -180,6 +181,8 @@ def undo_batch(conn: Connection, batch_id: int, *, replaced_by: int | None = Non
     out.people_removed = conn.execute(
         delete(Person).where(Person.batch_id == batch_id, ~exists().where(Membership.person_id == Person.id))
     ).rowcount
+    # The year-end state follows the snapshots (before the units it points at can go).
+    state.refresh(conn, {u for _, u in created} | {h.unit_id for h in restored})
     out.units_removed = conn.execute(
         delete(Unit).where(
             Unit.batch_id == batch_id,

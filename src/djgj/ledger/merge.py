@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from djgj.errors import UsageError
+from djgj.ledger import state
 from djgj.ledger.counts import Counts
 from djgj.ledger.db import open_engine, resolve_url, sqlite_path
 from djgj.ledger.match import township_ids
@@ -83,6 +84,7 @@ def _merge(s: Connection, t: Connection, source: str, county: str | None, city: 
     result.townships = len(town_map)
     unit_map = _merge_units(s, t, town_map, batch_map, result)
     _merge_snapshots(s, t, unit_map, batch_map, town_map, result)
+    state.refresh(t, unit_map.values())  # the year-end state of the merged units
     _merge_people(s, t, unit_map, batch_map, result)
     return result
 

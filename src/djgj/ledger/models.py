@@ -242,3 +242,33 @@ class HeaderMapping(Base):
 
 #: Per-year figures read "latest snapshot per unit on or before a date": this index covers it.
 Index("ix_snapshots_as_of_unit", Snapshot.as_of, Snapshot.unit_id)
+
+
+class YearState(Base):
+    """Each unit's latest snapshot on or before 31 December of each year (speed, migration 0008).
+
+    Maintained by `djgj.ledger.state.refresh` in the transaction that writes snapshots (import,
+    merge), for every year from the unit's first snapshot to the ledger's last snapshot year; figures
+    read it instead of a GROUP BY over all snapshots. ``employees`` is copied from the snapshot so the
+    biggest employers of a year are an index walk.
+    """
+
+    __tablename__ = "year_states"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_year_states_unit", "unit_id"),
+        Index("ix_year_states_snapshot", "snapshot_id"),
+        Index("ix_year_states_year_employees", "year", "employees", "snapshot_id", "unit_id", "as_of"),
+    )
+
+
+#: The snapshots an import batch wrote: what `state.refresh_batch` recomputes.
+Index("ix_snapshots_batch", Snapshot.batch_id, Snapshot.unit_id)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
-from djgj.ledger import batches, mappings, places
+from djgj.ledger import batches, bulk, mappings, places, state
 from djgj.ledger.counts import Counts
 from djgj.ledger.db import translate
 from djgj.ledger.match import UnitMatcher, township_ids
@@ -224,6 +224,8 @@ def _begin_batch(
 
 
 def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
+    bulk.finish(conn, batch_id)  # indexes paused for a load that dwarfed the ledger are rebuilt
+    state.refresh_batch(conn, batch_id)  # the year-end state of the units this batch wrote
     conn.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id)
@@ -300,6 +302,7 @@ class RecordWriter:
         tids = self.units.township_ids(records)
         unit_ids = self.units.match(records, tids)
         self.snapshots.write(records, unit_ids, tids, self.units.units_before)
+        bulk.rows(self.conn, self.snapshots.batch_id, len(records), self.units.units_before)
 
     def close(self) -> None:
         if self.units.attributes_kept:

@@ -1,0 +1,70 @@
+"""A load that dwarfs the ledger writes without the secondary indexes it does not read, and builds
+them once at the end (inside the same transaction).
+
+Maintaining an index row by row costs more than building it in one sorted pass once the rows
+loaded outnumber the rows already there. The import calls `rows` after each round it wrote: once the
+file has brought at least `MIN_ROWS` rows and twice what the ledger held before, the indexes that
+the import itself never reads (`PAUSED`) are dropped; `finish` (before the batch is closed) builds
+them again. Unique constraints and the indexes the import matches by (credit code, township and
+name, unit and date) are never touched, so validation and matching are exactly the same. DDL is
+transactional on SQLite and PostgreSQL: a refused file rolls back to the ledger with its indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Index, Table
+
+from djgj.ledger.models import Snapshot, Unit
+
+#: Rows a file must bring before its indexes are paused (a small file is never worth the DDL).
+MIN_ROWS = 20_000
+#: ... and how many times the ledger's units it must bring.
+LEDGER_FACTOR = 2
+_KEY = "djgj.bulk"
+
+
+def _paused() -> list[Index]:
+    """Indexes the import never reads while writing (it reads units by credit code and by township
+    and name, snapshots by unit and date)."""
+    names = {"ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind"}
+    tables: list[Table] = [Unit.__table__, Snapshot.__table__]  # type: ignore[list-item]
+    found = [i for t in tables for i in t.indexes if i.name in names]
+    return sorted(found, key=lambda i: str(i.name))
+
+
+PAUSED = [str(i.name) for i in _paused()]
+
+
+def _state(conn: Connection, batch_id: int) -> dict[str, Any]:
+    state = conn.info.get(_KEY)
+    if state is None or state["batch"] != batch_id:
+        state = {"batch": batch_id, "rows": 0, "dropped": False}
+        conn.info[_KEY] = state
+    return state
+
+
+def rows(conn: Connection, batch_id: int, written: int, ledger_units: int) -> None:
+    """Count ``written`` more rows of batch ``batch_id``; pause the indexes once the load dwarfs the
+    ``ledger_units`` the ledger held before it."""
+    state = _state(conn, batch_id)
+    state["rows"] += written
+    if state["dropped"] or state["rows"] < max(MIN_ROWS, LEDGER_FACTOR * ledger_units):
+        return
+    for index in _paused():
+        index.drop(conn, checkfirst=True)
+    state["dropped"] = True
+
+
+def finish(conn: Connection, batch_id: int) -> bool:
+    """Build the paused indexes again (before the batch's transaction commits); True if any were."""
+    state = conn.info.pop(_KEY, None)
+    if state is None or state["batch"] != batch_id or not state["dropped"]:
+        return False
+    for index in _paused():
+        index.create(conn, checkfirst=True)
+    return True
+
+
+__all__ = ["LEDGER_FACTOR", "MIN_ROWS", "PAUSED", "finish", "rows"]

@@ -1,0 +1,134 @@
+"""The year-end state: each unit's latest snapshot on or before 31 December of every year.
+
+Figures of year Y read, for each unit, its latest snapshot dated on or before Y-12-31. Instead of
+a GROUP BY over all snapshots for every question, the ledger keeps that answer in ``year_states``
+(one row per year and unit, from the unit's first snapshot year to the ledger's last snapshot year;
+a year after that reads the last year). It is recomputed, set-based, in the transaction that writes
+snapshots:
+
+- `refresh_batch` after an import (the units whose snapshots the batch wrote);
+- `refresh` for any set of units (merge, undo, corrections), or ``None`` for the whole ledger;
+- `rebuild` from scratch (migration 0008, and an import that rewrote most of the ledger).
+
+Nothing here decides what a snapshot says; it only remembers which one is the latest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection
+
+#: Unit ids per statement when refreshing an explicit set of units.
+CHUNK = 900
+
+
+def _year_sql(conn: Connection, column: str) -> str:
+    if conn.dialect.name == "sqlite":
+        return f"CAST(substr({column}, 1, 4) AS INTEGER)"
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+
+
+def _year_of(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.year
+    return int(str(value)[:4])
+
+
+def _bounds(conn: Connection) -> tuple[int | None, int | None]:
+    """The first and last snapshot years of the ledger (two index lookups)."""
+    lo = conn.exec_driver_sql("SELECT MIN(as_of) FROM snapshots").scalar()
+    hi = conn.exec_driver_sql("SELECT MAX(as_of) FROM snapshots").scalar()
+    return _year_of(lo), _year_of(hi)
+
+
+def _insert_sql(conn: Connection, where: str) -> str:
+    """Rows of ``year_states`` for the snapshots matching ``where``: per unit and snapshot year the
+    year's last snapshot, which holds from its year until the unit's next snapshot year (or the last)."""
+    year = _year_sql(conn, "as_of")
+    return f"""
+WITH RECURSIVE years(y) AS (
+    SELECT CAST(:lo AS INTEGER) UNION ALL SELECT y + 1 FROM years WHERE y < CAST(:hi AS INTEGER)
+),
+marked AS (
+    SELECT id, unit_id, as_of, employees, {year} AS yr,
+           ROW_NUMBER() OVER (PARTITION BY unit_id, {year} ORDER BY as_of DESC) AS rn
+    FROM snapshots WHERE {where}
+),
+spans AS (
+    SELECT id, unit_id, as_of, employees, yr AS first_year,
+           COALESCE(LEAD(yr) OVER (PARTITION BY unit_id ORDER BY yr) - 1, CAST(:hi AS INTEGER)) AS last_year
+    FROM marked WHERE rn = 1
+)
+INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees)
+SELECT years.y, spans.unit_id, spans.id, spans.as_of, spans.employees
+FROM spans JOIN years ON years.y >= spans.first_year AND years.y <= spans.last_year
+"""
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute the whole state from the snapshots."""
+    conn.exec_driver_sql("DELETE FROM year_states")
+    lo, hi = _bounds(conn)
+    if hi is None:
+        return
+    conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
+
+
+def _extend(conn: Connection, hi: int) -> None:
+    """Keep every unit's rows up to the ledger's last snapshot year ``hi``."""
+    old = conn.exec_driver_sql("SELECT MAX(year) FROM year_states").scalar()
+    if old is None:
+        return
+    old = int(old)
+    if old > hi:
+        conn.exec_driver_sql(f"DELETE FROM year_states WHERE year > {int(hi)}")
+    for y in range(old + 1, hi + 1):
+        conn.exec_driver_sql(
+            "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
+            f"SELECT {y}, unit_id, snapshot_id, as_of, employees FROM year_states WHERE year = {old}"
+        )
+
+
+def _refresh_where(conn: Connection, where: str, params: tuple[Any, ...]) -> None:
+    lo, hi = _bounds(conn)
+    if hi is None or lo is None:
+        conn.exec_driver_sql("DELETE FROM year_states")
+        return
+    _extend(conn, hi)
+    conn.exec_driver_sql(f"DELETE FROM year_states WHERE unit_id IN ({where})", params)
+    sql = _insert_sql(conn, f"unit_id IN ({where})").replace(":lo", str(lo)).replace(":hi", str(hi))
+    conn.exec_driver_sql(sql, params)
+
+
+def refresh(conn: Connection, unit_ids: Iterable[int] | None = None) -> None:
+    """Recompute the state of these units (all units when None), in the caller's transaction."""
+    if unit_ids is None:
+        rebuild(conn)
+        return
+    ids = sorted({int(i) for i in unit_ids})
+    if not ids:
+        return
+    m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for i in range(0, len(ids), CHUNK):
+        chunk = tuple(ids[i : i + CHUNK])
+        _refresh_where(conn, f"SELECT id FROM units WHERE id IN ({', '.join([m] * len(chunk))})", chunk)
+
+
+def refresh_batch(conn: Connection, batch_id: int) -> None:
+    """Recompute the state of the units whose snapshots import batch ``batch_id`` wrote. When the
+    batch wrote most of the ledger (a first, province-sized import), one rebuild is cheaper."""
+    m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    states = conn.exec_driver_sql("SELECT COUNT(*) FROM (SELECT 1 FROM year_states LIMIT 1) AS s").scalar()
+    if not states:
+        rebuild(conn)
+        return
+    where = f"SELECT unit_id FROM snapshots WHERE batch_id = {m}"
+    _refresh_where(conn, where, (int(batch_id),))
+
+
+__all__ = ["CHUNK", "rebuild", "refresh", "refresh_batch"]

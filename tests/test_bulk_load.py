@@ -1,0 +1,79 @@
+"""A load that dwarfs the ledger pauses the indexes the import never reads and builds them again:
+the same rows, the same provenance and the same indexes as a small import; a refused file leaves
+the ledger with its indexes. On SQLite and PostgreSQL (the threshold lowered so a test file counts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect
+
+from builders import credit_code, write_csv
+from conftest import sql
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+HEADER = ["乡镇", "企业名称", "统一社会信用代码", "企业类型", "从业人员数", "是否建立工会"]
+
+
+def _indexes(engine) -> set[str]:
+    insp = inspect(engine)
+    return {i["name"] for t in ("units", "snapshots") for i in insp.get_indexes(t)}
+
+
+def _rows(n: int, start: int = 0) -> list[list[object]]:
+    return [
+        ["城关镇", f"批量{i}号有限公司", credit_code(i), "私营企业", 10 + i, "已建"]
+        for i in range(start, start + n)
+    ]
+
+
+def test_big_load_pauses_and_rebuilds_indexes(tmp_path, monkeypatch) -> None:
+    from djgj.ledger import bulk
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import BATCH_ROWS, import_file
+    from djgj.records.parse import Options
+
+    monkeypatch.setattr(bulk, "MIN_ROWS", 5)
+    monkeypatch.setattr("djgj.ledger.write.BATCH_ROWS", 7)
+    assert BATCH_ROWS > 7
+    engine = open_engine()
+    before = _indexes(engine)
+    assert set(bulk.PAUSED) <= before
+    dropped: list[bool] = []
+    real_finish = bulk.finish
+    monkeypatch.setattr(bulk, "finish", lambda conn, b: dropped.append(real_finish(conn, b)) or dropped[-1])
+    f = write_csv(tmp_path / "big.csv", [HEADER, *_rows(40)])
+    result = import_file(engine, f, Options(as_of=dt.date(2014, 12, 31)))
+    assert result.units_created == 40 and dropped == [True]
+    assert _indexes(engine) == before
+    assert sql("select count(*), min(row), max(row) from snapshots") == [(40, 2, 41)]
+    assert sql("select count(*) from year_states where year = 2014") == [(40,)]
+    # A second, smaller file into the now bigger ledger does not pause anything.
+    g = write_csv(tmp_path / "small.csv", [HEADER, *_rows(10, start=40)])
+    import_file(engine, g, Options(as_of=dt.date(2014, 12, 31)))
+    assert dropped == [True, False]
+    assert _indexes(engine) == before
+    engine.dispose()
+
+
+def test_refused_big_load_keeps_the_indexes(tmp_path, monkeypatch) -> None:
+    from djgj.errors import DjgjError
+    from djgj.ledger import bulk
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.records.parse import Options
+
+    monkeypatch.setattr(bulk, "MIN_ROWS", 5)
+    monkeypatch.setattr("djgj.ledger.write.BATCH_ROWS", 7)
+    engine = open_engine()
+    before = _indexes(engine)
+    rows = _rows(30)
+    rows[25][4] = -3  # a negative head count refuses the file after the indexes were paused
+    f = write_csv(tmp_path / "bad.csv", [HEADER, *rows])
+    with pytest.raises(DjgjError):
+        import_file(engine, f, Options(as_of=dt.date(2014, 12, 31)))
+    assert _indexes(engine) == before
+    assert sql("select count(*) from units") == [(0,)]
+    engine.dispose()
