@@ -30,6 +30,7 @@ from sqlalchemy import (
     case,
     func,
     or_,
+    select,
     true,
 )
 
