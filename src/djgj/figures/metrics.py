@@ -64,6 +64,7 @@ __all__ = [
     "Gap",
     "figure_list",
     "figures",
+    "gap_total",
     "gaps",
     "latest",
     "more_needed",
@@ -545,6 +546,24 @@ def _top(conn: Connection, q: Any, lt: Any, limit: int, total: int) -> Any:
         .limit(1)
     ).first()
     return q if nth is None else q.where(employees >= nth[0])
+
+
+def gap_total(
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    rules: list[str] | None = None,
+    kind: str | None = None,
+    township: str | None = None,
+) -> int:
+    """How many rows `gaps` lists, counted in SQL."""
+    total = 0
+    for rule in [r for r in profile.rules if not rules or r.id in rules]:
+        got = _gap_query(rule, profile, year, kind, township)
+        if got is not None:
+            total += int(conn.execute(select(func.count()).select_from(got[0].subquery())).scalar() or 0)
+    return total
 
 
 def gaps(
