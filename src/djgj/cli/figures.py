@@ -9,10 +9,12 @@ import typer
 
 from djgj.cli.app import app, engine
 from djgj.cli.options import (
+    Depth,
     Fmt,
     Kind,
     Output,
     ProfileOpt,
+    RuleOpt,
     Threshold,
     Town,
     Year,
@@ -20,8 +22,10 @@ from djgj.cli.options import (
     emit,
     load_profile,
     render_rows_to,
+    vocab_parser,
 )
 from djgj.errors import UsageError
+from djgj.vocab.vocabulary import choices_text
 
 
 @app.command()
@@ -63,9 +67,7 @@ GAP_COLUMNS = [
 @app.command()
 def gaps(
     year: Year = None,
-    rule: Annotated[
-        list[str] | None, typer.Option("--rule", "-r", help="只看某条规则（可多次使用），见 djgj rules")
-    ] = None,
+    rule: RuleOpt = None,
     kind: Kind = None,
     township: Town = None,
     profile: ProfileOpt = None,
@@ -85,7 +87,7 @@ def gaps(
     known = [r.id for r in p.rules]
     for r in rule or []:
         if r not in known:
-            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{'、'.join(known)}")
+            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
     y = year or dt.date.today().year
     with engine(write=False).connect() as conn:
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
@@ -101,9 +103,7 @@ def report(
     township: Town = None,
     profile: ProfileOpt = None,
     union_threshold: Threshold = None,
-    depth: Annotated[
-        str, typer.Option("--depth", help="汇总到哪一级：city（市）、county（县）、township（乡镇，默认）")
-    ] = "township",
+    depth: Depth = "township",
     fmt: Fmt = "table",
     output: Output = None,
 ) -> None:
@@ -131,7 +131,12 @@ app.add_typer(targets_app, name="targets")
 @targets_app.command("set")
 def targets_set(
     metric: Annotated[
-        str, typer.Argument(help="指标：union_rate、member_rate、migrant_member_rate、party_org_rate 等")
+        str,
+        typer.Argument(
+            help="指标：建会率、职工入会率、农民工入会率、党组织应建已建率、已建会单位职工入会率、工会组织覆盖率（也可写 id）",
+            parser=vocab_parser("metrics"),
+            metavar="指标",
+        ),
     ],
     value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度")],
