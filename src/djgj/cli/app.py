@@ -163,6 +163,19 @@ def engine(write: bool = True) -> Any:
     return open_engine(state.db, write=write)
 
 
+def ledger_name() -> str:
+    """The ledger in use as a person reads it: the file path, or the URL without its password."""
+    from djgj.ledger.db import resolve_url, sqlite_path
+
+    url = resolve_url(state.db)
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def main() -> None:
     """Entry point: run the app (usage errors: exit 2) and translate every error once."""
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from djgj.cli.app import app, engine
+from djgj.cli.app import app, engine, ledger_name
 from djgj.cli.options import (
     Depth,
     Fmt,
@@ -25,7 +25,7 @@ from djgj.cli.options import (
     vocab_parser,
 )
 from djgj.errors import UsageError
-from djgj.vocab.vocabulary import choices_text
+from djgj.vocab.vocabulary import choices_text, name
 
 
 @app.command()
@@ -38,18 +38,18 @@ def rules(
     """
     p = load_profile(profile, union_threshold)
     rows = [
-        {
-            "rule": r.id,
-            "severity": {"requirement": "应建", "advice": "建议", "focus": "重点"}.get(
-                r.severity, r.severity
-            ),
-            "message": r.title,
-            "source": r.source,
-        }
+        {"rule": r.id, "id": r.id, "severity": r.severity, "message": r.title, "source": r.source}
         for r in p.rules
     ]
     title = f"规则配置 {p.name}（{p.title}）：应建工会 从业人员≥{p.union_threshold}人；应建党组织 正式党员≥{p.party_threshold}人"
-    render_rows_to(rows, fmt, output, title=title)
+    columns = [
+        ("rule", "规则"),
+        ("id", "规则代码"),
+        ("severity", "性质"),
+        ("message", "说明"),
+        ("source", "依据"),
+    ]
+    render_rows_to(rows, fmt, output, columns=columns if fmt != "json" else None, title=title)
 
 
 GAP_COLUMNS = [
@@ -92,7 +92,10 @@ def gaps(
     with engine(write=False).connect() as conn:
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
     rows = [g.as_dict() for g in found][: limit or None]
-    title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
+    title = (
+        f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
+        f"；台账 {ledger_name()}"
+    )
     render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
 
 
@@ -121,6 +124,7 @@ def report(
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
         doc = build(conn, y, p, kind=kind, township=township, depth=depth)
+    doc["ledger"] = ledger_name()
     emit(render_report(doc, fmt), output, fmt)
 
 
@@ -152,7 +156,7 @@ def targets_set(
     number = parse_target(value)
     with engine().begin() as conn:
         set_target(conn, year, metric, number, township or "", source)
-    typer.echo(f"已设定 {year} 年{township or '全县'} {metric} 目标为 {number:.0%}")
+    typer.echo(f"已设定 {year} 年{township or '全县'} {name('metrics', metric)} 目标为 {number:.0%}")
 
 
 @targets_app.command("list")
@@ -168,4 +172,13 @@ def targets_list(
     p = load_profile(profile, None)
     with engine(write=False).connect() as conn:
         rows = listing(conn, year, p)
-    render_rows_to(rows, fmt, output)
+    if fmt != "json":
+        rows = [{k: v for k, v in r.items() if k != "label"} | {"target_rate": r["value"]} for r in rows]
+    columns = [
+        ("year", "年度"),
+        ("scope", "范围"),
+        ("metric", "指标"),
+        ("target_rate", "目标"),
+        ("source", "出处"),
+    ]
+    render_rows_to(rows, fmt, output, columns=columns if fmt != "json" else None, title="目标任务")
