@@ -84,7 +84,7 @@ class _Group(TyperGroup):
             state.db, args = take_db(list(args))
             for p in self.params:
                 if p.name == "db":  # shown in --help, never parsed: nothing to coerce
-                    p.process_value = lambda _ctx, value: value  # type: ignore[method-assign]
+                    p.process_value = lambda ctx, value: value  # type: ignore[method-assign]
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def main(
@@ -94,7 +94,7 @@ class _Group(TyperGroup):
         from djgj.cli.zh import Abort, ClickException
 
         try:
-            rv = super().main(args, prog_name, *a, standalone_mode=False, **kw)
+            rv = super().main(args, prog_name, *a, standalone_mode=False, **kw)  # type: ignore[misc]
         except ClickException as exc:
             if not standalone_mode:
                 raise

@@ -16,7 +16,7 @@ try:  # Typer ≥ 0.29 vendors Click
     from typer.exceptions import Abort
 except ImportError:  # pragma: no cover - older Typer on Click
     import click  # type: ignore[no-redef]
-    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,assignment]
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef]
 
 #: Whole phrases, replaced in help and usage text.
 PHRASES = [

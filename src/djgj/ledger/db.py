@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from djgj.errors import BusyError, LedgerError
 
 #: The newest migration; a ledger at this revision needs no Alembic at start-up.
-HEAD = "0003"
+HEAD = "0007"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
