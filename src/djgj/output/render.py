@@ -610,9 +610,13 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
             else:
                 blocks.append(text)
         return "\n\n".join(blocks) + "\n"
+    return _report_text(parts, width or _default_width())
+
+
+def _report_text(parts: list[Part], width: int) -> str:
+    """The report as a terminal page: bold headings, wrapped paragraphs, rich tables."""
     from rich.text import Text
 
-    width = width or _default_width()
     items: list[Any] = []
     previous_tag = ""
     for tag, body in parts:

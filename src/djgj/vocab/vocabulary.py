@@ -78,6 +78,7 @@ def field_names() -> dict[str, str]:
         **f.UNIT_FIELDS,
         **{k: label for k, (_, label) in f.SNAPSHOT_FIELDS.items()},
         **f.ROSTER_FIELDS,
+        "seq": f.LABELS["seq"],
     }
 
 
