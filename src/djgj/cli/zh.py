@@ -33,6 +33,15 @@ PHRASES = [
     ("[default:", "[默认："),
     ("[required]", "[必填]"),
     ("env var: ", "环境变量："),
+    ("Install completion for the current shell.", "为当前 shell 安装命令补全（Tab 键补全命令和选项）。"),
+    (
+        "Show completion for the current shell, to copy it or\n                        customize the installation.",
+        "显示当前 shell 的补全脚本，可复制或自行安装。",
+    ),
+    (
+        "Show completion for the current shell, to copy it or customize the installation.",
+        "显示当前 shell 的补全脚本，可复制或自行安装。",
+    ),
 ]
 
 #: Usage errors, by pattern.
