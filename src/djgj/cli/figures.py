@@ -78,7 +78,7 @@ def gaps(
 ) -> None:
     """列出应建未建：每个违反规则的单位一行，从业人员多的在前。
 
-    例：djgj gaps --year 2014 --kind non_public --rule union_required --format xlsx -o 应建未建.xlsx
+    例：djgj gaps --year 2014 --kind 非公有制企业 --rule 应建工会 --format xlsx -o 应建未建.xlsx
     """
     from djgj.figures.metrics import gaps as find_gaps
 
@@ -112,7 +112,7 @@ def report(
 ) -> None:
     """年度报告：各项指标、与上年比较、分乡镇和分类别情况、目标差距（每个比率注明口径）。
 
-    例：djgj report --year 2014 --kind non_public --format md -o 2014年度总结.md
+    例：djgj report --year 2014 --kind 非公有制企业 --format md -o 2014年度总结.md
     """
     from djgj.figures.report import build
     from djgj.output.render import render_report
@@ -149,7 +149,7 @@ def targets_set(
 ) -> None:
     """设定某年度的目标。
 
-    例：djgj targets set union_rate 0.9 --year 2015 --source 市总下达
+    例：djgj targets set 建会率 90% --year 2015 --source 市总下达
     """
     from djgj.rules.targets import parse_target, set_target
 

@@ -80,7 +80,7 @@ def merge(
 ) -> None:
     """把县级台账合并进当前（市级、省级）台账：按信用代码、乡镇+名称去重，保留来源。
 
-    例：djgj --db 某市.db merge 甲县.db 乙县.db --city 某市 && djgj --db 某市.db report --year 2014 --depth county
+    例：djgj merge 甲县.db 乙县.db --city 某市 --db 某市.db && djgj report --year 2014 --depth 县 --db 某市.db
     """
     from djgj.ledger.merge import merge as do_merge
 
