@@ -139,7 +139,7 @@ def _as_json(r: Any) -> dict[str, Any]:
     """One import's result for scripts: counts, townships, warnings; no rejected rows' raw cells."""
     import dataclasses
 
-    d = dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(vars(r))
+    d = dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else dict(vars(r))
     d.pop("rejects", None)
     d["rejected_rows"] = len(r.rejects or [])
     return d
