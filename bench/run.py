@@ -894,6 +894,17 @@ def main(argv: list[str] | None = None) -> int:
             base_label="`python -c pass`",
         )
     )
+    sub_helps = series(a.help_runs, [DJGJ, "report", "--help"], timeout=60)
+    rows.append(
+        Row(
+            f"`djgj report --help` (median of {a.help_runs})",
+            sub_helps,
+            helps,
+            "≤ 0.2 s, as fast as `djgj --help`",
+            abs_limit=0.2,
+            base_label="`djgj --help`",
+        )
+    )
 
     # ---- memory row
     s_small, s_big = rows_mem

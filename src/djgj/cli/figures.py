@@ -18,6 +18,7 @@ from djgj.cli.options import (
     Threshold,
     Town,
     Year,
+    busy,
     check_kind,
     emit,
     load_profile,
@@ -89,7 +90,7 @@ def gaps(
         if r not in known:
             raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
     y = year or dt.date.today().year
-    with engine(write=False).connect() as conn:
+    with busy("正在查找应建未建…"), engine(write=False).connect() as conn:
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
     rows = [g.as_dict() for g in found][: limit or None]
     title = (
@@ -120,7 +121,7 @@ def report(
     check_kind(kind)
     p = load_profile(profile, union_threshold)
     y = year or dt.date.today().year
-    with engine(write=False).connect() as conn:
+    with busy("正在计算年度报告…"), engine(write=False).connect() as conn:
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
         doc = build(conn, y, p, kind=kind, township=township, depth=depth)

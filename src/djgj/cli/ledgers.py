@@ -15,6 +15,7 @@ from djgj.cli.options import (
     Output,
     Town,
     Year,
+    busy,
     check_kind,
     render_rows_to,
 )
@@ -37,10 +38,11 @@ def export(
 
     check_kind(kind)
     y = year or dt.date.today().year
-    with engine(write=False).connect() as conn:
-        data = rows(conn, y, kind=kind, township=township)
-    title = f"台账导出（截至{y}年12月31日）"
-    render_rows_to(data, fmt, output, columns=COLUMNS, title=title)
+    with busy("正在导出…"):
+        with engine(write=False).connect() as conn:
+            data = rows(conn, y, kind=kind, township=township)
+        title = f"台账导出（截至{y}年12月31日）"
+        render_rows_to(data, fmt, output, columns=COLUMNS, title=title)
 
 
 @app.command()

@@ -153,3 +153,41 @@ Depth = Annotated[
     str, typer.Option("--depth", help=DEPTH_HELP, parser=vocab_parser("depths"), metavar="[市|县|乡镇]")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="只输出错误，不输出摘要")]
+
+
+class busy:
+    """A spinner on stderr (rich, only on a terminal) once work has taken longer than about a second."""
+
+    def __init__(self, label: str, delay: float = 1.0) -> None:
+        import threading
+
+        self.label, self.delay = label, delay
+        self.status: Any = None
+        self.timer: Any = None
+        self.lock = threading.Lock()
+        self.done = False
+
+    def __enter__(self) -> busy:
+        if sys.stderr.isatty():
+            import threading
+
+            self.timer = threading.Timer(self.delay, self._start)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def _start(self) -> None:
+        from rich.console import Console
+
+        with self.lock:
+            if not self.done:
+                self.status = Console(stderr=True).status(self.label)
+                self.status.start()
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.done = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.status is not None:
+                self.status.stop()
