@@ -324,3 +324,21 @@ def test_fields_and_rules_list_chinese_names_with_ids(runner, _isolated):
 def test_completion_is_installable(runner):
     result = invoke(runner, "--help")
     assert "--install-completion" in result.output and "--show-completion" in result.output
+
+
+def test_xlsx_to_stdout_with_dash(runner, sample_ledger):
+    result = runner.invoke(
+        __import__("djgj.cli", fromlist=["app"]).app, ["gaps", "--year", "2014", "-f", "xlsx", "-o", "-"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"PK")  # the workbook itself, not a file named "-"
+
+
+def test_spinner_stays_silent_off_a_terminal(capsys):
+    import time
+
+    from djgj.cli.options import busy
+
+    with busy("正在导出…", delay=0.01):
+        time.sleep(0.05)
+    assert capsys.readouterr().err == ""

@@ -195,20 +195,20 @@ def _describe(r: Any) -> str:
     if r.status == "already":
         return f"{name}：{r.warnings[0]}"
     head = "（试运行，未写入）" if r.status == "dry_run" else ""
-    lines = [f"{name}{head}：{r.format}，{r.rows} 行"]
+    lines = [f"{name}{head}：{r.format}，{r.rows:,} 行"]
     if r.as_of:
         lines[0] += f"，截至 {r.as_of.isoformat()}"
     if r.townships:
         lines[0] += f"，乡镇：{_few(r.townships, '个乡镇')}"
     if r.snapshots_created + r.snapshots_updated + r.snapshots_unchanged:
         lines.append(
-            f"  单位：新建 {r.units_created}，更新 {r.units_updated}；快照：新增 {r.snapshots_created}，"
-            f"更新 {r.snapshots_updated}，未变 {r.snapshots_unchanged}"
+            f"  单位：新建 {r.units_created:,}，更新 {r.units_updated:,}；快照：新增 {r.snapshots_created:,}，"
+            f"更新 {r.snapshots_updated:,}，未变 {r.snapshots_unchanged:,}"
         )
     if r.people or r.memberships:
-        lines.append(f"  花名册：人员 {r.people}，会籍 {r.memberships}")
+        lines.append(f"  花名册：人员 {r.people:,}，会籍 {r.memberships:,}")
     if r.normalised:
-        lines.append("  规范化：" + "；".join(f"{k} {v} 处" for k, v in sorted(r.normalised.items())))
+        lines.append("  规范化：" + "；".join(f"{k} {v:,} 处" for k, v in sorted(r.normalised.items())))
     if r.status == "dry_run":
         for sheet, cols in r.columns.items():
             mapped = "，".join(
