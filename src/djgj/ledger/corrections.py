@@ -38,9 +38,17 @@ def find_unit(conn: Connection, key: str, township: str | None = None) -> Any:
         q = q.where(Township.name == township)
     found = conn.execute(q).all()
     if not found:
-        raise UsageError(
-            f"台账中没有单位“{mask_text(key)}”；可写单位全称或统一社会信用代码，或用 djgj units 关键词 查找"
-        )
+        like = [
+            n
+            for (n,) in conn.execute(
+                select(Unit.name)
+                .where(Unit.norm_name.contains(norm, autoescape=True))
+                .order_by(Unit.name)
+                .limit(5)
+            )
+        ]
+        hint = f"；名称相近的有：{'、'.join(like)}" if like and norm else "；可用 djgj units 关键词 查找"
+        raise UsageError(f"台账中没有单位“{mask_text(key)}”（请写单位全称或统一社会信用代码）{hint}")
     if len(found) > 1:
         where = "、".join(f"{r.township or '未填乡镇'}的{r.name}" for r in found)
         raise UsageError(f"“{key}”对应多个单位（{where}）；请加 --township 或改用统一社会信用代码")
