@@ -20,7 +20,10 @@ from djgj.errors import DjgjError, UsageError
 @app.command("import")
 def import_(
     files: Annotated[
-        list[Path], typer.Argument(help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False, metavar="文件"
+        ),
     ],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="数据截至日期，如 2014-12-31（默认从标题读取）")

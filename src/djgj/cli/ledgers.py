@@ -47,7 +47,9 @@ def export(
 
 @app.command()
 def backup(
-    dest: Annotated[Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）")] = None,
+    dest: Annotated[
+        Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）", metavar="备份位置")
+    ] = None,
 ) -> None:
     """备份台账（SQLite 在线备份，导入进行中也能得到一致的副本）。
 
@@ -59,7 +61,9 @@ def backup(
 
 
 @app.command()
-def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的备份文件")]) -> None:
+def restore(
+    source: Annotated[Path, typer.Argument(help="djgj backup 生成的备份文件", metavar="备份文件")],
+) -> None:
     """从备份恢复台账；只接受完整的 djgj 台账文件，被替换的台账会先另存一份。
 
     例：djgj restore 台账备份.db
@@ -73,7 +77,8 @@ def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的�
 @app.command()
 def merge(
     ledgers: Annotated[
-        list[str], typer.Argument(help="县级台账：SQLite 文件或数据库 URL", show_default=False)
+        list[str],
+        typer.Argument(help="县级台账：SQLite 文件或数据库 URL", show_default=False, metavar="台账"),
     ],
     county: Annotated[
         str | None, typer.Option("--county", help="来源台账所属的县（只合并一个台账时可用；默认取文件名）")

@@ -171,7 +171,7 @@ def members_list(
 @members_app.command("show")
 def members_show(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="身份证号或姓名", show_default=False)],
+    key: Annotated[str, typer.Argument(help="身份证号或姓名", show_default=False, metavar="身份证号或姓名")],
     fmt: Fmt = "table",
     output: Output = None,
     show_pii: ShowPii = False,

@@ -74,11 +74,24 @@ VALUE_ERRORS = [
 ]
 
 
+#: Typer's type names after an option (``--year <int>``), as a cadre reads them.
+TYPES = {
+    "int": "整数",
+    "str": "文字",
+    "path": "路径",
+    "float": "数字",
+    "list[Path]": "路径…",
+    "list[str]": "文字…",
+}
+_TYPE = re.compile(r"<(" + "|".join(re.escape(t) for t in TYPES) + r")>")
+
+
 def text(s: str) -> str:
     """Help or usage text with Click's English words in Chinese."""
     for en, zh in PHRASES:
         s = s.replace(en, zh)
-    return s
+    s = re.sub(r"\{([^{}\s]+)\}", r"\1", s)  # Typer's {argument} in the usage line
+    return _TYPE.sub(lambda m: f"<{TYPES[m.group(1)]}>", s)
 
 
 def _apply(patterns: list[tuple[str, str]], message: str) -> str | None:
