@@ -141,9 +141,13 @@ state = State()
 
 def _show_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        typer.echo(f"djgj {version('djgj')}")
+        try:
+            number = version("djgj")
+        except PackageNotFoundError:  # run from a source tree without installing
+            from djgj import __version__ as number
+        typer.echo(f"djgj {number}")
         raise typer.Exit()
 
 

@@ -127,7 +127,11 @@ def summary(conn: Connection) -> dict[str, Any]:
         .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())
         .limit(1)
     ).first()
+    size = None
+    if conn.dialect.name == "postgresql":
+        size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
     return {
+        **({"size_bytes": size} if size is not None else {}),
         "units": conn.execute(select(func.count()).select_from(Unit)).scalar_one(),
         "snapshots": conn.execute(select(func.count()).select_from(Snapshot)).scalar_one(),
         "imports": conn.execute(select(func.count()).select_from(ImportBatch)).scalar_one(),
