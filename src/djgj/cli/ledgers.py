@@ -97,7 +97,7 @@ def merge(
     for source in ledgers:
         r = do_merge(eng, source, county=county, city=city)
         typer.echo(
-            f"{source} → {r.county}：乡镇 {r.townships}，单位 新建 {r.units_created}、已有 {r.units_matched}；"
-            f"快照 新增 {r.snapshots_created}、更新 {r.snapshots_updated}、未变 {r.snapshots_unchanged}；"
-            f"人员 {r.people}，会籍 {r.memberships}"
+            f"{source} → {r.county}：乡镇 {r.townships:,}，单位 新建 {r.units_created:,}、已有 {r.units_matched:,}；"
+            f"快照 新增 {r.snapshots_created:,}、更新 {r.snapshots_updated:,}、未变 {r.snapshots_unchanged:,}；"
+            f"人员 {r.people:,}，会籍 {r.memberships:,}"
         )
