@@ -381,7 +381,9 @@ def test_output_formats_and_exit_code(runner, tmp_path, clean_ledger, _isolated,
     monkeypatch.setenv("COLUMNS", "250")
     set_snapshot(_isolated, 1, union_members=45)
     table = invoke(runner, "check")
-    assert table.exit_code == 1 and "members_above_employees" in table.output and "错误" in table.output
+    # a person reads the check's Chinese name, never its id
+    assert table.exit_code == 1 and "会员多于从业人员" in table.output and "错误" in table.output
+    assert "members_above_employees" not in table.output
     for fmt in ("csv", "md"):
         r = invoke(runner, "check", "--format", fmt)
         assert r.exit_code == 1 and "测试1号有限公司" in r.output
@@ -391,7 +393,7 @@ def test_output_formats_and_exit_code(runner, tmp_path, clean_ledger, _isolated,
     import openpyxl
 
     values = [c.value for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
-    assert "members_above_employees" in values
+    assert "会员多于从业人员" in values and "members_above_employees" not in values
 
 
 def test_sample_county_rosters(runner, any_sample_ledger, expected):

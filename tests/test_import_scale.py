@@ -38,10 +38,13 @@ def rows(changed: bool = False) -> list[list[object]]:
 
 
 def counts(output: str) -> dict[str, int]:
-    found = re.search(r"单位：新建 (\d+)，更新 (\d+)；快照：新增 (\d+)，更新 (\d+)，未变 (\d+)", output)
+    # counts are printed as numbers a person reads (12,000), scripts use --format json
+    found = re.search(
+        r"单位：新建 ([\d,]+)，更新 ([\d,]+)；快照：新增 ([\d,]+)，更新 ([\d,]+)，未变 ([\d,]+)", output
+    )
     assert found, output
     keys = ("units_created", "units_updated", "snapshots_created", "snapshots_updated", "unchanged")
-    return dict(zip(keys, map(int, found.groups()), strict=True))
+    return dict(zip(keys, (int(g.replace(",", "")) for g in found.groups()), strict=True))
 
 
 def test_long_file_imports_and_a_changed_copy_updates_exactly_the_changed_rows(runner, tmp_path):
@@ -51,7 +54,7 @@ def test_long_file_imports_and_a_changed_copy_updates_exactly_the_changed_rows(r
     first = write_csv(tmp_path / "城关镇_2014.csv", rows())
     result = invoke(runner, "import", str(first))
     assert result.exit_code == 0, result.output
-    assert f"{N} 行" in result.output and "重复出现，内容相同" in result.output
+    assert f"{N:,} 行" in result.output and "重复出现，内容相同" in result.output
     assert counts(result.output) == {
         "units_created": N,
         "units_updated": 0,

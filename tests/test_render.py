@@ -280,12 +280,13 @@ def test_report_md_and_csv() -> None:
     out = render_report(REPORT, "csv")
     assert isinstance(out, str)
     rows = list(csv.reader(io.StringIO(out, newline="")))
-    assert rows[0][:6] == ["指标代码", "指标", "本年", "上年", "增减", "口径"]
-    assert rows[0][6:] == ["计入单位数", "未计入单位数", "部分"]
-    by_key = {r[0]: r for r in rows[1:]}
-    assert by_key["standardization.basic"][2:5] == ["26", "20", "6"]
-    assert by_key["union_rate"][2] == "0.7614" and by_key["union_rate"][5].startswith("建会率")
-    assert by_key["orgs"][4] == "10" and by_key["member_rate"][2] == ""
+    # Chinese names only (no metric id outside JSON); each figure says its units and its family
+    assert rows[0][:5] == ["指标", "本年", "上年", "增减", "口径"]
+    assert rows[0][5:] == ["计入单位数", "未计入单位数", "部分"]
+    by_key = {r[0]: r[1:] for r in rows[1:]}
+    assert by_key["规范化建设·基本"][0:3] == ["26", "20", "6"]
+    assert by_key["建会率"][0] == "0.7614" and by_key["建会率"][3].startswith("建会率")
+    assert by_key["单位数"][2] == "10" and by_key["职工入会率"][0] == ""
 
 
 def test_report_xlsx_has_two_sheets() -> None:
@@ -294,4 +295,4 @@ def test_report_xlsx_has_two_sheets() -> None:
     wb = openpyxl.load_workbook(io.BytesIO(out))
     assert wb.sheetnames == ["指标", "分乡镇"]
     cells = {r[0]: r for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
-    assert cells["union_rate"][2] == 0.7614 and cells["standardization.initial"][2] == 18
+    assert cells["建会率"][1] == 0.7614 and cells["规范化建设·初级"][1] == 18

@@ -16,25 +16,107 @@ from typer.core import TyperGroup
 
 from djgj.errors import DjgjError
 
+DB_HELP = "台账数据库：文件路径或 SQLAlchemy URL（默认读 DJGJ_DB，再默认用户数据目录）；可写在命令行任何位置"
+
+
+def take_db(args: list[str]) -> tuple[str | None, list[str]]:
+    """`--db X` (or `--db=X`) anywhere on the line: its value, and the line without it."""
+    out: list[str] = []
+    db = None
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out += args[i:]
+            break
+        if a == "--db" and i + 1 < len(args):
+            db = args[i + 1]
+            i += 2
+            continue
+        if a.startswith("--db="):
+            db = a[len("--db=") :]
+        else:
+            out.append(a)
+        i += 1
+    return db, out
+
+
+def _chinese(cmd: Any) -> Any:
+    """Give a command (and a group's commands) the Chinese help context."""
+    from djgj.cli.zh import Context
+
+    cmd.context_class = Context
+    for sub in getattr(cmd, "commands", {}).values():
+        _chinese(sub)
+    return cmd
+
+
+def _translate(exc: BaseException) -> int | None:
+    """Print a `DjgjError` or a database error once, in Chinese; its exit code (None: not ours)."""
+    if isinstance(exc, DjgjError):
+        typer.echo(f"错误：{exc}", err=True)
+        return exc.exit_code
+    if type(exc).__module__.startswith("sqlalchemy"):
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            from djgj.ledger.db import translate
+
+            typer.echo(f"错误：{translate(exc)}", err=True)
+            return 1
+    return None
+
 
 class _Group(TyperGroup):
-    """Translate every `DjgjError` once, for the installed command and for tests alike."""
+    """Chinese help and usage errors, `--db` anywhere, and every `DjgjError` translated once."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        return _chinese(cmd) if cmd is not None else None
+
+    def make_context(self, info_name: Any, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        """`--db` is taken off the line here (anywhere on it) rather than parsed by Typer, whose
+        coercion would import pydantic before every subcommand's `--help`."""
+        from djgj.cli.zh import Context
+
+        self.context_class = Context
+        if parent is None:
+            state.db, args = take_db(list(args))
+            for p in self.params:
+                if p.name == "db":  # shown in --help, never parsed: nothing to coerce
+                    p.process_value = lambda ctx, value: value  # type: ignore[method-assign]
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def main(
+        self, args: Any = None, prog_name: Any = None, *a: Any, standalone_mode: bool = True, **kw: Any
+    ) -> Any:
+        from djgj.cli import zh
+        from djgj.cli.zh import Abort, ClickException
+
+        try:
+            rv = super().main(args, prog_name, *a, standalone_mode=False, **kw)  # type: ignore[misc]
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            zh.show(exc)
+            sys.exit(exc.exit_code)
+        except Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("已中止", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except DjgjError as exc:
-            typer.echo(f"错误：{exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
         except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
-
-            if isinstance(exc, DBAPIError):
-                from djgj.ledger.db import translate
-
-                typer.echo(f"错误：{translate(exc)}", err=True)
-                raise typer.Exit(1) from None
-            raise
+            code = _translate(exc)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
 
 
 app = typer.Typer(
@@ -45,7 +127,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -57,22 +139,26 @@ class State:
 state = State()
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("djgj")
+        except PackageNotFoundError:  # run from a source tree without installing
+            from djgj import __version__ as number
+        typer.echo(f"djgj {number}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db", help="台账数据库：文件路径或 SQLAlchemy URL（默认读 DJGJ_DB，再默认用户数据目录）"
-        ),
-    ] = None,
-    version: Annotated[bool, typer.Option("--version", help="显示版本")] = False,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP, metavar="台账")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="显示版本并退出", is_eager=True, callback=_show_version)
+    ] = False,
 ) -> None:
-    if version:
-        from djgj import __version__
-
-        typer.echo(f"djgj {__version__}")
-        raise typer.Exit()
-    state.db = db
+    """`--db` is read by `_Group.make_context`, anywhere on the line."""
 
 
 def engine(write: bool = True) -> Any:
@@ -81,26 +167,32 @@ def engine(write: bool = True) -> Any:
     return open_engine(state.db, write=write)
 
 
+def ledger_name() -> str:
+    """The ledger in use as a person reads it: the file path, or the URL without its password."""
+    from djgj.ledger.db import resolve_url, sqlite_path
+
+    url = resolve_url(state.db)
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def main() -> None:
-    """Entry point: run the app (Typer handles usage errors: exit 2) and translate every error once."""
+    """Entry point: run the app (usage errors: exit 2) and translate every error once."""
     try:
         app()
-    except DjgjError as exc:
-        typer.echo(f"错误：{exc}", err=True)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("已中断；正在进行的导入已回滚", err=True)
         sys.exit(130)
     except Exception as exc:
+        code = _translate(exc)
+        if code is not None:
+            sys.exit(code)
         if os.environ.get("DJGJ_DEBUG"):
             raise
-        from sqlalchemy.exc import DBAPIError
-
-        if isinstance(exc, DBAPIError):
-            from djgj.ledger.db import translate
-
-            typer.echo(f"错误：{translate(exc)}", err=True)
-            sys.exit(1)
         typer.echo(
             f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True
         )

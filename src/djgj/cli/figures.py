@@ -6,21 +6,26 @@ from typing import Annotated, Any
 
 import typer
 
-from djgj.cli.app import app, engine
+from djgj.cli.app import app, engine, ledger_name
 from djgj.cli.options import (
+    Depth,
     Fmt,
     Kind,
     Output,
     ProfileOpt,
+    RuleOpt,
     Threshold,
     Town,
     Year,
+    busy,
     check_kind,
     emit,
     load_profile,
     render_rows_to,
+    vocab_parser,
 )
 from djgj.errors import UsageError
+from djgj.vocab.vocabulary import choices_text, name
 
 
 @app.command()
@@ -33,18 +38,18 @@ def rules(
     """
     p = load_profile(profile, union_threshold)
     rows = [
-        {
-            "rule": r.id,
-            "severity": {"requirement": "应建", "advice": "建议", "focus": "重点"}.get(
-                r.severity, r.severity
-            ),
-            "message": r.title,
-            "source": r.source,
-        }
+        {"rule": r.id, "id": r.id, "severity": r.severity, "message": r.title, "source": r.source}
         for r in p.rules
     ]
     title = f"规则配置 {p.name}（{p.title}）：应建工会 从业人员≥{p.union_threshold}人；应建党组织 正式党员≥{p.party_threshold}人"
-    render_rows_to(rows, fmt, output, title=title)
+    columns = [
+        ("rule", "规则"),
+        ("id", "规则代码"),
+        ("severity", "性质"),
+        ("message", "说明"),
+        ("source", "依据"),
+    ]
+    render_rows_to(rows, fmt, output, columns=columns if fmt != "json" else None, title=title)
 
 
 GAP_COLUMNS = [
@@ -62,9 +67,7 @@ GAP_COLUMNS = [
 @app.command()
 def gaps(
     year: Year = None,
-    rule: Annotated[
-        list[str] | None, typer.Option("--rule", "-r", help="只看某条规则（可多次使用），见 djgj rules")
-    ] = None,
+    rule: RuleOpt = None,
     kind: Kind = None,
     township: Town = None,
     profile: ProfileOpt = None,
@@ -75,7 +78,7 @@ def gaps(
 ) -> None:
     """列出应建未建：每个违反规则的单位一行，从业人员多的在前。
 
-    例：djgj gaps --year 2014 --kind non_public --rule union_required --format xlsx -o 应建未建.xlsx
+    例：djgj gaps --year 2014 --kind 非公有制企业 --rule 应建工会 --format xlsx -o 应建未建.xlsx
     """
     from djgj.figures.metrics import gaps as find_gaps
 
@@ -84,16 +87,19 @@ def gaps(
     known = [r.id for r in p.rules]
     for r in rule or []:
         if r not in known:
-            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{'、'.join(known)}")
+            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
     from djgj.figures.report import resolve_year
 
-    with engine(write=False).connect() as conn:
+    with busy("正在查找应建未建…"), engine(write=False).connect() as conn:
         y, _ = resolve_year(conn, year, kind, township)
         counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
     total = sum(counts.values()) if limit else len(found)
     rows = [g.as_dict() for g in found]
-    title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
+    title = (
+        f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
+        f"；台账 {ledger_name()}"
+    )
     render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
 
 
@@ -104,9 +110,7 @@ def report(
     township: Town = None,
     profile: ProfileOpt = None,
     union_threshold: Threshold = None,
-    depth: Annotated[
-        str, typer.Option("--depth", help="汇总到哪一级：city（市）、county（县）、township（乡镇，默认）")
-    ] = "township",
+    depth: Depth = "township",
     fmt: Fmt = "table",
     output: Output = None,
     list_: Annotated[
@@ -121,7 +125,7 @@ def report(
 
     不给 --year 时按台账中最新数据所在的年度。--list 列出某项指标背后的每个单位及其来源（文件、工作表、行）。
 
-    例：djgj report --year 2014 --kind non_public --format md -o 2014年度总结.md
+    例：djgj report --year 2014 --kind 非公有制企业 --format md -o 2014年度总结.md
 
     例：djgj report --year 2014 --list 年内新建工会
     """
@@ -132,7 +136,7 @@ def report(
     p = load_profile(profile, union_threshold)
     if denominator and not list_:
         raise UsageError("--denominator 需与 --list 指标 一起使用")
-    with engine(write=False).connect() as conn:
+    with busy("正在计算年度报告…"), engine(write=False).connect() as conn:
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
         if list_:
@@ -145,6 +149,7 @@ def report(
 
         render_rows_to(rows, fmt, output, columns=columns_for(rows), title=title)
         return
+    doc["ledger"] = ledger_name()
     emit(render_report(doc, fmt), output, fmt)
 
 
@@ -197,7 +202,12 @@ app.add_typer(targets_app, name="targets")
 @targets_app.command("set")
 def targets_set(
     metric: Annotated[
-        str, typer.Argument(help="指标：union_rate、member_rate、migrant_member_rate、party_org_rate 等")
+        str,
+        typer.Argument(
+            help="指标：建会率、职工入会率、农民工入会率、党组织应建已建率、已建会单位职工入会率、工会组织覆盖率（也可写 id）",
+            parser=vocab_parser("metrics"),
+            metavar="指标",
+        ),
     ],
     value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度")],
@@ -206,14 +216,14 @@ def targets_set(
 ) -> None:
     """设定某年度的目标。
 
-    例：djgj targets set union_rate 0.9 --year 2015 --source 市总下达
+    例：djgj targets set 建会率 90% --year 2015 --source 市总下达
     """
     from djgj.rules.targets import parse_target, set_target
 
     number = parse_target(value)
     with engine().begin() as conn:
         set_target(conn, year, metric, number, township or "", source)
-    typer.echo(f"已设定 {year} 年{township or '全县'} {metric} 目标为 {number:.0%}")
+    typer.echo(f"已设定 {year} 年{township or '全县'} {name('metrics', metric)} 目标为 {number:.0%}")
 
 
 @targets_app.command("list")
@@ -229,4 +239,13 @@ def targets_list(
     p = load_profile(profile, None)
     with engine(write=False).connect() as conn:
         rows = listing(conn, year, p)
-    render_rows_to(rows, fmt, output)
+    if fmt != "json":
+        rows = [{k: v for k, v in r.items() if k != "label"} | {"target_rate": r["value"]} for r in rows]
+    columns = [
+        ("year", "年度"),
+        ("scope", "范围"),
+        ("metric", "指标"),
+        ("target_rate", "目标"),
+        ("source", "出处"),
+    ]
+    render_rows_to(rows, fmt, output, columns=columns if fmt != "json" else None, title="目标任务")

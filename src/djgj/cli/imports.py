@@ -10,6 +10,8 @@ import typer
 
 from djgj.cli.app import app, engine
 from djgj.cli.options import (
+    Kind,
+    Quiet,
     parse_date,
 )
 from djgj.errors import DjgjError, UsageError
@@ -18,7 +20,10 @@ from djgj.errors import DjgjError, UsageError
 @app.command("import")
 def import_(
     files: Annotated[
-        list[Path], typer.Argument(help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="乡镇报表或会员花名册：.xlsx、.xls、.ods、.csv", show_default=False, metavar="文件"
+        ),
     ],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="数据截至日期，如 2014-12-31（默认从标题读取）")
@@ -26,18 +31,13 @@ def import_(
     township: Annotated[
         str | None, typer.Option("--township", help="乡镇（表中没有乡镇列、标题也未写明时）")
     ] = None,
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            help="单位类别：agency institution state_owned collective non_public social_org village community",
-        ),
-    ] = None,
+    kind: Kind = None,
     map_: Annotated[
         list[str] | None,
         typer.Option(
             "--map",
             help="表头映射 '表头=字段'（字段可写中文名，如 '在册会员=会员数'；表头可写列字母，如 'E=忽略'），可多次使用",
+            metavar="表头=字段",
         ),
     ] = None,
     mapping: Annotated[
@@ -64,6 +64,16 @@ def import_(
             "--strict", help="有自相矛盾的行（如会员多于从业人员）时拒收整个文件（默认按原样导入并标记）"
         ),
     ] = False,
+    quiet: Quiet = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="摘要格式：table（几行中文，默认）或 json（给脚本用）",
+            parser=_summary_format,
+        ),
+    ] = "table",
 ) -> None:
     """导入乡镇报表（每个文件要么全部导入，要么全部拒绝）。
 
@@ -71,10 +81,8 @@ def import_(
     """
     from djgj.read.headers import parse_map_options
     from djgj.records.parse import Options
-    from djgj.vocab.fields import KINDS
 
-    if kind is not None and kind not in KINDS:
-        raise UsageError(f"--kind {kind} 无效；可用：{'、'.join(KINDS)}")
+    map_ = [_field_id(m) for m in map_ or []]
     options = Options(
         as_of=parse_date(as_of, "--as-of"),
         township=township,
@@ -90,6 +98,7 @@ def import_(
 
     eng = engine()
     failed = 0
+    results: list[dict[str, Any]] = []
     for f in files:
         try:
             with _progress(f.name) as progress:
@@ -99,12 +108,20 @@ def import_(
         except DjgjError as exc:
             failed += 1
             typer.echo(f"错误：{f.name}：{exc}" if f.name not in str(exc) else f"错误：{exc}", err=True)
+            results.append({"file": str(f), "status": "failed", "error": str(exc)})
             continue
-        typer.echo(_describe(result))
-        if result.batch_id is not None:
-            _list_flagged(eng, result.batch_id)
+        if fmt == "json":
+            results.append(_as_json(result))
+        elif not quiet:
+            typer.echo(_describe(result))
+            if result.batch_id is not None:
+                _list_flagged(eng, result.batch_id)
         if result.rejects:
-            _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"))
+            _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"), quiet or fmt == "json")
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     if failed:
         raise typer.Exit(1)
 
@@ -126,7 +143,38 @@ def _list_flagged(eng: Any, batch_id: int, shown: int = 20) -> None:
         typer.echo(f"    ……另有 {len(rows) - shown} 行")
 
 
-def _write_rejects(rows: list[dict[str, Any]], path: Path) -> None:
+def _summary_format(value: str) -> str:
+    if value.strip().lower() in ("table", "表格"):
+        return "table"
+    if value.strip().lower() == "json":
+        return "json"
+    raise typer.BadParameter(f"导入摘要只有 table 和 json 两种格式（收到：{value}）")
+
+
+def _field_id(option: str) -> str:
+    """`--map '会员人数=会员数'`: the field side by its Chinese name, alias or id."""
+    header, sep, name = option.rpartition("=")
+    if not sep or name.strip().lower() in ("ignore", "忽略"):
+        return option
+    from djgj.vocab.vocabulary import resolve
+
+    try:
+        return f"{header}={resolve('fields', name)}"
+    except UsageError:
+        return option  # the importer names the unknown field and lists the valid ones
+
+
+def _as_json(r: Any) -> dict[str, Any]:
+    """One import's result for scripts: counts, townships, warnings; no rejected rows' raw cells."""
+    import dataclasses
+
+    d = dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else dict(vars(r))
+    d.pop("rejects", None)
+    d["rejected_rows"] = len(r.rejects or [])
+    return d
+
+
+def _write_rejects(rows: list[dict[str, Any]], path: Path, quiet: bool = False) -> None:
     """The reject report of --skip-bad-rows: every refused row with its reasons and raw cells."""
     from djgj.ledger.privacy import mask_text
     from djgj.output.render import render_rows
@@ -136,7 +184,8 @@ def _write_rejects(rows: list[dict[str, Any]], path: Path) -> None:
     labels = {"sheet": "工作表", "row": "行", "problems": "问题"}
     content = render_rows(safe, "csv", columns=[(k, labels.get(k, k)) for k in keys])
     path.write_text(str(content), encoding="utf-8-sig")
-    typer.echo(f"  拒收报告：{path}（{len(rows)} 行）")
+    if not quiet:
+        typer.echo(f"  拒收报告：{path}（{len(rows)} 行）")
 
 
 class _progress:
@@ -169,24 +218,25 @@ class _progress:
 
 
 def _describe(r: Any) -> str:
+
     name = Path(r.file).name
     if r.status == "already":
         return f"{name}：{r.warnings[0]}"
     head = "（试运行，未写入）" if r.status == "dry_run" else ""
-    lines = [f"{name}{head}：{r.format}，{r.rows} 行"]
+    lines = [f"{name}{head}：{r.format}，{r.rows:,} 行"]
     if r.as_of:
         lines[0] += f"，截至 {r.as_of.isoformat()}"
     if r.townships:
-        lines[0] += f"，乡镇：{'、'.join(r.townships)}"
+        lines[0] += f"，乡镇：{_few(r.townships, '个乡镇')}"
     if r.snapshots_created + r.snapshots_updated + r.snapshots_unchanged:
         lines.append(
-            f"  单位：新建 {r.units_created}，更新 {r.units_updated}；快照：新增 {r.snapshots_created}，"
-            f"更新 {r.snapshots_updated}，未变 {r.snapshots_unchanged}"
+            f"  单位：新建 {r.units_created:,}，更新 {r.units_updated:,}；快照：新增 {r.snapshots_created:,}，"
+            f"更新 {r.snapshots_updated:,}，未变 {r.snapshots_unchanged:,}"
         )
     if r.people or r.memberships:
-        lines.append(f"  花名册：人员 {r.people}，会籍 {r.memberships}")
+        lines.append(f"  花名册：人员 {r.people:,}，会籍 {r.memberships:,}")
     if r.normalised:
-        lines.append("  规范化：" + "；".join(f"{k} {v} 处" for k, v in sorted(r.normalised.items())))
+        lines.append("  规范化：" + "；".join(f"{k} {v:,} 处" for k, v in sorted(r.normalised.items())))
     if r.status == "dry_run":
         from djgj.read.headers import field_label
 
@@ -196,7 +246,9 @@ def _describe(r: Any) -> str:
                 fld = f"{field_label(c['field'])}（{c['field']}）" if c["field"] else "未识别"
                 why = f"  依据：{c['words']}" if c.get("words") else ""
                 lines.append(f"    {c['column']}“{c['header']}” → {fld}{why}")
-    lines += [f"  提示：{w}" for w in r.warnings]
+    lines += [f"  提示：{w}" for w in r.warnings[:MAX_WARNINGS]]
+    if len(r.warnings) > MAX_WARNINGS:
+        lines.append(f"  另有 {len(r.warnings) - MAX_WARNINGS} 条提示未列出（--format json 给出全部）")
     lines += _changes(r)
     return "\n".join(lines)
 
@@ -231,3 +283,13 @@ def _changes(r: Any) -> list[str]:
     if more:
         lines.append(f"  （只列出前 {CHANGES_SHOWN} 处；全部原值保留在单位的历史中）")
     return lines
+
+
+MAX_WARNINGS = 8
+
+
+def _few(names: list[str], unit: str, shown: int = 5) -> str:
+    """A list that stays one short line at any size: all of a few, else "400 个乡镇：甲、乙、丙…"."""
+    if len(names) <= shown:
+        return "、".join(names)
+    return f"{len(names):,} {unit}：{'、'.join(names[:shown])}等"

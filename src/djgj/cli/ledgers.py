@@ -15,6 +15,7 @@ from djgj.cli.options import (
     Output,
     Town,
     Year,
+    busy,
     check_kind,
     render_rows_to,
 )
@@ -37,15 +38,18 @@ def export(
 
     check_kind(kind)
     y = year or dt.date.today().year
-    with engine(write=False).connect() as conn:
-        data = rows(conn, y, kind=kind, township=township)
-    title = f"台账导出（截至{y}年12月31日）"
-    render_rows_to(data, fmt, output, columns=COLUMNS, title=title)
+    with busy("正在导出…"):
+        with engine(write=False).connect() as conn:
+            data = rows(conn, y, kind=kind, township=township)
+        title = f"台账导出（截至{y}年12月31日）"
+        render_rows_to(data, fmt, output, columns=COLUMNS, title=title)
 
 
 @app.command()
 def backup(
-    dest: Annotated[Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）")] = None,
+    dest: Annotated[
+        Path | None, typer.Argument(help="备份文件或文件夹（默认在台账旁边，带时间戳）", metavar="备份位置")
+    ] = None,
 ) -> None:
     """备份台账（SQLite 在线备份，导入进行中也能得到一致的副本）。
 
@@ -57,7 +61,9 @@ def backup(
 
 
 @app.command()
-def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的备份文件")]) -> None:
+def restore(
+    source: Annotated[Path, typer.Argument(help="djgj backup 生成的备份文件", metavar="备份文件")],
+) -> None:
     """从备份恢复台账；只接受完整的 djgj 台账文件，被替换的台账会先另存一份。
 
     例：djgj restore 台账备份.db
@@ -71,7 +77,8 @@ def restore(source: Annotated[Path, typer.Argument(help="djgj backup 生成的�
 @app.command()
 def merge(
     ledgers: Annotated[
-        list[str], typer.Argument(help="县级台账：SQLite 文件或数据库 URL", show_default=False)
+        list[str],
+        typer.Argument(help="县级台账：SQLite 文件或数据库 URL", show_default=False, metavar="台账"),
     ],
     county: Annotated[
         str | None, typer.Option("--county", help="来源台账所属的县（只合并一个台账时可用；默认取文件名）")
@@ -80,7 +87,7 @@ def merge(
 ) -> None:
     """把县级台账合并进当前（市级、省级）台账：按信用代码、乡镇+名称去重，保留来源。
 
-    例：djgj --db 某市.db merge 甲县.db 乙县.db --city 某市 && djgj --db 某市.db report --year 2014 --depth county
+    例：djgj merge 甲县.db 乙县.db --city 某市 --db 某市.db && djgj report --year 2014 --depth 县 --db 某市.db
     """
     from djgj.ledger.merge import merge as do_merge
 
@@ -90,7 +97,7 @@ def merge(
     for source in ledgers:
         r = do_merge(eng, source, county=county, city=city)
         typer.echo(
-            f"{source} → {r.county}：乡镇 {r.townships}，单位 新建 {r.units_created}、已有 {r.units_matched}；"
-            f"快照 新增 {r.snapshots_created}、更新 {r.snapshots_updated}、未变 {r.snapshots_unchanged}；"
-            f"人员 {r.people}，会籍 {r.memberships}"
+            f"{source} → {r.county}：乡镇 {r.townships:,}，单位 新建 {r.units_created:,}、已有 {r.units_matched:,}；"
+            f"快照 新增 {r.snapshots_created:,}、更新 {r.snapshots_updated:,}、未变 {r.snapshots_unchanged:,}；"
+            f"人员 {r.people:,}，会籍 {r.memberships:,}"
         )

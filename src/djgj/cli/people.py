@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from djgj.cli.app import app, engine
+from djgj.cli.app import app, engine, ledger_name
 from djgj.cli.options import (
     Fmt,
     Output,
@@ -75,7 +75,10 @@ def check(
         return
     rows = _private(ctx, [p.as_dict() | {"location": p.location()} for p in problems], show_pii)
     errors = sum(p.severity == "error" for p in problems)
-    title = f"台账检查（{f'{year}年底' if year else '所有快照'}）：错误 {errors} 个，警告 {len(problems) - errors} 个"
+    title = (
+        f"台账检查（{f'{year}年底' if year else '所有快照'}）：错误 {errors} 个，警告 {len(problems) - errors} 个"
+        f"；台账 {ledger_name()}"
+    )
     columns = CHECK_COLUMNS
     if fmt in ("table", "md"):
         rows = [r | {"severity": SEVERITY.get(r["severity"], r["severity"])} for r in rows]
@@ -168,7 +171,7 @@ def members_list(
 @members_app.command("show")
 def members_show(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="身份证号或姓名", show_default=False)],
+    key: Annotated[str, typer.Argument(help="身份证号或姓名", show_default=False, metavar="身份证号或姓名")],
     fmt: Fmt = "table",
     output: Output = None,
     show_pii: ShowPii = False,

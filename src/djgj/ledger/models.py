@@ -272,3 +272,26 @@ class YearState(Base):
 
 #: The snapshots an import batch wrote: what `state.refresh_batch` recomputes.
 Index("ix_snapshots_batch", Snapshot.batch_id, Snapshot.unit_id)
+
+
+class Correction(Base):
+    """One value set by hand (`djgj set`): which unit, snapshot date and field, old and new, who, when, why.
+
+    ``based_on`` is the date of the snapshot the corrected one was copied from, when the correction
+    created the snapshot (the other values then come from that snapshot's file, sheet and row).
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[object | None] = mapped_column(JSON)
+    new_value: Mapped[object | None] = mapped_column(JSON)
+    based_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    user: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_corrections_unit", "unit_id", "as_of"),)

@@ -24,6 +24,7 @@ from typing import Any
 from djgj.errors import UsageError
 from djgj.read.cells import neutralise
 from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
+from djgj.vocab.vocabulary import label_row, localise_row, table
 
 FORMATS = ("table", "csv", "json", "xlsx", "md")
 
@@ -39,8 +40,32 @@ def _check_format(fmt: str) -> None:
         raise UsageError(f"未知的输出格式“{fmt}”，可用的格式：{'、'.join(FORMATS)}")
 
 
+#: Headers of listing columns the vocabulary does not name (targets, imports, units, info).
+_MORE_LABELS = {
+    "year": "年度",
+    "scope": "范围",
+    "metric": "指标",
+    "label": "名称",
+    "value": "值",
+    "code": "检查项",
+    "field": "字段",
+    "id": "编号",
+    "file": "来源文件",
+    "sheet": "工作表",
+    "row": "行",
+    "examples": "示例",
+    "category": "类别",
+    "title": "说明",
+    "reason": "原因",
+    "user": "操作人",
+    "at": "时间",
+}
+#: Keys whose integers are years, row numbers or ids: printed as they are, never as "2,015".
+_PLAIN_INT_KEYS = ("year", "row", "id", "batch", "rowid")
+
+
 def _label(key: str) -> str:
-    return LABELS.get(key) or (METRICS[key][0] if key in METRICS else key)
+    return LABELS.get(key) or _MORE_LABELS.get(key) or (METRICS[key][0] if key in METRICS else key)
 
 
 def _metric_label(key: str) -> str:
@@ -107,6 +132,8 @@ def _display(value: Any, key: str) -> str:
         return "—"
     if _is_number(value) and _is_rate_key(key):
         return _pct(value)
+    if isinstance(value, int) and (key in _PLAIN_INT_KEYS or key.endswith("_year")):
+        return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, float | Decimal):
@@ -114,6 +141,36 @@ def _display(value: Any, key: str) -> str:
     if isinstance(value, dict) and value and set(value) <= set(_GRADE_KEYS):
         return _grades_text(value)
     return _plain(value)
+
+
+_BREAK_AFTER = frozenset("，、；。：！？）」』】,; ")
+#: A number, code or word: never split across lines (6,746 · 80.0% · 91520000MA6DKQ1X3B · 2014-12-31).
+_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%+\-_/:·]*[0-9A-Za-z%]|[0-9A-Za-z]|.", re.S)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap_paragraph(text: str, width: int) -> str:
+    """Chinese prose wrapped to ``width`` columns: after punctuation where it can, else between two
+    characters, but never inside a number, date or credit code."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        tokens: list[str] = []
+        used = 0
+        for token in _TOKEN.findall(para):
+            w = _width(token)
+            if tokens and used + w > width:
+                cut = max((i + 1 for i, t in enumerate(tokens) if t[-1] in _BREAK_AFTER), default=0)
+                cut = cut if cut > len(tokens) // 2 else len(tokens)
+                lines.append("".join(tokens[:cut]).rstrip())
+                tokens = tokens[cut:]
+                used = sum(_width(t) for t in tokens)
+            tokens.append(token)
+            used += w
+        lines.append("".join(tokens).rstrip())
+    return "\n".join(lines)
 
 
 def _default_columns(rows: list[Row], columns: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
@@ -290,7 +347,8 @@ def render_rows(
     _check_format(fmt)
     cols = _default_columns(rows, columns)
     if fmt == "json":
-        return json.dumps(_jsonable(rows), ensure_ascii=False, indent=2)
+        return json.dumps(_jsonable([label_row(r) for r in rows]), ensure_ascii=False, indent=2)
+    rows = [localise_row(r) for r in rows]  # a person reads 应建工会, 未建, 联合党支部: never an id
     if fmt == "csv":
         return _csv(rows, cols)
     if fmt == "xlsx":
@@ -306,7 +364,6 @@ def render_rows(
 # --- annual report ------------------------------------------------------------------------------
 
 _METRIC_COLUMNS = [
-    ("key", "指标代码"),
     ("label", "指标"),
     ("current", "本年"),
     ("previous", "上年"),
@@ -553,6 +610,8 @@ def _report_parts(report: dict[str, Any]) -> list[Part]:
     """Heading, paragraphs, tables and lines shared by the table and Markdown renderings."""
     scope = report.get("scope") or {}
     parts: list[Part] = [("h", _heading(report))]
+    if report.get("ledger"):
+        parts.append(("p", f"台账：{report['ledger']}"))
     note = (report.get("year_note") or {}).get("text")
     if note:
         parts.append(("p", str(note)))
@@ -656,7 +715,9 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
     """Render the annual report dict built by ``report.py`` in any of :data:`FORMATS`."""
     _check_format(fmt)
     if fmt == "json":
-        return json.dumps(_jsonable(report), ensure_ascii=False, indent=2)
+        labels = {k: table()["metrics"].get(k, _label(k)) for k in report.get("totals") or {}}
+        plain = {k: v for k, v in report.items() if k != "ledger"}  # the same figures give the same JSON
+        return json.dumps(_jsonable({**plain, "labels": labels}), ensure_ascii=False, indent=2)
     rows = _metric_rows(report)
     if fmt == "csv":
         return _csv(rows, _METRIC_COLUMNS)
@@ -677,11 +738,18 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
             else:
                 blocks.append(text)
         return "\n\n".join(blocks) + "\n"
+    return _report_text(parts, width or _default_width())
+
+
+def _report_text(parts: list[Part], width: int) -> str:
+    """The report as a terminal page: bold headings, wrapped paragraphs, rich tables."""
     from rich.text import Text
 
     items: list[Any] = []
     previous_tag = ""
     for tag, body in parts:
+        if tag == "p":
+            body = wrap_paragraph(body, width)
         if items and tag != "li" and previous_tag != "table":
             items.append(Text(""))
         items.append(

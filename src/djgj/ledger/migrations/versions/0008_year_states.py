@@ -5,7 +5,7 @@ Figures read ``year_states`` (one row per year and unit: the unit's latest snaps
 ``ix_snapshots_batch`` finds what an import batch wrote.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
