@@ -110,6 +110,10 @@ def report(
     """年度报告：各项指标、与上年比较、分乡镇和分类别情况、目标差距（每个比率注明口径）。
 
     例：djgj report --year 2014 --kind non_public --format md -o 2014年度总结.md
+
+    例：djgj report --year 2014 --format html -o 年报.html（含图表，可离线打开、A4打印）
+
+    例：djgj report --year 2014 --format docx -o 年度总结.docx
     """
     from djgj.figures.report import build
     from djgj.output.render import render_report
@@ -121,6 +125,11 @@ def report(
         if depth not in ("city", "county", "township"):
             raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
         doc = build(conn, y, p, kind=kind, township=township, depth=depth)
+        if fmt == "html":  # the charts: every year the ledger holds, and the gaps by township and rule
+            from djgj.figures.overview import gap_counts, history
+
+            doc["history"] = history(conn, p, until=y, kind=kind, township=township)
+            doc["gap_counts"] = gap_counts(conn, y, p, kind=kind, township=township)
     emit(render_report(doc, fmt), output, fmt)
 
 

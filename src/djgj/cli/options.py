@@ -11,7 +11,7 @@ import typer
 
 from djgj.errors import UsageError
 
-FORMAT_HELP = "输出格式：table、csv、json、xlsx、md"
+FORMAT_HELP = "输出格式：table、csv、json、xlsx、md、html、docx"
 Fmt = Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（xlsx 必须指定）")]
 
@@ -46,7 +46,7 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
         return
     if isinstance(content, bytes):
         if sys.stdout.isatty():
-            raise UsageError("xlsx 是二进制格式，请用 --output 文件名.xlsx 指定输出文件")
+            raise UsageError(f"{fmt} 是二进制格式，请用 --output 文件名.{fmt} 指定输出文件")
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
         return

@@ -25,7 +25,9 @@ from djgj.errors import UsageError
 from djgj.read.cells import neutralise
 from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
 
-FORMATS = ("table", "csv", "json", "xlsx", "md")
+FORMATS = ("table", "csv", "json", "xlsx", "md", "html", "docx")
+#: Formats written as bytes (need --output or a pipe).
+BINARY_FORMATS = ("xlsx", "docx")
 
 # Terminal control characters are shown as their visible Unicode pictures (␍, ␛ ...) in tables.
 _CONTROL_PICTURES = {c: 0x2400 + c for c in range(32) if c != 10} | {0x7F: 0x2421}
@@ -295,6 +297,8 @@ def render_rows(
         return _csv(rows, cols)
     if fmt == "xlsx":
         return _xlsx([(title, rows, cols, lambda _row, key: _is_rate_key(key))])
+    if fmt in ("html", "docx"):
+        return _document_rows(rows, cols, fmt, title)
     if fmt == "md":
         heading = f"## {_md_cell(title)}\n\n" if title else ""
         return heading + _md_table(
@@ -514,6 +518,8 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
     _check_format(fmt)
     if fmt == "json":
         return json.dumps(_jsonable(report), ensure_ascii=False, indent=2)
+    if fmt in ("html", "docx"):
+        return _document_report(report, fmt)
     rows = _metric_rows(report)
     if fmt == "csv":
         return _csv(rows, _METRIC_COLUMNS)
@@ -567,3 +573,54 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
         )
         previous_tag = tag
     return _console_text(items, width)
+
+
+# --- documents: HTML (with charts) and Word --------------------------------------------------------
+
+
+def report_parts(report: dict[str, Any]) -> list[Part]:
+    """The report as headings, paragraphs, lines and tables: what every document format shows."""
+    return _report_parts(report)
+
+
+def document_parts(report: dict[str, Any]) -> list[Part]:
+    """:func:`report_parts` with a 合计 row under every area table whose totals the report holds."""
+    from djgj.output.sections import area_tables
+
+    tables = {tuple(t.names()): t for t in area_tables(report)}
+    keys = {label: key for key, label in _AREA_COLUMNS.items()}
+    out: list[Part] = []
+    for tag, body in _report_parts(report):
+        table = tables.get(tuple(r[0] for r in body[2])) if tag == "table" else None
+        if table is not None and table.totals:
+            totals = table.totals
+            total = [
+                "合计",
+                *(_display(totals.get(keys[h]), keys[h]) if h in keys else "" for h in body[1][1:]),
+            ]
+            body = (body[0], body[1], [*body[2], total], body[3])
+        out.append((tag, body))
+    return out
+
+
+def _document_report(report: dict[str, Any], fmt: str) -> str | bytes:
+    if fmt == "html":
+        from djgj.output import charts, html
+
+        return html.report_page(report, document_parts(report), charts.report_charts(report))
+    from djgj.output import docx
+
+    return docx.report_document(report, document_parts(report))
+
+
+def _document_rows(rows: list[Row], cols: list[tuple[str, str]], fmt: str, title: str | None) -> str | bytes:
+    headers = [h for _, h in cols]
+    body = [[_display(r.get(k), k) for k, _ in cols] for r in rows]
+    right = [all(_is_number(r.get(k)) for r in rows if r.get(k) is not None) and bool(rows) for k, _ in cols]
+    if fmt == "html":
+        from djgj.output import html
+
+        return html.rows_page(title, headers, body, right)
+    from djgj.output import docx
+
+    return docx.rows_document(title, headers, body)
