@@ -91,6 +91,11 @@ def gaps(
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township)
     rows = [g.as_dict() for g in found][: limit or None]
     title = f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {len(found)} 条"
+    if fmt == "xlsx":  # the official form: title, 填报单位/截止日期, grouped headers, 合计, print setup
+        from djgj.output.forms import gaps_form, workbook
+
+        emit(workbook([gaps_form(rows, title, y, township)]), output, fmt)
+        return
     render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
 
 

@@ -523,24 +523,10 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
     rows = _metric_rows(report)
     if fmt == "csv":
         return _csv(rows, _METRIC_COLUMNS)
-    if fmt == "xlsx":
-        area_rows = [{"township": a, **v} for a, v in (report.get("by_township") or {}).items()]
-        area_cols = [("township", "乡镇"), *_AREA_COLUMNS.items()]
-        return _xlsx(
-            [
-                (
-                    "指标",
-                    rows,
-                    _METRIC_COLUMNS,
-                    lambda row, key: key in ("current", "previous", "change") and _is_rate_key(row["key"]),
-                ),
-                *(
-                    [("分乡镇", area_rows, area_cols, lambda _row, key: _is_rate_key(key))]
-                    if area_rows
-                    else []
-                ),
-            ]
-        )
+    if fmt == "xlsx":  # the official forms: title, 填报单位/截止日期, grouped headers, 合计, print setup
+        from djgj.output import forms
+
+        return forms.workbook(forms.report_forms(report))
     parts = _report_parts(report)
     if fmt == "md":
         md = {"h": "# {}", "h2": "## {}", "p": "{}", "li": "- {}"}
