@@ -407,3 +407,38 @@ def gaps_form(rows: list[dict[str, Any]], title: str, year: int, township: str |
         as_of=f"{year}-12-31",
         notes=[f"注：共 {len(rows)} 条；同一单位违反几条规则就列几行。"],
     )
+
+
+PLAN_COLUMNS = [
+    Col("township", "乡镇"),
+    Col("metric", "指标", "目标", "text"),
+    Col("target_rate", "目标值", "目标", "rate"),
+    Col("before_rate", "现状", "目标", "rate"),
+    Col("seq", "顺序", "工作清单", "number"),
+    Col("action", "措施", "工作清单", "text"),
+    Col("name", "单位（或联合工会）", "工作清单", "text"),
+    Col("credit_code", "统一社会信用代码", "工作清单", "text"),
+    Col("employees", "从业人员", "单位情况", "number"),
+    Col("party_members", "正式党员", "单位情况", "number"),
+    Col("party_led", "党建带工建", "单位情况", "text"),
+    Col("gain", "增加（家/人）", "完成后", "number"),
+    Col("after_rate", "完成后比率", "完成后", "rate"),
+    Col("note", "说明"),
+]
+
+
+def plan_form(rows: list[dict[str, Any]], title: str, year: int, township: str | None = None) -> Form:
+    """`djgj plan` as a form: one row per step, the running rate after each."""
+    steps = sum(1 for r in rows if r.get("seq"))
+    return Form(
+        title,
+        PLAN_COLUMNS,
+        rows,
+        sheet="工作清单",
+        unit=township or "",
+        as_of=f"{year}-12-31",
+        totals={"name": f"共 {steps} 项措施"},
+        notes=[
+            "注：入会率按单位全部职工（农民工）入会计算；小微企业（不足应建人数）以区域联合工会一次覆盖。"
+        ],
+    )
