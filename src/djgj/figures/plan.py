@@ -167,6 +167,8 @@ def _candidates(
 def _member_candidates(
     metric: str, units: list[dict[str, Any]], town: str, n: int
 ) -> tuple[int, int, list[Step], int]:
+    """Organising a unit without any union form brings its employees (migrant workers) in as members;
+    members still to recruit in units already covered are not a step of organising (said in the note)."""
     whole, part = (
         ("employees", "union_members")
         if metric == "member_rate"
@@ -174,21 +176,30 @@ def _member_candidates(
     )
     known = [u for u in units if u[whole] is not None and u[part] is not None]
     num, den = sum(u[part] for u in known), sum(u[whole] for u in known)
-    open_ = [u for u in known if u[whole] > u[part]]
-    small = [u for u in open_ if u["union_form"] not in COVERING_UNIONS and (u["employees"] or 0) < n]
-    steps = [
-        _step(
-            u,
-            "新建工会并发展会员" if u["union_form"] not in COVERING_UNIONS else "发展会员",
-            u[whole] - u[part],
-        )
-        for u in open_
-        if u not in small
-    ]
+    bare = [u for u in known if u["union_form"] == "none" and u[whole] > u[part]]
+    small = [u for u in bare if (u["employees"] or 0) < n]
+    steps = [_step(u, "新建工会", u[whole] - u[part]) for u in bare if u not in small]
     if small:
         steps.append(_joint(town, small, sum(u[whole] - u[part] for u in small)))
     steps.sort(key=lambda s: (-s.gain, not s.party_led, s.name))
     return num, den, steps, len(units) - len(known)
+
+
+def _unrecruited(metric: str, units: list[dict[str, Any]]) -> int:
+    """Employees (migrant workers) of units already covered by a union who are not members yet."""
+    whole, part = (
+        ("employees", "union_members")
+        if metric == "member_rate"
+        else ("migrant_workers", "migrant_union_members")
+    )
+    return sum(
+        u[whole] - u[part]
+        for u in units
+        if u["union_form"] in COVERING_UNIONS
+        and u[whole] is not None
+        and u[part] is not None
+        and u[whole] > u[part]
+    )
 
 
 def _walk(plan: TownPlan, candidates: list[Step]) -> None:
@@ -224,7 +235,12 @@ def plan_town(metric: str, target: float, town: str, units: list[dict[str, Any]]
         plan.note = f"{len(plan.steps)} 项措施后{label}达 {plan.rate_after:.1%}，达到目标 {pct}"
     else:
         gap_pp = (target - (plan.rate_after or 0)) * 100
-        plan.note = f"台账中的单位全部组织起来，{label}也只有 {plan.rate_after:.1%}，距目标 {pct} 还差 {plan.shortfall:,} {unit}（{gap_pp:.1f} 个百分点）"
+        plan.note = (
+            f"台账中的单位全部组织起来，{label}也只有 {plan.rate_after:.1%}，"
+            f"距目标 {pct} 还差 {plan.shortfall:,} {unit}（{gap_pp:.1f} 个百分点），无法仅靠组建达到"
+        )
+        if metric in ("member_rate", "migrant_member_rate"):
+            plan.note += f"；已建会单位尚有 {_unrecruited(metric, units):,} 人未入会，须发展会员"
     if left_out:
         plan.note += f"；{left_out} 家单位数据不全，未列入"
     return plan
