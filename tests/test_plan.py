@@ -87,7 +87,9 @@ def test_unreachable_target_says_by_how_much(runner, county):
 
 
 def test_joint_union_covers_the_small_units_at_once(runner, county):
-    p = plan(runner, "--target", "工会组织覆盖率=60%", "--township", "城关镇")[("城关镇", "union_coverage_rate")]
+    p = plan(runner, "--target", "工会组织覆盖率=60%", "--township", "城关镇")[
+        ("城关镇", "union_coverage_rate")
+    ]
     # covered 2 of 7; 60% needs 3 more: the joint union of 戊 and 己 (2), then 丙 (党支部) → 5/7
     assert (p["numerator"], p["denominator"]) == (2, 7)
     first, second = p["steps"]

@@ -7,6 +7,7 @@ imported inside :func:`svg` so that ``djgj --help`` stays fast.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ _CONFIG = {
     "view": {"stroke": None},
 }
 _NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
+_IDREF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+_IDS = itertools.count(1)
 
 
 @dataclass
@@ -43,10 +46,13 @@ def _label(key: str) -> str:
 
 
 def svg(spec: dict[str, Any]) -> str:
-    """One Vega-Lite spec as inline SVG for an HTML page (namespace URIs dropped: HTML knows svg)."""
+    """One Vega-Lite spec as inline SVG for an HTML page: namespace URIs dropped (HTML knows svg), and
+    ids (gradients, clip paths) made unique, since every chart shares the page's id space."""
     import vl_convert
 
     out: str = vl_convert.vegalite_to_svg({"config": _CONFIG, "background": "white", **spec})
+    prefix = f"c{next(_IDS)}-"
+    out = _IDREF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", out)
     return _NAMESPACES.sub("", out, count=2)
 
 
