@@ -96,7 +96,13 @@ def gaps(
 
         emit(workbook([gaps_form(rows, title, y, township)]), output, fmt)
         return
-    render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
+    render_rows_to(
+        rows,
+        fmt,
+        output,
+        columns=GAP_COLUMNS if fmt in ("table", "md", "html", "docx") else None,
+        title=title,
+    )
 
 
 @app.command()

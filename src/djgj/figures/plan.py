@@ -6,8 +6,10 @@ and communities are judged on coverage and have no rate here):
 - 建会率 / 党组织应建已建率: every unit above the threshold without its own union (Party organisation)
   counts one, so any order needs the same number; units where the Party organisation can lead come
   first (党建带工建: own Party organisation, then Party members), then the largest.
-- 入会率 / 农民工入会率: each step adds the members it brings (all its employees, or migrant workers,
-  joining); the largest gains first, which is the fewest steps (gains are independent).
+- 入会率 / 农民工入会率: each step organises a unit without any union form and adds the members it
+  brings (its employees, or migrant workers, joining); the largest gains first, which is the fewest
+  steps (gains are independent). Members still to recruit in units already covered are not a step of
+  organising; when the target needs them, the note says how many there are.
 - 工会组织覆盖率, and the members of small units: units below the union threshold are not organised one
   by one but by a joint union (区域联合工会) of the township that covers all of them at once.
 

@@ -226,11 +226,15 @@ def report_charts(report: dict[str, Any]) -> list[Chart]:
     for table in (t for t in area_tables(report) if t.level == "by_township"):
         prefix = f"{table.section} " if table.section else ""
         shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or "party_coverage_rate" not in METRICS]
-        for key in shown:
+        drawn = 0
+        for key in [*shown, "union_coverage_rate"]:
+            if key == "union_coverage_rate" and drawn:
+                break  # coverage is the rate of a section without the others (villages, communities)
             spec = township_rate_spec(table, key, goals.get(key))
             if spec is not None:
                 goal = f"（红色虚线：目标 {goals[key] * 100:g}%）" if key in goals else "（未设目标）"
                 charts.append(Chart(f"{prefix}各乡镇{_label(key)}{goal}", svg(spec)))
+                drawn += 1
         spec = grades_spec(table)
         if spec is not None:
             charts.append(Chart(f"{prefix}各乡镇工会规范化建设等级", svg(spec)))

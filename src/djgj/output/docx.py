@@ -159,10 +159,21 @@ def report_document(report: dict[str, Any], parts: list[tuple[str, Any]]) -> byt
     return _save(document)
 
 
-def rows_document(title: str | None, headers: list[str], rows: list[list[str]]) -> bytes:
+def rows_document(
+    title: str | None, headers: list[str], rows: list[list[str]], right: list[bool] | None = None
+) -> bytes:
     """A listing as a Word table under its title."""
     document = _new_document()
+    if len(headers) > 6:  # a wide listing: landscape
+        from docx.enum.section import WD_ORIENT
+
+        section = document.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+        from docx.shared import Cm
+
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
     if title:
         _title(document, title)
-    _table(document, "", headers, rows, [False] * len(headers))
+    _table(document, "", headers, rows, right or [False] * len(headers))
     return _save(document)

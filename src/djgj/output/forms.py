@@ -172,21 +172,24 @@ def _headers(sheet: Any, form: Form, styles: _Styles, top: int) -> int:
     return top + (2 if two else 1)
 
 
+def _span(sheet: Any, row: int, first: int, last: int, text: str, fmt: Any) -> None:
+    if last > first:
+        sheet.merge_range(row, first, row, last, text, fmt)
+    else:
+        sheet.write_string(row, first, text, fmt)
+
+
 def _sheet(workbook: Any, form: Form, styles: _Styles, name: str) -> None:
     sheet = workbook.add_worksheet(name)
     last = len(form.columns) - 1
-    if last > 0:
-        sheet.merge_range(0, 0, 0, last, form.title, styles.title)
-    else:
-        sheet.write_string(0, 0, form.title, styles.title)
+    _span(sheet, 0, 0, last, form.title, styles.title)
     sheet.set_row(0, 30)
     half = max(0, last // 2)
     unit = f"填报单位：{form.unit}" if form.unit else "填报单位（盖章）："
     when = f"截止日期：{form.as_of}" if form.as_of else ""
-    if half > 0:
-        sheet.merge_range(1, 0, 1, half, unit, styles.line)
-        if last > half:
-            sheet.merge_range(1, half + 1, 1, last, when, styles.line_right)
+    if last > 0:
+        _span(sheet, 1, 0, half, unit, styles.line)
+        _span(sheet, 1, half + 1, last, when, styles.line_right)
     else:
         sheet.write_string(1, 0, f"{unit}　{when}", styles.line)
     first = _headers(sheet, form, styles, 2)

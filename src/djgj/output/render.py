@@ -609,4 +609,4 @@ def _document_rows(rows: list[Row], cols: list[tuple[str, str]], fmt: str, title
         return html.rows_page(title, headers, body, right)
     from djgj.output import docx
 
-    return docx.rows_document(title, headers, body)
+    return docx.rows_document(title, headers, body, right)
