@@ -13,7 +13,7 @@ from djgj.errors import UsageError
 
 FORMAT_HELP = "输出格式：table、csv、json、xlsx、md、html、docx"
 Fmt = Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)]
-Output = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（xlsx 必须指定）")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（xlsx、docx 必须指定）")]
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

@@ -219,31 +219,59 @@ def gaps_spec(counts: list[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
+#: More areas than this make a bar chart no one can read: a merged ledger charts its counties instead.
+MAX_AREAS = 60
+
+
+def _chart_tables(report: dict[str, Any]) -> list[AreaTable]:
+    """The township tables, or for a section with too many townships its county (then city) table."""
+    tables = area_tables(report)
+    out = []
+    for table in (t for t in tables if t.level == "by_township"):
+        if len(table.rows) <= MAX_AREAS:
+            out.append(table)
+            continue
+        wider = [t for t in tables if t.section == table.section and t.level in ("by_county", "by_city")]
+        out += [t for t in wider if len(t.rows) <= MAX_AREAS][:1]
+    return out
+
+
+def _area_charts(table: AreaTable, goals: dict[str, float]) -> list[Chart]:
+    prefix = f"{table.section} " if table.section else ""
+    each = f"各{table.first_header}"
+    shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or "party_coverage_rate" not in METRICS]
+    out: list[Chart] = []
+    for key in [*shown, "union_coverage_rate"]:
+        if key == "union_coverage_rate" and out:
+            break  # coverage is the rate of a section without the others (villages, communities)
+        spec = township_rate_spec(table, key, goals.get(key))
+        if spec is not None:
+            goal = f"（红色虚线：目标 {goals[key] * 100:g}%）" if key in goals else "（未设目标）"
+            out.append(Chart(f"{prefix}{each}{_label(key)}{goal}", svg(spec)))
+    spec = grades_spec(table)
+    if spec is not None:
+        out.append(Chart(f"{prefix}{each}工会规范化建设等级", svg(spec)))
+    return out
+
+
 def report_charts(report: dict[str, Any]) -> list[Chart]:
     """Every chart the report's data allows, each titled in Chinese; a chart without data is left out."""
     goals = targets(report)
     charts: list[Chart] = []
-    for table in (t for t in area_tables(report) if t.level == "by_township"):
-        prefix = f"{table.section} " if table.section else ""
-        shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or "party_coverage_rate" not in METRICS]
-        drawn = 0
-        for key in [*shown, "union_coverage_rate"]:
-            if key == "union_coverage_rate" and drawn:
-                break  # coverage is the rate of a section without the others (villages, communities)
-            spec = township_rate_spec(table, key, goals.get(key))
-            if spec is not None:
-                goal = f"（红色虚线：目标 {goals[key] * 100:g}%）" if key in goals else "（未设目标）"
-                charts.append(Chart(f"{prefix}各乡镇{_label(key)}{goal}", svg(spec)))
-                drawn += 1
-        spec = grades_spec(table)
-        if spec is not None:
-            charts.append(Chart(f"{prefix}各乡镇工会规范化建设等级", svg(spec)))
-    if len(report.get("history") or []) >= 1:
+    for table in _chart_tables(report):
+        charts += _area_charts(table, goals)
+    if report.get("history"):
         spec = history_spec(report["history"])
         if spec is not None:
             years = "、".join(str(r["year"]) for r in report["history"])
             charts.append(Chart(f"历年主要比率（台账中的年度：{years}）", svg(spec)))
-    spec = gaps_spec(report.get("gap_counts") or [])
+    counts = report.get("gap_counts") or []
+    totals: dict[str, int] = {}
+    for c in counts:
+        totals[c["township"]] = totals.get(c["township"], 0) + int(c["count"])
+    top = set(sorted(totals, key=lambda t: -totals[t])[:MAX_AREAS])
+    spec = gaps_spec([c for c in counts if c["township"] in top])
     if spec is not None:
-        charts.append(Chart("应建未建：各乡镇按规则的单位数", svg(spec)))
+        note = f"（应建未建最多的 {MAX_AREAS} 个乡镇）" if len(totals) > MAX_AREAS else ""
+        charts.append(Chart(f"应建未建：各乡镇按规则的单位数{note}", svg(spec)))
     return charts
