@@ -29,6 +29,11 @@ caption { font-weight: bold; text-align: left; padding: 2mm 0; font-size: 15px; 
 th, td { border: 1px solid #8a8a8a; padding: 3px 6px; }
 th { background: #eef1f5; font-weight: bold; text-align: center; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.short, th { white-space: nowrap; }
+td.long { min-width: 14em; }
+body.wide { max-width: none; }
+@page wide { size: A4 landscape; margin: 12mm; }
+body.wide section { page: wide; }
 tr.total td { font-weight: bold; background: #fafafa; }
 thead { display: table-header-group; }
 tr, figure { break-inside: avoid; page-break-inside: avoid; }
@@ -47,14 +52,17 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _cell_class(text: str, right: bool) -> str:
+    return "num" if right else "short" if len(text) <= 16 else "long"
+
+
 def _table(title: str, headers: list[str], rows: list[list[str]], right: list[bool]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for cells in rows:
         total = ' class="total"' if cells and cells[0] == "合计" else ""
         tds = "".join(
-            f'<td class="num">{_e(c)}</td>' if r else f"<td>{_e(c)}</td>"
-            for c, r in zip(cells, right, strict=False)
+            f'<td class="{_cell_class(c, r)}">{_e(c)}</td>' for c, r in zip(cells, right, strict=False)
         )
         body.append(f"<tr{total}>{tds}</tr>")
     caption = f"<caption>{_e(title)}</caption>" if title else ""
@@ -66,16 +74,17 @@ def _figure(chart: Chart) -> str:
     return f"<figure><figcaption>{_e(chart.title)}</figcaption>{chart.svg}{note}</figure>"
 
 
-def page(title: str, sections: list[str], footer: str = "") -> str:
+def page(title: str, sections: list[str], footer: str = "", *, wide: bool = False) -> str:
     """A complete HTML document: one <section> per printed part, each starting a new A4 page."""
     foot = f"<footer>{_e(footer)}</footer>" if footer else ""
     body = "".join(f"<section>{s}</section>" for s in sections if s)
+    css = ' class="wide"' if wide else ""
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{body}{foot}</body></html>\n"
+        f"<body{css}>{body}{foot}</body></html>\n"
     )
 
 
@@ -126,6 +135,5 @@ def report_page(report: dict[str, Any], parts: list[tuple[str, Any]], charts: li
 
 def rows_page(title: str | None, headers: list[str], rows: list[list[str]], right: list[bool]) -> str:
     """A listing (gaps, plan, status…) as a printable page."""
-    return page(
-        title or "djgj", [(f"<h1>{_e(title)}</h1>" if title else "") + _table("", headers, rows, right)]
-    )
+    heading = f"<h1>{_e(title)}</h1>" if title else ""
+    return page(title or "djgj", [heading + _table("", headers, rows, right)], wide=len(headers) > 6)
