@@ -240,10 +240,10 @@ def _area_charts(table: AreaTable, goals: dict[str, float]) -> list[Chart]:
     prefix = f"{table.section} " if table.section else ""
     each = f"各{table.first_header}"
     shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or "party_coverage_rate" not in METRICS]
+    if not any(isinstance(f.get("union_rate"), int | float) for f in table.rows.values()):
+        shown = ["union_coverage_rate", *shown]  # villages, communities: judged on coverage
     out: list[Chart] = []
-    for key in [*shown, "union_coverage_rate"]:
-        if key == "union_coverage_rate" and out:
-            break  # coverage is the rate of a section without the others (villages, communities)
+    for key in shown:
         spec = township_rate_spec(table, key, goals.get(key))
         if spec is not None:
             goal = f"（红色虚线：目标 {goals[key] * 100:g}%）" if key in goals else "（未设目标）"
