@@ -141,3 +141,29 @@ def test_docx_listing_reads_back() -> None:
     assert document.paragraphs[0].text == "清单"
     cells = [[c.text for c in r.cells] for r in document.tables[0].rows]
     assert cells == [["单位名称", "从业人员"], ["甲", "1,200"], ["乙", "—"]]
+
+
+def test_listing_form_infers_kinds_and_totals() -> None:
+    from datetime import date
+
+    rows = [
+        {"name": "甲", "union_form": "committee", "change": 3, "on": date(2014, 3, 5), "member_rate": 0.5},
+        {"name": "乙", "union_form": "none", "change": -1, "on": None, "member_rate": None},
+    ]
+    form = forms.listing_form(
+        "2013—2014年变化",
+        rows,
+        [
+            ("name", "单位"),
+            ("union_form", "工会"),
+            ("change", "增减"),
+            ("on", "日期"),
+            ("member_rate", "入会率"),
+        ],
+        groups={"change": "变化", "on": "变化"},
+    )
+    ws, got = _rows(forms.workbook([form]))
+    assert got[2][:3] == ("单位", "工会", "变化") and got[3][2:4] == ("增减", "日期")
+    assert got[4][1] == "基层工会委员会" and got[5][1] == "未建"  # stored codes in Chinese
+    assert got[6][0] == "合计" and got[6][2] == 2 and got[6][4] is None  # a rate is never summed
+    assert ws.cell(5, 4).number_format == "yyyy-mm-dd" and ws.cell(5, 5).number_format == "0.0%"

@@ -445,3 +445,32 @@ def plan_form(rows: list[dict[str, Any]], title: str, year: int, township: str |
             "注：入会率按单位全部职工（农民工）入会计算；小微企业（不足应建人数）以区域联合工会一次覆盖。"
         ],
     )
+
+
+def listing_form(
+    title: str,
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str]],
+    *,
+    groups: dict[str, str] | None = None,
+    sheet: str = "表1",
+    unit: str = "",
+    as_of: str = "",
+) -> Form:
+    """Any listing (e.g. `diff`) as a form in one call: ``columns`` = [(key, 中文表头)], ``groups`` =
+    {key: group header}. Column kinds follow the values: rates (``*_rate``/``*_share``) as percentages,
+    whole numbers summed into the 合计 row, dates as dates, the rest as Chinese text."""
+    groups = groups or {}
+
+    def kind(key: str) -> str:
+        values = [r.get(key) for r in rows if r.get(key) is not None]
+        if key.endswith(("_rate", "_share")):
+            return "rate"
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "count"
+        if values and all(isinstance(v, date) for v in values):
+            return "date"
+        return "text"
+
+    cols = [Col(k, h, groups.get(k, ""), kind(k)) for k, h in columns]
+    return rows_form(title, cols, rows, sheet=sheet, unit=unit, as_of=as_of)
