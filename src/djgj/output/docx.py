@@ -37,7 +37,7 @@ def _fonts(run_or_style: Any, name: str, size: float | None = None, bold: bool |
 def _new_document() -> Any:
     import docx
     from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Pt, RGBColor
 
     document = docx.Document()
     section = document.sections[0]
@@ -52,7 +52,7 @@ def _new_document() -> Any:
     for level, size in ((1, 22), (2, 16)):
         style = document.styles[f"Heading {level}"]
         _fonts(style, TITLE_FONT if level == 1 else HEADING_FONT, size, level == 1)
-        style.font.color.rgb = None
+        style.font.color.rgb = RGBColor(0, 0, 0)  # black, not the template's theme blue
         style.paragraph_format.space_before = Pt(12 if level == 2 else 0)
         style.paragraph_format.space_after = Pt(6)
     return document
@@ -68,12 +68,13 @@ def _title(document: Any, text: str) -> None:
 
 
 def _paragraph(document: Any, text: str, *, indent: bool = True, centered: bool = False) -> None:
+    """A body paragraph (仿宋 三号, two-character indent); a centred note line is 楷体 四号."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     para = document.add_paragraph()
     run = para.add_run(text)
-    _fonts(run, BODY_FONT, 16)
+    _fonts(run, "楷体" if centered else BODY_FONT, 14 if centered else 16)
     if indent:
         para.paragraph_format.first_line_indent = Pt(32)
     if centered:
