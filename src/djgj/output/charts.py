@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from djgj.output.sections import AreaTable, area_tables, targets
+from djgj.output.sections import AreaTable, area_tables, labels, targets
 from djgj.vocab.fields import GRADES, METRICS
 
 FONT = (
@@ -41,8 +41,13 @@ class Chart:
     note: str = ""
 
 
+#: Labels of figures the vocabulary may not list, as the report names them.
+_EXTRA_LABELS = {"party_coverage_rate": "党组织覆盖率"}
+_LABELS: dict[str, str] = {}
+
+
 def _label(key: str) -> str:
-    return METRICS.get(key, (key, ""))[0]
+    return _LABELS.get(key) or METRICS.get(key, (_EXTRA_LABELS.get(key, key), ""))[0]
 
 
 def svg(spec: dict[str, Any]) -> str:
@@ -239,8 +244,13 @@ def _chart_tables(report: dict[str, Any]) -> list[AreaTable]:
 def _area_charts(table: AreaTable, goals: dict[str, float]) -> list[Chart]:
     prefix = f"{table.section} " if table.section else ""
     each = f"各{table.first_header}"
-    shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or "party_coverage_rate" not in METRICS]
-    if not any(isinstance(f.get("union_rate"), int | float) for f in table.rows.values()):
+
+    def has(key: str) -> bool:
+        return any(isinstance(f.get(key), int | float) for f in table.rows.values())
+
+    # 党组织覆盖率 where the report has it, else 应建已建率
+    shown = [k for k in TOWNSHIP_RATES if k != "party_org_rate" or not has("party_coverage_rate")]
+    if not has("union_rate"):
         shown = ["union_coverage_rate", *shown]  # villages, communities: judged on coverage
     out: list[Chart] = []
     for key in shown:
@@ -257,6 +267,8 @@ def _area_charts(table: AreaTable, goals: dict[str, float]) -> list[Chart]:
 def report_charts(report: dict[str, Any]) -> list[Chart]:
     """Every chart the report's data allows, each titled in Chinese; a chart without data is left out."""
     goals = targets(report)
+    _LABELS.clear()
+    _LABELS.update({k: v.split("（")[0] for k, v in labels(report).items()})
     charts: list[Chart] = []
     for table in _chart_tables(report):
         charts += _area_charts(table, goals)

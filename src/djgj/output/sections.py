@@ -52,8 +52,33 @@ def _section_title(node: dict[str, Any], key: str) -> str:
 
 
 def area_tables(report: dict[str, Any]) -> list[AreaTable]:
-    """Every area table of the report, in the order the report holds them."""
-    return list(_walk(report, ""))
+    """Every area table of the report, in the order the report holds them; a table repeated at another
+    level of the report (a one-family report's top level repeats its section) is kept once."""
+    out: list[AreaTable] = []
+    for table in _walk(report, ""):
+        if not any(t.level == table.level and t.rows == table.rows for t in out):
+            out.append(table)
+    return out
+
+
+def labels(report: dict[str, Any]) -> dict[str, str]:
+    """The report's own Chinese labels of its figures (``labels`` wherever they are), first found wins."""
+    out: dict[str, str] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in (node.get("labels") or {}).items():
+                if isinstance(v, str):
+                    out.setdefault(str(k), v)
+            for v in node.values():
+                if isinstance(v, dict | list):
+                    visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(report)
+    return out
 
 
 def _walk(node: dict[str, Any], section: str) -> Iterator[AreaTable]:
