@@ -144,8 +144,9 @@ def test_docx_summary_reads_back(runner, sample_ledger, tmp_path: Path) -> None:
 
 
 def _sheet_rows(path: Path, sheet: str | None = None) -> tuple[openpyxl.worksheet.worksheet.Worksheet, list]:
+    """The sheet whose name ends with ``sheet`` (a sectioned report prefixes its section), else the first."""
     wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
-    ws = wb[sheet] if sheet else wb.active
+    ws = next(w for w in wb if w.title.endswith(sheet)) if sheet else wb.active
     return ws, list(ws.iter_rows(values_only=True))
 
 
