@@ -26,7 +26,15 @@ demo: $(VENV)/.installed
 	    2014_南坪乡_党建工建.csv 2014_白水镇_非公企业情况.xlsx 2014_各村社区工会组建情况.xlsx --as-of 2014-12-31 && \
 	  $(CURDIR)/$(DJGJ) import 2014_城关镇_工会会员花名册.xlsx --roster && \
 	  $(CURDIR)/$(DJGJ) report --year 2014 --kind non_public && \
-	  $(CURDIR)/$(DJGJ) gaps --year 2014 --kind non_public --rule union_required --rule party_org_required --limit 15
+	  $(CURDIR)/$(DJGJ) gaps --year 2014 --kind non_public --rule union_required --rule party_org_required --limit 15 && \
+	  $(CURDIR)/$(DJGJ) status --year 2014 && \
+	  $(CURDIR)/$(DJGJ) plan --year 2014 --target 建会率=80% --township 城关镇 && \
+	  $(CURDIR)/$(DJGJ) report --year 2014 --format docx -o ../年度总结.docx && \
+	  $(CURDIR)/$(DJGJ) report --year 2014 --format xlsx -o ../年报报表.xlsx && \
+	  $(CURDIR)/$(DJGJ) report --year 2014 --format html -o ../年报.html
+	@echo ""
+	@echo "年报（HTML，含图表，可离线打开、A4 打印）：$(CURDIR)/$(DEMO)/年报.html"
+	@echo "年度总结（Word）：$(CURDIR)/$(DEMO)/年度总结.docx    报表（xlsx）：$(CURDIR)/$(DEMO)/年报报表.xlsx"
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from djgj.errors import UsageError
-from djgj.output.render import FORMATS, render_report, render_rows
+from djgj.output.render import BINARY_FORMATS, FORMATS, render_report, render_rows
 from djgj.read.cells import DANGEROUS, neutralise, unneutralise
 
 ROWS: list[dict[str, Any]] = [
@@ -71,7 +71,7 @@ def _as_text(value: Any) -> str:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_renders(fmt: str) -> None:
     out = render_rows(ROWS, fmt, title="单位台账", width=120)
-    assert isinstance(out, bytes if fmt == "xlsx" else str)
+    assert isinstance(out, bytes if fmt in BINARY_FORMATS else str)
     assert render_rows([], fmt) is not None
 
 
@@ -164,7 +164,7 @@ def test_md_escapes_pipes_newlines_and_html() -> None:
 
 def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="table"):
-        render_rows(ROWS, "html")
+        render_rows(ROWS, "pdf")
     with pytest.raises(UsageError):
         render_report(REPORT, "pdf")
 
@@ -251,7 +251,7 @@ REPORT: dict[str, Any] = {
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_report_every_format(fmt: str) -> None:
     out = render_report(REPORT, fmt, width=120)
-    assert isinstance(out, bytes if fmt == "xlsx" else str)
+    assert isinstance(out, bytes if fmt in BINARY_FORMATS else str)
 
 
 def test_report_json_parses_back() -> None:
@@ -289,10 +289,10 @@ def test_report_md_and_csv() -> None:
     assert by_key["单位数"][2] == "10" and by_key["职工入会率"][0] == ""
 
 
-def test_report_xlsx_has_two_sheets() -> None:
+def test_report_xlsx_is_the_official_form() -> None:
     out = render_report(REPORT, "xlsx")
     assert isinstance(out, bytes)
     wb = openpyxl.load_workbook(io.BytesIO(out))
-    assert wb.sheetnames == ["指标", "分乡镇"]
-    cells = {r[0]: r for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
-    assert cells["建会率"][1] == 0.7614 and cells["规范化建设·初级"][1] == 18
+    assert wb.sheetnames == ["主要指标", "分乡镇情况", "分单位类别情况"]
+    cells = {r[0]: r for r in wb["主要指标"].iter_rows(min_row=4, values_only=True)}
+    assert cells["建会率"][1:3] == (0.7614, 0.7381) and cells["单位数"][1:4] == (160, 150, 10)

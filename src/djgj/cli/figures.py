@@ -100,7 +100,18 @@ def gaps(
         f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
         f"；台账 {ledger_name()}"
     )
-    render_rows_to(rows, fmt, output, columns=GAP_COLUMNS if fmt in ("table", "md") else None, title=title)
+    if fmt == "xlsx":  # the official form: title, 填报单位/截止日期, grouped headers, 合计, print setup
+        from djgj.output.forms import gaps_form, workbook
+
+        emit(workbook([gaps_form(rows, title, y, township)]), output, fmt)
+        return
+    render_rows_to(
+        rows,
+        fmt,
+        output,
+        columns=GAP_COLUMNS if fmt in ("table", "md", "html", "docx") else None,
+        title=title,
+    )
 
 
 @app.command()
@@ -128,6 +139,10 @@ def report(
     例：djgj report --year 2014 --kind 非公有制企业 --format md -o 2014年度总结.md
 
     例：djgj report --year 2014 --list 年内新建工会
+
+    例：djgj report --year 2014 --format html -o 年报.html（含图表，可离线打开、A4打印）
+
+    例：djgj report --year 2014 --format docx -o 年度总结.docx
     """
     from djgj.figures.report import build, resolve_year
     from djgj.output.render import render_report
@@ -144,6 +159,12 @@ def report(
             rows, title = _listing(conn, y, p, list_, kind, township, denominator)
         else:
             doc = build(conn, year, p, kind=kind, township=township, depth=depth)
+            if fmt == "html":  # the charts: every year the ledger holds, and the gaps by township and rule
+                from djgj.figures.overview import gap_counts, history
+
+                y = int(doc["year"])
+                doc["history"] = history(conn, p, until=y, kind=kind, township=township)
+                doc["gap_counts"] = gap_counts(conn, y, p, kind=kind, township=township)
     if list_:
         from djgj.figures.listing import columns_for
 

@@ -12,7 +12,9 @@ import typer
 from djgj.errors import UsageError
 from djgj.vocab.fields import KINDS
 
-FORMAT_HELP = "输出格式：table（表格）、csv、json、xlsx（Excel）、md（Markdown）"
+FORMAT_HELP = (
+    "输出格式：table（表格）、csv、json、xlsx（Excel）、md（Markdown）、html（含图表的网页）、docx（Word）"
+)
 
 
 def vocab_parser(category: str, allowed: tuple[str, ...] | None = None) -> Any:
@@ -50,12 +52,12 @@ def _parse_format(value: Any) -> Any:
 Fmt = Annotated[
     str,
     typer.Option(
-        "--format", "-f", help=FORMAT_HELP, parser=_parse_format, metavar="[table|csv|json|xlsx|md]"
+        "--format", "-f", help=FORMAT_HELP, parser=_parse_format, metavar="[table|csv|json|xlsx|md|html|docx]"
     ),
 ]
 Output = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="写入文件（xlsx 必须指定）；- 表示标准输出", metavar="文件"),
+    typer.Option("--output", "-o", help="写入文件（xlsx、docx 必须指定）；- 表示标准输出", metavar="文件"),
 ]
 
 
@@ -90,7 +92,7 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
         return
     if isinstance(content, bytes):
         if sys.stdout.isatty() and not to_stdout:
-            raise UsageError("xlsx 是二进制格式，请用 --output 文件名.xlsx 指定输出文件")
+            raise UsageError(f"{fmt} 是二进制格式，请用 --output 文件名.{fmt} 指定输出文件")
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
         return

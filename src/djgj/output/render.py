@@ -26,7 +26,9 @@ from djgj.read.cells import neutralise
 from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
 from djgj.vocab.vocabulary import label_row, localise_row, table
 
-FORMATS = ("table", "csv", "json", "xlsx", "md")
+FORMATS = ("table", "csv", "json", "xlsx", "md", "html", "docx")
+#: Formats written as bytes (need --output or a pipe).
+BINARY_FORMATS = ("xlsx", "docx")
 
 # Terminal control characters are shown as their visible Unicode pictures (␍, ␛ ...) in tables.
 _CONTROL_PICTURES = {c: 0x2400 + c for c in range(32) if c != 10} | {0x7F: 0x2421}
@@ -353,6 +355,8 @@ def render_rows(
         return _csv(rows, cols)
     if fmt == "xlsx":
         return _xlsx([(title, rows, cols, lambda _row, key: _is_rate_key(key))])
+    if fmt in ("html", "docx"):
+        return _document_rows(rows, cols, fmt, title)
     if fmt == "md":
         heading = f"## {_md_cell(title)}\n\n" if title else ""
         return heading + _md_table(
@@ -687,30 +691,6 @@ def _section_parts(report: dict[str, Any], sec: dict[str, Any], *, titled: bool)
     return parts
 
 
-def _report_xlsx(report: dict[str, Any], rows: list[Row]) -> bytes:
-    area_rows = [
-        {"section": sec.get("title"), "township": a, **v}
-        for sec in _sections(report)
-        for a, v in (sec.get("by_township") or {}).items()
-    ]
-    keys = dict(_AREA_COLUMNS)
-    for sec in _sections(report):
-        if sec.get("family") == "villages":
-            keys.update(_VILLAGE_AREA_COLUMNS)
-    area_cols = [("township", "乡镇"), *keys.items(), ("section", "部分")]
-    return _xlsx(
-        [
-            (
-                "指标",
-                rows,
-                _METRIC_COLUMNS,
-                lambda row, key: key in ("current", "previous", "change") and _is_rate_key(row["key"]),
-            ),
-            *([("分乡镇", area_rows, area_cols, lambda _row, key: _is_rate_key(key))] if area_rows else []),
-        ]
-    )
-
-
 def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str | bytes:
     """Render the annual report dict built by ``report.py`` in any of :data:`FORMATS`."""
     _check_format(fmt)
@@ -718,11 +698,15 @@ def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None)
         labels = {k: table()["metrics"].get(k, _label(k)) for k in report.get("totals") or {}}
         plain = {k: v for k, v in report.items() if k != "ledger"}  # the same figures give the same JSON
         return json.dumps(_jsonable({**plain, "labels": labels}), ensure_ascii=False, indent=2)
+    if fmt in ("html", "docx"):
+        return _document_report(report, fmt)
     rows = _metric_rows(report)
     if fmt == "csv":
         return _csv(rows, _METRIC_COLUMNS)
-    if fmt == "xlsx":
-        return _report_xlsx(report, rows)
+    if fmt == "xlsx":  # the official forms: title, 填报单位/截止日期, grouped headers, 合计, print setup
+        from djgj.output import forms
+
+        return forms.workbook(forms.report_forms(report))
     parts = _report_parts(report)
     if fmt == "md":
         md = {"h": "# {}", "h2": "## {}", "p": "{}", "li": "- {}"}
@@ -762,3 +746,54 @@ def _report_text(parts: list[Part], width: int) -> str:
         )
         previous_tag = tag
     return _console_text(items, width)
+
+
+# --- documents: HTML (with charts) and Word --------------------------------------------------------
+
+
+def report_parts(report: dict[str, Any]) -> list[Part]:
+    """The report as headings, paragraphs, lines and tables: what every document format shows."""
+    return _report_parts(report)
+
+
+def document_parts(report: dict[str, Any]) -> list[Part]:
+    """:func:`report_parts` with a 合计 row under every area table whose totals the report holds."""
+    from djgj.output.sections import area_tables
+
+    tables = {tuple(t.names()): t for t in area_tables(report)}
+    keys = {label: key for key, label in _AREA_COLUMNS.items()}
+    out: list[Part] = []
+    for tag, body in _report_parts(report):
+        table = tables.get(tuple(r[0] for r in body[2])) if tag == "table" else None
+        if table is not None and table.totals:
+            totals = table.totals
+            total = [
+                "合计",
+                *(_display(totals.get(keys[h]), keys[h]) if h in keys else "" for h in body[1][1:]),
+            ]
+            body = (body[0], body[1], [*body[2], total], body[3])
+        out.append((tag, body))
+    return out
+
+
+def _document_report(report: dict[str, Any], fmt: str) -> str | bytes:
+    if fmt == "html":
+        from djgj.output import charts, html
+
+        return html.report_page(report, document_parts(report), charts.report_charts(report))
+    from djgj.output import docx
+
+    return docx.report_document(report, document_parts(report))
+
+
+def _document_rows(rows: list[Row], cols: list[tuple[str, str]], fmt: str, title: str | None) -> str | bytes:
+    headers = [h for _, h in cols]
+    body = [[_display(r.get(k), k) for k, _ in cols] for r in rows]
+    right = [all(_is_number(r.get(k)) for r in rows if r.get(k) is not None) and bool(rows) for k, _ in cols]
+    if fmt == "html":
+        from djgj.output import html
+
+        return html.rows_page(title, headers, body, right)
+    from djgj.output import docx
+
+    return docx.rows_document(title, headers, body, right)
