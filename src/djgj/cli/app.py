@@ -16,6 +16,27 @@ from typer.core import TyperGroup
 
 from djgj.errors import DjgjError
 
+INTERRUPTED = "已中断，台账未改动（进行中的写入已整体回滚）"
+
+
+def say_error(message: object) -> None:
+    """An error for the user, on stderr, with every ID and mobile number in it masked."""
+    from djgj.ledger.privacy import mask_text
+
+    typer.echo(f"错误：{mask_text(str(message))}", err=True)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind this exception (SQLAlchemy may wrap it in PendingRollbackError)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
 
 class _Group(TyperGroup):
     """Translate every `DjgjError` once, for the installed command and for tests alike."""
@@ -24,15 +45,22 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except DjgjError as exc:
-            typer.echo(f"错误：{exc}", err=True)
+            say_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            # Every write is one transaction: an interrupted one is rolled back by the database.
+            typer.echo(INTERRUPTED, err=True)
+            raise typer.Exit(130) from None
         except Exception as exc:
             from sqlalchemy.exc import DBAPIError
 
+            if interrupted(exc):  # Ctrl-C inside the driver surfaces as a failed rollback
+                typer.echo(INTERRUPTED, err=True)
+                raise typer.Exit(130) from None
             if isinstance(exc, DBAPIError):
                 from djgj.ledger.db import translate
 
-                typer.echo(f"错误：{translate(exc)}", err=True)
+                say_error(translate(exc))
                 raise typer.Exit(1) from None
             raise
 
@@ -86,10 +114,10 @@ def main() -> None:
     try:
         app()
     except DjgjError as exc:
-        typer.echo(f"错误：{exc}", err=True)
+        say_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("已中断；正在进行的导入已回滚", err=True)
+        typer.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("DJGJ_DEBUG"):
@@ -99,9 +127,12 @@ def main() -> None:
         if isinstance(exc, DBAPIError):
             from djgj.ledger.db import translate
 
-            typer.echo(f"错误：{translate(exc)}", err=True)
+            say_error(translate(exc))
             sys.exit(1)
+        from djgj.ledger.privacy import mask_text
+
         typer.echo(
-            f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True
+            mask_text(f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。"),
+            err=True,
         )
         sys.exit(1)
