@@ -214,7 +214,9 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
             other = by_field[c.field]
             raise InputError(
                 f"{path.name}：{column_letter(other.index)}列“{other.header}”和 {column_letter(c.index)}列“{c.header}”"
-                f"都对应字段 {c.field}，无法确定以哪一列为准；请用 --map '{c.header}=ignore' 忽略其中一列"
+                f"都对应字段 {c.field}，无法确定以哪一列为准；请用 --map '{column_letter(c.index)}=ignore' "
+                f"按列字母忽略其中一列（如要忽略 {column_letter(other.index)} 列则写 "
+                f"--map '{column_letter(other.index)}=ignore'）"
             )
         by_field[c.field] = c
     required = ("person_name", "id_number") if roster else ("name",)
@@ -239,7 +241,12 @@ def unknown_columns_warning(table: Table) -> str | None:
     )
 
 
+_THOUSANDS = re.compile(r"\d[,，]\d{3}")
+
+
 def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
+        counter["去掉数字中的千位分隔符（如“1,234”）"] += 1
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
         # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
         if kind == "date":
@@ -264,6 +271,21 @@ def _note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
             counter["去掉人数后的单位（如“25人”）"] += 1
         if kind == "date":
             counter["文字日期转为日期"] += 1
+
+
+def _note_identity(raw_name: Any, name: str, raw_code: Any, code: str | None, counter: Counter[str]) -> None:
+    """Count what reading a unit's name and credit code changed: Traditional characters, full-width
+    letters and brackets (kept half-width; matched either way), lower case and spaces in a code."""
+    if isinstance(raw_name, str) and not raw_name.isascii():
+        nfkc = unicodedata.normalize("NFKC", raw_name)
+        if V.simplify(raw_name) != nfkc:
+            counter["单位名称繁体字转简体"] += 1
+        if any(b in raw_name for b in "（）"):
+            counter["单位名称全角括号转半角（比对时不分全角半角）"] += 1
+        elif nfkc != raw_name:
+            counter["单位名称全角字符转半角"] += 1
+    if code is not None and isinstance(raw_code, str) and raw_code != code:
+        counter["统一社会信用代码转大写或去掉空格"] += 1
 
 
 def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
@@ -435,6 +457,7 @@ def _parse_row(
             code = V.credit_code(get("credit_code"))
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
+    _note_identity(raw_name, name, get("credit_code"), code, counter)
     township = plan.clean_text(get("township")) or default_town
     kind = _kind_of(name, get, options, non_public_hint, plan.clean_text)
     if kind is None:

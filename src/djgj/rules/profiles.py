@@ -101,15 +101,20 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
     }
     targets_doc = dict(doc.get("targets", {}))
     source = str(targets_doc.pop("source", parent.targets_source if parent else ""))
-    targets = {**(parent.targets if parent else {}), **{k: float(v) for k, v in targets_doc.items()}}
+    targets = {
+        **(parent.targets if parent else {}),
+        **{k: _number(path, f"[targets] {k}", v, float) for k, v in targets_doc.items()},
+    }
     unknown = [r.id for r in rules.values() if r.id not in KNOWN_RULES]
     if unknown:
         raise UsageError(f"规则配置 {path}：未知规则 {'、'.join(unknown)}；可用：{'、'.join(KNOWN_RULES)}")
     profile = Profile(
         name=str(doc.get("name", name)),
         title=str(doc.get("title", name)),
-        union_threshold=int(thresholds.get("union_employees", 25)),
-        party_threshold=int(thresholds.get("party_members", 3)),
+        union_threshold=_number(
+            path, "[thresholds] union_employees", thresholds.get("union_employees", 25), int
+        ),
+        party_threshold=_number(path, "[thresholds] party_members", thresholds.get("party_members", 3), int),
         rules=list(rules.values()),
         targets=targets,
         targets_source=source,
@@ -120,6 +125,19 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
             raise UsageError("--union-threshold 必须是正整数")
         profile.union_threshold = union_threshold
     return profile
+
+
+def _number(path: str, key: str, value: Any, kind: type[int] | type[float]) -> Any:
+    """A threshold (whole number ≥ 1) or a target (0–1) from a profile, or `UsageError` naming it."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and kind is int:
+        ok = float(value).is_integer() and value >= 1
+    elif ok:
+        ok = 0 < value <= 1
+    if not ok:
+        want = "正整数（如 25）" if kind is int else "0 到 1 之间的小数（如 0.8）"
+        raise UsageError(f"规则配置 {path}：{key} = {value!r} 无效，应为{want}；请修改该文件")
+    return kind(value)
 
 
 KNOWN_RULES = (
