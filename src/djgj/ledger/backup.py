@@ -83,6 +83,8 @@ def restore(db: str | None, source: str | Path) -> Path | None:
     src = Path(source)
     if not src.exists():
         raise UsageError(f"找不到备份文件 {src}")
+    if not src.is_file():
+        raise UsageError(f"{src} 不是普通文件（文件夹、管道或设备），不能用于恢复")
     verify(src)
     dest = _ledger_path(db)
     kept = None

@@ -200,6 +200,11 @@ def open_engine(db: str | None = None, *, write: bool = True, migrate: bool = Tr
             raise LedgerError(
                 f"台账数据库 {path} 是只读的，不能写入；只读命令（report、gaps、check）仍可使用"
             )
+        elif write and not _folder_writable(path):
+            raise LedgerError(
+                f"台账数据库所在的文件夹 {path.parent} 不可写（SQLite 写入时要在台账旁建立日志文件），不能写入；"
+                "请把台账移到可写的文件夹；只读命令（report、gaps、check、members list）仍可使用"
+            )
         elif not write and not _folder_writable(path):
             url = read_only_url(path)
     try:
@@ -217,8 +222,6 @@ def open_engine(db: str | None = None, *, write: bool = True, migrate: bool = Tr
 
 def _folder_writable(path: Path) -> bool:
     """Whether SQLite can create its -wal/-shm files beside the ledger (reads need them in WAL mode)."""
-    if os.environ.get("DJGJ_READ_ONLY_FOLDER"):  # tests: root ignores folder permissions
-        return False
     return os.access(path.parent, os.W_OK | os.X_OK)
 
 
@@ -380,6 +383,10 @@ def translate(exc: Exception) -> LedgerError:
         return BusyError("台账数据库正被另一个 djgj 进程写入，等待超时；请稍后重试")
     if "file is not a database" in msg or "malformed" in msg:
         return LedgerError("台账数据库文件已损坏或不是数据库，已拒绝使用；请从备份恢复（djgj restore）")
+    if "unable to open database file" in msg:
+        return LedgerError(
+            "无法打开台账数据库文件写入（所在文件夹不可写、已满或路径不存在）；只读命令（report、gaps、check）仍可使用"
+        )
     if "readonly" in msg or "read-only" in msg:
         return LedgerError("台账数据库是只读的，不能写入")
     if "full" in msg or ("disk" in msg and "I/O" in msg):

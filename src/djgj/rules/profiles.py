@@ -50,7 +50,7 @@ def user_profile_dir() -> Path:
 
 def _find(name: str) -> tuple[str, str]:
     p = Path(name)
-    if p.suffix == ".toml" and p.exists():
+    if p.suffix == ".toml" and p.is_file():  # is_file: a FIFO named .toml would hang
         return p.read_text(encoding="utf-8"), str(p)
     user = user_profile_dir() / f"{name}.toml"
     if user.exists():
