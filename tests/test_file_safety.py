@@ -182,7 +182,11 @@ def test_backups_and_copies_are_private_from_creation(runner, tmp_path, _isolate
         engine.dispose()
     finally:
         os.umask(old)
-    copies = [tmp_path / "b.db", *tmp_path.glob("ledger-backup-*.db"), *tmp_path.glob("ledger-before-restore-*")]
+    copies = [
+        tmp_path / "b.db",
+        *tmp_path.glob("ledger-backup-*.db"),
+        *tmp_path.glob("ledger-before-restore-*"),
+    ]
     assert migration_copy is not None
     copies.append(migration_copy)
     assert len(copies) == 4
@@ -208,7 +212,11 @@ def test_a_killed_backup_leaves_nothing_readable_by_others(runner, tmp_path, _is
     finally:
         os.umask(old)
     assert not (tmp_path / "b.db").exists()
-    others = [p for p in tmp_path.iterdir() if p.is_file() and p.name != "a.xlsx" and not p.name.startswith("ledger")]
+    others = [
+        p
+        for p in tmp_path.iterdir()
+        if p.is_file() and p.name != "a.xlsx" and not p.name.startswith("ledger")
+    ]
     assert all(_mode(p) & 0o077 == 0 for p in others), [(p.name, oct(_mode(p))) for p in others]
 
 
@@ -280,9 +288,12 @@ def small_disk(tmp_path):
     """A real 256 KB file system (tmpfs; needs root), so a full disk is a full disk."""
     mnt = tmp_path / "usb"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True
-    ).returncode:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("cannot mount a small file system here")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
@@ -294,7 +305,9 @@ def test_an_export_onto_a_really_full_disk_keeps_the_previous_file(runner, tmp_p
     good = b"PK previous good export"
     out.write_bytes(good)
     filler = small_disk / "filler"
-    with open(filler, "wb", buffering=0) as f:  # fill the disk, then leave a few KB: less than the export needs
+    with open(
+        filler, "wb", buffering=0
+    ) as f:  # fill the disk, then leave a few KB: less than the export needs
         try:
             while True:
                 f.write(b"\0" * 4096)
@@ -391,7 +404,12 @@ def test_read_only_commands_work_when_the_ledger_folder_is_not_writable(runner, 
     if not _freeze(folder):
         pytest.skip("cannot make a folder read-only here (root without chattr)")
     try:
-        for args in (["report", "--year", "2014"], ["gaps", "--year", "2014"], ["members", "list"], ["check"]):
+        for args in (
+            ["report", "--year", "2014"],
+            ["gaps", "--year", "2014"],
+            ["members", "list"],
+            ["check"],
+        ):
             r = run(db, *args)
             assert r.returncode in (0, 1) and "错误" not in r.stderr, (args, r.stderr)
             assert r.stdout.strip(), args
