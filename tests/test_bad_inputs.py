@@ -95,6 +95,19 @@ def test_a_limit_below_one_is_refused(monkeypatch, capsys, ledger, limit):
     assert code == 0
 
 
+def test_huge_integers_are_usage_errors_not_overflows(monkeypatch, capsys, ledger):
+    huge = str(10**23)
+    for args in (
+        ["members", "list", "--limit", huge],
+        ["gaps", "--year", "2014", "--limit", huge],
+        ["gaps", "--year", "2014", "--union-threshold", huge],
+        ["report", "--year", "2014", "--union-threshold", huge],
+        ["rules", "--union-threshold", huge],
+    ):
+        code, _, err = djgj(monkeypatch, capsys, *args)
+        assert code == 2 and "正整数" in err, (args, err)
+
+
 # ------------------------------------------------------------------ output paths and the ledger path
 
 
@@ -445,3 +458,24 @@ def test_no_input_here_answers_internal_error(monkeypatch, capsys, ledger, tmp_p
     for args in lines:
         code, _, err = djgj(monkeypatch, capsys, *args)
         assert code in (1, 2) and err.startswith("错误："), (args, code, err)
+
+
+def test_years_limits_and_phone_masks_hold_on_both_backends(backend, monkeypatch, capsys, tmp_path):
+    from test_checks import ROSTER_HEADER, member
+
+    f = write_xlsx(tmp_path / "a.xlsx", ledger_rows(3))
+    assert djgj(monkeypatch, capsys, "import", str(f))[0] == 0
+    row = member(1, 1)
+    row[ROSTER_HEADER.index("联系电话")] = "13800138001、13900139001"
+    roster = write_xlsx(tmp_path / "r.xlsx", [["花名册"], ROSTER_HEADER, row])
+    assert djgj(monkeypatch, capsys, "import", str(roster), "--roster")[0] == 0
+    assert djgj(monkeypatch, capsys, "targets", "set", "union_rate", "0.9", "--year", "0")[0] == 2
+    assert djgj(monkeypatch, capsys, "report", "--year", "10000")[0] == 2
+    assert djgj(monkeypatch, capsys, "members", "list", "--limit", "0")[0] == 2
+    code, out, _ = djgj(monkeypatch, capsys, "members", "list", "--format", "csv")
+    assert code == 0 and "138****8001、139****9001" in out and "13900139001" not in out
+    code, _, err = djgj(monkeypatch, capsys, "members", "show", "13900139001")
+    assert code == 1 and "13900139001" not in err
+    from conftest import sql
+
+    assert sql("SELECT count(*) FROM targets") == [(0,)]

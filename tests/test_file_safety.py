@@ -420,3 +420,18 @@ def test_read_only_commands_work_when_the_ledger_folder_is_not_writable(runner, 
     finally:
         _thaw(folder)
     assert count(db) == 3
+
+
+def test_a_backup_into_a_folder_nobody_may_write_says_so(runner, tmp_path, _isolated):
+    _import(runner, tmp_path)
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    if not _freeze(folder):
+        pytest.skip("cannot make a folder read-only here (root without chattr)")
+    try:
+        for dest in (folder / "b.db", folder):
+            r = invoke(runner, "backup", str(dest))
+            assert r.exit_code == 1 and "不可写" in r.output and str(folder) in r.output, r.output
+        assert list(folder.iterdir()) == []
+    finally:
+        _thaw(folder)

@@ -319,13 +319,15 @@ def unique_path(folder: Path, stem: str, suffix: str) -> Path:
     """A new, owner-only (0600) empty file named ``stem-YYYYmmdd-HHMMSS[-N]suffix``: never an
     existing file, even for two copies made in the same second."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder.mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         candidate = folder / f"{stem}-{stamp}{'' if n == 1 else f'-{n}'}{suffix}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise LedgerError(f"无法在 {folder} 中建立备份：{_io_reason(exc)}；台账本身未改动") from None
         os.close(fd)
         return candidate
     raise LedgerError(f"{folder} 中同名备份过多，无法另起文件名；请清理旧备份")

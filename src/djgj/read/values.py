@@ -51,9 +51,16 @@ def check_limit(limit: int, option: str = "--limit") -> int:
     """A row limit must be a positive whole number (0 would silently mean "all")."""
     from djgj.errors import UsageError
 
-    if limit < 1:
-        raise UsageError(f"{option} {limit} 无效；请写正整数，如 {option} 20")
+    if not 1 <= limit <= MAX_LIMIT:
+        shown = str(limit) if len(str(limit)) <= 12 else str(limit)[:12] + "…"
+        raise UsageError(f"{option} {shown} 无效；请写 1 到 {MAX_LIMIT} 之间的正整数，如 {option} 20")
     return limit
+
+
+#: Larger than any ledger's row count, and than any integer SQLite can bind.
+MAX_LIMIT = 100_000_000
+#: No unit employs more people than this; a larger threshold is a typo (and overflows SQL integers).
+MAX_HEADCOUNT = 10_000_000
 
 
 def is_unknown(cell: Cell) -> bool:

@@ -121,8 +121,10 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
         path=path,
     )
     if union_threshold is not None:
-        if union_threshold < 1:
-            raise UsageError("--union-threshold 必须是正整数")
+        from djgj.read.values import MAX_HEADCOUNT
+
+        if not 1 <= union_threshold <= MAX_HEADCOUNT:
+            raise UsageError(f"--union-threshold 必须是 1 到 {MAX_HEADCOUNT} 之间的正整数，如 25")
         profile.union_threshold = union_threshold
     return profile
 
@@ -131,7 +133,9 @@ def _number(path: str, key: str, value: Any, kind: type[int] | type[float]) -> A
     """A threshold (whole number ≥ 1) or a target (0–1) from a profile, or `UsageError` naming it."""
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if ok and kind is int:
-        ok = float(value).is_integer() and value >= 1
+        from djgj.read.values import MAX_HEADCOUNT
+
+        ok = float(value).is_integer() and 1 <= value <= MAX_HEADCOUNT
     elif ok:
         ok = 0 < value <= 1
     if not ok:
