@@ -73,7 +73,9 @@ def test_merging_two_county_ledgers_reports_the_sum_and_remerge_adds_nothing(
         totals = json.loads(figures(runner, "--kind", "non_public")[0])["totals"]
         for k in ("orgs", "employees", "unions", "union_members", "party_orgs", "new_unions"):
             sums[k] = sums.get(k, 0) + totals[k]
-    monkeypatch.undo()
+    # back to this test's own city ledger (monkeypatch.undo() would also undo the autouse isolation
+    # and merge into the user's real ledger)
+    monkeypatch.setenv("DJGJ_DB", str(tmp_path / "ledger.db"))
     r = invoke(runner, "merge", *(str(tmp_path / f"{c}.db") for c in counties), "--city", "某市")
     assert r.exit_code == 0, r.output
     doc = json.loads(figures(runner, "--kind", "non_public", "--depth", "city")[0])
