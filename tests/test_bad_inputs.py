@@ -255,6 +255,47 @@ def test_ctrl_c_during_an_import_says_the_ledger_is_unchanged(monkeypatch, capsy
     assert count(ledger, "import_batches") == 1
 
 
+def test_a_real_sigint_in_the_middle_of_a_streamed_import(tmp_path):
+    """SIGINT delivered while the second round of a large CSV is being written: one message, exit
+    130, nothing of the file in the ledger, and the same file imports afterwards."""
+    from test_faults import big_csv
+
+    f = big_csv(tmp_path / "big.csv", 12_000)
+    db = tmp_path / "l.db"
+    script = textwrap.dedent(
+        """
+        import os, signal
+        from djgj.ledger import write
+        real, rounds = write.RecordWriter.write, []
+        def interrupted(self, records):
+            rounds.append(1)
+            if len(rounds) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real(self, records)
+        write.RecordWriter.write = interrupted
+        from djgj.cli import main
+        main()
+        """
+    )
+    env = dict(os.environ, DJGJ_DB=str(db))
+    args = ["import", str(f), "--as-of", "2014-12-31"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.count("已中断，台账未改动") == 1 and INTERNAL not in done.stderr, done.stderr
+    assert count(db) == 0
+    again = subprocess.run(
+        [sys.executable, "-c", "from djgj.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert count(db) == 12_000
+
+
 def test_ctrl_c_surfacing_as_a_failed_rollback_says_the_same(monkeypatch, capsys, ledger, tmp_path):
     from sqlalchemy.exc import PendingRollbackError
 

@@ -19,6 +19,13 @@ from djgj.errors import DjgjError
 INTERRUPTED = "已中断，台账未改动（进行中的写入已整体回滚）"
 
 
+def say_interrupted(message: str = INTERRUPTED) -> None:
+    """Say once that Ctrl-C stopped the command (a second interrupt while unwinding says nothing)."""
+    if not state.interrupt_said:
+        state.interrupt_said = True
+        typer.echo(message, err=True)
+
+
 def say_error(message: object) -> None:
     """An error for the user, on stderr, with every ID and mobile number in it masked."""
     from djgj.ledger.privacy import mask_text
@@ -49,13 +56,13 @@ class _Group(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             # Every write is one transaction: an interrupted one is rolled back by the database.
-            typer.echo(INTERRUPTED, err=True)
+            say_interrupted()
             raise typer.Exit(130) from None
         except Exception as exc:
             from sqlalchemy.exc import DBAPIError
 
             if interrupted(exc):  # Ctrl-C inside the driver surfaces as a failed rollback
-                typer.echo(INTERRUPTED, err=True)
+                say_interrupted()
                 raise typer.Exit(130) from None
             if isinstance(exc, DBAPIError):
                 from djgj.ledger.db import translate
@@ -80,6 +87,7 @@ app = typer.Typer(
 
 class State:
     db: str | None = None
+    interrupt_said: bool = False
 
 
 state = State()
@@ -101,6 +109,7 @@ def _root(
         typer.echo(f"djgj {__version__}")
         raise typer.Exit()
     state.db = db
+    state.interrupt_said = False
 
 
 def engine(write: bool = True) -> Any:
@@ -117,7 +126,7 @@ def main() -> None:
         say_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo(INTERRUPTED, err=True)
+        say_interrupted()
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("DJGJ_DEBUG"):

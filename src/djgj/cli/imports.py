@@ -75,7 +75,7 @@ def import_(
         skip_bad_rows=skip_bad_rows,
         county=county,
     )
-    from djgj.cli.app import interrupted, say_error
+    from djgj.cli.app import interrupted, say_error, say_interrupted
     from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
 
@@ -96,7 +96,7 @@ def import_(
             if not interrupted(exc):
                 raise
             before = f"；此前已完成的文件保留：{'、'.join(done)}" if done else ""
-            typer.echo(f"已中断，台账未改动：{f.name} 未导入（已整体回滚）{before}", err=True)
+            say_interrupted(f"已中断，台账未改动：{f.name} 未导入（已整体回滚）{before}")
             raise typer.Exit(130) from None
         done.append(f.name)
         typer.echo(mask_text(_describe(result)))
