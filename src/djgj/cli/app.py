@@ -51,18 +51,50 @@ def _chinese(cmd: Any) -> Any:
     return cmd
 
 
+INTERRUPTED = "已中断，台账未改动（进行中的写入已整体回滚）"
+
+
+def say_interrupted(message: str = INTERRUPTED) -> None:
+    """Say once that Ctrl-C stopped the command (a second interrupt while unwinding says nothing)."""
+    if not state.interrupt_said:
+        state.interrupt_said = True
+        typer.echo(message, err=True)
+
+
+def say_error(message: object) -> None:
+    """An error for the user, on stderr, with every ID and mobile number in it masked."""
+    from djgj.ledger.privacy import mask_text
+
+    typer.echo(f"错误：{mask_text(str(message))}", err=True)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind this exception (SQLAlchemy may wrap it in PendingRollbackError)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _translate(exc: BaseException) -> int | None:
     """Print a `DjgjError` or a database error once, in Chinese; its exit code (None: not ours)."""
     if isinstance(exc, DjgjError):
-        typer.echo(f"错误：{exc}", err=True)
+        say_error(exc)
         return exc.exit_code
+    if interrupted(exc):  # Ctrl-C inside the driver surfaces as a failed rollback
+        say_interrupted()
+        return 130
     if type(exc).__module__.startswith("sqlalchemy"):
         from sqlalchemy.exc import DBAPIError
 
         if isinstance(exc, DBAPIError):
             from djgj.ledger.db import translate
 
-            typer.echo(f"错误：{translate(exc)}", err=True)
+            say_error(translate(exc))
             return 1
     return None
 
@@ -81,6 +113,7 @@ class _Group(TyperGroup):
 
         self.context_class = Context
         if parent is None:
+            state.interrupt_said = False
             state.db, args = take_db(list(args))
             for p in self.params:
                 if p.name == "db":  # shown in --help, never parsed: nothing to coerce
@@ -112,6 +145,10 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Every write is one transaction: an interrupted one is rolled back by the database.
+            say_interrupted()
+            raise typer.Exit(130) from None
         except Exception as exc:
             code = _translate(exc)
             if code is None:
@@ -134,6 +171,7 @@ app = typer.Typer(
 
 class State:
     db: str | None = None
+    interrupt_said: bool = False
 
 
 state = State()
@@ -185,7 +223,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        typer.echo("已中断；正在进行的导入已回滚", err=True)
+        say_interrupted()
         sys.exit(130)
     except Exception as exc:
         code = _translate(exc)
@@ -193,7 +231,10 @@ def main() -> None:
             sys.exit(code)
         if os.environ.get("DJGJ_DEBUG"):
             raise
+        from djgj.ledger.privacy import mask_text
+
         typer.echo(
-            f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。", err=True
+            mask_text(f"内部错误（{type(exc).__name__}: {exc}）。请设置 DJGJ_DEBUG=1 重试并报告此问题。"),
+            err=True,
         )
         sys.exit(1)

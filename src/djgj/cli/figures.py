@@ -20,9 +20,11 @@ from djgj.cli.options import (
     busy,
     check_kind,
     emit,
+    limit_option,
     load_profile,
     render_rows_to,
     vocab_parser,
+    year_option,
 )
 from djgj.errors import UsageError
 from djgj.vocab.vocabulary import choices_text, name
@@ -72,7 +74,7 @@ def gaps(
     township: Town = None,
     profile: ProfileOpt = None,
     union_threshold: Threshold = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="只显示前 N 行")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="只显示前 N 行", callback=limit_option)] = None,
     fmt: Fmt = "table",
     output: Output = None,
 ) -> None:
@@ -231,7 +233,7 @@ def targets_set(
         ),
     ],
     value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%")],
-    year: Annotated[int, typer.Option("--year", "-y", help="年度")],
+    year: Annotated[int, typer.Option("--year", "-y", help="年度", callback=year_option)],
     township: Town = None,
     source: Annotated[str, typer.Option("--source", help="目标出处，如 市总工会〔2014〕5号")] = "",
 ) -> None:

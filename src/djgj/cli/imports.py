@@ -94,11 +94,14 @@ def import_(
         county=county,
         strict=strict,
     )
+    from djgj.cli.app import interrupted, say_error, say_interrupted
+    from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
 
     eng = engine()
     failed = 0
     results: list[dict[str, Any]] = []
+    done: list[str] = []
     for f in files:
         try:
             with _progress(f.name) as progress:
@@ -107,13 +110,20 @@ def import_(
             raise
         except DjgjError as exc:
             failed += 1
-            typer.echo(f"错误：{f.name}：{exc}" if f.name not in str(exc) else f"错误：{exc}", err=True)
-            results.append({"file": str(f), "status": "failed", "error": str(exc)})
+            say_error(f"{f.name}：{exc}" if f.name not in str(exc) else exc)
+            results.append({"file": str(f), "status": "failed", "error": mask_text(str(exc))})
             continue
+        except BaseException as exc:
+            if not interrupted(exc):
+                raise
+            before = f"；此前已完成的文件保留：{'、'.join(done)}" if done else ""
+            say_interrupted(f"已中断，台账未改动：{f.name} 未导入（已整体回滚）{before}")
+            raise typer.Exit(130) from None
+        done.append(f.name)
         if fmt == "json":
             results.append(_as_json(result))
         elif not quiet:
-            typer.echo(_describe(result))
+            typer.echo(mask_text(_describe(result)))
             if result.batch_id is not None:
                 _list_flagged(eng, result.batch_id)
         if result.rejects:
@@ -176,14 +186,16 @@ def _as_json(r: Any) -> dict[str, Any]:
 
 def _write_rejects(rows: list[dict[str, Any]], path: Path, quiet: bool = False) -> None:
     """The reject report of --skip-bad-rows: every refused row with its reasons and raw cells."""
-    from djgj.ledger.privacy import mask_text
+    from djgj.ledger.privacy import mask_reject
+    from djgj.output.files import write_atomic
     from djgj.output.render import render_rows
 
-    safe = [{k: mask_text(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+    safe = [mask_reject(r) for r in rows]
     keys = list(dict.fromkeys(k for r in safe for k in r))
     labels = {"sheet": "工作表", "row": "行", "problems": "问题"}
     content = render_rows(safe, "csv", columns=[(k, labels.get(k, k)) for k in keys])
-    path.write_text(str(content), encoding="utf-8-sig")
+    # Owner-only: even masked, a refused roster row names people.
+    write_atomic(path, str(content).encode("utf-8-sig"), private=True)
     if not quiet:
         typer.echo(f"  拒收报告：{path}（{len(rows)} 行）")
 

@@ -89,6 +89,7 @@ def merge(
 
     例：djgj merge 甲县.db 乙县.db --city 某市 --db 某市.db && djgj report --year 2014 --depth 县 --db 某市.db
     """
+    from djgj.ledger.db import display_url
     from djgj.ledger.merge import merge as do_merge
 
     if county and len(ledgers) > 1:
@@ -97,7 +98,7 @@ def merge(
     for source in ledgers:
         r = do_merge(eng, source, county=county, city=city)
         typer.echo(
-            f"{source} → {r.county}：乡镇 {r.townships:,}，单位 新建 {r.units_created:,}、已有 {r.units_matched:,}；"
+            f"{display_url(source)} → {r.county}：乡镇 {r.townships:,}，单位 新建 {r.units_created:,}、已有 {r.units_matched:,}；"
             f"快照 新增 {r.snapshots_created:,}、更新 {r.snapshots_updated:,}、未变 {r.snapshots_unchanged:,}；"
             f"人员 {r.people:,}，会籍 {r.memberships:,}"
         )

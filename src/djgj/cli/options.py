@@ -80,15 +80,20 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     return day
 
 
-def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
-    """Write rendered output to a file or stdout (``-o -``); xlsx needs a file or ``-o -``."""
+def emit(content: str | bytes, output: Path | None, fmt: str, *, private: bool = False) -> None:
+    """Write rendered output to a file (all or nothing; owner-only when ``private``) or stdout
+    (``-o -``); xlsx and docx need a file or ``-o -``. Replacing an existing file is said, never silent."""
     to_stdout = output is not None and str(output) == "-"
     if output is not None and not to_stdout:
-        if isinstance(content, bytes):
-            output.write_bytes(content)
-        else:
-            output.write_text(content, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        typer.echo(f"已写入 {output}", err=True)
+        from djgj.output.files import write_atomic
+
+        data = (
+            content
+            if isinstance(content, bytes)
+            else content.encode("utf-8-sig" if fmt == "csv" else "utf-8")
+        )
+        done = write_atomic(output, data, private=private)
+        typer.echo(f"已写入 {output}" + ("（已覆盖原有同名文件）" if done.replaced else ""), err=True)
         return
     if isinstance(content, bytes):
         if sys.stdout.isatty() and not to_stdout:
@@ -99,8 +104,25 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
     typer.echo(content.rstrip("\n"))
 
 
+def year_option(param: typer.CallbackParam, value: int | None) -> int | None:
+    """Typer callback: a year outside 1900–2100 is a usage error (exit 2), never the current year."""
+    from djgj.read.values import check_year
+
+    return None if value is None else check_year(value, (param.opts or ["--year"])[0])
+
+
+def limit_option(param: typer.CallbackParam, value: int | None) -> int | None:
+    """Typer callback: --limit must be a positive whole number."""
+    from djgj.read.values import check_limit
+
+    return None if value is None else check_limit(value, (param.opts or ["--limit"])[0])
+
+
 Year = Annotated[
-    int | None, typer.Option("--year", "-y", help="年度（取该年12月31日及以前的最新数据；默认今年）")
+    int | None,
+    typer.Option(
+        "--year", "-y", help="年度（取该年12月31日及以前的最新数据；默认今年）", callback=year_option
+    ),
 ]
 KIND_HELP = "单位类别：" + "、".join(f"{v}（{k}）" for k, v in KINDS.items())
 Kind = Annotated[
@@ -129,11 +151,17 @@ def check_kind(kind: str | None) -> None:
 
 
 def render_rows_to(
-    rows: list[dict[str, Any]], fmt: str, output: Path | None, columns: Any = None, title: str | None = None
+    rows: list[dict[str, Any]],
+    fmt: str,
+    output: Path | None,
+    columns: Any = None,
+    title: str | None = None,
+    *,
+    private: bool = False,
 ) -> None:
     from djgj.output.render import render_rows
 
-    emit(render_rows(rows, fmt, columns=columns, title=title), output, fmt)
+    emit(render_rows(rows, fmt, columns=columns, title=title), output, fmt, private=private)
 
 
 ShowPii = Annotated[bool, typer.Option("--show-pii", help="显示完整身份证号和电话（每次使用都记入审计日志）")]

@@ -13,7 +13,9 @@ from djgj.cli.options import (
     ShowPii,
     Town,
     emit,
+    limit_option,
     render_rows_to,
+    year_option,
 )
 
 
@@ -55,7 +57,10 @@ SEVERITY = {"error": "错误", "warning": "警告"}
 def check(
     ctx: typer.Context,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="只查各单位该年12月31日的最新数据（默认查所有快照）")
+        int | None,
+        typer.Option(
+            "--year", "-y", help="只查各单位该年12月31日的最新数据（默认查所有快照）", callback=year_option
+        ),
     ] = None,
     fmt: Fmt = "table",
     output: Output = None,
@@ -87,7 +92,7 @@ def check(
         )
         keep = [c for c in CHECK_COLUMNS if c[0] not in hidden] + [("location", "位置")]
         columns = [c for c in keep if any(r.get(c[0]) not in (None, "", {}) for r in rows)]
-    render_rows_to(rows, fmt, output, columns=columns, title=title)
+    render_rows_to(rows, fmt, output, columns=columns, title=title, private=show_pii)
     if problems:
         raise typer.Exit(1)
 
@@ -139,8 +144,10 @@ def members_list(
     politics: Annotated[
         str | None, typer.Option("--politics", help="政治面貌包含此词，如 党员、群众")
     ] = None,
-    joined_year: Annotated[int | None, typer.Option("--joined-year", help="某年入会")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="只显示前 N 行")] = None,
+    joined_year: Annotated[
+        int | None, typer.Option("--joined-year", help="某年入会", callback=year_option)
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="只显示前 N 行", callback=limit_option)] = None,
     fmt: Fmt = "table",
     output: Output = None,
     show_pii: ShowPii = False,
@@ -165,7 +172,7 @@ def members_list(
     columns = (
         MEMBER_COLUMNS if fmt not in ("table", "md") else [c for c in MEMBER_COLUMNS if c[0] in _MEMBER_TABLE]
     )
-    render_rows_to(rows, fmt, output, columns=columns, title=f"会员 {len(rows)} 人次")
+    render_rows_to(rows, fmt, output, columns=columns, title=f"会员 {len(rows)} 人次", private=show_pii)
 
 
 @members_app.command("show")
@@ -187,12 +194,12 @@ def members_show(
     with engine(write=False).connect() as conn:
         person = _private(ctx, [show(conn, key)], show_pii)[0]
     if fmt == "json":
-        emit(json.dumps(person, ensure_ascii=False, indent=2, default=str), output, fmt)
+        emit(json.dumps(person, ensure_ascii=False, indent=2, default=str), output, fmt, private=show_pii)
         return
     memberships = person.pop("memberships")
     if fmt in ("csv", "xlsx"):
         rows = [person | m for m in memberships] or [person]
-        render_rows_to(rows, fmt, output, columns=MEMBER_COLUMNS)
+        render_rows_to(rows, fmt, output, columns=MEMBER_COLUMNS, private=show_pii)
         return
     from djgj.vocab.fields import LABELS
 
@@ -202,4 +209,11 @@ def members_show(
 
     facts = [f"{LABELS.get(k, label)} {text(k)}" for k, label in MEMBER_COLUMNS[:8] if text(k)]
     cols = [c for c in MEMBER_COLUMNS[8:] if any(m.get(c[0]) is not None for m in memberships)]
-    render_rows_to(memberships, fmt, output, columns=cols or MEMBER_COLUMNS[8:11], title="，".join(facts))
+    render_rows_to(
+        memberships,
+        fmt,
+        output,
+        columns=cols or MEMBER_COLUMNS[8:11],
+        title="，".join(facts),
+        private=show_pii,
+    )

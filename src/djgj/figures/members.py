@@ -88,8 +88,10 @@ def listing(
                 Membership.joined_on <= dt.date(joined_year, 12, 31),
             )
         )
-    if limit:
-        q = q.limit(limit)
+    if limit is not None:
+        from djgj.read.values import check_limit
+
+        q = q.limit(check_limit(limit))
     return [dict(r) for r in conn.execute(q).mappings()]
 
 

@@ -7,12 +7,19 @@ first, so nothing is ever lost by restoring the wrong file.
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
 from djgj.errors import LedgerError, UsageError
-from djgj.ledger.db import SQLITE_MAGIC, backup_sqlite, resolve_url, sqlite_path
+from djgj.ledger.db import (
+    SQLITE_MAGIC,
+    backup_sqlite,
+    refuse_foreign_sqlite,
+    resolve_url,
+    sqlite_path,
+    unique_path,
+)
 
 REQUIRED_TABLES = {"alembic_version", "units", "snapshots", "import_batches"}
 
@@ -30,13 +37,22 @@ def backup(db: str | None, dest: str | Path | None = None) -> Path:
     if not src.exists():
         raise LedgerError(f"台账数据库 {src} 不存在，无可备份")
     verify(src)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = Path(dest) if dest else src.with_name(f"{src.stem}-backup-{stamp}.db")
-    if target.is_dir():
-        target = target / f"{src.stem}-backup-{stamp}.db"
-    if target.exists():
-        raise UsageError(f"{target} 已存在，不会覆盖；请换一个文件名")
-    backup_sqlite(src, target)
+    if dest is None:
+        target = unique_path(src.parent, f"{src.stem}-backup", ".db")
+    elif Path(dest).is_dir():
+        target = unique_path(Path(dest), f"{src.stem}-backup", ".db")
+    else:
+        target = Path(dest)
+        if target.exists():
+            raise UsageError(f"{target} 已存在，不会覆盖；请换一个文件名")
+        if not target.parent.is_dir():
+            raise UsageError(f"无法备份到 {target}：文件夹 {target.parent} 不存在；请先建立该文件夹")
+    try:
+        backup_sqlite(src, target)
+    except LedgerError:
+        if dest is None or Path(dest).is_dir():
+            target.unlink(missing_ok=True)  # the empty name reserved by unique_path
+        raise
     return target
 
 
@@ -59,6 +75,7 @@ def verify(path: Path) -> None:
         raise LedgerError(f"{path} 是 SQLite 数据库，但不是 djgj 台账（缺少表 {'、'.join(sorted(missing))}）")
     if ok != "ok":
         raise LedgerError(f"{path} 完整性检查未通过（{ok}），不能用于恢复")
+    refuse_foreign_sqlite(path, verb="恢复")  # a backup of a newer schema would leave the ledger unusable
 
 
 def restore(db: str | None, source: str | Path) -> Path | None:
@@ -66,19 +83,26 @@ def restore(db: str | None, source: str | Path) -> Path | None:
     src = Path(source)
     if not src.exists():
         raise UsageError(f"找不到备份文件 {src}")
+    if not src.is_file():
+        raise UsageError(f"{src} 不是普通文件（文件夹、管道或设备），不能用于恢复")
     verify(src)
     dest = _ledger_path(db)
     kept = None
     if dest.exists() and dest.stat().st_size > 0:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = dest.with_name(f"{dest.stem}-before-restore-{stamp}.db")
+        # A unique, owner-only name: two restores in the same second keep both earlier ledgers.
+        kept = unique_path(dest.parent, f"{dest.stem}-before-restore", ".db")
         backup_sqlite(dest, kept)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    source_con = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-    target_con = sqlite3.connect(dest, timeout=10)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
+        source_con = sqlite3.connect(f"{src.absolute().as_uri()}?mode=ro", uri=True)
+        target_con = sqlite3.connect(dest, timeout=10)
+    except (OSError, sqlite3.Error) as exc:
+        raise LedgerError(f"恢复失败，台账未改变（{exc}）") from None
     try:
         source_con.backup(target_con)
-    except sqlite3.OperationalError as exc:
+    except sqlite3.Error as exc:
         raise LedgerError(f"恢复失败，台账未改变（{exc}）") from None
     finally:
         target_con.close()

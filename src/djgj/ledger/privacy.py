@@ -17,6 +17,11 @@ from sqlalchemy import Connection, insert
 from djgj.ledger.models import AuditEvent
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+#: A mainland mobile number inside free text (with or without +86 / 86), not part of a longer code.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
+#: Every run of digits in a phone cell that could be a number (a cell may hold several: mobile and
+#: landline, two mobiles separated by 、 or /); short runs (area codes, extensions) stay.
+_DIGIT_RUN = re.compile(r"\d{5,}")
 
 
 def mask_id(number: str | None) -> str | None:
@@ -28,11 +33,7 @@ def mask_id(number: str | None) -> str | None:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
-    if not phone:
-        return phone
-    digits = phone
+def _mask_number(digits: str) -> str:
     if len(digits) >= 11:
         return digits[:-8] + "****" + digits[-4:]
     if len(digits) > 4:
@@ -40,9 +41,21 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * len(digits)
 
 
+def mask_phone(phone: str | None) -> str | None:
+    """Every number in a phone cell masked: 13812345678 → 138****5678, 65432103 → ******03;
+    ``13800138001、13900139001`` and ``手机13800138003 座机65432103`` lose every number, not the last."""
+    if not phone:
+        return phone
+    if len(phone) <= 4 and phone.isdigit():
+        return "*" * len(phone)
+    return _DIGIT_RUN.sub(lambda m: _mask_number(m.group(0)), phone)
+
+
 def mask_text(text: str) -> str:
-    """Any 18-character ID number inside free text (a warning, an error message) masked."""
-    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    """Any 18-character ID number and any mobile number inside free text (a warning, an error
+    message, a refused cell) masked."""
+    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    return _MOBILE_IN_TEXT.sub(lambda m: _mask_number(m.group(0)), text)
 
 
 def os_user() -> str:
@@ -79,4 +92,21 @@ def mask_row(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in out.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             out[key] = [mask_row(v) for v in value]
+    return out
+
+
+#: Header words of columns whose every number is personal (a refused row keeps its raw cells).
+_PHONE_HEADER = re.compile(r"电话|手机|联系方式|座机|phone|tel", re.IGNORECASE)
+
+
+def mask_reject(row: dict[str, Any]) -> dict[str, Any]:
+    """A refused row for the reject report: every number in a phone column masked, and every ID and
+    mobile number anywhere else (a phone typed into a date column, an ID in the unit's cell)."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and len(str(int(value))) >= 7:
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        if isinstance(value, str):
+            value = mask_phone(value) if _PHONE_HEADER.search(str(key)) else mask_text(value)
+        out[key] = value
     return out

@@ -13,8 +13,10 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import posixpath
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -82,27 +84,80 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
+def file_error(p: Path, exc: OSError) -> InputError:
+    """An `OSError` on an input file, in Chinese, naming the file and what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"找不到文件：{p}；请检查文件名和路径")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{p} 是文件夹，不是表格文件；请给出其中的文件")
+    if isinstance(exc, PermissionError):
+        return InputError(f"没有权限读取文件 {p}；请在文件属性中允许读取，或复制一份到自己的文件夹再导入")
+    return InputError(f"无法读取文件 {p}（{exc.strerror or type(exc).__name__}）；请检查文件或磁盘后重试")
+
+
+def check_regular(p: Path) -> os.stat_result:
+    """The file's status, refusing anything but a regular file (a folder, a FIFO, a device or a
+    socket would hang or stream forever) before it is opened."""
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise file_error(p, exc) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise file_error(p, IsADirectoryError())
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{p} 不是普通文件（管道、设备或套接字），不能导入；请先把数据保存为表格文件")
+    return st
+
+
+def _same_file(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns, before.st_ino) == (
+        after.st_size,
+        after.st_mtime_ns,
+        after.st_ino,
+    )
+
+
+def check_unchanged(p: Path, before: os.stat_result) -> None:
+    """Refuse a file that was rewritten while it was being read (its hash would not match its rows)."""
+    try:
+        after = p.stat()
+    except OSError as exc:
+        raise file_error(p, exc) from None
+    if not _same_file(before, after):
+        raise InputError(
+            f"{p.name}：文件在导入过程中被改动或替换（大小或修改时间变了），本次未导入；"
+            "请等文件保存完毕（关闭 Excel/WPS）后重新导入"
+        )
+
+
 def sha256_of(path: Path) -> str:
+    check_regular(Path(path))
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise file_error(Path(path), exc) from None
     return h.hexdigest()
 
 
 def read(path: str | Path) -> Workbook:
-    """Read any supported file into grids, or raise `FormatError` saying what the file really is."""
+    """Read any supported file into grids, or raise `FormatError` saying what the file really is.
+    A file rewritten while it is read (between its hash and its rows) is refused."""
     p = Path(path)
+    before = check_regular(p)
+    book = _read(p, before.st_size)
+    check_unchanged(p, before)
+    return book
+
+
+def _read(p: Path, size: int) -> Workbook:
     try:
-        size = p.stat().st_size
         with open(p, "rb") as f:
             head = f.read(8192)
-    except FileNotFoundError:
-        raise InputError(f"找不到文件：{p}") from None
-    except IsADirectoryError:
-        raise InputError(f"{p} 是文件夹，不是表格文件") from None
     except OSError as exc:
-        raise InputError(f"无法读取文件 {p}：{exc.strerror}") from None
+        raise file_error(p, exc) from None
     if size == 0:
         raise FormatError(f"{p.name}：文件是空的（0 字节）")
     if size > MAX_FILE_BYTES:
@@ -134,7 +189,10 @@ def read(path: str | Path) -> Workbook:
         )
     if kind == "binary":
         raise FormatError(f"{p.name}：不是可识别的表格文件（支持 .xlsx、.xls、.ods、.csv）")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise file_error(p, exc) from None
     text, encoding = decode_text(data, p.name)
     return Workbook(p, "csv", digest, [_parse_csv(text, p.stem)], encoding=encoding)
 
@@ -203,6 +261,8 @@ class TextFile:
     codec: str
     encoding: str
     newlines: int
+    #: The file's status when it was checked: a file rewritten while streaming is refused.
+    status: os.stat_result | None = None
 
 
 def text_file(path: str | Path) -> TextFile | None:
@@ -210,7 +270,10 @@ def text_file(path: str | Path) -> TextFile | None:
     `decode_text`) and without NUL. None for any other file, and for one `read` would refuse."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None  # `read` refuses it by name; opening a FIFO would wait forever
+        size = st.st_size
         with open(p, "rb") as f:
             head = f.read(8192)
     except OSError:
@@ -233,7 +296,7 @@ def text_file(path: str | Path) -> TextFile | None:
         if "\x00" in text:
             return None
         encoding = "utf-8" if codec == "utf-8-sig" else codec
-        return TextFile(p, codec, encoding, newlines + text.count("\n"))
+        return TextFile(p, codec, encoding, newlines + text.count("\n"), st)
     return None
 
 
@@ -243,6 +306,8 @@ def stream_csv(tf: TextFile) -> Iterator[tuple[list[Any], int]]:
         sample = f.read(8192)
         f.seek(0)
         yield from csv_rows(f, sample, tf.path.stem)
+    if tf.status is not None:
+        check_unchanged(tf.path, tf.status)
 
 
 @dataclass
@@ -568,10 +633,13 @@ class _SheetScanner:
                     res.max_row = max(res.max_row, int(m.group(1)))
         for m in _rows_with_digits(len(str(res.max_row)) + 1, pre).finditer(part):
             tag_end = part.find(b">", m.end())
+            if tag_end < 0 or part[tag_end - 1 : tag_end] == b"/":
+                continue  # <row …/>: an empty row (xlsxwriter's set_row); never search past it
             row_end = part.find(b"</" + pre + b"row>", tag_end)
-            body = part[tag_end : row_end if row_end >= 0 else len(part)]
-            if part[tag_end - 1 : tag_end] != b"/" and _body_has_data(body, pre):
-                res.max_row = max(res.max_row, int(m.group(1)))
+            if row_end < 0:
+                row_end = len(part)
+            if int(m.group(1)) > res.max_row and _body_has_data(part[tag_end:row_end], pre):
+                res.max_row = int(m.group(1))
 
     def _track_columns(self, part: bytes, pre: bytes) -> None:
         res = self.result

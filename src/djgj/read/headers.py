@@ -419,6 +419,9 @@ def parse_map_options(options: list[str], mapping_file: Path | None = None) -> d
     file → {normalised header, or "列:E" for a column letter: field}."""
     pairs: list[tuple[str, str]] = []
     if mapping_file is not None:
+        from djgj.read.files import check_regular
+
+        check_regular(Path(mapping_file))  # a FIFO or device would hang
         try:
             doc = tomllib.loads(Path(mapping_file).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -32,6 +32,36 @@ _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 
 UNKNOWN_WORDS = {"未填", "不详", "未知", "待核实"}
 
+#: The years a ledger can hold or a report can ask for: a typo (0, 20014, -1) is refused, never
+#: replaced by the current year or passed on to a date that cannot exist.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def check_year(year: int, option: str = "--year") -> int:
+    """The year itself, or `UsageError` (exit 2) saying which years are allowed."""
+    from djgj.errors import UsageError
+
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        shown = str(year) if len(str(year)) <= 12 else str(year)[:12] + "…"
+        raise UsageError(f"{option} {shown} 不是有效年度；请写 {MIN_YEAR}–{MAX_YEAR} 之间的四位年份，如 2014")
+    return year
+
+
+def check_limit(limit: int, option: str = "--limit") -> int:
+    """A row limit must be a positive whole number (0 would silently mean "all")."""
+    from djgj.errors import UsageError
+
+    if not 1 <= limit <= MAX_LIMIT:
+        shown = str(limit) if len(str(limit)) <= 12 else str(limit)[:12] + "…"
+        raise UsageError(f"{option} {shown} 无效；请写 1 到 {MAX_LIMIT} 之间的正整数，如 {option} 20")
+    return limit
+
+
+#: Larger than any ledger's row count, and than any integer SQLite can bind.
+MAX_LIMIT = 100_000_000
+#: No unit employs more people than this; a larger threshold is a typo (and overflows SQL integers).
+MAX_HEADCOUNT = 10_000_000
+
 
 def is_unknown(cell: Cell) -> bool:
     """A cell saying the value is not known (未填, 不详): stored as NULL, never as 0 or "no".

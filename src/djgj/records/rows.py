@@ -131,6 +131,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             code = V.credit_code(get("credit_code"))
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
+    note_identity(get("name"), get("credit_code"), code, counter)
     township = plan.clean_text(get("township"))
     if township is None and ctx.default_town is not None:
         township = ctx.default_town
@@ -197,7 +198,27 @@ def _row_values(
     return values
 
 
+_THOUSANDS = re.compile(r"\d[,，]\d{3}")
+
+
+def note_identity(raw_name: Any, raw_code: Any, code: str | None, counter: Counter[str]) -> None:
+    """Count what reading a unit's name and credit code changed: Traditional characters, full-width
+    letters and brackets (kept half-width; matched either way), lower case and spaces in a code."""
+    if isinstance(raw_name, str) and not raw_name.isascii():
+        nfkc = unicodedata.normalize("NFKC", raw_name)
+        if V.simplify(raw_name) != nfkc:
+            counter["单位名称繁体字转简体"] += 1
+        if any(b in raw_name for b in "（）"):
+            counter["单位名称全角括号转半角（比对时不分全角半角）"] += 1
+        elif nfkc != raw_name:
+            counter["单位名称全角字符转半角"] += 1
+    if code is not None and isinstance(raw_code, str) and raw_code != code:
+        counter["统一社会信用代码转大写或去掉空格"] += 1
+
+
 def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
+        counter["去掉数字中的千位分隔符（如“1,234”）"] += 1
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
         # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
         if kind == "date":

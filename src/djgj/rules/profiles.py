@@ -51,7 +51,7 @@ def user_profile_dir() -> Path:
 
 def _find(name: str) -> tuple[str, str]:
     p = Path(name)
-    if p.suffix == ".toml" and p.exists():
+    if p.suffix == ".toml" and p.is_file():  # is_file: a FIFO named .toml would hang
         return p.read_text(encoding="utf-8"), str(p)
     user = user_profile_dir() / f"{name}.toml"
     if user.exists():
@@ -102,20 +102,42 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
     }
     targets_doc = dict(doc.get("targets", {}))
     source = str(targets_doc.pop("source", parent.targets_source if parent else ""))
-    targets = {**(parent.targets if parent else {}), **{k: float(v) for k, v in targets_doc.items()}}
+    targets = {
+        **(parent.targets if parent else {}),
+        **{k: _number(path, f"[targets] {k}", v, float) for k, v in targets_doc.items()},
+    }
     registry.validate([r.id for r in rules.values()], path)
     profile = Profile(
         name=str(doc.get("name", name)),
         title=str(doc.get("title", name)),
-        union_threshold=int(thresholds.get("union_employees", 25)),
-        party_threshold=int(thresholds.get("party_members", 3)),
+        union_threshold=_number(
+            path, "[thresholds] union_employees", thresholds.get("union_employees", 25), int
+        ),
+        party_threshold=_number(path, "[thresholds] party_members", thresholds.get("party_members", 3), int),
         rules=list(rules.values()),
         targets=targets,
         targets_source=source,
         path=path,
     )
     if union_threshold is not None:
-        if union_threshold < 1:
-            raise UsageError("--union-threshold 必须是正整数")
+        from djgj.read.values import MAX_HEADCOUNT
+
+        if not 1 <= union_threshold <= MAX_HEADCOUNT:
+            raise UsageError(f"--union-threshold 必须是 1 到 {MAX_HEADCOUNT} 之间的正整数，如 25")
         profile.union_threshold = union_threshold
     return profile
+
+
+def _number(path: str, key: str, value: Any, kind: type[int] | type[float]) -> Any:
+    """A threshold (whole number ≥ 1) or a target (0–1) from a profile, or `UsageError` naming it."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and kind is int:
+        from djgj.read.values import MAX_HEADCOUNT
+
+        ok = float(value).is_integer() and 1 <= value <= MAX_HEADCOUNT
+    elif ok:
+        ok = 0 < value <= 1
+    if not ok:
+        want = "正整数（如 25）" if kind is int else "0 到 1 之间的小数（如 0.8）"
+        raise UsageError(f"规则配置 {path}：{key} = {value!r} 无效，应为{want}；请修改该文件")
+    return kind(value)

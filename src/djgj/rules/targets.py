@@ -42,6 +42,9 @@ def _check(metric: str, value: float) -> None:
 def set_target(
     conn: Connection, year: int, metric: str, value: float, township: str = "", source: str = ""
 ) -> None:
+    from djgj.read.values import check_year
+
+    check_year(year)
     _check(metric, value)
     conn.execute(
         delete(Target).where(Target.year == year, Target.township == township, Target.metric == metric)
