@@ -47,6 +47,7 @@ UNKNOWN_WHEN_NONE = (
     "chair_is_secretary",
     "workers_congress",
     "activists",
+    "villagers_away",
 )
 
 #: (key, header the importer recognises)
@@ -74,6 +75,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("standardization", "规范化等级"),
     ("workers_congress", "职代会"),
     ("activists", "入会积极分子"),
+    ("villagers_away", "外出务工人数"),
 ]
 
 
