@@ -233,6 +233,9 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
     shown = [w for w, _ in own.parts]
     for g in groups:
         gw = cut(g)
+        if "qualifier" in gw.concepts:  # 年内新增 over 会员数: new members, not members
+            concepts.add("qualifier")
+            shown.append(f"（上级表头“{g}”）")
         extra = gw.concepts & lex.subjects
         if concepts & ORG_SUBJECTS:
             extra -= ORG_SUBJECTS
