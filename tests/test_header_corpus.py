@@ -5,6 +5,11 @@ gathered from public statistical forms, union and Party-building templates and t
 import them (every row names its source). Sources are split in two halves by a hash of their id:
 the lexicon was written from the `dev` half only; the `heldout` half measures it. Unknown (no
 field) is allowed; a wrong field is not.
+
+History of the held-out measurement (each fix prompted by a held-out entry moved that source to
+dev, and new held-out sources were added and measured once): 187/196 right with 6 wrong (8
+sources moved), then 159/162 with 2 wrong (2 moved), then 181/185 with 2 wrong (2 moved), then
+168/170 with none wrong (18 held-out sources, 26 dev sources, 441 entries).
 """
 
 from __future__ import annotations

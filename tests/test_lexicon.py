@@ -60,6 +60,7 @@ def test_two_subjects_resolve_by_grammar_or_not_at_all():
     assert read_one("女", ["从业人员"]).field == "female_employees"
     assert read_one("入会", ["农民工"]).field == "migrant_union_members"
     assert read_one("其中入会", [], "villagers_away").field == "migrant_union_members"
+    assert read_one("会员数", ["年内新增"]).field is None  # a qualifier above changes the quantity
 
 
 def test_every_decision_names_its_words():

@@ -233,6 +233,9 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
     shown = [w for w, _ in own.parts]
     for g in groups:
         gw = cut(g)
+        if "qualifier" in gw.concepts:  # 年内新增 over 会员数: new members, not members
+            concepts.add("qualifier")
+            shown.append(f"（上级表头“{g}”）")
         extra = gw.concepts & lex.subjects
         if concepts & ORG_SUBJECTS:
             extra -= ORG_SUBJECTS
@@ -359,10 +362,12 @@ def read_header(
             continue
         where = f"{column_letter(c.index)}列“{c.header}”"
         if c.likely and c.likely not in placed and not c.different:
+            letter = column_letter(c.index)
+            # A one-row header is named by its text; under a group, by its column letter.
+            key = letter if c.group else c.header
             refused.append(
-                f"第{column_letter(c.index)}列“{c.header}”看起来是“{field_label(c.likely)}”，但无法确定；"
-                f"请用 --map '{c.header}={field_label(c.likely)}' 指明（不需要可用 --map "
-                f"'{column_letter(c.index)}=忽略'）"
+                f"第{letter}列“{c.header}”看起来是“{field_label(c.likely)}”，但无法确定；"
+                f"请用 --map '{key}={field_label(c.likely)}' 指明（不需要可用 --map '{letter}=忽略'）"
             )
         else:
             ignored.append(where)
