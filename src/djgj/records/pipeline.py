@@ -125,6 +125,11 @@ class RowPipeline:
             out.append(
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
+        if ctx.kinds.count:
+            out.append(
+                f"工作表“{name}”有 {ctx.kinds.count} 个单位的类别依据互相矛盾，以单位自身的依据（统一社会信用代码、"
+                f"类型列）为准：{'；'.join(ctx.kinds.conflicts)}{'等' if ctx.kinds.count > len(ctx.kinds.conflicts) else ''}"
+            )
         if self.no_town:
             out.append(
                 f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"

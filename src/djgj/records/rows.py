@@ -11,13 +11,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.headers import Column
 from djgj.read.layout import Table
+from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
@@ -44,6 +45,7 @@ class RowContext:
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
     town_used: int = 0
+    kinds: KindNotes = field(default_factory=KindNotes)
 
 
 class ColumnPlan:
@@ -132,8 +134,14 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     if township is None and ctx.default_town is not None:
         township = ctx.default_town
         ctx.town_used += 1
-    kind = kind_of(name, get, ctx.options, ctx.non_public_hint, plan.clean_text)
-    if kind is None:
+    title_kind = "non_public" if ctx.non_public_hint else None
+    kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
+    if kind is None and kind_from_code(code):
+        problems.append(
+            f"{where(sheet, r)}：“{name}”的统一社会信用代码表明是{kind_from_code(code)[0]}，"  # type: ignore[index]
+            f"但表中没有说明是国有、集体还是非公有制企业；请加企业类型列，或用 --kind 指定（{'、'.join(KINDS)}）"
+        )
+    elif kind is None:
         problems.append(
             f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
             f"请用 --kind 指定（{'、'.join(KINDS)}）"
@@ -241,27 +249,6 @@ _CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
     "grade": lambda raw, kind: V.grade(raw),
     "person": lambda raw, kind: V.person_name(raw),
 }
-
-
-def kind_of(
-    name: str, get: Any, options: Options, non_public_hint: bool, clean: Any = V.clean_text
-) -> str | None:
-    if options.kind in ("village", "community"):
-        return V.kind_from_name(name) or options.kind
-    if options.kind:
-        return options.kind
-    declared = clean(get("kind"))
-    if declared:
-        for key, label in KINDS.items():
-            if declared in (key, label):
-                return key
-    from_ownership = V.kind_from_ownership(clean(get("ownership")))
-    if from_ownership:
-        return from_ownership
-    from_name = V.kind_from_name(name)
-    if from_name:
-        return from_name
-    return "non_public" if non_public_hint else None
 
 
 _PAIRS = [
