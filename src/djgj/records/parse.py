@@ -25,6 +25,7 @@ from djgj.read.layout import (
     as_of_from_titles,
     locate,
     locate_header,
+    not_a_unit_list,
     township_from_text,
 )
 from djgj.records.pipeline import RowPipeline
@@ -73,6 +74,11 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
                 sheets.append(s)
     tables = []
     for s in sheets:
+        if len(sheets) == 1:
+            refuse_if_not_a_unit_list(wb.path, s)
+        elif not_a_unit_list(s):
+            parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST[not_a_unit_list(s) or '']}")
+            continue
         t = locate(s)
         if t is None:
             if options.sheet is not None or len(sheets) == 1:
@@ -86,6 +92,20 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             "请确认这是台账表格；如表头写法特殊，可用 --map '表头=字段' 指明，字段见 djgj import --help"
         )
     return tables
+
+
+_NOT_A_UNIT_LIST = {
+    "party_roster": "是党员花名册（有入党时间、党籍状态、所在党支部等列），不是工会会员花名册，也不是单位名单；"
+    "djgj 不导入党员名册",
+    "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
+}
+
+
+def refuse_if_not_a_unit_list(path: Path, sheet: Sheet) -> None:
+    """A Party-member roster or an aggregate statistics form is named as such and refused."""
+    what = not_a_unit_list(sheet)
+    if what is not None:
+        raise InputError(f"{path.name} 工作表“{sheet.name}”{_NOT_A_UNIT_LIST[what]}。整个文件未导入")
 
 
 def parse(wb: Workbook, options: Options) -> Parsed:
@@ -281,7 +301,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     rows = stream_csv_rows(tf)
     head = list(islice(rows, HEADER_SCAN_ROWS + 1))
     sheet = Sheet(tf.path.stem, [r for r, _ in head], line_numbers=[n for _, n in head])
-    if options.sheet is not None and options.sheet != sheet.name:
+    if options.sheet is not None and options.sheet != sheet.name or not_a_unit_list(sheet):
         raise Fallback
     table = locate_header(sheet)
     if table is None:
