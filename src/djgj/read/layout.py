@@ -237,7 +237,13 @@ def is_hint_row(row: list[Any]) -> bool:
         return False
     for c in filled:
         t = simplify(_text(c)).lower().replace(" ", "")
-        if not any(h in t for h in hints) and not re.fullmatch(r"[(（]?[ymd/\-.年月日]{4,}[)）]?", t):
+        if (
+            not any(h in t for h in hints)
+            and not re.fullmatch(r"[(（]?[ymd/\-.年月日]{4,}[)）]?", t)
+            and not re.fullmatch(
+                r"[^/、]{1,6}(?:[/、][^/、]{1,6})+", t
+            )  # a list of choices: 新入会/转出/退会
+        ):
             return False
     return True
 

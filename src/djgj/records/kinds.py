@@ -57,7 +57,7 @@ def _declared(clean: Callable[[Any], str | None], get: Callable[[str], Any]) -> 
         for key, label in KINDS.items():
             if declared in (key, label):
                 return key
-    return V.kind_from_ownership(clean(get("ownership")))
+    return V.kind_from_ownership(clean(get("ownership"))) or V.kind_from_ownership(clean(get("union_type")))
 
 
 def kind_of(

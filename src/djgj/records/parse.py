@@ -220,16 +220,28 @@ def unknown_columns_warning(table: Table) -> str | None:
     )
 
 
+def _union_list(table: Table) -> bool:
+    """A list of base-level unions with no unit-name column: its 工会名称 column names the unit."""
+    fields = {c.field for c in table.columns}
+    if "name" in fields or "union_name" not in fields:
+        return False
+    for c in table.columns:
+        if c.field == "union_name":
+            c.field = "name"
+    return True
+
+
 def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
     """A whole sheet's rows through the row pipeline."""
     sheet = table.sheet
+    name_is_union = _union_list(table)
     cols = check_columns(table, wb.path)
     warning = unknown_columns_warning(table)
     if warning:
         parsed.warnings.append(warning)
     if not table.data_rows:
         raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
-    pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed), parsed)
+    pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed, name_is_union), parsed)
     first = table.header_rows[-1] + 1
     lines = ((sheet.rows[r], row_number(sheet, r)) for r in range(first, len(sheet.rows)))
     records = list(pipe.rows(lines))
@@ -238,7 +250,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     parsed.tables.append(table)
 
 
-def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) -> RowContext:
+def sheet_context(
+    path: Path, table: Table, options: Options, parsed: Parsed, name_is_union: bool = False
+) -> RowContext:
     """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
     titles = table.title_lines
     if parsed.as_of is None:
@@ -253,7 +267,9 @@ def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) ->
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
         )
     non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
-    return RowContext(options, default_town, non_public, source)
+    ctx = RowContext(options, default_town, non_public, source, name_is_union=name_is_union)
+    ctx.unions.union_list = name_is_union or any(c.field == "union_name" for c in table.columns)
+    return ctx
 
 
 def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
@@ -312,6 +328,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
         raise Fallback
+    name_is_union = _union_list(table)
     try:
         cols = check_columns(table, tf.path)
     except InputError:
@@ -319,7 +336,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     warning = unknown_columns_warning(table)
     if warning:
         parsed.warnings.append(warning)
-    ctx = sheet_context(tf.path, table, options, parsed)
+    ctx = sheet_context(tf.path, table, options, parsed, name_is_union)
     if parsed.as_of is None:
         raise Fallback
     width = len(sheet.rows[table.header_rows[0]])

@@ -20,6 +20,7 @@ from djgj.read.headers import Column
 from djgj.read.layout import Table
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
+from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -46,6 +47,11 @@ class RowContext:
     #: Records that took `default_town` (their own township cell was blank or absent).
     town_used: int = 0
     kinds: KindNotes = field(default_factory=KindNotes)
+    #: How unions were inferred when the sheet has no union yes/no column.
+    unions: UnionEvidence = field(default_factory=UnionEvidence)
+    #: The name column is the union's name (工会名称, no unit name column): the unit's name is it
+    #: without 工会委员会.
+    name_is_union: bool = False
 
 
 class ColumnPlan:
@@ -123,6 +129,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             return None  # a stray numbering cell or note, not a unit
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
     name = unneutralise(name)
+    union_name = name if ctx.name_is_union else V.clean_text(get("union_name"))
+    if ctx.name_is_union:
+        name = unit_name_of_union(name)
     problems: list[str] = []
     code = None
     if "credit_code" in cols:
@@ -147,6 +156,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             f"请用 --kind 指定（{'、'.join(KINDS)}）"
         )
     values = _row_values(table, r, plan, kind, counter, problems)
+    if "union_form" not in cols:
+        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
     problems += [f"{where(sheet, r)}：{p}" for p in cross_check(values)]
     if problems:
         raise RowProblems(problems)
