@@ -49,6 +49,8 @@ class KindNotes:
 
     conflicts: list[str] = field(default_factory=list)
     count: int = 0
+    #: (code type, kind cell, ownership cell, union type cell, kind by name) → (kind, evidence, against).
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 def _declared(clean: Callable[[Any], str | None], get: Callable[[str], Any]) -> str | None:
@@ -70,8 +72,33 @@ def kind_of(
     notes: KindNotes | None = None,
 ) -> str | None:
     """The kind of unit `name`; None when nothing says it (the row is then refused)."""
+    from_name = V.kind_from_name(name)
     if option in ("village", "community"):
-        return V.kind_from_name(name) or option
+        return from_name or option
+    key = (code[:2] if code else None, get("kind"), get("ownership"), get("union_type"), from_name)
+    cache = notes.cache if notes is not None else {}
+    hit = cache.get(key)
+    if hit is None:
+        evidence = _evidence(code, clean, get, from_name, title_hint, option)
+        kind = _choose(evidence) if evidence else None
+        hit = (kind, evidence, _against(kind, evidence))
+        if len(cache) < 10_000:
+            cache[key] = hit
+    kind, evidence, against = hit
+    if notes is not None and against:
+        _note_conflict(name, kind, evidence, against, notes)
+    return kind
+
+
+def _evidence(
+    code: str | None,
+    clean: Callable[[Any], str | None],
+    get: Callable[[str], Any],
+    from_name: str | None,
+    title_hint: str | None,
+    option: str | None,
+) -> list[tuple[str, str]]:
+    """What says the unit's kind, the unit's own evidence first."""
     evidence: list[tuple[str, str]] = []
     from_code = kind_from_code(code)
     if from_code:
@@ -79,19 +106,13 @@ def kind_of(
     declared = _declared(clean, get)
     if declared:
         evidence.append(("类型列", declared))
-    from_name = V.kind_from_name(name)
     if from_name:
         evidence.append(("名称", from_name))
     if title_hint:
         evidence.append(("标题", title_hint))
     if option:
         evidence.append(("--kind", option))
-    if not evidence:
-        return None
-    kind = _choose(evidence)
-    if notes is not None:
-        _note_conflicts(name, kind, evidence, notes)
-    return kind
+    return evidence
 
 
 def _choose(evidence: list[tuple[str, str]]) -> str | None:
@@ -103,13 +124,20 @@ def _choose(evidence: list[tuple[str, str]]) -> str | None:
     return first if first in KINDS else None
 
 
-def _note_conflicts(name: str, kind: str | None, evidence: list[tuple[str, str]], notes: KindNotes) -> None:
+def _against(kind: str | None, evidence: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if kind is None:
-        return
-    against = [(src, claim) for src, claim in evidence if not agrees(kind, claim) and not agrees(claim, kind)]
-    if not against:
-        return
+        return []
+    return [(src, claim) for src, claim in evidence if not agrees(kind, claim) and not agrees(claim, kind)]
+
+
+def _note_conflict(
+    name: str,
+    kind: str | None,
+    evidence: list[tuple[str, str]],
+    against: list[tuple[str, str]],
+    notes: KindNotes,
+) -> None:
     notes.count += 1
-    if len(notes.conflicts) < 5:
+    if len(notes.conflicts) < 5 and kind is not None:
         said = "、".join(f"{src}为{KINDS.get(c, '企业')}" for src, c in against)
         notes.conflicts.append(f"“{name}”按{evidence[0][0]}定为{KINDS[kind]}（{said}）")

@@ -129,7 +129,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             return None  # a stray numbering cell or note, not a unit
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
     name = unneutralise(name)
-    union_name = name if ctx.name_is_union else V.clean_text(get("union_name"))
+    union_name = (
+        name if ctx.name_is_union else (V.clean_text(get("union_name")) if "union_name" in cols else None)
+    )
     if ctx.name_is_union:
         name = unit_name_of_union(name)
     problems: list[str] = []
