@@ -444,3 +444,27 @@ def test_aggregate_statistics_form_is_refused_as_such(runner, tmp_path):
     result = invoke(runner, "import", str(write_xlsx(tmp_path / "agg.xlsx", rows)))
     assert result.exit_code == 1 and "汇总统计表，不是单位名单" in result.output
     assert sql("SELECT count(*) FROM units") == [(0,)]
+
+
+def test_streamed_csv_goes_through_the_same_row_pipeline(runner, tmp_path):
+    """A union list with 小计 and 合计 rows as a CSV (streamed in rounds) reads as the same figures."""
+    from builders import write_csv
+
+    header = ["序号", "工会名称", "统一社会信用代码", "建会日期", "基层工会类型", "会员人数"]
+    rows: list[list[Any]] = [["2014年红旗镇非公企业基层工会名单"], header]
+    rows += [
+        [i, f"测试{i}号有限公司工会委员会", credit_code(i), "2014-03-01", "企业工会", 10 * i] for i in (1, 2)
+    ]
+    rows.append(["", "小计", "", "", "", 31])  # its block sums to 30
+    rows.append([3, "测试3号有限公司工会", credit_code(3), "2013-01-01", "联合基层工会", 5])
+    rows.append(["", "小计", "", "", "", 5])
+    rows.append(["合计", "", "", "", "", 35])
+    out = imported(runner, write_csv(tmp_path / "红旗镇工会名单.csv", rows))
+    got = units()
+    assert {k: (v[0], v[4], v[5]) for k, v in got.items()} == {
+        "测试1号有限公司": ("红旗镇", "committee", 10),
+        "测试2号有限公司": ("红旗镇", "committee", 20),
+        "测试3号有限公司": ("红旗镇", "joint", 5),
+    }
+    assert "小计行写 31，本段逐行相加为 30" in out and "小计行写 5" not in out and "合计行写" not in out
+    assert "3 个单位的工会按" in out
