@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, is_group_header, names_a_concept, normalise_header, score_row
+from djgj.read.headers import Column, is_group_header, names_a_concept, normalise_header, read_one, score_row
 from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
@@ -70,72 +70,180 @@ def find_header(sheet: Sheet) -> int | None:
     return best_row if best >= MIN_HEADER_SCORE else None
 
 
+#: A header block has at most this many rows (group, sub-group, field, sub-field).
+MAX_HEADER_ROWS = 4
+#: Rows under the header that may be 栏次 codes or fill-in hints, skipped before the data.
+MAX_HINT_ROWS = 3
+
+
 def _merged_spans(sheet: Sheet) -> dict[tuple[int, int], tuple[int, int]]:
     """Top-left cell of each merged range → (last row, last column)."""
     return {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in sheet.merged}
 
 
-def _is_subheader_row(sheet: Sheet, h: int) -> bool:
-    """Whether the row under the header is a second header row (sub-headers under merged groups)."""
+def _numeric_cell(c: Any) -> bool:
+    return isinstance(c, (int, float, dt.date)) and not isinstance(c, bool)
+
+
+def _known_word(text: str) -> bool:
+    """A header cell read whole as a field, a subject or an attribute (the lexicon's words)."""
+    return names_a_concept(text) or read_one(text).field is not None
+
+
+def _is_subheader_row(sheet: Sheet, h: int, top: int | None = None) -> bool:
+    """Whether the row under `h` continues a header block that starts at row `top` (default `h`)."""
     if h + 1 >= len(sheet.rows):
         return False
-    top, below = sheet.rows[h], sheet.rows[h + 1]
+    top = h if top is None else top
+    below = sheet.rows[h + 1]
+    if is_code_row(below) or is_hint_row(below):
+        return False
     spans = _merged_spans(sheet)
-    if any(r0 == h and r1 > h for (r0, _), (r1, _) in spans.items()):
+    # A header cell merged down into the next row: that row belongs to the header.
+    if any(top <= r0 <= h < r1 for (r0, _), (r1, _) in spans.items()):
         return True
-    if any(r0 == h and c1 > c0 for (r0, c0), (_, c1) in spans.items()):
-        return True
+    if any(_numeric_cell(c) for c in below if c is not None):
+        return False
+    # A group cell merged across columns: the row below is its sub-headers when it names fields
+    # under the group; otherwise (a one-row header with a wide cell) it is the first data row.
+    for (r0, c0), (_, c1) in spans.items():
+        if r0 == h and c1 > c0:
+            under = [_text(below[j]) for j in range(c0, min(c1 + 1, len(below)))]
+            if any(under) and any(_known_word(t) for t in under if t):
+                return True
     # No merge information (CSV, xls writers that drop it): a text-only row whose cells sit under
     # blank header cells, or under a known group header.
+    top_row = sheet.rows[h]
     texts = [_text(c) for c in below]
-    if not any(texts) or any(
-        isinstance(c, (int, float, dt.date)) and not isinstance(c, bool) for c in below if c
-    ):
-        return False
-    if not any(names_a_concept(t) for t in texts if t):
+    if not any(texts) or not any(_known_word(t) for t in texts if t):
         return False
     for i, t in enumerate(texts):
         if not t:
             continue
-        above = _text(top[i]) if i < len(top) else ""
-        if not above or is_group_header(above):
+        above = _text(top_row[i]) if i < len(top_row) else ""
+        if (not above and not _merged_across(sheet, h, i)) or is_group_header(above):
             return True
     return False
 
 
-def build_columns(sheet: Sheet, h: int, two_rows: bool) -> list[Column]:
-    top = sheet.rows[h]
-    below = sheet.rows[h + 1] if two_rows else []
-    width = max(len(top), len(below))
+def _is_group_row_above(sheet: Sheet, top: int) -> bool:
+    """Whether row `top - 1` is a group row of the header block that starts at `top`."""
+    r = top - 1
     spans = _merged_spans(sheet)
-    groups: list[str] = [""] * width
-    for i in range(width):
-        groups[i] = _text(top[i]) if i < len(top) else ""
-    if two_rows:
-        # Forward-fill a group over the columns its merged cell spans; without merge information,
-        # over the blank header cells that have a sub-header below.
-        filled = list(groups)
-        for (r0, c0), (_, c1) in spans.items():
-            if r0 == h:
-                for j in range(c0, min(c1, width - 1) + 1):
-                    filled[j] = groups[c0]
-        if not spans:
-            for j in range(1, width):
-                sub = _text(below[j]) if j < len(below) else ""
-                if not filled[j] and sub and filled[j - 1] and _text(below[j - 1]):
-                    filled[j] = filled[j - 1]
-        groups = filled
-    columns: list[Column] = []
-    for i in range(width):
-        sub = _text(below[i]) if two_rows and i < len(below) else ""
-        group = groups[i]
-        if not group and not sub:
+    if any(r0 <= r < top <= r1 for (r0, _), (r1, _) in spans.items()):
+        return True  # a header cell merged down from that row into the block
+    return score_row(sheet.rows[r]) >= MIN_HEADER_SCORE and _is_subheader_row(sheet, r)
+
+
+def header_block(sheet: Sheet, h: int) -> list[int]:
+    """The rows of the header block around the best header row `h` (1 to `MAX_HEADER_ROWS`)."""
+    top = bottom = h
+    while top > 0 and bottom - top + 1 < MAX_HEADER_ROWS and _is_group_row_above(sheet, top):
+        top -= 1
+    while bottom - top + 1 < MAX_HEADER_ROWS and _is_subheader_row(sheet, bottom, top):
+        bottom += 1
+    return list(range(top, bottom + 1))
+
+
+def _block_grid(sheet: Sheet, rows: list[int]) -> list[list[str]]:
+    """The header block's texts with every merged range filled across and down within the block
+    (without merge information, a blank group cell takes the group on its left when the row below
+    has a sub-header under both)."""
+    width = max(len(sheet.rows[r]) for r in rows)
+    grid = [[_text(sheet.rows[r][i]) if i < len(sheet.rows[r]) else "" for i in range(width)] for r in rows]
+    spans = _merged_spans(sheet)
+    first, last = rows[0], rows[-1]
+    for (r0, c0), (r1, c1) in spans.items():
+        if r1 < first or r0 > last:
             continue
-        if not sub:
-            columns.append(Column(i, "", simplify(group)))
+        text = _text(sheet.rows[r0][c0]) if c0 < len(sheet.rows[r0]) else ""
+        for r in range(max(r0, first), min(r1, last) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                grid[r - first][c] = text
+    if not spans:
+        for k in range(len(grid) - 1):
+            row, below = grid[k], grid[k + 1]
+            for j in range(1, width):
+                if not row[j] and below[j] and row[j - 1] and below[j - 1]:
+                    row[j] = row[j - 1]
+    return grid
+
+
+def _merged_across(sheet: Sheet, row: int, col: int) -> bool:
+    """Whether cell (row, col) is inside a merged range that starts in an earlier column."""
+    return any(r0 <= row <= r1 and c0 < col <= c1 for (r0, c0), (r1, c1) in sheet.merged)
+
+
+def build_columns(sheet: Sheet, rows: list[int]) -> list[Column]:
+    """One column per header stack: its label is the lowest distinct text, its group the one above."""
+    grid = _block_grid(sheet, rows)
+    columns: list[Column] = []
+    previous: list[str] = []
+    for i in range(len(grid[0])):
+        stack: list[str] = []
+        for k in range(len(grid)):
+            t = grid[k][i]
+            if t and (not stack or stack[-1] != t):
+                stack.append(t)
+        if not stack:
+            previous = []
+            continue
+        if stack == previous and _merged_across(sheet, rows[-1], i):
+            continue  # the same header merged over several columns: the first one holds the data
+        previous = stack
+        if len(stack) == 1:
+            columns.append(Column(i, "", simplify(stack[0])))
         else:
-            columns.append(Column(i, simplify(group), simplify(sub)))
+            columns.append(Column(i, simplify(stack[-2]), simplify(stack[-1])))
     return columns
+
+
+def is_code_row(row: list[Any]) -> bool:
+    """A 栏次 row: every filled cell a column code (甲 乙 丙 …, 栏次) or the next of 1 2 3 …."""
+    codes = set(layout_words()["rows"]["code_words"])
+    filled = [c for c in row if not is_blank(c)]
+    if len(filled) < 2:
+        return False
+    numbers: list[int] = []
+    for c in filled:
+        t = _text(c)
+        if simplify(t) in codes or re.fullmatch(r"[A-Za-z]", t):
+            continue
+        n = _small_int(c)
+        if n is None:
+            return False
+        numbers.append(n)
+    return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+
+
+def _small_int(c: Any) -> int | None:
+    if isinstance(c, bool):
+        return None
+    if isinstance(c, float) and c.is_integer():
+        c = int(c)
+    if isinstance(c, int):
+        return c if 0 <= c < 1000 else None
+    t = _text(c)
+    return int(t) if re.fullmatch(r"\d{1,3}", t) else None
+
+
+def is_hint_row(row: list[Any]) -> bool:
+    """A row telling how to fill the column above (必填, yyyyMMdd, 是/否 …), not data."""
+    hints = [h.lower() for h in layout_words()["rows"]["hint_words"]]
+    filled = [c for c in row if not is_blank(c)]
+    if not filled or any(_numeric_cell(c) for c in filled):
+        return False
+    for c in filled:
+        t = simplify(_text(c)).lower().replace(" ", "")
+        if (
+            not any(h in t for h in hints)
+            and not re.fullmatch(r"[(（]?[ymd/\-.年月日]{4,}[)）]?", t)
+            and not re.fullmatch(
+                r"[^/、]{1,6}(?:[/、][^/、]{1,6})+", t
+            )  # a list of choices: 新入会/转出/退会
+        ):
+            return False
+    return True
 
 
 def locate(sheet: Sheet) -> Table | None:
@@ -143,6 +251,7 @@ def locate(sheet: Sheet) -> Table | None:
     table = locate_header(sheet)
     if table is None:
         return None
+    fill_down(sheet, table.header_rows[-1] + 1)
     classify = RowClassifier(len(table.columns))
     lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
     lists["totals"] = table.totals_rows
@@ -152,25 +261,46 @@ def locate(sheet: Sheet) -> Table | None:
     return table
 
 
+def fill_down(sheet: Sheet, first: int) -> None:
+    """Cells merged down one column below the header (a 乡镇 over its block) take the merged value."""
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if c0 != c1 or r0 < first or r1 <= r0 or r0 >= len(sheet.rows):
+            continue
+        value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else None
+        for r in range(r0 + 1, min(r1, len(sheet.rows) - 1) + 1):
+            row = sheet.rows[r]
+            if c0 < len(row) and is_blank(row[c0]):
+                row[c0] = value
+
+
 def locate_header(sheet: Sheet) -> Table | None:
     """The header, columns and title lines of a sheet, its rows below not yet classified.
 
-    Only the first `HEADER_SCAN_ROWS` + 1 rows are read: a sheet holding just those (a file being
-    streamed) gives the same answer as the whole sheet.
+    The header block is 1 to 4 rows around the row where most cells are known headers; 栏次 code
+    rows and fill-in hint rows under it count as header rows (skipped, never data). Only the first
+    `HEADER_SCAN_ROWS` + 1 rows are read: a sheet holding just those (a file being streamed) gives
+    the same answer as the whole sheet.
     """
     h = find_header(sheet)
     if h is None:
         return None
-    # The sub-header row of a two-row header often holds more known words than its group row.
-    if h > 0 and score_row(sheet.rows[h - 1]) >= MIN_HEADER_SCORE and _is_subheader_row(sheet, h - 1):
-        h -= 1
-    two_rows = _is_subheader_row(sheet, h)
-    columns = build_columns(sheet, h, two_rows)
-    header_rows = [h, h + 1] if two_rows else [h]
+    block = header_block(sheet, h)
+    columns = build_columns(sheet, block)
+    header_rows = list(block)
+    while len(header_rows) - len(block) < MAX_HINT_ROWS and header_rows[-1] + 1 < len(sheet.rows):
+        nxt = sheet.rows[header_rows[-1] + 1]
+        if not (is_code_row(nxt) or is_hint_row(nxt)):
+            break
+        header_rows.append(header_rows[-1] + 1)
     table = Table(sheet, header_rows, columns)
-    table.title_lines = [" ".join(_text(c) for c in sheet.rows[i] if _text(c)) for i in range(h)]
-    table.title_lines = [t for t in table.title_lines if t]
+    lines = [_title_line(sheet.rows[i]) for i in range(block[0])]
+    table.title_lines = [t for t in lines if t]
     return table
+
+
+def _title_line(row: list[Any]) -> str:
+    """A title row's text, each distinct cell once (a title merged across reads once)."""
+    return " ".join(dict.fromkeys(t for t in map(_text, row) if t))
 
 
 #: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
@@ -301,4 +431,22 @@ def township_from_text(text: str) -> str | None:
         ):
             continue
         return stem + t["normalise"].get(suffix, suffix)
+    return None
+
+
+def not_a_unit_list(sheet: Sheet) -> str | None:
+    """What a sheet is when its shape says it is not a list of units (nor a union roster):
+    "party_roster" for a Party-member roster (入党时间, 党籍状态, 所在党支部 …), "aggregate" for a
+    statistics form whose rows are items (项目/指标 with 栏次 codes); None otherwise."""
+    words = layout_words()["not_unit_lists"]
+    party = {normalise_header(w) for w in words["party_roster"]}
+    aggregate = {normalise_header(w) for w in words["aggregate"]}
+    items = {normalise_header(w) for w in ("项目", "指标", "指标名称", "项目名称", "统计项目")}
+    seen: set[str] = set()
+    for row in sheet.rows[:HEADER_SCAN_ROWS]:
+        seen.update(normalise_header(c) for c in row if isinstance(c, str) and c.strip())
+    if len(seen & party) >= 2:
+        return "party_roster"
+    if seen & items and len(seen & aggregate) >= 2:
+        return "aggregate"
     return None

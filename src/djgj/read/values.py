@@ -259,6 +259,8 @@ _MORPHEMES: dict[str, str] = {
         "obj",
     ),
     **dict.fromkeys(["了", "的", "之"], "filler"),
+    # Whose union it is (企业工会, 机关工会, 村工会): the unit's own, unless a joint word says otherwise.
+    **dict.fromkeys(["企业", "公司", "机关", "事业单位", "村", "社区", "居委会", "学校", "医院"], "own"),
     **dict.fromkeys(
         ["独立", "单独", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"], "committee"
     ),
@@ -455,7 +457,17 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
         return "none"
     roles = set(morphemes(_value_text(cell)) or ())
     form = None
-    if roles and roles <= {"perf", "verb", "obj", "filler", "committee", "joint", "organizer", "federation"}:
+    if roles and roles <= {
+        "perf",
+        "verb",
+        "obj",
+        "filler",
+        "own",
+        "committee",
+        "joint",
+        "organizer",
+        "federation",
+    }:
         if "organizer" in roles:
             form = "organizer"
         elif "joint" in roles:

@@ -25,6 +25,7 @@ from djgj.read.layout import (
     as_of_from_titles,
     locate,
     locate_header,
+    not_a_unit_list,
     township_from_text,
 )
 from djgj.records.pipeline import RowPipeline
@@ -73,6 +74,11 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
                 sheets.append(s)
     tables = []
     for s in sheets:
+        if len(sheets) == 1:
+            refuse_if_not_a_unit_list(wb.path, s)
+        elif not_a_unit_list(s):
+            parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST[not_a_unit_list(s) or '']}")
+            continue
         t = locate(s)
         if t is None:
             if options.sheet is not None or len(sheets) == 1:
@@ -86,6 +92,20 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             "请确认这是台账表格；如表头写法特殊，可用 --map '表头=字段' 指明，字段见 djgj import --help"
         )
     return tables
+
+
+_NOT_A_UNIT_LIST = {
+    "party_roster": "是党员花名册（有入党时间、党籍状态、所在党支部等列），不是工会会员花名册，也不是单位名单；"
+    "djgj 不导入党员名册",
+    "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
+}
+
+
+def refuse_if_not_a_unit_list(path: Path, sheet: Sheet) -> None:
+    """A Party-member roster or an aggregate statistics form is named as such and refused."""
+    what = not_a_unit_list(sheet)
+    if what is not None:
+        raise InputError(f"{path.name} 工作表“{sheet.name}”{_NOT_A_UNIT_LIST[what]}。整个文件未导入")
 
 
 def parse(wb: Workbook, options: Options) -> Parsed:
@@ -196,16 +216,28 @@ def unknown_columns_warning(table: Table) -> str | None:
     return None
 
 
+def _union_list(table: Table) -> bool:
+    """A list of base-level unions with no unit-name column: its 工会名称 column names the unit."""
+    fields = {c.field for c in table.columns}
+    if "name" in fields or "union_name" not in fields:
+        return False
+    for c in table.columns:
+        if c.field == "union_name":
+            c.field = "name"
+    return True
+
+
 def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Parsed) -> None:
     """A whole sheet's rows through the row pipeline."""
     sheet = table.sheet
+    name_is_union = _union_list(table)
     cols = check_columns(table, wb.path)
     warning = unknown_columns_warning(table)
     if warning:
         parsed.warnings.append(warning)
     if not table.data_rows:
         raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
-    pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed), parsed)
+    pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed, name_is_union), parsed)
     first = table.header_rows[-1] + 1
     lines = ((sheet.rows[r], row_number(sheet, r)) for r in range(first, len(sheet.rows)))
     records = list(pipe.rows(lines))
@@ -214,7 +246,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     parsed.tables.append(table)
 
 
-def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) -> RowContext:
+def sheet_context(
+    path: Path, table: Table, options: Options, parsed: Parsed, name_is_union: bool = False
+) -> RowContext:
     """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
     titles = table.title_lines
     if parsed.as_of is None:
@@ -229,7 +263,9 @@ def sheet_context(path: Path, table: Table, options: Options, parsed: Parsed) ->
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
         )
     non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
-    return RowContext(options, default_town, non_public, source)
+    ctx = RowContext(options, default_town, non_public, source, name_is_union=name_is_union)
+    ctx.unions.union_list = name_is_union or any(c.field == "union_name" for c in table.columns)
+    return ctx
 
 
 def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
@@ -277,7 +313,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     rows = stream_csv_rows(tf)
     head = list(islice(rows, HEADER_SCAN_ROWS + 1))
     sheet = Sheet(tf.path.stem, [r for r, _ in head], line_numbers=[n for _, n in head])
-    if options.sheet is not None and options.sheet != sheet.name:
+    if options.sheet is not None and options.sheet != sheet.name or not_a_unit_list(sheet):
         raise Fallback
     table = locate_header(sheet)
     if table is None:
@@ -291,6 +327,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
         raise Fallback
+    name_is_union = _union_list(table)
     try:
         cols = check_columns(table, tf.path)
     except InputError:
@@ -298,7 +335,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     warning = unknown_columns_warning(table)
     if warning:
         parsed.warnings.append(warning)
-    ctx = sheet_context(tf.path, table, options, parsed)
+    ctx = sheet_context(tf.path, table, options, parsed, name_is_union)
     if parsed.as_of is None:
         raise Fallback
     width = len(sheet.rows[table.header_rows[0]])

@@ -21,6 +21,7 @@ from djgj.read.layout import RowClassifier, Table
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
 from djgj.records.rows import RowContext, RowPlan, RowProblems, parse_row
 from djgj.records.totals import Totals, is_subtotal
+from djgj.records.unions import evidence_note
 
 _MASK = (1 << 64) - 1
 
@@ -112,19 +113,25 @@ class RowPipeline:
                 continue
             self.window.rows[0], self.window.line_numbers[0] = item  # type: ignore[index]
             warnings += self.totals.check_sheet(self.one, 0)
-        warnings += self._township_notes()
+        warnings += self._sheet_notes()
         if self.empty:
             warnings.append(f"工作表“{name}”跳过空行 {self.empty} 行")
         if self.footer:
             warnings.append(f"工作表“{name}”跳过表尾 {self.footer} 行（填表人、说明等）")
 
-    def _township_notes(self) -> list[str]:
+    def _sheet_notes(self) -> list[str]:
         """Where the township of rows without their own came from, and units left without one."""
         out, ctx, name = [], self.ctx, self.window.name
         if ctx.town_used and ctx.town_source:
             out.append(
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
+        if ctx.kinds.count:
+            out.append(
+                f"工作表“{name}”有 {ctx.kinds.count} 个单位的类别依据互相矛盾，以单位自身的依据（统一社会信用代码、"
+                f"类型列）为准：{'；'.join(ctx.kinds.conflicts)}{'等' if ctx.kinds.count > len(ctx.kinds.conflicts) else ''}"
+            )
+        out += evidence_note(name, ctx.unions)
         if self.no_town:
             out.append(
                 f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"

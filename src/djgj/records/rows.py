@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from djgj.read import values as V
@@ -20,7 +20,9 @@ from djgj.read.cells import unneutralise
 from djgj.read.headers import Column
 from djgj.read.layout import Table
 from djgj.records import plausible
+from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
+from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -46,6 +48,12 @@ class RowContext:
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
     town_used: int = 0
+    kinds: KindNotes = field(default_factory=KindNotes)
+    #: How unions were inferred when the sheet has no union yes/no column.
+    unions: UnionEvidence = field(default_factory=UnionEvidence)
+    #: The name column is the union's name (工会名称, no unit name column): the unit's name is it
+    #: without 工会委员会.
+    name_is_union: bool = False
 
 
 class ColumnPlan:
@@ -108,6 +116,14 @@ class RowPlan:
             return text
 
 
+def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) -> tuple[str | None, str]:
+    """(the union's name, the unit's name) of a row: a union list names the union, its unit is the
+    name without 工会委员会."""
+    if ctx.name_is_union:
+        return name, unit_name_of_union(name)
+    return (V.clean_text(get("union_name")) if has_union_name else None), name
+
+
 def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Counter[str]) -> Record | None:
     """The record of row `r`, None for a stray cell that is not a unit; raises `RowProblems`."""
     sheet, cols = table.sheet, plan.cols
@@ -124,6 +140,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             return None  # a stray numbering cell or note, not a unit
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
     name = unneutralise(name)
+    union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
     problems: list[str] = []
     code = None
     if "credit_code" in cols:
@@ -136,14 +153,22 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     if township is None and ctx.default_town is not None:
         township = ctx.default_town
         ctx.town_used += 1
-    kind = kind_of(name, get, ctx.options, ctx.non_public_hint, plan.clean_text)
-    if kind is None:
+    title_kind = "non_public" if ctx.non_public_hint else None
+    kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
+    if kind is None and kind_from_code(code):
+        problems.append(
+            f"{where(sheet, r)}：“{name}”的统一社会信用代码表明是{kind_from_code(code)[0]}，"  # type: ignore[index]
+            f"但表中没有说明是国有、集体还是非公有制企业；请加企业类型列，或用 --kind 指定（{'、'.join(KINDS)}）"
+        )
+    elif kind is None:
         problems.append(
             f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
             f"请用 --kind 指定（{'、'.join(KINDS)}）"
         )
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
+    if "union_form" not in cols:
+        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
@@ -283,24 +308,3 @@ _CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
     "grade": lambda raw, kind: V.grade(raw),
     "person": lambda raw, kind: V.person_name(raw),
 }
-
-
-def kind_of(
-    name: str, get: Any, options: Options, non_public_hint: bool, clean: Any = V.clean_text
-) -> str | None:
-    if options.kind in ("village", "community"):
-        return V.kind_from_name(name) or options.kind
-    if options.kind:
-        return options.kind
-    declared = clean(get("kind"))
-    if declared:
-        for key, label in KINDS.items():
-            if declared in (key, label):
-                return key
-    from_ownership = V.kind_from_ownership(clean(get("ownership")))
-    if from_ownership:
-        return from_ownership
-    from_name = V.kind_from_name(name)
-    if from_name:
-        return from_name
-    return "non_public" if non_public_hint else None

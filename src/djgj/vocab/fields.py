@@ -98,6 +98,7 @@ LABELS: dict[str, str] = {
     **{k: v for k, (_, v) in SNAPSHOT_FIELDS.items()},
     **UNIT_FIELDS,
     **ROSTER_FIELDS,
+    "union_name": "工会名称",
     "seq": "序号",
     "rule": "规则",
     "severity": "性质",

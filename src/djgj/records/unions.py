@@ -1,0 +1,94 @@
+"""A union read from evidence when the sheet has no yes/no union column.
+
+A list of base-level unions (one row per union: 工会名称, 建会日期, 基层工会类型) says by its rows
+that each union exists; a ledger without a 是否建会 column may still show one (建会时间, 会员数 > 0,
+工会主席, 基层工会类型). Either way the union is inferred, never silently: the summary says how many
+and from which columns. A row with no such evidence keeps its union unknown (not "none").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from djgj.read.headers import Column
+
+#: The suffix of a union's name that names the union, not its unit: 甲公司工会委员会 → 甲公司.
+_UNION_SUFFIX = re.compile(r"(?:联合)?(?:基层)?工会(?:委员会|联合会)?$")
+
+
+@dataclass
+class UnionEvidence:
+    """How the unions of one sheet were inferred, for the summary."""
+
+    union_list: bool = False
+    inferred: int = 0
+    unknown: int = 0
+    by: Counter[str] = field(default_factory=Counter)
+
+
+def is_union_list(cols: dict[str, Column]) -> bool:
+    """A sheet that names unions (工会名称): each row says that its unit's union exists (its form from a
+    type column, 基层工会类型, when the sheet has one)."""
+    return "union_name" in cols
+
+
+def unit_name_of_union(name: str) -> str:
+    """甲有限公司工会委员会 → 甲有限公司 (a name that is only 工会 stays as it is)."""
+    stripped = _UNION_SUFFIX.sub("", name)
+    return stripped or name
+
+
+def _form_from_type(text: str | None) -> str:
+    if not text:
+        return "committee"
+    if "联合会" in text:
+        return "federation"
+    if any(w in text for w in ("联合", "联建", "区域", "行业")):
+        return "joint"
+    if "组织员" in text:
+        return "organizer"
+    return "committee"
+
+
+def infer_union(
+    values: dict[str, Any], union_type: str | None, union_name: str | None, ev: UnionEvidence
+) -> None:
+    """Set `values['union_form']` from the row's evidence (the sheet has no union yes/no column)."""
+    said = []
+    if ev.union_list:
+        said.append("工会名单")
+    if values.get("union_established_on") is not None:
+        said.append("建会日期")
+    if (values.get("union_members") or 0) > 0:
+        said.append("会员数")
+    if values.get("union_chair"):
+        said.append("工会主席")
+    if union_type:
+        said.append("基层工会类型")
+    if not said:
+        ev.unknown += 1
+        return
+    values["union_form"] = _form_from_type(union_type or union_name)
+    ev.inferred += 1
+    ev.by.update(said)
+
+
+def evidence_note(sheet: str, ev: UnionEvidence) -> list[str]:
+    out = []
+    if ev.inferred:
+        what = (
+            "每行是一个基层工会（工会名单），视为该单位已建会"
+            if ev.union_list
+            else "表中没有“是否建立工会”列"
+        )
+        by = "、".join(k for k, _ in ev.by.most_common())
+        out.append(f"工作表“{sheet}”{what}：{ev.inferred} 个单位的工会按{by}推断为已建")
+    if ev.unknown:
+        out.append(
+            f"工作表“{sheet}”没有“是否建立工会”列，{ev.unknown} 个单位也没有建会日期、会员数、工会主席等依据："
+            "工会情况记为未知（不计为未建）"
+        )
+    return out

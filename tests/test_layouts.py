@@ -1,0 +1,470 @@
+"""Layouts a county really sends (issue 9), each generated here and held against figures worked out by hand.
+
+Header blocks of 3 and 4 rows with merges; 栏次 code rows and hint rows; a one-row header with a wide
+merged cell; a 乡镇 column merged down over each township's block with 小计 rows; one sheet per
+township; the ACFTU 会员实名制 template; a list of base-level unions; unions inferred from evidence;
+townships never invented; unit kind from the credit code; files that are not unit lists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builders import credit_code, unit_row, write_xlsx
+from conftest import invoke, sql
+from test_checks import import_ledger, person_id
+
+Merge = tuple[int, int, int, int, str]
+
+
+def workbook(path: Path, sheets: dict[str, tuple[list[list[Any]], list[Merge]]]) -> Path:
+    """An xlsx with, per sheet, its rows and its merged ranges (first row, first col, last row, last col, text)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    for name, (rows, merges) in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+        for r0, c0, r1, c1, text in merges:
+            ws.merge_range(r0, c0, r1, c1, text)
+    wb.close()
+    return path
+
+
+def imported(runner, f: Path, *args: str) -> str:
+    result = invoke(runner, "import", str(f), *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def units() -> dict[str, tuple[Any, ...]]:
+    """name → (township, kind, employees, migrants, union form, members, migrant members)."""
+    rows = sql(
+        "SELECT u.name, t.name, u.kind, s.employees, s.migrant_workers, s.union_form, s.union_members, "
+        "s.migrant_union_members FROM units u LEFT JOIN townships t ON t.id = u.township_id "
+        "JOIN snapshots s ON s.unit_id = u.id"
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def code(prefix: str, n: int) -> str:
+    """A valid credit code whose registration authority and type are `prefix` (11 机关, 92 个体 …)."""
+    from stdnum.cn import uscc
+
+    base = credit_code(n)[:17]
+    base = prefix + base[2:]
+    return base + uscc.calc_check_digit(base)
+
+
+# -- header blocks -------------------------------------------------------------------------------
+
+DATA = [  # name, type, employees, migrants, union, members, migrant members
+    ("甲有限公司", "私营企业", 30, 10, "已建", 25, 8),
+    ("乙有限公司", "私营企业", 40, 0, "未建", 0, 0),
+    ("丙有限公司", "国有企业", 50, 20, "已建", 45, 18),
+]
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_header_block_of_three_or_four_rows_with_merges_and_a_code_row(runner, tmp_path, depth):
+    top = 1
+    last = top + depth - 1
+    grid: list[list[Any]] = [["红旗镇非公企业党建工建情况统计表（2014年度）"] + [None] * 8]
+    grid += [[None] * 9 for _ in range(depth)]
+    merges: list[Merge] = [(0, 0, 0, 8, grid[0][0])]
+    for c, text in enumerate(["序号", "企业名称", "统一社会信用代码", "企业类型"]):
+        merges.append((top, c, last, c, text))  # merged down the whole block
+    r = top
+    if depth == 4:
+        merges.append((r, 4, r, 8, "党建工建情况"))
+        r += 1
+    merges += [(r, 4, r, 5, "基本情况"), (r, 6, r, 8, "工会组织情况")]
+    merges += [
+        (r + 1, 4, r + 1, 5, "从业人员"),
+        (r + 1, 6, last, 6, "是否建立工会"),
+        (r + 1, 7, r + 1, 8, "会员数"),
+    ]
+    grid[last][4:9] = ["合计", "其中：农民工", None, "合计", "其中：农民工"]
+    grid.append(["甲", "乙", "丙", "丁", 1, 2, 3, 4, 5])  # 栏次
+    for i, (name, kind, emp, mig, union, mem, mmem) in enumerate(DATA, 1):
+        grid.append([i, name, credit_code(i), kind, emp, mig, union, mem, mmem])
+    grid.append(["合计", None, None, None, 120, 30, None, 70, 26])
+    f = workbook(tmp_path / "红旗镇.xlsx", {"Sheet1": (grid, merges)})
+    out = imported(runner, f)
+    got = units()
+    # By hand: three units; employees 30+40+50 = 120, migrants 30, members 25+45 = 70, migrant members 26.
+    assert got["甲有限公司"] == ("红旗镇", "non_public", 30, 10, "committee", 25, 8)
+    assert got["乙有限公司"][4] == "none" and got["丙有限公司"][1] == "state_owned"
+    assert sum(v[2] for v in got.values()) == 120 and sum(v[5] for v in got.values()) == 70
+    assert "合计行写" not in out  # the totals agree with the rows
+
+
+def test_hint_row_under_the_header_is_skipped(runner, tmp_path):
+    header = [
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "企业类型",
+        "从业人员数",
+        "是否建立工会",
+        "建会时间",
+        "会员数",
+    ]
+    hints = ["", "必填", "18位", "下拉选择", "数字", "是/否", "yyyyMMdd", "数字"]
+    rows = [["2014年度城关镇非公企业情况"], header, hints]
+    rows += [
+        [i, f"测试{i}号有限公司", credit_code(i), "私营企业", 10 * i, "是", "20140305", 5 * i] for i in (1, 2)
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "t.xlsx", rows))
+    got = units()
+    assert set(got) == {"测试1号有限公司", "测试2号有限公司"}  # the hint row is no unit
+    assert sum(v[2] for v in got.values()) == 30 and sum(v[5] for v in got.values()) == 15
+    assert "有 2 行" in out or "2 行" in out
+
+
+def test_one_row_header_with_a_wide_merged_cell_keeps_its_first_data_row(runner, tmp_path):
+    # 企业名称 is merged over B:C; the name is in B. The first data row is data, not a 2nd header row.
+    header = ["序号", "企业名称", None, "企业类型", "从业人员数", "是否建立工会", "会员数"]
+    rows = [["城关镇非公企业台账（2014年度）"], header]
+    rows += [[i, f"测试{i}号有限公司", None, "私营企业", 20 + i, "是", 10 + i] for i in (1, 2, 3)]
+    f = workbook(tmp_path / "w.xlsx", {"Sheet1": (rows, [(1, 1, 1, 2, "企业名称")])})
+    imported(runner, f)
+    got = units()
+    assert sorted(got) == ["测试1号有限公司", "测试2号有限公司", "测试3号有限公司"]
+    assert sum(v[2] for v in got.values()) == 21 + 22 + 23 and sum(v[5] for v in got.values()) == 36
+
+
+# -- townships ----------------------------------------------------------------------------------
+
+
+def test_township_column_merged_down_with_subtotals_checked_against_their_own_block(runner, tmp_path):
+    header = ["乡镇", "企业名称", "企业类型", "从业人员数", "是否建立工会", "会员数"]
+    rows: list[list[Any]] = [["2014年各乡镇非公企业党建工建情况统计表"], header]
+    merges: list[Merge] = []
+    blocks = {"红旗镇": [30, 40, 50], "白水镇": [7, 8]}
+    n = 0
+    declared = {"红旗镇": 120, "白水镇": 16}  # 白水镇's 小计 is wrong: its block sums to 15
+    for town, emps in blocks.items():
+        first = len(rows)
+        for e in emps:
+            n += 1
+            rows.append(
+                [
+                    town if not merges or len(rows) == first else None,
+                    f"{town}{n}号公司",
+                    "私营企业",
+                    e,
+                    "是",
+                    e // 2,
+                ]
+            )
+        merges.append((first, 0, len(rows) - 1, 0, town))
+        rows.append([None, "小计", None, declared[town], None, None])
+    rows.append(["合计", None, None, 135, None, None])
+    f = workbook(tmp_path / "2014年各乡镇统计表.xlsx", {"Sheet1": (rows, merges)})
+    out = imported(runner, f, "--as-of", "2014-12-31")
+    got = units()
+    # By hand: 5 units, each in its own township; 红旗镇 120 employees, 白水镇 15; all 135.
+    assert {k: v[0] for k, v in got.items()} == {
+        "红旗镇1号公司": "红旗镇",
+        "红旗镇2号公司": "红旗镇",
+        "红旗镇3号公司": "红旗镇",
+        "白水镇4号公司": "白水镇",
+        "白水镇5号公司": "白水镇",
+    }
+    assert "小计行写 16，本段逐行相加为 15" in out
+    assert "小计行写 120" not in out and "合计行写" not in out
+    assert "没有乡镇" not in out
+
+
+def test_one_sheet_per_township_takes_the_township_from_the_sheet_name(runner, tmp_path):
+    header = ["企业名称", "企业类型", "从业人员数", "是否建立工会", "会员数"]
+    title = ["2014年度非公企业党建工建情况"]
+    sheets = {
+        "红旗镇": (
+            [title, header, ["甲公司", "私营企业", 10, "是", 5], ["乙公司", "私营企业", 20, "否", 0]],
+            [],
+        ),
+        "白水镇": ([title, header, ["丙公司", "私营企业", 30, "是", 12]], []),
+    }
+    out = imported(runner, workbook(tmp_path / "各乡镇.xlsx", sheets))
+    got = units()
+    assert {k: v[0] for k, v in got.items()} == {"甲公司": "红旗镇", "乙公司": "红旗镇", "丙公司": "白水镇"}
+    assert "取自工作表名“红旗镇”" in out and "取自工作表名“白水镇”" in out
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("2015年红旗镇非公企业党建工建情况", "红旗镇"),
+        ("2024年各乡镇工会组建情况统计表", None),
+        ("附件2：分乡镇统计表", None),
+        ("关于报送东城街道办事处2014年台账的通知", "东城街道"),
+        ("示例县和平镇企业名单", "和平镇"),
+        ("城乡社区统计表", None),
+        ("长阳土家族自治县渔峡口镇", "渔峡口镇"),
+        ("2014_白水镇_非公企业情况", "白水镇"),
+    ],
+)
+def test_townships_are_plausible_place_names_never_invented(text, want):
+    from djgj.read.layout import township_from_text
+
+    assert township_from_text(text) == want
+
+
+def test_township_source_said_new_township_said_and_units_without_one_warned(runner, tmp_path):
+    rows = [
+        ["2015年红旗镇非公企业党建工建情况"],
+        ["企业名称", "企业类型", "从业人员数"],
+        ["甲公司", "私营企业", 10],
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert units()["甲公司"][0] == "红旗镇" and sql("SELECT name FROM townships") == [("红旗镇",)]
+    assert "乡镇“红旗镇”取自标题“2015年红旗镇非公企业党建工建情况”" in out
+    rows = [
+        ["2015年白水镇非公企业党建工建情况"],
+        ["企业名称", "企业类型", "从业人员数"],
+        ["乙公司", "私营企业", 10],
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "b.xlsx", rows))
+    assert "新乡镇（台账中原来没有）：白水镇" in out
+    rows = [
+        ["2015年各乡镇非公企业统计表"],
+        ["企业名称", "企业类型", "从业人员数"],
+        ["丙公司", "私营企业", 10],
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "2024年各乡镇统计表.xlsx", rows))
+    assert units()["丙公司"][0] is None
+    assert "1 个单位没有乡镇" in out and "乡镇“" not in out.split("没有乡镇")[0]
+    assert sorted(sql("SELECT name FROM townships")) == [("白水镇",), ("红旗镇",)]
+
+
+# -- unit kind ------------------------------------------------------------------------------------
+
+
+def test_kind_from_the_credit_code_first_and_conflicts_said(runner, tmp_path):
+    header = ["企业名称", "统一社会信用代码", "企业类型", "从业人员数"]
+    rows = [
+        ["2014年度城关镇非公企业情况"],
+        header,
+        ["县档案局", code("11", 1), "", 10],  # 11 机关, although the title says 非公
+        ["城关镇卫生院", code("12", 2), "民营企业", 20],  # 12 事业单位 against its type column: the code wins
+        ["张记小吃店", code("92", 3), "", 2],  # 92 个体工商户 → 非公
+        ["甲有限公司", code("91", 4), "国有企业", 30],  # 91 企业, refined by its type column
+        ["县慈善协会", code("51", 5), "", 3],  # 51 社会团体
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "k.xlsx", rows), "--kind", "non_public")
+    kinds = {k: v[1] for k, v in units().items()}
+    assert kinds == {
+        "县档案局": "agency",
+        "城关镇卫生院": "institution",
+        "张记小吃店": "non_public",
+        "甲有限公司": "state_owned",
+        "县慈善协会": "social_org",
+    }
+    assert "类别依据互相矛盾" in out and "“城关镇卫生院”按统一社会信用代码（事业单位）定为事业单位" in out
+
+
+def test_credit_code_table_is_data_with_its_source():
+    from djgj.records.kinds import kind_from_code
+    from djgj.vocab.fields import KINDS
+
+    assert kind_from_code(code("93", 1)) == ("农民专业合作社", "non_public")
+    assert kind_from_code(code("N2", 1)) is None
+    import tomllib
+    from importlib import resources
+
+    doc = tomllib.loads(
+        resources.files("djgj").joinpath("data/credit_codes.toml").read_text(encoding="utf-8")
+    )
+    assert "GB 32100" in doc["source"]
+    assert {v[1] for v in doc["codes"].values()} <= {*KINDS, "enterprise", ""}
+
+
+# -- unions ---------------------------------------------------------------------------------------
+
+
+def test_a_list_of_base_level_unions_reads_as_unions_that_exist(runner, tmp_path):
+    header = ["序号", "工会名称", "统一社会信用代码", "建会日期", "基层工会类型", "工会主席", "会员人数"]
+    rows = [
+        ["2014年红旗镇非公企业基层工会名单"],
+        header,
+        [1, "测试1号有限公司工会委员会", credit_code(1), "2014-03-01", "企业工会", "张三", 20],
+        [2, "测试2号有限公司工会", credit_code(2), "2013-05-01", "企业工会", "李四", 12],
+        [3, "红旗镇商贸企业联合工会委员会", credit_code(3), "2012-01-01", "联合基层工会", "王五", 40],
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "u.xlsx", rows))
+    got = units()
+    # By hand: three units, each with a union (two of their own, one joint); 72 members.
+    assert {k: v[4] for k, v in got.items()} == {
+        "测试1号有限公司": "committee",
+        "测试2号有限公司": "committee",
+        "红旗镇商贸企业": "joint",
+    }
+    assert sum(v[5] for v in got.values()) == 72
+    assert "工会名单" in out and "3 个单位的工会按" in out and "推断为已建" in out
+
+
+def test_union_inferred_from_evidence_is_said_and_no_evidence_stays_unknown(runner, tmp_path):
+    header = ["企业名称", "企业类型", "从业人员数", "建会时间", "会员数", "工会主席"]
+    rows = [
+        ["2014年度城关镇非公企业情况"],
+        header,
+        ["甲公司", "私营企业", 30, "2014-03-01", 0, ""],
+        ["乙公司", "私营企业", 20, "", 15, ""],
+        ["丙公司", "私营企业", 10, "", 0, "赵六"],
+        ["丁公司", "私营企业", 10, "", 0, ""],
+    ]
+    out = imported(runner, write_xlsx(tmp_path / "e.xlsx", rows))
+    forms = {k: v[4] for k, v in units().items()}
+    assert forms == {"甲公司": "committee", "乙公司": "committee", "丙公司": "committee", "丁公司": None}
+    assert "3 个单位的工会按" in out and "1 个单位也没有建会日期" in out
+
+
+# -- member template ----------------------------------------------------------------------------
+
+
+def test_acftu_member_template(runner, tmp_path):
+    import_ledger(runner, tmp_path, [unit_row(1), unit_row(2)])
+    header = [
+        "序号",
+        "*姓名",
+        "*证件类型",
+        "*证件号码",
+        "*性别",
+        "民族",
+        "出生日期",
+        "*移动电话",
+        "工作单位",
+        "会籍变化类型",
+        "会籍变化日期",
+        "是否农民工",
+    ]
+    hints = [
+        "",
+        "必填",
+        "下拉选择",
+        "必填",
+        "男/女",
+        "",
+        "yyyyMMdd",
+        "11位",
+        "",
+        "新入会/转入/转出/退会",
+        "yyyyMMdd",
+        "是/否",
+    ]
+    people = [
+        [
+            1,
+            "会员1",
+            "居民身份证",
+            person_id(1),
+            "男",
+            "汉族",
+            "19810211",
+            "13900000001",
+            "测试1号有限公司",
+            "新入会",
+            "20140301",
+            "否",
+        ],
+        [
+            2,
+            "会员2",
+            "居民身份证",
+            person_id(2),
+            "男",
+            "汉族",
+            "19820311",
+            "13900000002",
+            "测试1号有限公司",
+            "转出",
+            "20140601",
+            "是",
+        ],
+        [
+            3,
+            "会员3",
+            "居民身份证",
+            person_id(3),
+            "男",
+            "汉族",
+            "19830411",
+            "13900000003",
+            "测试2号有限公司",
+            "",
+            "",
+            "否",
+        ],
+    ]
+    rows = [["工会会员实名制信息采集表"], ["填报单位：红旗镇总工会"], header, hints, *people]
+    rows.append(["注：带*号的为必填项；会籍变化类型按下拉选项填写。"])
+    out = imported(runner, write_xlsx(tmp_path / "实名制.xlsx", rows))
+    # By hand: three people, data from the 5th row; 会员2 left (转出): two current members.
+    assert sql("SELECT count(*) FROM people") == [(3,)]
+    assert sql("SELECT count(*) FROM memberships WHERE left_on IS NULL") == [(2,)]
+    assert "1 行会籍变化为转出/退会" in out
+
+
+# -- not unit lists ------------------------------------------------------------------------------
+
+
+def test_party_member_roster_is_refused_by_name(runner, tmp_path):
+    header = ["序号", "姓名", "性别", "身份证号", "入党时间", "转正时间", "党籍状态", "所在党支部"]
+    rows = [
+        ["党员花名册"],
+        header,
+        [1, "张三", "男", person_id(1), "2001-07-01", "2002-07-01", "正常", "城关镇第一支部"],
+    ]
+    for extra in ([], ["--roster"]):
+        result = invoke(runner, "import", str(write_xlsx(tmp_path / "p.xlsx", rows)), *extra)
+        assert (
+            result.exit_code == 1
+            and "是党员花名册" in result.output
+            and "不是工会会员花名册" in result.output
+        )
+    assert sql("SELECT count(*) FROM people") == [(0,)]
+
+
+def test_aggregate_statistics_form_is_refused_as_such(runner, tmp_path):
+    rows = [
+        ["2014年度非公有制企业工会组建情况汇总表"],
+        ["项目", "栏次", "计量单位", "企业数", "从业人员数", "会员数"],
+        ["甲", "乙", "丙", 1, 2, 3],
+        ["一、已建工会企业", 1, "个", 10, 300, 250],
+        ["二、未建工会企业", 2, "个", 4, 80, 0],
+    ]
+    result = invoke(runner, "import", str(write_xlsx(tmp_path / "agg.xlsx", rows)))
+    assert result.exit_code == 1 and "汇总统计表，不是单位名单" in result.output
+    assert sql("SELECT count(*) FROM units") == [(0,)]
+
+
+def test_streamed_csv_goes_through_the_same_row_pipeline(runner, tmp_path):
+    """A union list with 小计 and 合计 rows as a CSV (streamed in rounds) reads as the same figures."""
+    from builders import write_csv
+
+    header = ["序号", "工会名称", "统一社会信用代码", "建会日期", "基层工会类型", "会员人数"]
+    rows: list[list[Any]] = [["2014年红旗镇非公企业基层工会名单"], header]
+    rows += [
+        [i, f"测试{i}号有限公司工会委员会", credit_code(i), "2014-03-01", "企业工会", 10 * i] for i in (1, 2)
+    ]
+    rows.append(["", "小计", "", "", "", 31])  # its block sums to 30
+    rows.append([3, "测试3号有限公司工会", credit_code(3), "2013-01-01", "联合基层工会", 5])
+    rows.append(["", "小计", "", "", "", 5])
+    rows.append(["合计", "", "", "", "", 35])
+    out = imported(runner, write_csv(tmp_path / "红旗镇工会名单.csv", rows))
+    got = units()
+    assert {k: (v[0], v[4], v[5]) for k, v in got.items()} == {
+        "测试1号有限公司": ("红旗镇", "committee", 10),
+        "测试2号有限公司": ("红旗镇", "committee", 20),
+        "测试3号有限公司": ("红旗镇", "joint", 5),
+    }
+    assert "小计行写 31，本段逐行相加为 30" in out and "小计行写 5" not in out and "合计行写" not in out
+    assert "3 个单位的工会按" in out
