@@ -80,7 +80,7 @@ def test_an_older_year_does_not_rewrite_the_unit(runner, tmp_path):
     ]
     # The 2013 snapshot keeps what the 2013 file said.
     assert sql(
-        "select s.dated_name, s.dated_kind, t.name from snapshots s join townships t on t.id = s.dated_township_id "
+        "select s.unit_name, s.unit_kind, t.name from snapshots s join townships t on t.id = s.township_id "
         "where s.as_of < '2014-01-01'"
     ) == [("甲公司", "non_public", "北关镇")]
     report = json.loads(invoke(runner, "report", "--year", "2014", "--format", "json").stdout)
@@ -151,7 +151,7 @@ def test_migration_dates_existing_snapshots_with_their_units_attributes(runner, 
     engine = db.open_engine(db.resolve_url())  # upgraded again, as a user's next command would
     engine.dispose()
     assert sql(
-        "select s.dated_name, s.dated_kind, t.name from snapshots s join townships t on t.id = s.dated_township_id order by s.id"
+        "select s.unit_name, s.unit_kind, t.name from snapshots s join townships t on t.id = s.township_id order by s.id"
     ) == [
         ("测试1号有限公司", "non_public", "城关镇"),
         ("测试2号有限公司", "non_public", "城关镇"),

@@ -203,7 +203,7 @@ def _restore_attributes(conn: Connection, unit_ids: list[int]) -> int:
         }
         latest: dict[int, dict[str, Any]] = {}
         q = (
-            select(Snapshot.unit_id, Snapshot.dated_name, Snapshot.dated_kind, Snapshot.dated_township_id)
+            select(Snapshot.unit_id, Snapshot.unit_name, Snapshot.unit_kind, Snapshot.township_id)
             .where(Snapshot.unit_id.in_(list(current)))
             .order_by(Snapshot.unit_id, Snapshot.as_of.desc())
         )

@@ -166,8 +166,8 @@ def _merge_snapshots(
     for snap in s.execute(select(*cols)).mappings():
         uid = unit_map[snap["unit_id"]]
         new = {k: snap[k] for k in [*SNAPSHOT_VALUE_COLUMNS, *ATTRIBUTE_COLUMNS]}
-        if new["dated_township_id"] is not None:
-            new["dated_township_id"] = town_map.get(new["dated_township_id"])
+        if new["township_id"] is not None:
+            new["township_id"] = town_map.get(new["township_id"])
         query = select(*cols).where(and_(Snapshot.unit_id == uid, Snapshot.as_of == snap["as_of"]))
         old = t.execute(query).mappings().first()
         batch = batch_map.get(snap["batch_id"])

@@ -119,9 +119,9 @@ class Snapshot(Base):
     sheet: Mapped[str | None] = mapped_column(String(200))
     row: Mapped[int | None] = mapped_column(Integer)
     #: The unit's name, kind and township as this snapshot's file gave them: dated like its figures.
-    dated_name: Mapped[str | None] = mapped_column(String(300))
-    dated_kind: Mapped[str | None] = mapped_column(String(20))
-    dated_township_id: Mapped[int | None] = mapped_column(Integer)
+    unit_name: Mapped[str | None] = mapped_column(String(300))
+    unit_kind: Mapped[str | None] = mapped_column(String(20))
+    township_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("unit_id", "as_of", name="uq_snapshots_unit_as_of"),)
 
@@ -158,9 +158,9 @@ class SnapshotHistory(Base):
     villagers_away: Mapped[int | None] = mapped_column(Integer)
     ownership: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
-    dated_name: Mapped[str | None] = mapped_column(String(300))
-    dated_kind: Mapped[str | None] = mapped_column(String(20))
-    dated_township_id: Mapped[int | None] = mapped_column(Integer)
+    unit_name: Mapped[str | None] = mapped_column(String(300))
+    unit_kind: Mapped[str | None] = mapped_column(String(20))
+    township_id: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     sheet: Mapped[str | None] = mapped_column(String(200))
     row: Mapped[int | None] = mapped_column(Integer)

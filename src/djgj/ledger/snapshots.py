@@ -24,7 +24,7 @@ from djgj.vocab.fields import SNAPSHOT_FIELDS
 
 SNAPSHOT_VALUE_COLUMNS = [*SNAPSHOT_FIELDS, "union_established_precision"]
 #: The unit's attributes as the snapshot's file gave them (dated like its figures).
-ATTRIBUTE_COLUMNS = ["dated_name", "dated_kind", "dated_township_id"]
+ATTRIBUTE_COLUMNS = ["unit_name", "unit_kind", "township_id"]
 _INSERT_COLUMNS = (
     "unit_id",
     "as_of",
@@ -40,7 +40,7 @@ MAX_LISTED = 1000
 
 
 def attributes(rec: Record, township_id: int | None) -> dict[str, Any]:
-    return {"dated_name": rec.name, "dated_kind": rec.kind or None, "dated_township_id": township_id}
+    return {"unit_name": rec.name, "unit_kind": rec.kind or None, "township_id": township_id}
 
 
 class SnapshotWriter:

@@ -1,6 +1,6 @@
 """A unit's attributes are dated like its figures; superseded values are kept; imports can be undone
 
-Each snapshot keeps the unit's name, kind and township (``dated_*``) as that file gave them (filled from the
+Each snapshot keeps the unit's name, kind and township as that file gave them (filled from the
 unit for existing snapshots), so an older year imported later never rewrites the unit. Values a
 later file replaced go to ``snapshot_history`` with the batch that replaced them, which is also
 what ``djgj undo`` restores. An import batch records who ran it, with which options, its counts,
@@ -49,9 +49,9 @@ _VALUES: list[tuple[str, Any]] = [
 
 def _attribute_columns() -> list[sa.Column]:
     return [
-        sa.Column("dated_name", sa.String(300), nullable=True),
-        sa.Column("dated_kind", sa.String(20), nullable=True),
-        sa.Column("dated_township_id", sa.Integer(), nullable=True),
+        sa.Column("unit_name", sa.String(300), nullable=True),
+        sa.Column("unit_kind", sa.String(20), nullable=True),
+        sa.Column("township_id", sa.Integer(), nullable=True),
     ]
 
 
@@ -60,9 +60,9 @@ def upgrade() -> None:
         for col in _attribute_columns():
             batch.add_column(col)
     op.execute(
-        "UPDATE snapshots SET dated_name = (SELECT name FROM units WHERE units.id = snapshots.unit_id), "
-        "dated_kind = (SELECT kind FROM units WHERE units.id = snapshots.unit_id), "
-        "dated_township_id = (SELECT township_id FROM units WHERE units.id = snapshots.unit_id)"
+        "UPDATE snapshots SET unit_name = (SELECT name FROM units WHERE units.id = snapshots.unit_id), "
+        "unit_kind = (SELECT kind FROM units WHERE units.id = snapshots.unit_id), "
+        "township_id = (SELECT township_id FROM units WHERE units.id = snapshots.unit_id)"
     )
     with op.batch_alter_table("import_batches") as batch:
         batch.add_column(sa.Column("user", sa.String(100), nullable=True))
@@ -96,5 +96,5 @@ def downgrade() -> None:
         for name in ("replaced_by", "undone_at", "counts", "options", "user"):
             batch.drop_column(name)
     with op.batch_alter_table("snapshots") as batch:
-        for name in ("dated_township_id", "dated_kind", "dated_name"):
+        for name in ("township_id", "unit_kind", "unit_name"):
             batch.drop_column(name)
