@@ -25,6 +25,9 @@ from djgj.ledger.privacy import audit
 from djgj.ledger.snapshots import ATTRIBUTE_COLUMNS, SNAPSHOT_VALUE_COLUMNS
 from djgj.read.values import normalise_name
 
+#: The options that decide how a file is read: the same file read with other ones is another reading.
+READING_OPTIONS = ("as_of", "township", "kind", "map", "roster", "skip_bad_rows", "county")
+
 STATUS_LABELS = {"ok": "有效", "failed": "被拒绝", "undone": "已撤销"}
 
 
@@ -51,23 +54,30 @@ class Earlier:
 
 
 def _same_reading(row: Any, new: dict[str, Any]) -> bool:
-    """The same reading unless an option given now differs from what the earlier import used: an
-    option not given now keeps the earlier reading's (as a cadre re-running a command expects)."""
-    stored = row.options or {}
-    if row.kind == "roster":  # a roster's reading does not depend on a date or a township
-        new = {**new, "as_of": None, "township": None}
-    towns = (row.counts or {}).get("townships") or ([row.township] if row.township else [])
-    if new["as_of"] and (row.as_of is None or new["as_of"] != row.as_of.isoformat()):
+    stored = row.options
+    if stored is None:  # a ledger's imports from before options were kept: only what it recorded
+        as_of_ok = new["as_of"] is None or (row.as_of is not None and new["as_of"] == row.as_of.isoformat())
+        town_ok = new["township"] is None or new["township"] == row.township
+        return (
+            as_of_ok
+            and town_ok
+            and not new["kind"]
+            and not new["map"]
+            and new["roster"] == (row.kind == "roster")
+        )
+    for key in READING_OPTIONS:
+        if stored.get(key) == new[key]:
+            continue
+        # The date the title gave, now also given as --as-of: the same reading.
+        if (
+            key == "as_of"
+            and row.as_of is not None
+            and new["as_of"] == row.as_of.isoformat()
+            and not stored[key]
+        ):
+            continue
         return False
-    if (
-        new["township"]
-        and new["township"] != stored.get("township", row.township)
-        and towns != [new["township"]]
-    ):
-        return False
-    if new["roster"] and row.kind != "roster":
-        return False
-    return all(not new[key] or new[key] == stored.get(key) for key in ("kind", "map", "county"))
+    return True
 
 
 def earlier_readings(engine: Engine, sha256: str, options: Any) -> Earlier:
@@ -82,7 +92,6 @@ def earlier_readings(engine: Engine, sha256: str, options: Any) -> Earlier:
                 ImportBatch.as_of,
                 ImportBatch.township,
                 ImportBatch.kind,
-                ImportBatch.counts,
             )
             .where(ImportBatch.sha256 == sha256, ImportBatch.status == "ok")
             .order_by(ImportBatch.id)

@@ -83,10 +83,7 @@ def import_file(
                 status="already",
                 format=Path(path).suffix.lstrip(".").lower(),
                 batch_id=earlier.same,
-                warnings=[
-                    f"该文件（内容相同）已于批次 {earlier.same} 导入，本次未做任何改动；如需改正日期、乡镇、类别或映射，"
-                    f"请给出不同的 --as-of/--township/--kind/--map 重新导入，或先撤销（djgj undo {earlier.same}）"
-                ],
+                warnings=[f"该文件（内容相同、选项相同）已于批次 {earlier.same} 导入，本次未做任何改动"],
             )
         replaces = earlier.other
     tf = sources.text_file(path)
