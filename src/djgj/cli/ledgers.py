@@ -101,4 +101,5 @@ def merge(
             f"{display_url(source)} → {r.county}：乡镇 {r.townships:,}，单位 新建 {r.units_created:,}、已有 {r.units_matched:,}；"
             f"快照 新增 {r.snapshots_created:,}、更新 {r.snapshots_updated:,}、未变 {r.snapshots_unchanged:,}；"
             f"人员 {r.people:,}，会籍 {r.memberships:,}"
+            + (f"；改动已有值 {r.conflicts:,} 处（原值保留在单位的历史中）" if r.conflicts else "")
         )
