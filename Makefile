@@ -25,8 +25,8 @@ demo: $(VENV)/.installed
 	  $(CURDIR)/$(DJGJ) import 2014_城关镇_非公企业党建工建统计表.xlsx 2014_北关镇_企业台账.xls \
 	    2014_南坪乡_党建工建.csv 2014_白水镇_非公企业情况.xlsx 2014_各村社区工会组建情况.xlsx --as-of 2014-12-31 && \
 	  $(CURDIR)/$(DJGJ) import 2014_城关镇_工会会员花名册.xlsx --roster && \
-	  $(CURDIR)/$(DJGJ) report --year 2014 --kind non_public && \
-	  $(CURDIR)/$(DJGJ) gaps --year 2014 --kind non_public --rule union_required --rule party_org_required --limit 15 && \
+	  $(CURDIR)/$(DJGJ) report --year 2014 && \
+	  $(CURDIR)/$(DJGJ) gaps --year 2014 --kind 非公有制企业 --rule 应建工会 --rule 应建党组织 --limit 15 && \
 	  $(CURDIR)/$(DJGJ) status --year 2014 && \
 	  $(CURDIR)/$(DJGJ) plan --year 2014 --target 建会率=80% --township 城关镇 && \
 	  $(CURDIR)/$(DJGJ) report --year 2014 --format docx -o ../年度总结.docx && \
