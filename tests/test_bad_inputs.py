@@ -427,8 +427,8 @@ def test_duplicate_header_advice_names_the_column_letter(monkeypatch, capsys, _i
     f = write_xlsx(tmp_path / "dup.xlsx", [["城关镇（2014年度）"], header, *rows])
     code, _, err = djgj(monkeypatch, capsys, "import", str(f))
     assert code == 1, err
-    assert "--map 'F=ignore'" in err and "--map 'E=ignore'" in err, err
-    assert "--map '从业人员数=ignore'" not in err  # that would drop both columns
+    assert "--map 'F=忽略'" in err, err  # by column letter: the header text would drop both columns
+    assert "--map '从业人员数=" not in err
 
 
 def test_normalisations_of_names_codes_and_numbers_are_counted_and_shown_by_dry_run(

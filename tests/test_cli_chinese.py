@@ -158,7 +158,7 @@ def test_map_takes_the_field_chinese_name(runner, tmp_path, _isolated):
     by_id = invoke(runner, "import", str(f), "--kind", "non_public", "--map", "单位全名称=name", "--dry-run")
     assert by_name.exit_code == by_id.exit_code == 0, by_name.output
     assert by_name.output == by_id.output
-    assert "→单位名称" in by_name.output
+    assert "→ 单位名称" in by_name.output
 
 
 # ------------------------------------------------------------- no English id in what a person reads

@@ -45,7 +45,6 @@ def test_headers_compose_into_fields(header, field):
         "女会员人数",
         "新增会员数",
         "备注",
-        "工会名称",
         "单位法人",
         "组织机构代码",
     ],

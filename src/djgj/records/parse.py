@@ -211,6 +211,25 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
     return by_field
 
 
+#: The values the figures are made of, per family: a sheet without one of them feeds none of its figures.
+FIGURE_FIELDS = ("employees", "union_members", "migrant_workers", "party_members", "party_org")
+VILLAGE_FIGURE_FIELDS = ("union_members", "party_members", "villagers_away", "activists")
+
+
+def unfed_figures_warning(table: Table) -> str | None:
+    """Which values this sheet does not carry: unknown for its units (never 0), so the figures made of
+    them leave these units out and say how many."""
+    have = {c.field for c in table.columns if c.field}
+    villages = "employees" not in have and bool(have & {"villagers_away", "activists"})
+    missing = [f for f in (VILLAGE_FIGURE_FIELDS if villages else FIGURE_FIELDS) if f not in have]
+    if not missing or "name" not in have:
+        return None
+    return (
+        f"工作表“{table.sheet.name}”没有{'、'.join(field_label(f) for f in missing)}列：这些单位的相应数值记为未知"
+        "（不是 0），用到它们的指标不计入这些单位，并在报告中注明未计入的单位数"
+    )
+
+
 def unknown_columns_warning(table: Table) -> str | None:
     # The columns left unplaced are named by `headers.read_header` (ignored, or the file refused).
     return None
@@ -232,9 +251,9 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     sheet = table.sheet
     name_is_union = _union_list(table)
     cols = check_columns(table, wb.path)
-    warning = unknown_columns_warning(table)
-    if warning:
-        parsed.warnings.append(warning)
+    for warning in (unknown_columns_warning(table), unfed_figures_warning(table)):
+        if warning:
+            parsed.warnings.append(warning)
     if not table.data_rows:
         raise InputError(f"{wb.path.name} 工作表“{sheet.name}”：有表头但没有数据行")
     pipe = RowPipeline(table, cols, sheet_context(wb.path, table, options, parsed, name_is_union), parsed)
@@ -332,9 +351,9 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
         cols = check_columns(table, tf.path)
     except InputError:
         raise Fallback from None
-    warning = unknown_columns_warning(table)
-    if warning:
-        parsed.warnings.append(warning)
+    for warning in (unknown_columns_warning(table), unfed_figures_warning(table)):
+        if warning:
+            parsed.warnings.append(warning)
     ctx = sheet_context(tf.path, table, options, parsed, name_is_union)
     if parsed.as_of is None:
         raise Fallback

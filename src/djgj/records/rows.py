@@ -167,7 +167,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         )
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
-    if "union_form" not in cols:
+    if "union_form" not in cols or ctx.unions.union_list:
         infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:

@@ -56,10 +56,10 @@ def _form_from_type(text: str | None) -> str:
 def infer_union(
     values: dict[str, Any], union_type: str | None, union_name: str | None, ev: UnionEvidence
 ) -> None:
-    """Set `values['union_form']` from the row's evidence (the sheet has no union yes/no column)."""
-    said = []
-    if ev.union_list:
-        said.append("工会名单")
+    """Set `values['union_form']` from the row's evidence when no column said it; on a union list
+    (a row naming its union) the union exists, its form from a type column when there is one."""
+    listed = ev.union_list and bool(union_name)
+    said = ["工会名单"] if listed else []
     if values.get("union_established_on") is not None:
         said.append("建会日期")
     if (values.get("union_members") or 0) > 0:
@@ -68,6 +68,12 @@ def infer_union(
         said.append("工会主席")
     if union_type:
         said.append("基层工会类型")
+    known = values.get("union_form")
+    if known is not None and not (listed and known == "none"):
+        if listed:  # a union list whose type column (基层工会类型) gave the form
+            ev.inferred += 1
+            ev.by.update([*said, "基层工会类型"] if "基层工会类型" not in said else said)
+        return
     if not said:
         ev.unknown += 1
         return

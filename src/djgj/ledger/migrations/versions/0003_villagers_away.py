@@ -23,7 +23,9 @@ _VILLAGES = "unit_id IN (SELECT id FROM units WHERE kind IN ('village', 'communi
 def upgrade() -> None:
     with op.batch_alter_table("snapshots") as batch:
         batch.add_column(sa.Column("villagers_away", sa.Integer(), nullable=True))
-    op.execute(f"UPDATE snapshots SET villagers_away = migrant_workers, migrant_workers = NULL WHERE {_VILLAGES}")
+    op.execute(
+        f"UPDATE snapshots SET villagers_away = migrant_workers, migrant_workers = NULL WHERE {_VILLAGES}"
+    )
 
 
 def downgrade() -> None:
