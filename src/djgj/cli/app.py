@@ -212,7 +212,7 @@ def ledger_name() -> str:
     url = resolve_url(state.db)
     path = sqlite_path(url)
     if path is not None:
-        return str(Path(path).resolve())
+        return str(path.resolve())
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
