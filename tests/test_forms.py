@@ -167,3 +167,24 @@ def test_listing_form_infers_kinds_and_totals() -> None:
     assert got[4][1] == "基层工会委员会" and got[5][1] == "未建"  # stored codes in Chinese
     assert got[6][0] == "合计" and got[6][2] == 2 and got[6][4] is None  # a rate is never summed
     assert ws.cell(5, 4).number_format == "yyyy-mm-dd" and ws.cell(5, 5).number_format == "0.0%"
+
+
+def test_diff_as_the_official_form(runner, sample_ledger, tmp_path) -> None:
+    """`diff -f xlsx`: title, 填报单位/截止日期, grouped two-row headers, one row per change, no 合计 of
+    values of different kinds, header rows repeated on every printed page."""
+    import json
+
+    from conftest import invoke
+
+    out = tmp_path / "变化.xlsx"
+    r = invoke(runner, "diff", "2013", "2014", "--township", "城关镇", "-f", "xlsx", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    listed = json.loads(invoke(runner, "diff", "2013", "2014", "--township", "城关镇", "-f", "json").output)
+    ws = openpyxl.load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0].startswith("2013年底→2014年底") and rows[1][0] == "填报单位：城关镇"
+    assert rows[2][:3] == ("序号", "变化", "单位") and rows[3][2:5] == ("单位名称", "乡镇", "单位类别")
+    body = rows[4:-1]
+    assert len(body) == len(listed) and [b[2] for b in body] == [x["name"] for x in listed]
+    assert rows[-1][:2] == ("合计", f"共 {len(listed)} 条") and rows[-1][5:8] == (None, None, None)
+    assert ws.print_title_rows == "$1:$4" and ws.page_setup.orientation == "landscape"

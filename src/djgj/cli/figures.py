@@ -214,7 +214,12 @@ def diff(
     check_kind(kind)
     with engine(write=False).connect() as conn:
         rows = find_changes(conn, year1, year2, kind=kind, township=township, top=top)
-    columns = COLUMNS if fmt in ("table", "md") else None
+    if fmt == "xlsx":  # the official form: title, 填报单位/截止日期, grouped headers, print setup
+        from djgj.output.forms import diff_form, workbook
+
+        emit(workbook([diff_form(rows, title(rows, year1, year2), year1, year2, township)]), output, fmt)
+        return
+    columns = COLUMNS if fmt in ("table", "md", "html", "docx") else None
     render_rows_to(rows, fmt, output, columns=columns, title=title(rows, year1, year2))
 
 

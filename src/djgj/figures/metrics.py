@@ -268,7 +268,7 @@ def _grade_and_new_figures(year: int) -> list[Figure]:
             Figure(
                 f"std_{g}",
                 f"规范化建设·{label}",
-                form,
+                and_(form, _known(S.standardization)),  # a sheet without grades feeds no grade figure
                 count(and_(committee, S.standardization == g)),
                 None,
                 date_ok,
@@ -455,8 +455,14 @@ def _instructors(
     family: str,
     multi_county: bool,
     multi_city: bool,
-) -> dict[Any, dict[Any, int]]:
-    """Distinct instructors named in the ledger, per scope and per group of each level (not additive)."""
+) -> dict[Any, dict[Any, int]] | None:
+    """Distinct instructors named in the ledger, per scope and per group of each level (not additive);
+    None when no unit of the scope says whether it has one (unknown, not 0)."""
+    said = snapshot_base(as_of, [func.count()], kind, township, family).where(
+        or_(Snapshot.has_instructor.is_not(None), Snapshot.instructor.is_not(None))
+    )
+    if not conn.execute(said).scalar():
+        return None
     loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
     q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), Snapshot.instructor], kind, township, family)
     rows = [dict(r._mapping) for r in conn.execute(q.where(Snapshot.instructor.is_not(None)).distinct())]

@@ -447,6 +447,34 @@ def plan_form(rows: list[dict[str, Any]], title: str, year: int, township: str |
     )
 
 
+def diff_form(
+    rows: list[dict[str, Any]], title: str, year1: int, year2: int, township: str | None = None
+) -> Form:
+    """`djgj diff` as a form: one row per change, the values of both years and their source rows. The
+    values are of different kinds (从业人员, 会员, 有无工会), so no 合计 sums them."""
+    cols = [
+        Col("seq", "序号", "", "seq"),
+        Col("change_label", "变化", "", "text"),
+        Col("name", "单位名称", "单位", "text"),
+        Col("township", "乡镇", "单位", "text"),
+        Col("kind", "单位类别", "单位", "text"),
+        Col("before", f"{year1}年", "数值", "number"),
+        Col("after", f"{year2}年", "数值", "number"),
+        Col("delta", "增减", "数值", "number"),
+        Col("source_before", f"{year1}年", "来源（文件、工作表、行）", "text"),
+        Col("source_after", f"{year2}年", "来源（文件、工作表、行）", "text"),
+    ]
+    return rows_form(
+        title,
+        cols,
+        [{**r, "seq": i + 1} for i, r in enumerate(rows)],
+        sheet="逐单位变化",
+        totals={"change_label": f"共 {len(rows)} 条"},
+        unit=township or "",
+        as_of=f"{year2}-12-31",
+    )
+
+
 def listing_form(
     title: str,
     rows: list[dict[str, Any]],
