@@ -564,12 +564,14 @@ def gap_total(
     township: str | None = None,
 ) -> int:
     """How many rows `gaps` lists, counted in SQL."""
-    total = 0
-    for rule in [r for r in profile.rules if not rules or r.id in rules]:
-        got = _gap_query(rule, profile, year, kind, township)
-        if got is not None:
-            total += int(conn.execute(select(func.count()).select_from(got[0].subquery())).scalar() or 0)
-    return total
+    queries = (
+        _gap_query(r, profile, year, kind, township) for r in profile.rules if not rules or r.id in rules
+    )
+    return sum(_count(conn, got[0]) for got in queries if got is not None)
+
+
+def _count(conn: Connection, q: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
 
 
 def gaps(
@@ -593,7 +595,7 @@ def gaps(
             continue
         q, lt, message = got
         if limit:
-            total = int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+            total = _count(conn, q)
             if counts is not None:
                 counts[rule.id] = total
             q = _top(conn, q, lt, limit, total)

@@ -86,12 +86,10 @@ class Unit(Base):
     __table_args__ = (Index("ix_units_township_name", "township_id", "norm_name"),)
 
 
-class Snapshot(Base):
-    __tablename__ = "snapshots"
+class SnapshotValues:
+    """The values of a snapshot, shared by the snapshot and by its history (the values a later import
+    replaced): one list, so the two tables cannot drift apart."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    as_of: Mapped[dt.date] = mapped_column(Date)
     employees: Mapped[int | None] = mapped_column(Integer)
     female_employees: Mapped[int | None] = mapped_column(Integer)
     migrant_workers: Mapped[int | None] = mapped_column(Integer)
@@ -115,9 +113,6 @@ class Snapshot(Base):
     villagers_away: Mapped[int | None] = mapped_column(Integer)
     ownership: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
-    sheet: Mapped[str | None] = mapped_column(String(200))
-    row: Mapped[int | None] = mapped_column(Integer)
     #: The unit's name, kind and township as this snapshot's file gave them: dated like its figures.
     unit_name: Mapped[str | None] = mapped_column(String(300))
     unit_kind: Mapped[str | None] = mapped_column(String(20))
@@ -125,10 +120,20 @@ class Snapshot(Base):
     #: Codes of the ways this row contradicts itself (records.plausible), comma-separated; NULL if none.
     flags: Mapped[str | None] = mapped_column(String(300))
 
+
+class Snapshot(SnapshotValues, Base):
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    row: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (UniqueConstraint("unit_id", "as_of", name="uq_snapshots_unit_as_of"),)
 
 
-class SnapshotHistory(Base):
+class SnapshotHistory(SnapshotValues, Base):
     """A snapshot's values as they were before a later import replaced them (``replaced_by``):
     the unit's history keeps them, and undoing that import restores them."""
 
@@ -138,32 +143,6 @@ class SnapshotHistory(Base):
     snapshot_id: Mapped[int] = mapped_column(Integer, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     as_of: Mapped[dt.date] = mapped_column(Date)
-    employees: Mapped[int | None] = mapped_column(Integer)
-    female_employees: Mapped[int | None] = mapped_column(Integer)
-    migrant_workers: Mapped[int | None] = mapped_column(Integer)
-    party_members: Mapped[int | None] = mapped_column(Integer)
-    probationary_members: Mapped[int | None] = mapped_column(Integer)
-    party_org: Mapped[str | None] = mapped_column(String(20))
-    party_secretary: Mapped[str | None] = mapped_column(String(100))
-    has_instructor: Mapped[bool | None] = mapped_column(Boolean)
-    instructor: Mapped[str | None] = mapped_column(String(100))
-    union_form: Mapped[str | None] = mapped_column(String(20))
-    union_established_on: Mapped[dt.date | None] = mapped_column(Date)
-    union_established_precision: Mapped[str | None] = mapped_column(String(5))
-    union_members: Mapped[int | None] = mapped_column(Integer)
-    migrant_union_members: Mapped[int | None] = mapped_column(Integer)
-    union_chair: Mapped[str | None] = mapped_column(String(100))
-    chair_is_secretary: Mapped[bool | None] = mapped_column(Boolean)
-    standardization: Mapped[str | None] = mapped_column(String(10))
-    workers_congress: Mapped[bool | None] = mapped_column(Boolean)
-    activists: Mapped[int | None] = mapped_column(Integer)
-    villagers_away: Mapped[int | None] = mapped_column(Integer)
-    ownership: Mapped[str | None] = mapped_column(String(100))
-    industry: Mapped[str | None] = mapped_column(String(100))
-    unit_name: Mapped[str | None] = mapped_column(String(300))
-    unit_kind: Mapped[str | None] = mapped_column(String(20))
-    township_id: Mapped[int | None] = mapped_column(Integer)
-    flags: Mapped[str | None] = mapped_column(String(300))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     sheet: Mapped[str | None] = mapped_column(String(200))
     row: Mapped[int | None] = mapped_column(Integer)
