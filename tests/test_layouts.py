@@ -105,6 +105,18 @@ def test_header_block_of_three_or_four_rows_with_merges_and_a_code_row(runner, t
     assert "合计行写" not in out  # the totals agree with the rows
 
 
+def test_a_row_of_units_of_measure_under_the_header_is_skipped(runner, tmp_path):
+    """A 计量单位 row (人 / 个 / （人）) says what the column counts in: no unit, no refused value."""
+    header = ["企业名称", "统一社会信用代码", "企业类型", "从业人员数", "是否建立工会", "会员数"]
+    measures = ["必填", "", "", "（人）", "是/否", "人"]
+    rows = [["2014年度城关镇非公企业情况"], header, measures]
+    rows += [[f"测试{i}号有限公司", credit_code(i), "私营企业", 10 * i, "是", 5 * i] for i in (1, 2)]
+    imported(runner, write_xlsx(tmp_path / "m.xlsx", rows))
+    got = units()
+    assert set(got) == {"测试1号有限公司", "测试2号有限公司"}
+    assert sum(v[2] for v in got.values()) == 30 and sum(v[5] for v in got.values()) == 15
+
+
 def test_hint_row_under_the_header_is_skipped(runner, tmp_path):
     header = [
         "序号",

@@ -229,7 +229,9 @@ def _small_int(c: Any) -> int | None:
 
 def is_hint_row(row: list[Any]) -> bool:
     """A row telling how to fill the column above (必填, yyyyMMdd, 是/否 …), not data."""
-    hints = [h.lower() for h in layout_words()["rows"]["hint_words"]]
+    words = layout_words()["rows"]
+    hints = [h.lower() for h in words["hint_words"]]
+    measures = set(words.get("measure_words", ()))
     filled = [c for c in row if not is_blank(c)]
     if not filled or any(_numeric_cell(c) for c in filled):
         return False
@@ -237,6 +239,7 @@ def is_hint_row(row: list[Any]) -> bool:
         t = simplify(_text(c)).lower().replace(" ", "")
         if (
             not any(h in t for h in hints)
+            and t.strip("()（）") not in measures
             and not re.fullmatch(r"[(（]?[ymd/\-.年月日]{4,}[)）]?", t)
             and not re.fullmatch(
                 r"[^/、]{1,6}(?:[/、][^/、]{1,6})+", t
