@@ -709,7 +709,8 @@ def _pg_server() -> Any:
     return PgServer()
 
 
-def _psql(server: Any, db: str, script: str, stdout: Path | None = None) -> list[str]:
+def _psql(server: Any, db: str, script: str | None = None, stdout: Path | None = None) -> list[str]:
+    """psql on the bench's server: ``script`` with -c, else the script comes on standard input."""
     return [
         str(server.bin / "psql"),
         "-X",
@@ -724,8 +725,7 @@ def _psql(server: Any, db: str, script: str, stdout: Path | None = None) -> list
         "djgj",
         "-d",
         db,
-        "-c",
-        script,
+        *(["-c", script] if script is not None else []),
     ]
 
 
@@ -766,21 +766,7 @@ def pg_section(
         server.admin("CREATE DATABASE floor")
         floor = series(
             a.repeat,
-            [
-                str(server.bin / "psql"),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                str(server.dir),
-                "-p",
-                str(server.port),
-                "-U",
-                "djgj",
-                "-d",
-                "floor",
-            ],
+            _psql(server, "floor"),
             stdin=floor_sql + "CREATE UNIQUE INDEX f_code ON f (credit_code);\n",
             timeout=a.timeout,
         )
