@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql import visitors
 
 from djgj.figures.scope import (
     ENTERPRISE_KINDS,
@@ -48,6 +50,7 @@ from djgj.figures.scope import (
     year_end,
     year_start,
 )
+from djgj.ledger import cache
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.rules import registry
 from djgj.rules.profiles import Profile
@@ -64,6 +67,7 @@ __all__ = [
     "Gap",
     "figure_list",
     "figures",
+    "gap_query",
     "gap_total",
     "gaps",
     "latest",
@@ -122,6 +126,11 @@ class Figure:
     def denominator_units(self) -> ColumnElement[bool]:
         den = self.den or count()
         return self.eligible if den.how == "sum" or den.what is None else and_(self.eligible, den.what)
+
+
+#: What defines the figures (this module, their scope and the year-end state): part of every key
+#: under which computed figures are kept (`djgj.ledger.cache`).
+CODE = cache.code_of(__name__, "djgj.figures.scope", "djgj.figures.state", "djgj.vocab.fields")
 
 
 @dataclass(frozen=True)
@@ -342,12 +351,11 @@ def _columns(figs: list[Figure], year: int) -> list[Any]:
     return cols
 
 
-def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
+def _add(into: dict[str, Any], b: dict[str, Any]) -> None:
+    """Add the sums of group ``b`` into ``into`` (names and kinds are not summed)."""
     for k, v in b.items():
         if isinstance(v, int | float) and not isinstance(v, bool):
-            out[k] = (out.get(k) or 0) + int(v)
-    return out
+            into[k] = into.get(k, 0) + int(v)
 
 
 def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -> dict[str, Any]:
@@ -405,12 +413,21 @@ def figures(
     ``totals`` is None when the scope holds no unit of the family. Without ``family``, the family
     of ``kind`` (or enterprises)."""
     fam = family or families_of(kind)[0]
+    t = thresholds(profile)
+    key = cache.key_of("figures", CODE, fam, year, kind, township, depth, t.union, t.party)
+    return cache.value(conn, key, lambda: _figures_of(conn, year, t, fam, kind, township, depth))
+
+
+def _figures_of(
+    conn: Connection, year: int, t: Thresholds, fam: str, kind: str | None, township: str | None, depth: str
+) -> dict[str, Any]:
+    """`figures` computed: one GROUP BY per township and kind, summed up to every level asked for."""
     as_of = year_end(year)
-    figs = figure_list(fam, thresholds(profile), year)
+    figs = figure_list(fam, t, year)
     loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
     q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), *_columns(figs, year)], kind, township, fam)
     q = q.group_by(Township.city, Township.county, Township.name, Unit.kind)
-    groups = [dict(r._mapping) for r in conn.execute(q)]
+    groups = _plain_rows(conn, q)
     multi_city = len({g["city"] or "" for g in groups}) > 1
     multi_county = multi_city or len({g["county"] or "" for g in groups}) > 1
     levels = LEVELS[LEVELS.index(depth) :] if depth in LEVELS else LEVELS
@@ -424,10 +441,10 @@ def figures(
     totals: dict[str, Any] = {}
     by: dict[str, dict[str, dict[str, Any]]] = {level: {} for level in (*levels, "kind")}
     for g in groups:
-        totals = _add(totals, g)
+        _add(totals, g)
         for level in by:
             key = g["kind"] if level == "kind" else place(g, level, multi_county, multi_city)
-            by[level][key] = _add(by[level].get(key, {}), g)
+            _add(by[level].setdefault(key, {}), g)
 
     def count_of(level: Any, key: Any) -> int | None:
         return None if instr is None else instr[level].get(key, 0)
@@ -445,6 +462,13 @@ def figures(
             k: _finish(v, figs, count_of(level, k))["totals"] for k, v in sorted(table.items())
         }
     return out
+
+
+def _plain_rows(conn: Connection, q: Any) -> list[dict[str, Any]]:
+    """Rows as dicts of plain JSON values (a driver's Decimal sums as int)."""
+    return [
+        {k: int(v) if isinstance(v, Decimal) else v for k, v in r._mapping.items()} for r in conn.execute(q)
+    ]
 
 
 def _instructors(
@@ -510,7 +534,7 @@ class Gap:
         return d
 
 
-def _gap_query(rule: Any, profile: Profile, year: int, kind: str | None, township: str | None) -> Any:
+def gap_query(rule: Any, profile: Profile, year: int, kind: str | None, township: str | None) -> Any:
     """(query, latest subquery, message) of the units breaking ``rule`` at the year-end; None when the
     rule does not apply to ``kind``."""
     as_of = year_end(year)
@@ -532,10 +556,25 @@ def _gap_query(rule: Any, profile: Profile, year: int, kind: str | None, townshi
     if kind and kinds and kind not in kinds:
         return None
     lt = latest(as_of)
-    q = snapshot_base(as_of, cols, kind, township, lt=lt).where(cond)
+    q = snapshot_base(as_of, cols, kind, township, lt=lt).where(_on_state(cond, lt))
     if kinds and not kind:
         q = q.where(Unit.kind.in_(kinds))
     return q, lt, message
+
+
+def _on_state(cond: ColumnElement[bool], lt: Any) -> ColumnElement[bool]:
+    """``cond`` with the snapshot's employees read from the year-end state, which keeps a copy of
+    them in its (year, employees) index: a threshold on employees becomes an index range instead of
+    a test of every unit's snapshot. Same values, same rows."""
+    if "employees" not in lt.c:
+        return cond
+    table = Snapshot.__table__
+
+    def swap(element: Any, **kw: Any) -> Any:
+        ours = getattr(element, "table", None) is table and getattr(element, "name", None) == "employees"
+        return lt.c.employees if ours else None
+
+    return visitors.replacement_traverse(cond, {}, swap)
 
 
 def _top(conn: Connection, q: Any, lt: Any, limit: int, total: int) -> Any:
@@ -565,7 +604,7 @@ def gap_total(
 ) -> int:
     """How many rows `gaps` lists, counted in SQL."""
     queries = (
-        _gap_query(r, profile, year, kind, township) for r in profile.rules if not rules or r.id in rules
+        gap_query(r, profile, year, kind, township) for r in profile.rules if not rules or r.id in rules
     )
     return sum(_count(conn, got[0]) for got in queries if got is not None)
 
@@ -590,7 +629,7 @@ def gaps(
     chosen = [r for r in profile.rules if not rules or r.id in rules]
     out: list[Gap] = []
     for rule in chosen:
-        got = _gap_query(rule, profile, year, kind, township)
+        got = gap_query(rule, profile, year, kind, township)
         if got is None:
             continue
         q, lt, message = got

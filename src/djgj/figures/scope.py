@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from djgj.figures import state as year_state
+from djgj.ledger import cache
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.vocab.fields import ENTERPRISE_KINDS, FAMILIES, KINDS, VILLAGE_KINDS
 
@@ -99,11 +100,9 @@ def snapshot_base(
 
 def latest_year(conn: Connection, kind: str | None = None, township: str | None = None) -> int | None:
     """The latest year the ledger holds data for (within the scope): the year of its newest snapshot."""
-    q = (
-        select(func.max(Snapshot.as_of))
-        .join(Unit, Unit.id == Snapshot.unit_id)
-        .outerjoin(Township, Township.id == Unit.township_id)
-    )
+    q = select(func.max(Snapshot.as_of))
+    if kind or township:  # without a scope, one step down the date index
+        q = q.join(Unit, Unit.id == Snapshot.unit_id).outerjoin(Township, Township.id == Unit.township_id)
     if kind:
         q = q.where(Unit.kind == kind)
     newest = conn.execute(where_township(q, township)).scalar()
@@ -115,12 +114,23 @@ def latest_year(conn: Connection, kind: str | None = None, township: str | None 
 
 
 def newest_data(conn: Connection, year: int, kind: str | None, township: str | None) -> dt.date | None:
-    """The newest snapshot date in force at the end of ``year`` within the scope."""
-    q = snapshot_base(year_end(year), [func.max(Snapshot.as_of)], kind, township)
-    got = conn.execute(q).scalar()
-    if isinstance(got, str):
-        got = dt.date.fromisoformat(got[:10])
-    return got
+    """The newest snapshot date in force at the end of ``year`` within the scope: read from the
+    year-end state alone (and the units and townships when scoped), kept in the figure cache."""
+    lt = latest(year_end(year))
+    q = select(func.max(lt.c.as_of)).select_from(lt)
+    if kind or township:
+        q = q.join(Unit, Unit.id == lt.c.unit_id).outerjoin(Township, Township.id == Unit.township_id)
+    if kind:
+        q = q.where(Unit.kind == kind)
+    q = where_township(q, township)
+
+    def newest() -> str | None:
+        got = conn.execute(q).scalar()
+        return None if got is None else str(got)[:10]
+
+    key = cache.key_of("newest", cache.code_of(__name__, "djgj.figures.state"), year, kind, township)
+    got = cache.value(conn, key, newest)
+    return None if got is None else dt.date.fromisoformat(got)
 
 
 def place(row: Any, level: str, multi_county: bool, multi_city: bool) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from djgj.errors import BusyError, LedgerError, UsageError
 
 #: The newest migration; a ledger at this revision needs no Alembic at start-up.
-HEAD = "0008"
+HEAD = "0009"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -216,7 +216,10 @@ def open_engine(db: str | None = None, *, write: bool = True, migrate: bool = Tr
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, write=write)
     if migrate:
-        ensure_schema(engine, read_only=not write)
+        # A reading command upgrades a ledger it could write (a new djgj on an older ledger should
+        # not refuse to report); a ledger it cannot write is refused with the reason.
+        writable = path is None or (os.access(path, os.W_OK) and _folder_writable(path))
+        ensure_schema(engine, read_only=not (write or writable))
     return engine
 
 

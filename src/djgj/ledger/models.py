@@ -274,3 +274,24 @@ class Correction(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_corrections_unit", "unit_id", "as_of"),)
+
+
+class Generation(Base):
+    """A counter every write that changes what figures read raises in its own transaction (migration
+    0009): a cached figure is valid only for the generation it was computed at (`djgj.ledger.cache`)."""
+
+    __tablename__ = "ledger_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class FigureCache(Base):
+    """Results of the figure queries (the per-township sums of a year-end, the year a report reads),
+    keyed by a hash of the query and kept with the generation they were computed at (migration 0009)."""
+
+    __tablename__ = "figure_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)

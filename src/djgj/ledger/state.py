@@ -10,7 +10,9 @@ snapshots:
 - `refresh` for any set of units (merge, undo, corrections), or ``None`` for the whole ledger;
 - `rebuild` from scratch (migration 0008, and an import that rewrote most of the ledger).
 
-Nothing here decides what a snapshot says; it only remembers which one is the latest.
+Nothing here decides what a snapshot says; it only remembers which one is the latest. `refresh` and
+`refresh_batch` also raise the ledger's generation (`djgj.ledger.cache`): every write that changes
+what figures read passes here, so kept figures go stale with it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
+
+from djgj.ledger import cache
 
 #: Unit ids per statement when refreshing an explicit set of units.
 CHUNK = 900
@@ -109,10 +113,12 @@ def refresh(conn: Connection, unit_ids: Iterable[int] | None = None) -> None:
     """Recompute the state of these units (all units when None), in the caller's transaction."""
     if unit_ids is None:
         rebuild(conn)
+        cache.bump(conn)
         return
     ids = sorted({int(i) for i in unit_ids})
     if not ids:
         return
+    cache.bump(conn)
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for i in range(0, len(ids), CHUNK):
         chunk = tuple(ids[i : i + CHUNK])
@@ -122,6 +128,7 @@ def refresh(conn: Connection, unit_ids: Iterable[int] | None = None) -> None:
 def refresh_batch(conn: Connection, batch_id: int) -> None:
     """Recompute the state of the units whose snapshots import batch ``batch_id`` wrote. When the
     batch wrote most of the ledger (a first, province-sized import), one rebuild is cheaper."""
+    cache.bump(conn)
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     states = conn.exec_driver_sql("SELECT COUNT(*) FROM (SELECT 1 FROM year_states LIMIT 1) AS s").scalar()
     if not states:
