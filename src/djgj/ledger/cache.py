@@ -29,8 +29,8 @@ from sqlalchemy.exc import DBAPIError
 from djgj import __version__
 from djgj.ledger.db import busy_timeout_ms
 
-#: How long keeping a result may wait for a writer (SQLite), in milliseconds.
-KEEP_WAIT_MS = 200
+#: How long keeping a result may wait for a writer (SQLite), in milliseconds: not at all.
+KEEP_WAIT_MS = 0
 
 
 def bump(conn: Connection) -> None:
