@@ -19,6 +19,7 @@ makes a gap: a unit is listed only when the ledger shows the rule broken.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -337,25 +338,44 @@ def _sum_if(cond: Any, value: Any = 1) -> Any:
     return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
 
 
-def _columns(figs: list[Figure], year: int) -> list[Any]:
-    """Per figure: numerator (n), denominator (d), units known (k) and known and plausible (e)."""
-    cols = [_sum_if(S.as_of >= year_start(year)).label("fresh")]
+def _columns(figs: list[Figure], year: int, dialect: Any) -> tuple[list[Any], dict[str, str]]:
+    """Per figure: numerator (n), denominator (d), units known (k) and known and plausible (e).
+
+    Many figures share a condition (the same values known, the same ones plausible): each distinct
+    sum is asked of the database once, and the figures that repeat it are given it after (the
+    second value: label → the label whose sum it repeats)."""
+    wanted = [("fresh", _sum_if(S.as_of >= year_start(year)))]
     for f in figs:
         for tag, agg in (("n", f.num), ("d", f.den)):
             if agg is None:
                 continue
             cond = f.eligible if agg.how == "sum" or agg.what is None else and_(f.eligible, agg.what)
-            cols.append(_sum_if(cond, agg.what if agg.how == "sum" else 1).label(f"{f.key}__{tag}"))
-        cols.append(_sum_if(f.known).label(f"{f.key}__k"))
-        cols.append(_sum_if(f.eligible).label(f"{f.key}__e"))
-    return cols
+            wanted.append((f"{f.key}__{tag}", _sum_if(cond, agg.what if agg.how == "sum" else 1)))
+        wanted += [(f"{f.key}__k", _sum_if(f.known)), (f"{f.key}__e", _sum_if(f.eligible))]
+    first: dict[str, str] = {}
+    cols, repeats = [], {}
+    for label, expr in wanted:
+        sql = str(expr.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if sql in first:
+            repeats[label] = first[sql]
+        else:
+            first[sql] = label
+            cols.append(expr.label(label))
+    return cols, repeats
 
 
-def _add(into: dict[str, Any], b: dict[str, Any]) -> None:
-    """Add the sums of group ``b`` into ``into`` (names and kinds are not summed)."""
-    for k, v in b.items():
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            into[k] = into.get(k, 0) + int(v)
+def _add(into: dict[str, Any], b: dict[str, Any], keys: list[str]) -> None:
+    """Add the sums ``keys`` of group ``b`` into ``into``."""
+    get = into.get
+    for k in keys:
+        into[k] = get(k, 0) + int(b[k] or 0)
+
+
+def _sum_keys(groups: list[dict[str, Any]]) -> list[str]:
+    """The keys of a group that are sums (not its names: city, county, town, kind)."""
+    if not groups:
+        return []
+    return [k for k, v in groups[0].items() if k not in ("city", "county", "town", "kind")]
 
 
 def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -> dict[str, Any]:
@@ -425,26 +445,29 @@ def _figures_of(
     as_of = year_end(year)
     figs = figure_list(fam, t, year)
     loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
-    q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), *_columns(figs, year)], kind, township, fam)
+    sums, repeats = _columns(figs, year, conn.dialect)
+    names = _instructor_columns(conn) if fam == "enterprises" else []
+    q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), *sums, *names], kind, township, fam)
     q = q.group_by(Township.city, Township.county, Township.name, Unit.kind)
     groups = _plain_rows(conn, q)
+    named = [_names(g) for g in groups]
+    said = sum(g.pop("instructors_said", 0) for g in groups)
+    for g in groups:
+        g.update({label: g[same] for label, same in repeats.items()})
     multi_city = len({g["city"] or "" for g in groups}) > 1
     multi_county = multi_city or len({g["county"] or "" for g in groups}) > 1
     levels = LEVELS[LEVELS.index(depth) :] if depth in LEVELS else LEVELS
     if depth == "township" and not multi_county:
         levels = ("township",)
-    instr = (
-        _instructors(conn, as_of, kind, township, fam, multi_county, multi_city)
-        if fam == "enterprises"
-        else None
-    )
+    instr = _instructors(groups, named, multi_county, multi_city) if names and said else None
     totals: dict[str, Any] = {}
     by: dict[str, dict[str, dict[str, Any]]] = {level: {} for level in (*levels, "kind")}
+    keys = _sum_keys(groups)
     for g in groups:
-        _add(totals, g)
+        _add(totals, g, keys)
         for level in by:
             key = g["kind"] if level == "kind" else place(g, level, multi_county, multi_city)
-            _add(by[level].setdefault(key, {}), g)
+            _add(by[level].setdefault(key, {}), g, keys)
 
     def count_of(level: Any, key: Any) -> int | None:
         return None if instr is None else instr[level].get(key, 0)
@@ -471,31 +494,36 @@ def _plain_rows(conn: Connection, q: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _instructor_columns(conn: Connection) -> list[Any]:
+    """Per group: how many units say whether they have an instructor, and the distinct names."""
+    said = or_(Snapshot.has_instructor.is_not(None), Snapshot.instructor.is_not(None))
+    agg = func.json_group_array if conn.dialect.name == "sqlite" else func.json_agg
+    return [
+        _sum_if(said).label("instructors_said"),
+        agg(Snapshot.instructor.distinct()).label("instructor_names"),
+    ]
+
+
+def _names(group: dict[str, Any]) -> set[str]:
+    """The instructors a group names (popped from it; a JSON array from SQLite, a list from psycopg)."""
+    got = group.pop("instructor_names", None)
+    if isinstance(got, str):
+        got = json.loads(got)
+    return {n for n in got or () if n is not None}
+
+
 def _instructors(
-    conn: Connection,
-    as_of: dt.date,
-    kind: str | None,
-    township: str | None,
-    family: str,
-    multi_county: bool,
-    multi_city: bool,
-) -> dict[Any, dict[Any, int]] | None:
-    """Distinct instructors named in the ledger, per scope and per group of each level (not additive);
-    None when no unit of the scope says whether it has one (unknown, not 0)."""
-    said = snapshot_base(as_of, [func.count()], kind, township, family).where(
-        or_(Snapshot.has_instructor.is_not(None), Snapshot.instructor.is_not(None))
-    )
-    if not conn.execute(said).scalar():
-        return None
-    loc = [Township.city.label("city"), Township.county.label("county"), Township.name.label("town")]
-    q = snapshot_base(as_of, [*loc, Unit.kind.label("kind"), Snapshot.instructor], kind, township, family)
-    rows = [dict(r._mapping) for r in conn.execute(q.where(Snapshot.instructor.is_not(None)).distinct())]
-    out: dict[Any, dict[Any, int]] = {None: {None: len({r["instructor"] for r in rows})}}
+    groups: list[dict[str, Any]], named: list[set[str]], multi_county: bool, multi_city: bool
+) -> dict[Any, dict[Any, int]]:
+    """Distinct instructors named in the ledger, per scope and per group of each level (not additive:
+    one instructor may guide units of several townships)."""
+    out: dict[Any, dict[Any, int]] = {None: {None: len(set().union(*named))}}
     for level in (*LEVELS, "kind"):
         seen: dict[str, set[str]] = {}
-        for r in rows:
-            key = r["kind"] if level == "kind" else place(r, level, multi_county, multi_city)
-            seen.setdefault(key, set()).add(r["instructor"])
+        for g, names in zip(groups, named, strict=True):
+            if names:
+                key = g["kind"] if level == "kind" else place(g, level, multi_county, multi_city)
+                seen.setdefault(key, set()).update(names)
         out[level] = {k: len(v) for k, v in seen.items()}
     return out
 
