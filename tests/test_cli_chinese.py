@@ -342,3 +342,30 @@ def test_spinner_stays_silent_off_a_terminal(capsys):
     with busy("正在导出…", delay=0.01):
         time.sleep(0.05)
     assert capsys.readouterr().err == ""
+
+
+def test_the_entry_point_builds_only_the_command_it_runs(monkeypatch, capsys) -> None:
+    """`djgj undo --help` builds `undo` alone (start-up); the root help and a typo still see every command,
+    and the app is whole again afterwards."""
+    from djgj.cli.app import app, main, only_invoked
+
+    everything = len(app.registered_commands) + len(app.registered_groups)
+    with only_invoked(["--db", "x.db", "undo", "--help"]):
+        assert [c.callback.__name__ for c in app.registered_commands] == ["undo"]
+        assert app.registered_groups == []
+    with only_invoked(["members", "list"]):
+        assert [g.name for g in app.registered_groups] == ["members"] and app.registered_commands == []
+    for line in (["--help"], ["reprot"], ["--version"]):
+        with only_invoked(line):
+            assert len(app.registered_commands) + len(app.registered_groups) == everything
+    monkeypatch.setattr("sys.argv", ["djgj", "undo", "--help"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0
+    assert "撤销" in capsys.readouterr().out
+    assert len(app.registered_commands) + len(app.registered_groups) == everything
+    monkeypatch.setattr("sys.argv", ["djgj", "--help"])
+    with pytest.raises(SystemExit):
+        main()
+    out = capsys.readouterr().out
+    assert "undo" in out and "report" in out and "members" in out

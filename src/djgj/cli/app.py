@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -218,10 +220,35 @@ def ledger_name() -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@contextmanager
+def only_invoked(args: list[str]) -> Iterator[None]:
+    """Build only the command the line names: Typer builds every registered command (reading each
+    one's signature) before it looks at the line, which a subcommand's `--help` need not wait for. A
+    line naming no known command (a typo, the root `--help`, shell completion) builds them all."""
+    from typer.main import get_command_name
+
+    saved = app.registered_commands, app.registered_groups
+    name = next((a for a in take_db(list(args))[1] if not a.startswith("-")), None)
+    if name and not any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        commands = [
+            c
+            for c in app.registered_commands
+            if c.callback and (c.name or get_command_name(c.callback.__name__)) == name
+        ]
+        groups = [g for g in app.registered_groups if g.name == name]
+        if commands or groups:
+            app.registered_commands, app.registered_groups = commands, groups
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = saved
+
+
 def main() -> None:
     """Entry point: run the app (usage errors: exit 2) and translate every error once."""
     try:
-        app()
+        with only_invoked(sys.argv[1:]):
+            app()
     except KeyboardInterrupt:
         say_interrupted()
         sys.exit(130)
