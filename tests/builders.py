@@ -23,6 +23,19 @@ HEADER = [
 ]
 
 
+#: A short ledger header with a township column: what most generated test files need.
+TOWN_HEADER = [
+    "乡镇",
+    "企业名称",
+    "统一社会信用代码",
+    "企业类型",
+    "从业人员数",
+    "党员人数",
+    "是否建立工会",
+    "会员数",
+]
+
+
 #: The roster columns of a 会员花名册, as the sample county writes them.
 ROSTER_HEADER = [
     "序号",

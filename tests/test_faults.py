@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import credit_code, ledger_rows, write_xlsx
+from builders import TOWN_HEADER, credit_code, ledger_rows, write_xlsx
 from conftest import invoke
 
 DJGJ = [sys.executable, "-c", "from djgj.cli import main; main()"]
@@ -22,18 +22,7 @@ DJGJ = [sys.executable, "-c", "from djgj.cli import main; main()"]
 def big_csv(path: Path, n: int, offset: int = 0) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(
-            [
-                "乡镇",
-                "企业名称",
-                "统一社会信用代码",
-                "企业类型",
-                "从业人员数",
-                "党员人数",
-                "是否建立工会",
-                "会员数",
-            ]
-        )
+        w.writerow(TOWN_HEADER)
         for i in range(offset, offset + n):
             w.writerow(
                 [

@@ -12,19 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from builders import credit_code, write_csv
+from builders import TOWN_HEADER, credit_code, write_csv
 from conftest import invoke
 
-COLUMNS = [
-    "乡镇",
-    "企业名称",
-    "统一社会信用代码",
-    "企业类型",
-    "从业人员数",
-    "党员人数",
-    "是否建立工会",
-    "会员数",
-]
 _files = itertools.count()
 
 
@@ -36,7 +26,7 @@ def _import(engine, folder: Path, as_of: dt.date, rows: list[tuple]) -> int:
         [town, f"缓存测试{u}号有限公司", credit_code(u), "私营企业", emp, pm, union, members]
         for u, town, emp, pm, union, members in rows
     ]
-    path = write_csv(folder / f"c{next(_files)}.csv", [COLUMNS, *table])
+    path = write_csv(folder / f"c{next(_files)}.csv", [TOWN_HEADER, *table])
     result = import_file(engine, path, Options(as_of=as_of))
     assert result.batch_id is not None
     return result.batch_id
