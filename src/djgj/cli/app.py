@@ -44,10 +44,13 @@ def take_db(args: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _chinese(cmd: Any) -> Any:
-    """Give a command (and a group's commands) the Chinese help context."""
+    """Give a command (and a group's commands) the Chinese help context, and its plain options the
+    converters that need no pydantic (`djgj.cli.coerce`)."""
+    from djgj.cli import coerce
     from djgj.cli.zh import Context
 
     cmd.context_class = Context
+    coerce.install(cmd)
     for sub in getattr(cmd, "commands", {}).values():
         _chinese(sub)
     return cmd
