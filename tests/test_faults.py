@@ -67,6 +67,7 @@ def count(db: Path, table: str = "units") -> int:
         con.close()
 
 
+@pytest.mark.slow  # a province-sized file killed mid-import: CI runs it
 def test_kill_9_during_import_leaves_nothing_and_reimport_succeeds(tmp_path):
     db = tmp_path / "l.db"
     f = big_csv(tmp_path / "big.csv", 20000)

@@ -47,6 +47,7 @@ def counts(output: str) -> dict[str, int]:
     return dict(zip(keys, (int(g.replace(",", "")) for g in found.groups()), strict=True))
 
 
+@pytest.mark.slow  # a long file on both backends: CI runs it
 def test_long_file_imports_and_a_changed_copy_updates_exactly_the_changed_rows(runner, tmp_path):
     from djgj.ledger.write import BATCH_ROWS
 

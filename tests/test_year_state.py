@@ -122,6 +122,7 @@ def _assert_same(engine, monkeypatch) -> None:
             assert total == len(slow_gaps), year
 
 
+@pytest.mark.slow  # ~1 min per backend: CI runs it (make test PYTEST_MARK=)
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(a_file, min_size=1, max_size=5))
 def test_state_equals_group_by(files, monkeypatch) -> None:
