@@ -39,17 +39,38 @@ def test_whole_numbers_as_pydantic_reads_them(text: str) -> None:
     assert got == expected
 
 
-def test_which_annotations_are_plain() -> None:
-    assert coerce.plain(str) is not None and coerce.plain(int | None) is not None
-    assert coerce.plain(Path | None) is not None and coerce.plain(list[str] | None).many
-    assert coerce.plain(float) is None and coerce.plain(bool) is None and coerce.plain(int | str) is None
+def _param(multiple: bool = False):
+    return type("P", (), {"multiple": multiple, "nargs": 1})()
+
+
+def test_which_options_are_converted_here() -> None:
+    assert coerce.plain(str).convert is not None and coerce.plain(int | None).convert is not None
+    assert coerce.plain(list[str] | None).many
+    for other in (float, bool, Path | None, int | str):  # Typer's own conversion, built when given
+        assert coerce.plain(other).convert is None
+        assert coerce.plain(other).coerce(None, _param(), None) is None  # left out: nothing built
+    bounded = type("Info", (), {"parser": None, "min": 1, "max": None, "clamp": False})()
+    assert coerce.plain(int, bounded).convert is None  # Typer checks the bounds
     many = coerce.plain(list[str] | None)
-    param = type("P", (), {"multiple": True, "nargs": 1})()
-    assert many.coerce(("a", "b"), param, None) == ["a", "b"]
-    assert many.coerce(None, param, None) == ()
-    assert coerce.plain(Path | None).coerce(
-        "a/b.xlsx", type("P", (), {"multiple": False, "nargs": 1})(), None
-    ) == Path("a/b.xlsx")
+    assert many.coerce(("a", "b"), _param(True), None) == ["a", "b"]
+    assert many.coerce(None, _param(True), None) == ()
+    upper = type("Info", (), {"parser": staticmethod(str.upper), "min": None, "max": None, "clamp": None})()
+    assert coerce.plain(list[str] | None, upper).coerce(("a", "b"), _param(True), None) == ["A", "B"]
+    assert coerce.plain(str | None, upper).coerce("a", _param(), None) == "A"
+
+
+def test_options_with_a_parser_and_paths_read_as_before(runner, sample_ledger, tmp_path) -> None:
+    """Chinese names through the option's parser, a path through Typer's own conversion."""
+    from conftest import invoke
+
+    out = tmp_path / "gaps.csv"
+    result = invoke(
+        runner, "gaps", "--kind", "非公有制企业", "--rule", "应建工会", "--format", "csv", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "应建工会" in out.read_text(encoding="utf-8-sig")
+    bad = invoke(runner, "gaps", "--kind", "工厂", "-o", str(out))
+    assert bad.exit_code == 2 and "工厂" in bad.output
 
 
 def test_a_command_runs_without_pydantic(tmp_path) -> None:
