@@ -26,7 +26,9 @@ from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
-CACHE_MAX = 50_000
+#: Words that repeat (townships, kinds, yes/no, forms) fit many times over; names and dates that do not
+#: repeat gain nothing from a larger cache, and memory stays the same whatever the file's length.
+CACHE_MAX = 4096
 _NOTHING: tuple[Any, ...] = ()
 
 
