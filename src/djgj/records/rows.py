@@ -205,14 +205,27 @@ def _row_values(
     for cp in plan.columns:
         i = cp.index
         raw = cells[i] if i < n else None
-        if raw is None or (type(raw) is str and (not raw or raw.isspace())):
+        if type(raw) is str:
+            if cp.ascii_count and raw.isdigit() and raw.isascii():
+                values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
+                continue
+            hit = cp.cache.get(raw) if cp.vkind != "union_form" else None  # the usual case: a word seen before
+            if hit is not None:
+                got, notes = hit
+                if len(got) == 1:
+                    values[cp.fld] = got[0][1]
+                else:
+                    values.update(got)
+                for note in notes:
+                    counter[note] += 1
+                continue
+            if not raw or raw.isspace():
+                raw = None
+        if raw is None:
             values.update(cp.blank)
             blank.extend(cp.blank)
             for note in cp.blank_notes:
                 counter[note] += 1
-            continue
-        if cp.ascii_count and type(raw) is str and raw.isdigit() and raw.isascii():
-            values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
             continue
         try:
             got, notes = cp.convert(raw, kind, plan.date_1904)
