@@ -16,19 +16,23 @@ _PACKED = st.tuples(st.integers(0, 2_000_000), st.integers(0, 2**64 - 1)).map(la
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(_KEYS, _PACKED), max_size=60), st.lists(_KEYS, max_size=20))
 def test_seen_answers_as_the_dict_it_replaces(items: list[tuple[int, int]], probes: list[int]) -> None:
-    seen, plain = Seen(pending_max=4), {}  # tiny pending: most units go through the sorted arrays
-    for key, packed in items:
+    seen, plain = Seen(capacity=8), {}  # tiny: the table grows several times
+    for n, (key, packed) in enumerate(items):
         assert seen.get(key) == plain.get(key)
-        seen[key] = packed
-        plain[key] = packed
-        assert seen.get(key) == packed
+        if n % 2:
+            assert seen.setdefault(key, packed) == plain.setdefault(key, packed)
+        else:
+            seen[key] = packed
+            plain[key] = packed
+            assert seen.get(key) == packed
+        assert len(seen) == len(plain)
     for key in [k for k, _ in items] + probes:
         assert seen.get(key) == plain.get(key)
     assert len(set(plain)) == len(plain)
 
 
 def test_seen_many_units_and_repeats() -> None:
-    seen, plain = Seen(pending_max=1000), {}
+    seen, plain = Seen(), {}
     for i in range(20_000):
         key = hash(("code", f"91{i:016d}"))
         seen[key] = plain[key] = (i << 64) | (i * 7919)

@@ -18,7 +18,7 @@ from builders import HEADER, unit_row, write_csv, write_xlsx
 from conftest import invoke, sql
 
 # The child imports through the CLI's entry point, then prints its peak resident memory. SQLite's
-# page cache during an import (ledger.IMPORT_CACHE_KIB, 64 MB) fills with the database's pages: a
+# page cache during an import (ledger.IMPORT_CACHE_KIB, 16 MB) fills with the database's pages: a
 # deliberate, bounded cost that would grow here from 7 MB (20k rows) to 27 MB (80k rows). It is set to
 # SQLite's default so that what is measured is what the import itself holds.
 CHILD = """

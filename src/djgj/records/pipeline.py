@@ -175,9 +175,9 @@ class RowPipeline:
         identity: Identity = rec.identity()
         key: Any = identity if self.firsts is not None else hash(identity)
         digest = hash((identity, rec.name, rec.township, tuple(sorted(rec.values.items())))) & _MASK
-        first = self.seen.get(key)
-        if first is None:
-            self.seen[key] = (rec.row << 64) | digest
+        packed = (rec.row << 64) | digest
+        first = self.seen.setdefault(key, packed)
+        if first == packed:  # (a row is met once: a repeat has another row number)
             if self.firsts is not None:
                 self.firsts[key] = rec
             return True

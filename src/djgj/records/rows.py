@@ -209,7 +209,9 @@ def _row_values(
             if cp.ascii_count and raw.isdigit() and raw.isascii():
                 values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
                 continue
-            hit = cp.cache.get(raw) if cp.vkind != "union_form" else None  # the usual case: a word seen before
+            hit = (
+                cp.cache.get(raw) if cp.vkind != "union_form" else None
+            )  # the usual case: a word seen before
             if hit is not None:
                 got, notes = hit
                 if len(got) == 1:
