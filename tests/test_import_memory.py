@@ -63,3 +63,42 @@ def test_fast_credit_code_check_agrees_with_stdnum(head: str, rest: str, how: st
     else:
         with pytest.raises(V.ValueProblem):
             V.credit_code(code)
+
+
+_PARTY_WORDS = [
+    "无",
+    "党支部",
+    "联合党支部",
+    "党委",
+    "有",
+    "未建",
+    "  ",
+    "不详",
+    "很多",
+    "ＸＹＺ",
+    "黨支部",
+    "已建立党总支",
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(_PARTY_WORDS), min_size=1, max_size=30))
+def test_cached_column_conversions_equal_fresh_ones(tmp_path_factory, words: list[str]) -> None:
+    """Each repeated word is converted once per column and read from the cache after: every row still
+    gets exactly what the converter says of its cell, and every refused cell is refused on its own row."""
+    from builders import HEADER, ledger_rows, unit_row, write_csv
+    from djgj.read import files as sources
+    from djgj.records import parse as importer
+
+    rows = [ledger_rows(0)[0], HEADER, *[unit_row(i, 党组织形式=w) for i, w in enumerate(words, start=1)]]
+    f = write_csv(tmp_path_factory.mktemp("cache") / "城关镇.csv", rows)
+    parsed = importer.parse(sources.read(f), importer.Options(skip_bad_rows=True))
+    got = {r.row: r.values["party_org"] for r in parsed.records}
+    refused = {r["row"] for r in parsed.rejects}
+    for line, word in enumerate(words, start=3):
+        try:
+            want = None if V.is_unknown(word) else V.party_org(word)
+        except V.ValueProblem:
+            assert line in refused and line not in got
+            continue
+        assert got[line] == want and line not in refused

@@ -215,7 +215,7 @@ def _row_values(
             if hit is not None:
                 got, notes = hit
                 if len(got) == 1:
-                    values[cp.fld] = got[0][1]
+                    values[got[0][0]] = got[0][1]
                 else:
                     values.update(got)
                 for note in notes:
