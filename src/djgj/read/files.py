@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from djgj.errors import FormatError, InputError
+from djgj.errors import DjgjError, FormatError, InputError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
@@ -117,6 +117,10 @@ def _same_file(before: os.stat_result, after: os.stat_result) -> bool:
     )
 
 
+class FileChanged(InputError):
+    """The file was rewritten while it was read: refused, never read again in another way."""
+
+
 def check_unchanged(p: Path, before: os.stat_result) -> None:
     """Refuse a file that was rewritten while it was being read (its hash would not match its rows)."""
     try:
@@ -124,7 +128,7 @@ def check_unchanged(p: Path, before: os.stat_result) -> None:
     except OSError as exc:
         raise file_error(p, exc) from None
     if not _same_file(before, after):
-        raise InputError(
+        raise FileChanged(
             f"{p.name}：文件在导入过程中被改动或替换（大小或修改时间变了），本次未导入；"
             "请等文件保存完毕（关闭 Excel/WPS）后重新导入"
         )
@@ -830,6 +834,76 @@ def _read_calamine(p: Path, fmt: str) -> list[Sheet]:
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
         sheets.append(Sheet(meta.name, _clean_rows(p, meta.name, rows), merged=merged, visible=visible))
     return sheets
+
+
+@dataclass
+class SheetStream:
+    """The one worksheet of an xlsx file, its rows read one at a time (as `read` gives them, cleaned):
+    the rows are never all held in Python, whatever the sheet's length."""
+
+    path: Path
+    format: str
+    sha256: str
+    sheet: Sheet  # its name, merged ranges and date system; `rows` stays empty
+    #: (row's cells, its row number as the spreadsheet shows it), lazily; raises `Unstreamable`.
+    rows: Iterator[tuple[list[Any], int]]
+    height: int
+
+
+class Unstreamable(Exception):
+    """A file `stream_workbook` leaves to `read`, which then reads it whole and says what it says."""
+
+
+def stream_workbook(path: str | Path) -> SheetStream | None:
+    """An xlsx file with exactly one worksheet, visible and without formulas lacking their values,
+    read row by row; None for anything else (`read` then reads the file whole: every refusal and
+    every warning is its own). The same checks as `read` run first (zip bomb, extent, encryption)."""
+    p = Path(path)
+    try:
+        before = check_regular(p)
+        with open(p, "rb") as f:
+            head = f.read(8192)
+        if not 0 < before.st_size <= MAX_FILE_BYTES or sniff(head) != "zip":
+            return None
+        facts = _check_zip(p)
+    except (DjgjError, OSError):
+        return None
+    if facts.format != "xlsx" or len(facts.sheets) != 1:
+        return None
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        metas = list(wb.sheets_metadata)
+        if len(metas) != 1 or not str(getattr(metas[0], "visible", "Visible")).endswith("Visible"):
+            return None
+        if str(getattr(metas[0], "typ", "WorkSheet")).split(".")[-1] not in ("WorkSheet", "Worksheet"):
+            return None
+        name = metas[0].name
+        scan = facts.sheets.get(name)
+        if scan is None or scan.uncomputed:
+            return None
+        sh = wb.get_sheet_by_name(name)
+        if sh.height > MAX_ROWS or sh.width > MAX_COLUMNS:
+            return None
+        merged = list(getattr(sh, "merged_cell_ranges", None) or [])
+    except Exception:  # noqa: BLE001 - calamine's own errors: `read` words them
+        return None
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
+    return SheetStream(p, "xlsx", sha256_of(p), sheet, _sheet_rows(p, sh, before), int(sh.height))
+
+
+def _sheet_rows(p: Path, sh: Any, before: os.stat_result) -> Iterator[tuple[list[Any], int]]:
+    """Rows as `to_python(skip_empty_area=False)` gives them: `iter_rows` starts at row 1 but at the
+    range's first column, so the empty columns before it are put back."""
+    start = getattr(sh, "start", None)
+    pad = [""] * int(start[1]) if start else []
+    for r, row in enumerate(sh.iter_rows()):
+        try:
+            yield _clean_row(pad + row if pad else row), r + 1
+        except _TooLong:
+            raise Unstreamable from None
+    check_unchanged(p, before)
 
 
 def _clean_rows(p: Path, sheet: str, rows: list[list[Any]]) -> list[list[Any]]:

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from operator import mul as _mul
 from typing import Any
 
 
@@ -83,9 +84,10 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def simplify(text: str) -> str:
-    """Traditional → Simplified (OpenCC), after NFKC. Cached: sheets repeat the same words."""
+    """Traditional → Simplified (OpenCC), after NFKC. Cached: sheets repeat the same words (and a
+    row asks again for its name); unique names gain nothing from a larger cache, which only grows."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
@@ -558,8 +560,7 @@ def _uscc_ok(code: str) -> bool:
     """GB 32100 check of an 18-character, upper-case, ASCII code (as python-stdnum checks it)."""
     if _USCC.fullmatch(code) is None:
         return False
-    value = _USCC_VALUE
-    total = sum(value[c] * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    total = sum(map(_mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
     return code[17] == _USCC_ALPHABET[(31 - total) % 31]
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from djgj.errors import InputError, UsageError
 from djgj.read import values as V
-from djgj.read.files import Sheet, TextFile, Workbook
+from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
 from djgj.read.layout import (
@@ -51,6 +52,7 @@ __all__ = [
     "where",
     "parse",
     "stream_csv",
+    "stream_sheet",
     "Stream",
     "Fallback",
     "identity_of",
@@ -322,22 +324,44 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     """The records of a ledger CSV, through the row pipeline as the file is read, in rounds of
     `batch_rows`: the same pipeline `parse` runs over a whole sheet, so the same records, warnings,
     normalisation counts, rejects and refusals. Memory does not grow with the file's length beyond
-    one round and an int per unit (for duplicates). A file this cannot take as one ledger table (a
-    roster, no header, no year-end, a missing required column …) raises `Fallback` before any round;
-    a refusal met in the rounds raises `InputError`: the caller rolls back either way and reads the
-    file whole, so the message names every problem (up to the limit) exactly as `parse` does.
+    one round and a few bytes per unit (for duplicates). A file this cannot take as one ledger table
+    (a roster, no header, no year-end, a missing required column …) raises `Fallback` before any
+    round; a refusal met in the rounds raises `InputError`: the caller rolls back either way and
+    reads the file whole, so the message names every problem (up to the limit) exactly as `parse` does.
     """
-    from itertools import chain, islice
-
     rows = stream_csv_rows(tf)
     head = list(islice(rows, HEADER_SCAN_ROWS + 1))
     sheet = Sheet(tf.path.stem, [r for r, _ in head], line_numbers=[n for _, n in head])
+    return _stream(sheet, chain(head, rows), tf.path, "csv", sha256, options, batch_rows, tf.newlines + 1)
+
+
+def stream_sheet(ss: SheetStream, options: Options, batch_rows: int) -> Stream:
+    """`stream_csv` for the one worksheet of an xlsx file (`read.files.stream_workbook`): the same
+    pipeline, rounds and fallback. A cell merged below the header (a 乡镇 over its block, filled down
+    when the sheet is read whole) leaves the file to `parse`."""
+    head = list(islice(ss.rows, HEADER_SCAN_ROWS + 1))
+    sheet = Sheet(ss.sheet.name, [r for r, _ in head], merged=ss.sheet.merged, date_1904=ss.sheet.date_1904)
+    return _stream(sheet, chain(head, ss.rows), ss.path, ss.format, ss.sha256, options, batch_rows, ss.height)
+
+
+def _stream(
+    sheet: Sheet,
+    lines: Iterator[tuple[list[Any], int]],
+    path: Path,
+    fmt: str,
+    sha256: str,
+    options: Options,
+    batch_rows: int,
+    estimate: int,
+) -> Stream:
+    """The header of `sheet` (a file's first rows) read as `parse` reads it, then every row of
+    `lines` (the file's rows, from its first) through the row pipeline in rounds."""
     if options.sheet is not None and options.sheet != sheet.name or not_a_unit_list(sheet):
         raise Fallback
     table = locate_header(sheet)
-    if table is None:
+    if table is None or any(r1 > table.header_rows[-1] for (_, _), (r1, _) in sheet.merged):
         raise Fallback
-    parsed = Parsed(tf.path, "csv", sha256, options.as_of, county=options.county)
+    parsed = Parsed(path, fmt, sha256, options.as_of, county=options.county)
     try:
         parsed.warnings += read_header(table.columns, options.overrides, options.remembered, sheet=sheet.name)
     except InputError:
@@ -348,19 +372,19 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
         raise Fallback
     name_is_union = _union_list(table)
     try:
-        cols = check_columns(table, tf.path)
+        cols = check_columns(table, path)
     except InputError:
         raise Fallback from None
     for warning in (unknown_columns_warning(table), unfed_figures_warning(table)):
         if warning:
             parsed.warnings.append(warning)
-    ctx = sheet_context(tf.path, table, options, parsed, name_is_union)
+    ctx = sheet_context(path, table, options, parsed, name_is_union)
     if parsed.as_of is None:
         raise Fallback
-    width = len(sheet.rows[table.header_rows[0]])
+    width = len(sheet.rows[table.header_rows[0]]) if fmt == "csv" else None
     pipe = RowPipeline(table, cols, ctx, parsed, width=width, keep_firsts=False)
-    below = chain(head[table.header_rows[-1] + 1 :], rows)
-    return Stream(parsed, _rounds(pipe, below, batch_rows), tf.newlines + 1)
+    below = islice(lines, table.header_rows[-1] + 1, None)
+    return Stream(parsed, _rounds(pipe, below, batch_rows), estimate)
 
 
 def _rounds(

@@ -3,9 +3,9 @@
 A whole sheet feeds its rows one by one; a long CSV feeds them as they are read, in rounds. Each
 row is classified (data, totals, empty, footer), converted into a `Record` or refused with its
 reasons (or, with --skip-bad-rows, put in the reject report), kept once when it repeats a unit
-identically, and summed for the totals rows. Memory per unit is one int (its identity's hash and
-its content's), so a file's length does not matter; `finish` then refuses the file or says what
-was skipped, repeated and summed.
+identically, and summed for the totals rows. Memory per unit is a few bytes (its identity's hash
+and its content's, `records.seen`), so a file's length does not matter; `finish` then refuses the
+file or says what was skipped, repeated and summed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from djgj.read.headers import Column
 from djgj.read.layout import RowClassifier, Table
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
 from djgj.records.rows import RowContext, RowPlan, RowProblems, parse_row
+from djgj.records.seen import Seen
 from djgj.records.totals import Totals, is_subtotal
 from djgj.records.unions import evidence_note
 
@@ -47,8 +48,9 @@ class RowPipeline:
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
         self.totals = Totals(cols)
-        #: identity (or its hash, streaming) → (first row << 64) | hash of that row's content.
-        self.seen: dict[Any, int] = {}
+        #: identity (or its hash, streaming: a few bytes per unit) → (first row << 64) | hash of that
+        #: row's content.
+        self.seen: dict[Any, int] | Seen = {} if keep_firsts else Seen()
         self.firsts: dict[Any, Record] | None = {} if keep_firsts else None
         self.duplicates: list[str] = []
         self.totals_warnings: list[tuple[list[Any], int] | str] = []
@@ -173,9 +175,9 @@ class RowPipeline:
         identity: Identity = rec.identity()
         key: Any = identity if self.firsts is not None else hash(identity)
         digest = hash((identity, rec.name, rec.township, tuple(sorted(rec.values.items())))) & _MASK
-        first = self.seen.get(key)
-        if first is None:
-            self.seen[key] = (rec.row << 64) | digest
+        packed = (rec.row << 64) | digest
+        first = self.seen.setdefault(key, packed)
+        if first == packed:  # (a row is met once: a repeat has another row number)
             if self.firsts is not None:
                 self.firsts[key] = rec
             return True

@@ -26,7 +26,9 @@ from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
 from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
-CACHE_MAX = 50_000
+#: Words that repeat (townships, kinds, yes/no, forms) fit many times over; names and dates that do not
+#: repeat gain nothing from a larger cache, and memory stays the same whatever the file's length.
+CACHE_MAX = 4096
 _NOTHING: tuple[Any, ...] = ()
 
 
@@ -203,14 +205,29 @@ def _row_values(
     for cp in plan.columns:
         i = cp.index
         raw = cells[i] if i < n else None
-        if raw is None or (type(raw) is str and (not raw or raw.isspace())):
+        if type(raw) is str:
+            if cp.ascii_count and raw.isdigit() and raw.isascii():
+                values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
+                continue
+            hit = (
+                cp.cache.get(raw) if cp.vkind != "union_form" else None
+            )  # the usual case: a word seen before
+            if hit is not None:
+                got, notes = hit
+                if len(got) == 1:
+                    values[got[0][0]] = got[0][1]
+                else:
+                    values.update(got)
+                for note in notes:
+                    counter[note] += 1
+                continue
+            if not raw or raw.isspace():
+                raw = None
+        if raw is None:
             values.update(cp.blank)
             blank.extend(cp.blank)
             for note in cp.blank_notes:
                 counter[note] += 1
-            continue
-        if cp.ascii_count and type(raw) is str and raw.isdigit() and raw.isascii():
-            values[cp.fld] = int(raw)  # plain ASCII digits: nothing to normalise or note
             continue
         try:
             got, notes = cp.convert(raw, kind, plan.date_1904)

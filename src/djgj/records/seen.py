@@ -1,0 +1,101 @@
+"""The units a streamed file has already shown, in a few bytes each: duplicates found whatever its length.
+
+A streamed file keeps, per unit, its identity's hash, the row it first appeared on and the hash of
+that row's content (`RowPipeline` tells a repeat from a conflict by the latter). A dict of Python ints
+costs ~125 bytes per unit; here they sit in flat arrays (an open-addressing hash table, linear
+probing, at most 70% full): 21 bytes per slot, 30–60 bytes per unit, no object per unit. `get`,
+`setdefault` and `__setitem__` behave exactly as the dict they replace.
+"""
+
+from __future__ import annotations
+
+from array import array
+from itertools import compress
+
+_MASK64 = (1 << 64) - 1
+_FIRST_CAPACITY = 1 << 12
+_MAX_LOAD = 0.7
+
+
+def _signed(value: int) -> int:
+    value &= _MASK64
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+class Seen:
+    """identity hash → (first row << 64) | content digest, like ``dict[int, int]`` (`get`, `[]=`, `len`)."""
+
+    def __init__(self, capacity: int = _FIRST_CAPACITY) -> None:
+        self._alloc(max(8, 1 << (capacity - 1).bit_length()))
+        self.n = 0
+
+    def _alloc(self, capacity: int) -> None:
+        self.mask = capacity - 1
+        self.used = bytearray(capacity)
+        self.keys = array("q", bytes(8 * capacity))
+        self.rows = array("q", bytes(8 * capacity))
+        self.digests = array("Q", bytes(8 * capacity))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _slot(self, key: int) -> int:
+        """The slot holding ``key``, or the empty slot where it would go."""
+        used, keys, mask = self.used, self.keys, self.mask
+        i = key & mask
+        while used[i] and keys[i] != key:
+            i = (i + 1) & mask
+        return i
+
+    def get(self, key: int) -> int | None:
+        key = _signed(key)
+        i = self._slot(key)
+        if not self.used[i]:
+            return None
+        return (self.rows[i] << 64) | self.digests[i]
+
+    def __setitem__(self, key: int, packed: int) -> None:
+        key = _signed(key)
+        i = self._slot(key)
+        if not self.used[i]:
+            self.used[i] = 1
+            self.keys[i] = key
+            self.n += 1
+        self.rows[i] = packed >> 64
+        self.digests[i] = packed & _MASK64
+        if self.n > _MAX_LOAD * (self.mask + 1):
+            self._grow()
+
+    def setdefault(self, key: int, packed: int) -> int:
+        """The value of ``key``, after setting it to ``packed`` when it had none (one probe)."""
+        key = _signed(key)
+        used, keys, mask = self.used, self.keys, self.mask
+        i = key & mask
+        while used[i]:
+            if keys[i] == key:
+                return (self.rows[i] << 64) | self.digests[i]
+            i = (i + 1) & mask
+        used[i] = 1
+        keys[i] = key
+        self.rows[i] = packed >> 64
+        self.digests[i] = packed & _MASK64
+        self.n += 1
+        if self.n > _MAX_LOAD * (mask + 1):
+            self._grow()
+        return packed
+
+    def _grow(self) -> None:
+        old = self.used, self.keys, self.rows, self.digests
+        self._alloc(2 * (self.mask + 1))
+        used, keys, rows, digests, mask = self.used, self.keys, self.rows, self.digests, self.mask
+        taken = old[0]
+        entries = zip(*(compress(column, taken) for column in old[1:]), strict=True)
+        for key, row, digest in entries:
+            i = key & mask
+            while used[i]:
+                i = (i + 1) & mask
+            used[i] = 1
+            keys[i], rows[i], digests[i] = key, row, digest
+
+
+__all__ = ["Seen"]
