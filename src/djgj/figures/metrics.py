@@ -132,6 +132,8 @@ class Figure:
 #: What defines the figures (this module, their scope and the year-end state): part of every key
 #: under which computed figures are kept (`djgj.ledger.cache`).
 CODE = cache.code_of(__name__, "djgj.figures.scope", "djgj.figures.state", "djgj.vocab.fields")
+#: ... and what defines the rules (their conditions in the registry).
+RULES_CODE = cache.code_of(__name__, "djgj.figures.scope", "djgj.figures.state", "djgj.rules.registry")
 
 
 @dataclass(frozen=True)
@@ -637,6 +639,16 @@ def gap_total(
     return sum(_count(conn, got[0]) for got in queries if got is not None)
 
 
+def _gap_count(
+    conn: Connection, q: Any, rule: Any, profile: Profile, year: int, kind: str | None, township: str | None
+) -> int:
+    """How many units break ``rule`` (the total `gaps --limit` prints), kept in the figure cache."""
+    thresholds = (profile.union_threshold, profile.party_threshold)
+    params = sorted(rule.params.items())
+    key = cache.key_of("gap_count", RULES_CODE, rule.id, params, thresholds, year, kind, township)
+    return int(cache.value(conn, key, lambda: _count(conn, q)))
+
+
 def _count(conn: Connection, q: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
 
@@ -662,7 +674,7 @@ def gaps(
             continue
         q, lt, message = got
         if limit:
-            total = _count(conn, q)
+            total = _gap_count(conn, q, rule, profile, year, kind, township)
             if counts is not None:
                 counts[rule.id] = total
             q = _top(conn, q, lt, limit, total)
