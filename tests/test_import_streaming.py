@@ -59,6 +59,7 @@ def _peak_kib(path: Path, db: Path) -> int:
     return int(peak[-1].split()[1])
 
 
+@pytest.mark.slow  # two long files in child processes: CI runs it
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_import_memory_does_not_grow_with_file_length(tmp_path):
     small = _peak_kib(_long_csv(tmp_path / "城关镇_20k.csv", 20_000), tmp_path / "small.db")
