@@ -1,0 +1,105 @@
+"""PostgreSQL's write path for the import: rows go in with ``COPY … FROM STDIN`` (psycopg 3), keys
+are looked up with one array parameter, and changed rows are applied set-based from a staging table.
+
+The import decides everything before it writes (matching, validation, merging, provenance): this
+module only moves the rows it decided on, in the caller's transaction, so a refused file still rolls
+back whole. ``INSERT … VALUES`` with thousands of placeholders costs psycopg more to split and
+convert than the server spends writing; ``COPY`` streams the same rows in the table's text format.
+
+- `new_ids`: ids for new rows taken from the table's own sequence, in order (what ``INSERT …
+  RETURNING`` would have given), so the caller knows each new unit's id before it writes it;
+- `copy_rows`: rows into a table (constraints and indexes checked exactly as by ``INSERT``);
+- `update_rows`: ``UPDATE table SET … FROM`` a temporary staging table filled by ``COPY``;
+- `find_units`: the units with one of many credit codes (``= ANY(array)``) or (township, name)
+  pairs (``unnest`` of two arrays), one statement each.
+
+A database error keeps SQLAlchemy's type (`DBAPIError`), so the caller translates it as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+
+@contextmanager
+def _cursor(conn: Connection, statement: str) -> Iterator[Any]:
+    """A psycopg cursor on the connection's own transaction; psycopg errors as `DBAPIError`."""
+    import psycopg
+
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            yield cur
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+def new_ids(conn: Connection, table: str, n: int) -> list[int]:
+    """``n`` new ids from ``table``'s id sequence, ascending."""
+    if n <= 0:
+        return []
+    seq = f"pg_get_serial_sequence('{table}', 'id')"
+    sql = f"SELECT array_agg(nextval({seq})) FROM generate_series(1, {int(n)})"
+    return sorted(int(i) for i in conn.exec_driver_sql(sql).scalar_one())
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` (Python values, None as NULL); the rows written."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    n = 0
+    with _cursor(conn, statement) as cur, cur.copy(statement) as cp:
+        for row in rows:
+            cp.write_row(row)
+            n += 1
+    return n
+
+
+def update_rows(
+    conn: Connection, table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Set ``columns`` of the rows of ``table`` whose ``key`` is each row's first value (the rest
+    are the new values, in ``columns``' order): staged by COPY, applied by one UPDATE … FROM."""
+    stage = f"djgj_stage_{table}"
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
+        f"SELECT {key}, {', '.join(columns)} FROM {table} WITH NO DATA"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {stage}")
+    n = copy_rows(conn, stage, [key, *columns], rows)
+    if n:
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.{key} = s.{key}")
+    return n
+
+
+def find_units(
+    conn: Connection, columns: str, codes: set[str], names: set[tuple[int | None, str]]
+) -> list[Any]:
+    """Units (``columns``, the id first) with one of these credit codes or (township id, normalised
+    name) pairs, by id: three statements of one array parameter each, whatever the number of keys."""
+    found: dict[int, Any] = {}
+    if codes:
+        sql = f"SELECT {columns} FROM units WHERE credit_code = ANY(%s)"
+        found.update((r[0], r) for r in conn.exec_driver_sql(sql, (sorted(codes),)))
+    bare = sorted(n for t, n in names if t is None)
+    if bare:
+        sql = f"SELECT {columns} FROM units WHERE township_id IS NULL AND norm_name = ANY(%s)"
+        found.update((r[0], r) for r in conn.exec_driver_sql(sql, (bare,)))
+    pairs = sorted((t, n) for t, n in names if t is not None)
+    if pairs:
+        cols = ", ".join(f"u.{c.strip()}" for c in columns.split(","))
+        sql = (
+            f"SELECT {cols} FROM unnest(%s::integer[], %s::text[]) AS k(township_id, norm_name) "
+            "JOIN units u ON u.township_id = k.township_id AND u.norm_name = k.norm_name"
+        )
+        params = ([t for t, _ in pairs], [n for _, n in pairs])
+        found.update((r[0], r) for r in conn.exec_driver_sql(sql, params))
+    return [found[k] for k in sorted(found)]
+
+
+__all__ = ["copy_rows", "find_units", "new_ids", "update_rows"]
