@@ -102,4 +102,44 @@ def find_units(
     return [found[k] for k in sorted(found)]
 
 
-__all__ = ["copy_rows", "find_units", "new_ids", "update_rows"]
+def pause_checks(conn: Connection, tables: Sequence[str], indexes: bool = False) -> list[str]:
+    """Drop the foreign keys of ``tables`` (and, with ``indexes``, their indexes that back no
+    constraint) for a load that dwarfs them; the statements that restore them, for `restore`.
+
+    PostgreSQL checks a foreign key row by row with a trigger (two lookups per snapshot written);
+    ``ALTER TABLE … ADD CONSTRAINT`` validates all rows in one join. DDL is transactional: a refused
+    file rolls back with its constraints in place."""
+    restore: list[str] = []
+    for table in tables:
+        fks = conn.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(%s AS regclass) AND contype = 'f' ORDER BY conname",
+            (table,),
+        ).all()
+        for name, definition in fks:
+            conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        if not indexes:
+            continue
+        own = conn.exec_driver_sql(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = CAST(%s AS regclass) AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+            (table,),
+        ).all()
+        for name, definition in own:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+            restore.append(definition)
+    return restore
+
+
+def restore(conn: Connection, statements: Sequence[str], analyze: Sequence[str] = ()) -> None:
+    """Build again what `pause_checks` dropped (indexes first: the foreign keys' validation joins
+    use them), then gather the planner's statistics of the ``analyze`` tables (a fresh table has none)."""
+    for sql in sorted(statements, key=lambda s: s.startswith("ALTER")):
+        conn.exec_driver_sql(sql)
+    for table in analyze:
+        conn.exec_driver_sql(f"ANALYZE {table}")
+
+
+__all__ = ["copy_rows", "find_units", "new_ids", "pause_checks", "restore", "update_rows"]

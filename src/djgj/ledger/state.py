@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from djgj.ledger import copy
+
 #: Unit ids per statement when refreshing an explicit set of units.
 CHUNK = 900
 
@@ -76,7 +78,11 @@ def rebuild(conn: Connection) -> None:
     lo, hi = _bounds(conn)
     if hi is None:
         return
+    pg = conn.dialect.name == "postgresql"  # a whole table: its indexes and checks built once after
+    paused = copy.pause_checks(conn, ["year_states"], indexes=True) if pg else []
     conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
+    if pg:
+        copy.restore(conn, paused, analyze=["year_states"])
 
 
 def _extend(conn: Connection, hi: int) -> None:
