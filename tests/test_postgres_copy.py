@@ -145,3 +145,39 @@ def test_copy_error_is_a_database_error(backend) -> None:
         )
     assert sql("select count(*) from units") == [(0,)]
     engine.dispose()
+
+
+def test_merge_writes_in_bulk_and_merges_a_repeat_into_the_unit_it_created(tmp_path, runner) -> None:
+    """Two source units that are one target unit (the second has no credit code, same township and
+    name): one unit, one snapshot per date, the second's differing value listed as a conflict."""
+    import os
+    import sqlite3
+
+    from conftest import invoke
+
+    target = os.environ["DJGJ_DB"]
+    src = tmp_path / "county.db"
+    os.environ["DJGJ_DB"] = str(src)
+    try:
+        header = ["乡镇", *HEADER]
+        rows = [["城关镇", *unit_row(i)] for i in range(1, 8)]
+        _import(write_csv(tmp_path / "a.csv", [header, *rows]))
+    finally:
+        os.environ["DJGJ_DB"] = target
+    with sqlite3.connect(src) as db:  # a repeat of unit 1 without its credit code, as an old ledger may hold
+        db.execute(
+            "INSERT INTO units (id, kind, name, norm_name, credit_code, township_id, batch_id) "
+            "SELECT 100, kind, name, norm_name, NULL, township_id, batch_id FROM units WHERE id = 1"
+        )
+        cols = "as_of, batch_id, sheet, row, union_form, unit_name, unit_kind, township_id"
+        db.execute(
+            f"INSERT INTO snapshots (unit_id, employees, {cols}) SELECT 100, 77, {cols} FROM snapshots WHERE unit_id = 1"
+        )
+    r = invoke(runner, "merge", str(src), "--county", "甲县")
+    assert r.exit_code == 0, r.output
+    assert sql("select count(*) from units") == [(7,)]
+    assert sql("select count(*), sum(employees) from snapshots") == [(7, 30 * 6 + 77)]
+    assert sql("select count(*) from snapshot_history") == [(1,)]
+    assert sql("select count(*) from year_states where year = 2014") == [(7,)]
+    again = invoke(runner, "merge", str(src), "--county", "甲县")
+    assert again.exit_code == 0 and sql("select count(*) from snapshots") == [(7,)]
