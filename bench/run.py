@@ -790,7 +790,10 @@ def pg_section(
         from direct import rule_sql
 
         floor_q = _psql(server, state["db"], f"\\copy ({rule_sql(YEAR, RULE)}) TO STDOUT CSV HEADER")
-        target_rows(a, f"PostgreSQL, {N:,} units", env, floor_q, rows, outs)
+        if imp.ok and not imp.timed_out:
+            target_rows(a, f"PostgreSQL, {N:,} units", env, floor_q, rows, outs)
+        else:  # the questions on an empty ledger would measure nothing (and report refuses an empty year)
+            notes.append("PostgreSQL gaps/report rows skipped: the import did not finish, the ledger is empty")
         log("PostgreSQL: roll-up (merge a county ledger, report --depth county)")
         fresh()
         city = server.url(state["db"])
