@@ -67,7 +67,11 @@ def rows(conn: Connection, batch_id: int, written: int, ledger_units: int) -> No
 def finish(conn: Connection, batch_id: int) -> bool:
     """Build the paused indexes again (before the batch's transaction commits); True if any were."""
     state = conn.info.pop(_KEY, None)
-    if state is None or state["batch"] != batch_id or not state["dropped"]:
+    if state is None or state["batch"] != batch_id:
+        return False
+    if not state["dropped"]:
+        if conn.dialect.name == "postgresql" and state["rows"] >= MIN_ROWS:
+            copy.restore(conn, [], analyze=_TABLES)  # statistics for the planner's next question
         return False
     for index in _paused():
         index.create(conn, checkfirst=True)

@@ -86,6 +86,9 @@ def _merge(s: Connection, t: Connection, source: str, county: str | None, city: 
     _merge_snapshots(s, t, unit_map, batch_map, town_map, result)
     state.refresh(t, unit_map.values())  # the year-end state of the merged units
     _merge_people(s, t, unit_map, batch_map, result)
+    if t.dialect.name == "postgresql" and result.snapshots_created + result.units_created >= ANALYZE_ROWS:
+        # The planner has no statistics on rows it has not analysed: the first report would guess.
+        copy.restore(t, [], analyze=("units", "snapshots", "year_states", "people", "memberships"))
     return result
 
 
@@ -126,6 +129,8 @@ def _merge_batches(t: Connection, source_batches: list[dict[str, Any]], place: s
     return batch_map
 
 
+#: Rows a merge must write before PostgreSQL's planner statistics are gathered at its end.
+ANALYZE_ROWS = 10_000
 #: Source rows per round of the merge (read, matched, then written in bulk).
 CHUNK = 5000
 
