@@ -185,3 +185,22 @@ def test_merge_writes_in_bulk_and_merges_a_repeat_into_the_unit_it_created(
     assert sql("select count(*) from year_states where year = 2014") == [(7,)]
     again = invoke(runner, "merge", str(src), "--county", "甲县")
     assert again.exit_code == 0 and sql("select count(*) from snapshots") == [(7,)]
+
+
+def test_a_new_year_extends_the_state_and_keeps_its_checks(tmp_path, monkeypatch) -> None:
+    """A later year copies every unit's state forward (PostgreSQL: indexes and foreign keys built
+    once after the copy); the next year's file then replaces the state of the units it names."""
+    from djgj.ledger.db import open_engine
+
+    monkeypatch.setattr("djgj.ledger.state.PAUSE_ROWS", 1)
+    engine = open_engine()
+    before = _checks(engine)
+    _import(write_csv(tmp_path / "a.csv", [HEADER, *[unit_row(i) for i in range(1, 9)]]))
+    later = [unit_row(i, employees=50) for i in range(1, 4)]
+    _import(write_csv(tmp_path / "b.csv", [HEADER, *later]), as_of=dt.date(2015, 12, 31))
+    assert _checks(engine) == before
+    assert sql("select year, count(*), sum(employees) from year_states group by year order by year") == [
+        (2014, 8, 8 * 30),
+        (2015, 8, 5 * 30 + 3 * 50),
+    ]
+    engine.dispose()

@@ -25,6 +25,8 @@ from djgj.ledger import copy
 
 #: Unit ids per statement when refreshing an explicit set of units.
 CHUNK = 900
+#: Rows a new year copies before PostgreSQL builds the table's indexes and checks once after, instead of per row.
+PAUSE_ROWS = 20_000
 
 
 def _year_sql(conn: Connection, column: str) -> str:
@@ -93,11 +95,20 @@ def _extend(conn: Connection, hi: int) -> None:
     old = int(old)
     if old > hi:
         conn.exec_driver_sql(f"DELETE FROM year_states WHERE year > {int(hi)}")
+    if old >= hi:
+        return
+    paused: list[str] = []
+    if conn.dialect.name == "postgresql":  # a year of the whole ledger: indexes and checks built once after
+        rows = conn.exec_driver_sql(f"SELECT COUNT(*) FROM year_states WHERE year = {old}").scalar() or 0
+        if rows * (hi - old) >= PAUSE_ROWS:
+            paused = copy.pause_checks(conn, ["year_states"], indexes=True)
     for y in range(old + 1, hi + 1):
         conn.exec_driver_sql(
             "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
             f"SELECT {y}, unit_id, snapshot_id, as_of, employees FROM year_states WHERE year = {old}"
         )
+    if paused:
+        copy.restore(conn, paused, analyze=["year_states"])
 
 
 def _refresh_where(conn: Connection, where: str, params: tuple[Any, ...]) -> None:
