@@ -86,6 +86,7 @@ def test_big_load_restores_foreign_keys_indexes_and_statistics(tmp_path, monkeyp
 
     monkeypatch.setattr(bulk, "MIN_ROWS", 5)
     monkeypatch.setattr("djgj.ledger.write.BATCH_ROWS", 7)
+    monkeypatch.setattr("djgj.ledger.state.PAUSE_ROWS", 5)
     engine = open_engine()
     before = _checks(engine)
     assert before["snapshots.fk"] and before["year_states.fk"]

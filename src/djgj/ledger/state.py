@@ -25,7 +25,8 @@ from djgj.ledger import copy
 
 #: Unit ids per statement when refreshing an explicit set of units.
 CHUNK = 900
-#: Rows a new year copies before PostgreSQL builds the table's indexes and checks once after, instead of per row.
+#: Rows a rebuild or a new year writes before PostgreSQL builds the table's indexes and checks once
+#: after (and analyses it), instead of per row.
 PAUSE_ROWS = 20_000
 
 
@@ -80,10 +81,12 @@ def rebuild(conn: Connection) -> None:
     lo, hi = _bounds(conn)
     if hi is None:
         return
-    pg = conn.dialect.name == "postgresql"  # a whole table: its indexes and checks built once after
-    paused = copy.pause_checks(conn, ["year_states"], indexes=True) if pg else []
+    paused: list[str] = []
+    pg = conn.dialect.name == "postgresql"  # a big table: its indexes and checks built once after
+    if pg and (conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() or 0) >= PAUSE_ROWS:
+        paused = copy.pause_checks(conn, ["year_states"], indexes=True)
     conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
-    if pg:
+    if paused:
         copy.restore(conn, paused, analyze=["year_states"])
 
 
