@@ -1,5 +1,6 @@
-"""PostgreSQL's write path for the import: rows go in with ``COPY … FROM STDIN`` (psycopg 3), keys
-are looked up with one array parameter, and changed rows are applied set-based from a staging table.
+"""PostgreSQL's write path for the import, merge and rosters: rows go in with ``COPY … FROM STDIN``
+(psycopg 3), keys are looked up with one array parameter, and a load that dwarfs a table checks its
+foreign keys and builds its indexes once, set-based, instead of row by row.
 
 The import decides everything before it writes (matching, validation, merging, provenance): this
 module only moves the rows it decided on, in the caller's transaction, so a refused file still rolls
@@ -9,9 +10,10 @@ convert than the server spends writing; ``COPY`` streams the same rows in the ta
 - `new_ids`: ids for new rows taken from the table's own sequence, in order (what ``INSERT …
   RETURNING`` would have given), so the caller knows each new unit's id before it writes it;
 - `copy_rows`: rows into a table (constraints and indexes checked exactly as by ``INSERT``);
-- `update_rows`: ``UPDATE table SET … FROM`` a temporary staging table filled by ``COPY``;
 - `find_units`: the units with one of many credit codes (``= ANY(array)``) or (township, name)
-  pairs (``unnest`` of two arrays), one statement each.
+  pairs (``unnest`` of two arrays), one statement each;
+- `pause_checks` / `restore`: drop a table's foreign keys (and indexes) for a big load and build
+  them again after it, then ``ANALYZE`` (a fresh table has no planner statistics).
 
 A database error keeps SQLAlchemy's type (`DBAPIError`), so the caller translates it as before.
 """
@@ -56,24 +58,6 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         for row in rows:
             cp.write_row(row)
             n += 1
-    return n
-
-
-def update_rows(
-    conn: Connection, table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """Set ``columns`` of the rows of ``table`` whose ``key`` is each row's first value (the rest
-    are the new values, in ``columns``' order): staged by COPY, applied by one UPDATE … FROM."""
-    stage = f"djgj_stage_{table}"
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
-        f"SELECT {key}, {', '.join(columns)} FROM {table} WITH NO DATA"
-    )
-    conn.exec_driver_sql(f"TRUNCATE {stage}")
-    n = copy_rows(conn, stage, [key, *columns], rows)
-    if n:
-        sets = ", ".join(f"{c} = s.{c}" for c in columns)
-        conn.exec_driver_sql(f"UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.{key} = s.{key}")
     return n
 
 
@@ -142,4 +126,4 @@ def restore(conn: Connection, statements: Sequence[str], analyze: Sequence[str] 
         conn.exec_driver_sql(f"ANALYZE {table}")
 
 
-__all__ = ["copy_rows", "find_units", "new_ids", "pause_checks", "restore", "update_rows"]
+__all__ = ["copy_rows", "find_units", "new_ids", "pause_checks", "restore"]
