@@ -205,3 +205,31 @@ def test_a_new_year_extends_the_state_and_keeps_its_checks(tmp_path, monkeypatch
         (2015, 8, 5 * 30 + 3 * 50),
     ]
     engine.dispose()
+
+
+def test_merge_writes_people_and_memberships_in_bulk_once(tmp_path, runner, monkeypatch) -> None:
+    """Two county ledgers with rosters: a person on both is one person (with both memberships); a
+    membership both hold is one; merging again adds nothing."""
+    import os
+
+    from conftest import invoke
+    from test_checks import clean_roster, clean_units, import_ledger, import_roster, member, person_id
+
+    target = os.environ["DJGJ_DB"]
+    for county, extra in (("甲", []), ("乙", [member(10, 2), member(40, 3)])):
+        monkeypatch.setenv("DJGJ_DB", str(tmp_path / f"{county}.db"))
+        (tmp_path / county).mkdir()
+        import_ledger(runner, tmp_path / county, clean_units())
+        import_roster(runner, tmp_path / county, [*clean_roster(), *extra])
+    monkeypatch.setenv("DJGJ_DB", target)
+    for _ in range(2):
+        r = invoke(runner, "merge", str(tmp_path / "甲.db"), str(tmp_path / "乙.db"))
+        assert r.exit_code == 0, r.output
+        assert sql("select count(*) from people") == [(10,)]
+        assert sql("select count(*) from memberships") == [(11,)]
+    got = sql(
+        "select u.name from memberships m join people p on p.id = m.person_id join units u on u.id = m.unit_id "
+        "where p.id_number = :n",
+        n=person_id(10),
+    )
+    assert sorted(got) == [("测试1号有限公司",), ("测试2号有限公司",)]  # on both rosters: one person

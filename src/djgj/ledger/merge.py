@@ -168,27 +168,11 @@ def _merge_units(
             unit_map[u["id"]] = uid
             if uid < 0:
                 marked.append((unit_map, u["id"]))
-        ids = _insert_units(t, new) if new else []
+        ids = _insert_many(t, Unit, new) if new else []
         for m, k in marked:
             if m[k] < 0:
                 m[k] = ids[-1 - m[k]]
     return unit_map
-
-
-def _insert_units(t: Connection, new: list[dict[str, Any]]) -> list[int]:
-    """Insert units, returning their ids in order (PostgreSQL: COPY with ids from the sequence)."""
-    if t.dialect.name == "postgresql":
-        columns = ("kind", "name", "norm_name", "credit_code", "township_id", "batch_id")
-        ids = copy.new_ids(t, "units", len(new))
-        copy.copy_rows(
-            t,
-            "units",
-            ("id", *columns),
-            [(i, *(n[c] for c in columns)) for i, n in zip(ids, new, strict=True)],
-        )
-        return ids
-    stmt = insert(Unit).returning(Unit.id, sort_by_parameter_order=True)
-    return [int(r[0]) for r in t.execute(stmt, new)]
 
 
 def _merge_snapshots(
@@ -274,35 +258,66 @@ def _merge_snapshot(
 def _merge_people(
     s: Connection, t: Connection, unit_map: dict[int, int], batch_map: dict[int, int], result: MergeResult
 ) -> None:
+    """People by ID number, then their memberships, each new row written in bulk per round."""
     people = {n: i for i, n in t.execute(select(Person.id, Person.id_number))}
     person_map: dict[int, int] = {}
-    for p in s.execute(select(*Person.__table__.columns)).mappings():
-        pid = people.get(p["id_number"])
-        if pid is None:
-            values: dict[str, Any] = {k: v for k, v in p.items() if k != "id"}
-            values["batch_id"] = batch_map.get(p["batch_id"])
-            pid = t.execute(insert(Person).values(**values).returning(Person.id)).scalar_one()
-            people[p["id_number"]] = pid
-            result.people += 1
-        person_map[p["id"]] = pid
+    for part in s.execute(select(*Person.__table__.columns)).mappings().partitions(CHUNK):
+        new: list[dict[str, Any]] = []
+        waiting: list[tuple[int, str]] = []  # (source person, ID number) of the new ones
+        for p in part:
+            number = p["id_number"]
+            if number not in people:
+                people[number] = -1 - len(new)
+                values: dict[str, Any] = {k: v for k, v in p.items() if k != "id"}
+                new.append({**values, "batch_id": batch_map.get(p["batch_id"])})
+                result.people += 1
+            if people[number] < 0:
+                waiting.append((p["id"], number))
+            else:
+                person_map[p["id"]] = people[number]
+        ids = _insert_many(t, Person, new) if new else []
+        for source_id, number in waiting:
+            if people[number] < 0:
+                people[number] = ids[-1 - people[number]]
+            person_map[source_id] = people[number]
     known = {(a, b) for a, b in t.execute(select(Membership.person_id, Membership.unit_id))}
-    for m in s.execute(select(*Membership.__table__.columns)).mappings():
-        key = (person_map[m["person_id"]], unit_map[m["unit_id"]])
-        if key in known:
-            continue
-        t.execute(
-            insert(Membership).values(
-                person_id=key[0],
-                unit_id=key[1],
-                joined_on=m["joined_on"],
-                left_on=m["left_on"],
-                batch_id=batch_map.get(m["batch_id"]),
-                sheet=m["sheet"],
-                row=m["row"],
+    for part in s.execute(select(*Membership.__table__.columns)).mappings().partitions(CHUNK):
+        rows = []
+        for m in part:
+            key = (person_map[m["person_id"]], unit_map[m["unit_id"]])
+            if key in known:
+                continue
+            rows.append(
+                {
+                    "person_id": key[0],
+                    "unit_id": key[1],
+                    "joined_on": m["joined_on"],
+                    "left_on": m["left_on"],
+                    "batch_id": batch_map.get(m["batch_id"]),
+                    "sheet": m["sheet"],
+                    "row": m["row"],
+                }
             )
-        )
-        known.add(key)
-        result.memberships += 1
+            known.add(key)
+        if rows:
+            _insert_many(t, Membership, rows, returning=False)
+            result.memberships += len(rows)
+
+
+def _insert_many(t: Connection, model: Any, rows: list[dict[str, Any]], returning: bool = True) -> list[int]:
+    """Rows of one shape in bulk, their ids in order when ``returning`` (PostgreSQL: COPY)."""
+    table, columns = model.__tablename__, list(rows[0])
+    if t.dialect.name == "postgresql":
+        ids = copy.new_ids(t, table, len(rows)) if returning else []
+        data = [[*([ids[i]] if returning else []), *(r[c] for c in columns)] for i, r in enumerate(rows)]
+        copy.copy_rows(t, table, ["id", *columns] if returning else columns, data)
+        return ids
+    if not returning:
+        t.execute(insert(model), rows)
+        return []
+    return [
+        int(r[0]) for r in t.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+    ]
 
 
 __all__ = ["MergeResult", "merge"]
