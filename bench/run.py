@@ -817,7 +817,12 @@ def pg_section(
         from direct import rule_sql
 
         floor_q = _psql(server, state["db"], f"\\copy ({rule_sql(YEAR, RULE)}) TO STDOUT CSV HEADER")
-        target_rows(a, f"PostgreSQL, {N:,} units", env, floor_q, rows, outs)
+        if imp.ok and not imp.timed_out:
+            target_rows(a, f"PostgreSQL, {N:,} units", env, floor_q, rows, outs)
+        else:  # the questions on an empty ledger would measure nothing (and report refuses an empty year)
+            notes.append(
+                "PostgreSQL gaps/report rows skipped: the import did not finish, the ledger is empty"
+            )
         log("PostgreSQL: roll-up (merge a county ledger, report --depth county)")
         fresh()
         city = server.url(state["db"])
@@ -843,31 +848,63 @@ def national(
     a: Any, data: Path, server: Any, state: dict[str, str], rows: list[Row], notes: list[str], outs: Path
 ) -> None:
     """Grow a PostgreSQL ledger to --national-units through `djgj import` in --units chunks, import
-    member rosters of --national-roster-units units, and ask the same questions."""
+    member rosters of --national-roster-units units, and ask the same questions; each load against
+    psql \\copy of the same files (the floor), the roll-up (`report --depth county`) too."""
     big, N = a.national_units, a.units
     server.admin("CREATE DATABASE national TEMPLATE template_djgj")
     url = server.url("national")
     names = write_chunks(data, big, N, skip_first=False)
-    t0 = time.perf_counter()
+    cols = ", ".join(f"{c} {t}" for c, t in zip(SQL_COLUMNS, SQL_TYPES, strict=True))
+    server.admin("CREATE DATABASE national_floor")
+    copies = "".join(f"\\copy f FROM '{p}' CSV HEADER\n" for p in names)
+    floor = series(
+        1,
+        _psql(server, "national_floor"),
+        stdin=f"CREATE TABLE f ({cols}); {copies}CREATE UNIQUE INDEX f_code ON f (credit_code);\n",
+        timeout=a.timeout,
+    )
+    load = Series()
     for p in names:
         log(f"national: djgj import {p.name}")
         r = measure([DJGJ, "--db", url, "import", str(p), "--as-of", AS_OF], timeout=a.import_timeout)
+        load.runs.append(r)
         if r.rc != 0:
             notes.append(f"national case stopped: {p.name} failed or timed out")
             return
-    load_s = time.perf_counter() - t0
+    total = Run(sum(r.seconds for r in load.runs), max((r.peak_mb or 0) for r in load.runs), 0)
+    rows.append(
+        Row(
+            f"`djgj import` {big:,} units in {len(names)} files of {N:,}, PostgreSQL national",
+            Series([total]),
+            floor,
+            "≤ 8× floor",
+            ratio_limit=8,
+            base_label="psql `\\copy` of the same files + UNIQUE index",
+        )
+    )
     ru = a.national_roster_units
     if not (data / f"roster_{ru}units.csv").exists():
         province.write_roster(data, ru)
-    roster = measure(
-        [DJGJ, "--db", url, "import", str(data / f"roster_{ru}units.csv"), "--roster"],
-        timeout=a.import_timeout,
+    roster_csv = data / f"roster_{ru}units.csv"
+    with open(roster_csv, encoding="utf-8") as fh:
+        header = next(fh).strip().split(",")
+        members = sum(1 for _ in fh)
+    rcols = ", ".join(f"c{i} TEXT" for i in range(len(header)))
+    r_floor = series(
+        1,
+        _psql(server, "national_floor"),
+        stdin=f"CREATE TABLE r ({rcols}); \\copy r FROM '{roster_csv}' CSV HEADER\nCREATE INDEX r_id ON r (c2);\n",
+        timeout=a.timeout,
     )
-    with open(data / f"roster_{ru}units.csv", encoding="utf-8") as fh:
-        members = sum(1 for _ in fh) - 1
-    notes.append(
-        f"national case: {big:,} units imported into PostgreSQL in {len(names)} files in {load_s:.0f} s; "
-        f"roster of {members:,} members ({ru:,} units) in {roster.seconds:.1f} s, {roster.peak_mb or 0:,.0f} MB"
+    roster = series(1, [DJGJ, "--db", url, "import", str(roster_csv), "--roster"], timeout=a.import_timeout)
+    rows.append(
+        Row(
+            f"`djgj import --roster` {members:,} members of {ru:,} units, PostgreSQL national",
+            roster,
+            r_floor,
+            "—",
+            base_label="psql `\\copy` of the same file + index",
+        )
     )
     from direct import rule_sql
 
@@ -879,6 +916,12 @@ def national(
         rows,
         outs,
     )
+    dep = series(
+        a.repeat,
+        [DJGJ, "--db", url, "report", "--year", str(YEAR), "--depth", "county", "--format", "json"],
+        timeout=a.timeout,
+    )
+    rows.append(Row(f"`djgj report --depth county`, PostgreSQL national, {big:,} units", dep, None, "—"))
 
 
 def pg_only(a: Any, info: dict[str, str], data: Path, dbs: Path, outs: Path) -> int:

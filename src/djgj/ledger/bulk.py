@@ -8,6 +8,8 @@ the import itself never reads (`PAUSED`) are dropped; `finish` (before the batch
 them again. Unique constraints and the indexes the import matches by (credit code, township and
 name, unit and date) are never touched, so validation and matching are exactly the same. DDL is
 transactional on SQLite and PostgreSQL: a refused file rolls back to the ledger with its indexes.
+On PostgreSQL the foreign keys of units and snapshots are paused too (checked row by row by
+triggers there, validated in one join when added back) and the tables are analysed at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Index, Table
 
+from djgj.ledger import copy
 from djgj.ledger.models import Snapshot, Unit
 
 #: Rows a file must bring before its indexes are paused (a small file is never worth the DDL).
@@ -23,6 +26,8 @@ MIN_ROWS = 20_000
 #: ... and how many times the ledger's units it must bring.
 LEDGER_FACTOR = 2
 _KEY = "djgj.bulk"
+#: The tables a load writes (PostgreSQL: their foreign keys are paused too, and they are analysed).
+_TABLES = ("units", "snapshots")
 
 
 def _paused() -> list[Index]:
@@ -54,16 +59,24 @@ def rows(conn: Connection, batch_id: int, written: int, ledger_units: int) -> No
         return
     for index in _paused():
         index.drop(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":  # foreign keys are row-by-row triggers there
+        state["checks"] = copy.pause_checks(conn, _TABLES)
     state["dropped"] = True
 
 
 def finish(conn: Connection, batch_id: int) -> bool:
     """Build the paused indexes again (before the batch's transaction commits); True if any were."""
     state = conn.info.pop(_KEY, None)
-    if state is None or state["batch"] != batch_id or not state["dropped"]:
+    if state is None or state["batch"] != batch_id:
+        return False
+    if not state["dropped"]:
+        if conn.dialect.name == "postgresql" and state["rows"] >= MIN_ROWS:
+            copy.restore(conn, [], analyze=_TABLES)  # statistics for the planner's next question
         return False
     for index in _paused():
         index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        copy.restore(conn, state.get("checks", []), analyze=_TABLES)
     return True
 
 

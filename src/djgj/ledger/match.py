@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.sql.functions import max as max_
 
+from djgj.ledger import copy
 from djgj.ledger.counts import Counts
 from djgj.ledger.models import Snapshot, Township, Unit
 from djgj.records.parse import Record
@@ -77,6 +78,8 @@ class UnitMatcher:
         """Units with one of these credit codes or (township id, normalised name) pairs, by id."""
         cols = "id, credit_code, township_id, norm_name, name, kind"
         found: dict[int, Any] = {}
+        if not self.sqlite:
+            return copy.find_units(self.conn, cols, codes, names)
         m = self.mark
         for chunk in chunks(sorted(codes)):
             sql = f"SELECT {cols} FROM units WHERE credit_code IN ({', '.join([m] * len(chunk))})"
@@ -216,9 +219,11 @@ class UnitMatcher:
                 "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
             )
             return ids
-        stmt = insert(Unit).returning(Unit.id, sort_by_parameter_order=True)
-        rows = [dict(zip(_UNIT_COLUMNS, u, strict=True)) for u in new_units]
-        return [row[0] for row in self.conn.execute(stmt, rows)]
+        ids = copy.new_ids(self.conn, "units", len(new_units))
+        copy.copy_rows(
+            self.conn, "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
+        )
+        return ids
 
 
 __all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "township_ids"]

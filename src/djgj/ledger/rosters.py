@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from djgj.errors import InputError
+from djgj.ledger import copy
 from djgj.ledger.models import Membership, Person, Township, Unit
 from djgj.ledger.privacy import mask_id, mask_phone
 from djgj.read import values as V
@@ -117,6 +118,8 @@ class RosterWriter:
         for i, n, v, name in conn.execute(select(Person.id, Person.id_number, Person.id_valid, Person.name)):
             self.known_people[n] = (i, v)
             self.names[n] = name
+        self.new_people: list[dict[str, Any]] = []
+        self.new_members: dict[tuple[int, int], dict[str, Any]] = {}
         self.known_members = {
             (p, u): left
             for p, u, left in conn.execute(
@@ -213,6 +216,7 @@ class RosterWriter:
         sex_mismatch: list[int] = []
         units_of: dict[str, set[int]] = {}
         left = 0
+        self.new_people, self.new_members = [], {}
         for row in rows:
             chk = check_id(row["id"])
             if not self._same_person(table, row):
@@ -232,11 +236,31 @@ class RosterWriter:
             if not row["left"]:
                 units_of.setdefault(row["id"], set()).add(row["unit_id"])
             left += row["left"]
-            pid = _upsert_person(self.conn, row, chk, self.batch_id, self.known_people, self.result)
+            pid = _upsert_person(
+                self.conn, row, chk, self.batch_id, self.known_people, self.result, self.new_people
+            )
             self.names.setdefault(row["id"], row["name"])
             self._membership(sheet, pid, row)
             self.result.rows += 1
+        self._flush()
         self._summary(sheet, sex_mismatch, units_of, left)
+
+    def _flush(self) -> None:
+        """Write the table's new people and memberships in bulk; their stand-in ids (-1 - index of
+        the new person) become the real ones."""
+        ids = _insert_rows(self.conn, Person, self.new_people) if self.new_people else []
+        for number in [p["id_number"] for p in self.new_people]:
+            pid, valid = self.known_people[number]
+            self.known_people[number] = (ids[-1 - pid], valid)
+        members = []
+        for (pid, unit), values in self.new_members.items():
+            real = ids[-1 - pid] if pid < 0 else pid
+            if pid < 0:
+                self.known_members[(real, unit)] = self.known_members.pop((pid, unit))
+            members.append({**values, "person_id": real})
+        if members:
+            _insert_rows(self.conn, Membership, members, returning=False)
+        self.new_people, self.new_members = [], {}
 
     def _same_person(self, table: Table, row: dict[str, Any]) -> bool:
         """A row whose ID number is registered under another name is refused (or rejected)."""
@@ -259,7 +283,10 @@ class RosterWriter:
         left_on = (row["left_on"] or dt.date.today()) if row["left"] else None
         key = (pid, row["unit_id"])
         if key in self.known_members:
-            if left_on is not None and self.known_members[key] is None:
+            if left_on is not None and self.known_members[key] is None and key in self.new_members:
+                self.new_members[key]["left_on"] = left_on
+                self.known_members[key] = left_on
+            elif left_on is not None and self.known_members[key] is None:
                 self.conn.execute(
                     update(Membership)
                     .where(Membership.person_id == pid, Membership.unit_id == row["unit_id"])
@@ -267,17 +294,14 @@ class RosterWriter:
                 )
                 self.known_members[key] = left_on
             return
-        self.conn.execute(
-            insert(Membership).values(
-                person_id=pid,
-                unit_id=row["unit_id"],
-                joined_on=row["joined"],
-                left_on=left_on,
-                batch_id=self.batch_id,
-                sheet=sheet.name,
-                row=_row_no(sheet, row["row"]),
-            )
-        )
+        self.new_members[key] = {
+            "unit_id": row["unit_id"],
+            "joined_on": row["joined"],
+            "left_on": left_on,
+            "batch_id": self.batch_id,
+            "sheet": sheet.name,
+            "row": _row_no(sheet, row["row"]),
+        }
         self.known_members[key] = left_on
         self.result.memberships += 1
 
@@ -370,7 +394,10 @@ def _upsert_person(
     batch_id: int,
     known: dict[str, tuple[int, bool]],
     result: Any,
+    new: list[dict[str, Any]],
 ) -> int:
+    """The person's id: known people are updated in place (values given); a new one is appended to
+    ``new`` (written in bulk by the caller) and stands as -1 - its index there until then."""
     values = {
         "name": row["name"],
         "sex": row["sex"] or chk.sex,
@@ -382,20 +409,45 @@ def _upsert_person(
     }
     if row["id"] in known:
         pid = known[row["id"]][0]
+        if pid < 0:
+            new[-1 - pid].update({k: v for k, v in values.items() if v is not None})
+            return pid
         conn.execute(
             update(Person)
             .where(Person.id == pid)
             .values(**{k: v for k, v in values.items() if v is not None})
         )
         return pid
-    pid = int(
-        conn.execute(
-            insert(Person).values(id_number=row["id"], batch_id=batch_id, **values).returning(Person.id)
-        ).scalar_one()
-    )
+    pid = -1 - len(new)
+    new.append({"id_number": row["id"], "batch_id": batch_id, **values})
     known[row["id"]] = (pid, chk.valid)
     result.people += 1
     return pid
+
+
+def _insert_rows(
+    conn: Connection, model: Any, rows: list[dict[str, Any]], returning: bool = True
+) -> list[int]:
+    """Insert rows of one shape in bulk, returning their ids in order (PostgreSQL: COPY, the ids
+    taken from the table's sequence first)."""
+    table = model.__tablename__
+    columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        ids = copy.new_ids(conn, table, len(rows)) if returning else []
+        head = ["id", *columns] if returning else columns
+        data = (
+            [[i, *(r[c] for c in columns)] for i, r in zip(ids, rows, strict=True)]
+            if returning
+            else [[r[c] for c in columns] for r in rows]
+        )
+        copy.copy_rows(conn, table, head, data)
+        return ids
+    if not returning:
+        conn.execute(insert(model), rows)
+        return []
+    return [
+        int(r[0]) for r in conn.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+    ]
 
 
 def is_party_member(politics: str | None) -> bool:

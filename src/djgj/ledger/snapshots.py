@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.sql.functions import max as max_
 
+from djgj.ledger import copy
 from djgj.ledger.counts import Counts
 from djgj.ledger.match import chunks
 from djgj.ledger.models import ImportBatch, Snapshot, SnapshotHistory
@@ -201,6 +202,9 @@ class SnapshotWriter:
                 else [rec.name, rec.kind or None, tid]
             )
             rows.append((unit_id, as_of, self.batch_id, rec.sheet, rec.row, *values, *attrs))
+        if not self.sqlite:
+            copy.copy_rows(self.conn, "snapshots", _INSERT_COLUMNS, rows)
+            return
         m = self.mark
         sql = (
             f"INSERT INTO snapshots ({', '.join(_INSERT_COLUMNS)}) "

@@ -23,10 +23,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from djgj.ledger import cache
+from djgj.ledger import cache, copy
 
 #: Unit ids per statement when refreshing an explicit set of units.
 CHUNK = 900
+#: Rows a rebuild or a new year writes before PostgreSQL builds the table's indexes and checks once
+#: after (and analyses it), instead of per row.
+PAUSE_ROWS = 20_000
 
 
 def _year_sql(conn: Connection, column: str) -> str:
@@ -80,7 +83,13 @@ def rebuild(conn: Connection) -> None:
     lo, hi = _bounds(conn)
     if hi is None:
         return
+    paused: list[str] = []
+    pg = conn.dialect.name == "postgresql"  # a big table: its indexes and checks built once after
+    if pg and (conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() or 0) >= PAUSE_ROWS:
+        paused = copy.pause_checks(conn, ["year_states"], indexes=True)
     conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
+    if paused:
+        copy.restore(conn, paused, analyze=["year_states"])
 
 
 def _extend(conn: Connection, hi: int) -> None:
@@ -91,11 +100,20 @@ def _extend(conn: Connection, hi: int) -> None:
     old = int(old)
     if old > hi:
         conn.exec_driver_sql(f"DELETE FROM year_states WHERE year > {int(hi)}")
+    if old >= hi:
+        return
+    paused: list[str] = []
+    if conn.dialect.name == "postgresql":  # a year of the whole ledger: indexes and checks built once after
+        rows = conn.exec_driver_sql(f"SELECT COUNT(*) FROM year_states WHERE year = {old}").scalar() or 0
+        if rows * (hi - old) >= PAUSE_ROWS:
+            paused = copy.pause_checks(conn, ["year_states"], indexes=True)
     for y in range(old + 1, hi + 1):
         conn.exec_driver_sql(
             "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
             f"SELECT {y}, unit_id, snapshot_id, as_of, employees FROM year_states WHERE year = {old}"
         )
+    if paused:
+        copy.restore(conn, paused, analyze=["year_states"])
 
 
 def _refresh_where(conn: Connection, where: str, params: tuple[Any, ...]) -> None:
