@@ -91,8 +91,6 @@ def _tricky_rows() -> list[list[object]]:
 
 @pytest.mark.parametrize("skip_bad_rows", [True, False])
 def test_streamed_import_equals_reading_the_file_whole(tmp_path, monkeypatch, skip_bad_rows):
-    from djgj.errors import DjgjError
-    from djgj.ledger import write as ledger
     from djgj.ledger.db import open_engine
     from djgj.read import files as sources
     from djgj.records.parse import Options
@@ -103,22 +101,7 @@ def test_streamed_import_equals_reading_the_file_whole(tmp_path, monkeypatch, sk
         if not streamed:
             monkeypatch.setattr(sources, "text_file", lambda path: None)
         engine = open_engine(str(tmp_path / f"{streamed}.db"), write=True)
-        try:
-            result = ledger.import_file(engine, f, Options(skip_bad_rows=skip_bad_rows))
-            outcome: object = {k: v for k, v in dataclasses.asdict(result).items() if k != "batch_id"}
-        except DjgjError as exc:
-            outcome = (type(exc), str(exc))
-        with engine.connect() as conn:
-            tables = [
-                conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY id").all()
-                for t in ("units", "snapshots", "townships")
-            ]
-            batches = conn.exec_driver_sql(
-                "SELECT file_name, sha256, format, kind, as_of, status, rows, units_created, warnings "
-                "FROM import_batches ORDER BY id"
-            ).all()
-        engine.dispose()
-        outcomes.append((outcome, tables, batches))
+        outcomes.append(_outcome(engine, f, Options(skip_bad_rows=skip_bad_rows)))
     assert outcomes[0] == outcomes[1]
     if skip_bad_rows:
         result_fields = outcomes[0][0]
