@@ -31,6 +31,8 @@ __all__ = [
     "year_end",
 ]
 
+#: What defines the scope's answers kept in the figure cache (`newest_data`): this module and the state.
+CODE = cache.code_of(__name__, "djgj.figures.state")
 NO_TOWNSHIP = "（未填乡镇）"
 NO_COUNTY = "（未分县）"
 NO_CITY = "（未分市）"
@@ -128,7 +130,7 @@ def newest_data(conn: Connection, year: int, kind: str | None, township: str | N
         got = conn.execute(q).scalar()
         return None if got is None else str(got)[:10]
 
-    key = cache.key_of("newest", cache.code_of(__name__, "djgj.figures.state"), year, kind, township)
+    key = cache.key_of("newest", CODE, year, kind, township)
     got = cache.value(conn, key, newest)
     return None if got is None else dt.date.fromisoformat(got)
 
