@@ -139,3 +139,23 @@ def write_ods(path: Path, rows: list[list[Any]]) -> Path:
     frame = pd.DataFrame([[*r, *[None] * (width - len(r))] for r in rows])
     frame.to_excel(path, engine="odf", header=False, index=False)
     return path
+
+
+def command_paths() -> list[list[str]]:
+    """Every command path of the app, groups' subcommands included (`["members", "list"]`)."""
+    from typer.main import get_command
+
+    from djgj.cli import app
+
+    out: list[list[str]] = []
+
+    def walk(cmd: Any, path: list[str]) -> None:
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*path, name])
+        else:
+            out.append(path)
+
+    walk(get_command(app), [])
+    return out

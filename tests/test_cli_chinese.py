@@ -10,33 +10,11 @@ import re
 
 import pytest
 
-from builders import credit_code, ledger_rows, write_xlsx
+from builders import command_paths, credit_code, ledger_rows, write_xlsx
 from conftest import invoke
 from djgj.vocab.vocabulary import resolve, table
 
-
-def _commands():
-    """Every command path of the app, groups' subcommands included."""
-    from typer.main import get_command
-
-    from djgj.cli import app
-
-    root = get_command(app)
-    out = []
-
-    def walk(cmd, path):
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
-        else:
-            out.append(path)
-
-    walk(root, [])
-    return out
-
-
-COMMANDS = _commands()
+COMMANDS = command_paths()
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)

@@ -10,32 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from builders import command_paths
 from conftest import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _command_paths() -> list[list[str]]:
-    from typer.main import get_command
-
-    from djgj.cli import app
-
-    out: list[list[str]] = []
-
-    def walk(cmd, path):
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
-        else:
-            out.append(path)
-
-    walk(get_command(app), [])
-    return out
-
-
-PATHS = _command_paths()
+PATHS = command_paths()
 
 
 @pytest.mark.parametrize("path", PATHS, ids=" ".join)
