@@ -91,6 +91,7 @@ def freeze_code(workdir: Path, mode: str) -> str:
         ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     if mode == "worktree" or not head:
+        subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
         return f"the working tree at `{head}`" + (
             f" with uncommitted changes in {len(dirty.splitlines())} files "
             "under src/ (these may have changed during the run)"
@@ -105,6 +106,9 @@ def freeze_code(workdir: Path, mode: str) -> str:
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     CODE_ENV["PYTHONPATH"] = str(dest / "src")
+    # Compiled as `pip install` leaves an installed djgj: start-up is then measured as a user meets
+    # it, not with every module compiled again in each run (PYTHONDONTWRITEBYTECODE in a shell).
+    subprocess.run([PY, "-m", "compileall", "-q", str(dest / "src")], check=True)
     where = subprocess.run(
         [PY, "-c", "import djgj; print(djgj.__file__)"],
         env={**os.environ, **CODE_ENV},

@@ -347,3 +347,38 @@ def test_the_entry_point_builds_only_the_command_it_runs(monkeypatch, capsys) ->
         main()
     out = capsys.readouterr().out
     assert "undo" in out and "report" in out and "members" in out
+
+
+def test_the_root_help_lists_every_command_without_reading_their_options(runner, monkeypatch) -> None:
+    """`djgj --help` builds each command from its name and help alone (start-up): the same page as
+    the app built whole, no command's signature read, every callback put back afterwards."""
+    import typer.main
+
+    from djgj.cli.app import app, only_invoked
+
+    whole = invoke(runner, "--help").output
+    before = [c.callback for c in app.registered_commands]
+    read: list[str] = []
+    real = typer.main.get_params_from_function
+
+    def reading(func):
+        params = real(func)
+        if params:  # a signature actually read (a listed command has none)
+            read.append(func.__name__)
+        return params
+
+    monkeypatch.setattr(typer.main, "get_params_from_function", reading)
+    for line in (["--help"], ["--db", "x.db", "--help"], ["reprot"]):
+        read.clear()
+        with only_invoked(line):
+            listed = invoke(runner, *line)
+        assert set(read) <= {"_root", "_show_version", "install_callback", "show_callback"}, read
+        if line[-1] == "--help":
+            assert listed.output == whole
+        else:
+            assert listed.exit_code == 2
+    assert [c.callback for c in app.registered_commands] == before
+    read.clear()
+    with only_invoked(["report", "--help"]):
+        assert "--depth" in invoke(runner, "report", "--help").output
+    assert "report" in read

@@ -210,9 +210,29 @@ def engine(write: bool = True) -> Any:
     return open_engine(state.db, write=write)
 
 
+def kept_answer(question: tuple[Any, ...] | None) -> Any | None:
+    """The whole answer to ``question`` kept in an unchanged ledger, read without SQLAlchemy
+    (`djgj.ledger.kept`); None when there is none (the command then computes and keeps it)."""
+    if question is None:
+        return None
+    from djgj.ledger import kept
+    from djgj.ledger.location import resolve_url
+
+    return kept.read(resolve_url(state.db), kept.key(*question))
+
+
+def answer_keeping(conn: Any, question: tuple[Any, ...] | None, compute: Any, worth: Any = None) -> Any:
+    """``compute()``, kept in the ledger under ``question`` for the next time it is asked."""
+    if question is None:
+        return compute()
+    from djgj.ledger import cache, kept
+
+    return cache.value(conn, kept.key(*question), compute, worth)
+
+
 def ledger_name() -> str:
     """The ledger in use as a person reads it: the file path, or the URL without its password."""
-    from djgj.ledger.db import resolve_url, sqlite_path
+    from djgj.ledger.location import resolve_url, sqlite_path
 
     url = resolve_url(state.db)
     path = sqlite_path(url)
@@ -227,24 +247,52 @@ def ledger_name() -> str:
 def only_invoked(args: list[str]) -> Iterator[None]:
     """Build only the command the line names: Typer builds every registered command (reading each
     one's signature) before it looks at the line, which a subcommand's `--help` need not wait for. A
-    line naming no known command (a typo, the root `--help`, shell completion) builds them all."""
+    line naming no known command (the root `--help`, a typo) lists every command by name and help
+    alone: their options are read only to run one, or for shell completion (all built, as Typer does)."""
     from typer.main import get_command_name
 
     saved = app.registered_commands, app.registered_groups
     name = next((a for a in take_db(list(args))[1] if not a.startswith("-")), None)
-    if name and not any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
-        commands = [
-            c
-            for c in app.registered_commands
-            if c.callback and (c.name or get_command_name(c.callback.__name__)) == name
-        ]
-        groups = [g for g in app.registered_groups if g.name == name]
-        if commands or groups:
-            app.registered_commands, app.registered_groups = commands, groups
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    commands = [
+        c
+        for c in app.registered_commands
+        if c.callback and (c.name or get_command_name(c.callback.__name__)) == name
+    ]
+    groups = [g for g in app.registered_groups if g.name == name]
+    listed: list[tuple[Any, Any]] = []
+    if not completing and (commands or groups):
+        app.registered_commands, app.registered_groups = commands, groups
+    elif not completing:
+        listed = _listed_only(app)
     try:
         yield
     finally:
         app.registered_commands, app.registered_groups = saved
+        for info, callback in listed:
+            info.callback = callback
+
+
+def _listed_only(typer_app: Any) -> list[tuple[Any, Any]]:
+    """Give every command of ``typer_app`` (and of its groups) a callback without parameters that
+    carries its name and help: enough to list it, nothing to read. Returns what to put back."""
+    saved: list[tuple[Any, Any]] = []
+    for info in typer_app.registered_commands:
+        if info.callback is not None:
+            saved.append((info, info.callback))
+            info.callback = _listing_stub(info.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            saved += _listed_only(group.typer_instance)
+    return saved
+
+
+def _listing_stub(callback: Any) -> Any:
+    def listed() -> None:  # never run: a line that names a command builds the real one
+        raise AssertionError(callback.__name__)
+
+    listed.__name__, listed.__doc__ = callback.__name__, callback.__doc__
+    return listed
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
 
-from djgj.cli.app import app, engine, ledger_name
+from djgj.cli.app import answer_keeping, app, engine, kept_answer, ledger_name
 from djgj.cli.options import (
     Depth,
     Fmt,
@@ -82,24 +83,23 @@ def gaps(
 
     例：djgj gaps --year 2014 --kind 非公有制企业 --rule 应建工会 --format xlsx -o 应建未建.xlsx
     """
-    from djgj.figures.metrics import gaps as find_gaps
+    from djgj.rules.profiles import fingerprint
 
     check_kind(kind)
-    p = load_profile(profile, union_threshold)
-    known = [r.id for r in p.rules]
-    for r in rule or []:
-        if r not in known:
-            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
-    from djgj.figures.report import resolve_year
-
-    with busy("正在查找应建未建…"), engine(write=False).connect() as conn:
-        y, _ = resolve_year(conn, year, kind, township)
-        counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
-        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
-    total = sum(counts.values()) if limit else len(found)
-    rows = [g.as_dict() for g in found]
+    profile_text = fingerprint(profile)
+    question = (
+        None
+        if profile_text is None
+        else ("gaps", profile_text, union_threshold, year, tuple(rule or ()), kind, township, limit)
+    )
+    found = kept_answer(question)
+    if found is None:
+        found = _find_gaps(
+            question, year, rule, kind, township, load_profile(profile, union_threshold), limit
+        )
+    y, rows = found["year"], [{**g, "as_of": dt.date.fromisoformat(g["as_of"])} for g in found["rows"]]
     title = (
-        f"{y}年底 应建未建（规则配置 {p.name}，应建工会≥{p.union_threshold}人）：共 {total} 条"
+        f"{y}年底 应建未建（规则配置 {found['profile']}，应建工会≥{found['threshold']}人）：共 {found['total']} 条"
         f"；台账 {ledger_name()}"
     )
     if fmt == "xlsx":  # the official form: title, 填报单位/截止日期, grouped headers, 合计, print setup
@@ -114,6 +114,41 @@ def gaps(
         columns=GAP_COLUMNS if fmt in ("table", "md", "html", "docx") else None,
         title=title,
     )
+
+
+#: A gaps answer of at most this many rows is kept for the next time it is asked (`--limit`, a
+#: township's list); a province's full listing is recomputed rather than stored.
+KEPT_GAP_ROWS = 2000
+
+
+def _find_gaps(
+    question: Any,
+    year: int | None,
+    rule: list[str] | None,
+    kind: str | None,
+    township: str | None,
+    p: Any,
+    limit: int | None,
+) -> dict[str, Any]:
+    """The gaps answer (JSON: dates as ISO text), kept in the ledger when it is short."""
+    from djgj.figures.metrics import gaps as find_gaps
+    from djgj.figures.report import resolve_year
+
+    known = [r.id for r in p.rules]
+    for r in rule or []:
+        if r not in known:
+            raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
+
+    def compute() -> dict[str, Any]:
+        y, _ = resolve_year(conn, year, kind, township)
+        counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
+        found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
+        rows = [{**g.as_dict(), "as_of": g.as_of.isoformat()} for g in found]
+        total = sum(counts.values()) if limit else len(found)
+        return {"year": y, "rows": rows, "total": total, "profile": p.name, "threshold": p.union_threshold}
+
+    with busy("正在查找应建未建…"), engine(write=False).connect() as conn:
+        return answer_keeping(conn, question, compute, lambda out: len(out["rows"]) <= KEPT_GAP_ROWS)
 
 
 @app.command()
@@ -146,34 +181,70 @@ def report(
 
     例：djgj report --year 2014 --format docx -o 年度总结.docx
     """
-    from djgj.figures.report import build, resolve_year
     from djgj.output.render import render_report
+    from djgj.rules.profiles import fingerprint
 
     check_kind(kind)
-    p = load_profile(profile, union_threshold)
     if denominator and not list_:
         raise UsageError("--denominator 需与 --list 指标 一起使用")
-    with busy("正在计算年度报告…"), engine(write=False).connect() as conn:
-        if depth not in ("city", "county", "township"):
-            raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
-        if list_:
-            y, _ = resolve_year(conn, year, kind, township)
-            rows, title = _listing(conn, y, p, list_, kind, township, denominator)
-        else:
-            doc = build(conn, year, p, kind=kind, township=township, depth=depth)
-            if fmt == "html":  # the charts: every year the ledger holds, and the gaps by township and rule
-                from djgj.figures.overview import gap_counts, history
-
-                y = int(doc["year"])
-                doc["history"] = history(conn, p, until=y, kind=kind, township=township)
-                doc["gap_counts"] = gap_counts(conn, y, p, kind=kind, township=township)
+    if depth not in ("city", "county", "township"):
+        raise UsageError(f"--depth {depth} 无效；可用：city、county、township")
     if list_:
-        from djgj.figures.listing import columns_for
-
-        render_rows_to(rows, fmt, output, columns=columns_for(rows), title=title)
+        _list_units(
+            year, kind, township, load_profile(profile, union_threshold), list_, denominator, fmt, output
+        )
         return
+    charts = fmt == "html"  # the charts: every year the ledger holds, and the gaps by township and rule
+    profile_text = fingerprint(profile)
+    question = (
+        None
+        if profile_text is None
+        else ("report", profile_text, union_threshold, year, kind, township, depth, charts)
+    )
+    doc = kept_answer(question)
+    if doc is None:
+        p = load_profile(profile, union_threshold)
+        with busy("正在计算年度报告…"), engine(write=False).connect() as conn:
+            doc = answer_keeping(
+                conn, question, lambda: _report_doc(conn, year, p, kind, township, depth, charts)
+            )
     doc["ledger"] = ledger_name()
     emit(render_report(doc, fmt), output, fmt)
+
+
+def _report_doc(
+    conn: Any, year: int | None, p: Any, kind: str | None, township: str | None, depth: str, charts: bool
+) -> dict[str, Any]:
+    from djgj.figures.report import build
+
+    doc = build(conn, year, p, kind=kind, township=township, depth=depth)
+    if charts:
+        from djgj.figures.overview import gap_counts, history
+
+        y = int(doc["year"])
+        doc["history"] = history(conn, p, until=y, kind=kind, township=township)
+        doc["gap_counts"] = gap_counts(conn, y, p, kind=kind, township=township)
+    return doc
+
+
+def _list_units(
+    year: int | None,
+    kind: str | None,
+    township: str | None,
+    p: Any,
+    metric: str,
+    denominator: bool,
+    fmt: str,
+    output: Any,
+) -> None:
+    """`report --list`: the units behind one figure, each with its source."""
+    from djgj.figures.listing import columns_for
+    from djgj.figures.report import resolve_year
+
+    with busy("正在计算年度报告…"), engine(write=False).connect() as conn:
+        y, _ = resolve_year(conn, year, kind, township)
+        rows, title = _listing(conn, y, p, metric, kind, township, denominator)
+    render_rows_to(rows, fmt, output, columns=columns_for(rows), title=title)
 
 
 def _listing(

@@ -3,14 +3,15 @@
 A province's report sums every unit of a year-end; asked again on an unchanged ledger it reads the
 sums it kept. Correctness rests on one counter, ``ledger_generation``: every write that changes what
 figures read raises it in its own transaction (`bump`, called where the year-end state is refreshed:
-import, merge, undo, corrections), and a kept result is used only at the generation it was
+import, merge, undo, corrections, and where a target is set), and a kept result is used only at the generation it was
 computed at. The generation is read *before* the query runs, so a result that may have seen a
 newer write is filed under an older generation and never read again; a concurrent writer can only
 make the cache miss, never make it stale.
 
 Keys are a hash of what shapes the answer: the source of the modules that define the figures (so a
-changed definition is a different key), the thresholds, the year and the scope. Keeping a result is best effort: a read-only or
-busy ledger simply computes every time.
+changed definition is a different key), the thresholds, the year and the scope. Keeping a result
+is best effort: a read-only or busy ledger simply computes every time. Whole answers (a report
+document) are kept the same way and read back without SQLAlchemy by `djgj.ledger.kept`.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256("\x1f".join(map(repr, parts)).encode("utf-8")).hexdigest()
 
 
-def value(conn: Connection, key: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` (a JSON value) for ``key``, read from the cache when the ledger is unchanged."""
+def value(
+    conn: Connection, key: str, compute: Callable[[], Any], worth: Callable[[Any], bool] | None = None
+) -> Any:
+    """``compute()`` (a JSON value) for ``key``, read from the cache when the ledger is unchanged.
+
+    ``worth`` may decline to keep an answer (a listing too long to be worth storing)."""
     gen = generation(conn)
     if gen is None:
         return compute()
@@ -74,6 +79,8 @@ def value(conn: Connection, key: str, compute: Callable[[], Any]) -> Any:
     if hit is not None:
         return json.loads(hit)
     out = compute()
+    if worth is not None and not worth(out):
+        return out
     _keep(conn, key, gen, json.dumps(out, ensure_ascii=False, separators=(",", ":")))
     return out
 

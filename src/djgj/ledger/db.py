@@ -24,30 +24,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from djgj.errors import BusyError, LedgerError, UsageError
+from djgj.ledger.location import HEAD, resolve_url, sqlite_path
 
-#: The newest migration; a ledger at this revision needs no Alembic at start-up.
-HEAD = "0009"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def default_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("djgj", appauthor=False)) / "ledger.db"
-
-
-def resolve_url(db: str | None = None) -> str:
-    value = db or os.environ.get("DJGJ_DB") or str(default_path())
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().absolute())
-
-
-def sqlite_path(url: str) -> Path | None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        return Path(url[len("sqlite:///") :])
-    return None
 
 
 def display_url(url: str) -> str:

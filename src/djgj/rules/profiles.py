@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from djgj.errors import UsageError
-from djgj.rules import registry
 
 DEFAULT = "national"
 
@@ -62,6 +61,26 @@ def _find(name: str) -> tuple[str, str]:
     raise UsageError(f"找不到规则配置“{name}”；可用：{'、'.join(available())}，或给出 .toml 文件路径")
 
 
+def fingerprint(name: str | None = None) -> str | None:
+    """What a profile's answers depend on, without building it: the text of the profile and of
+    every profile it extends (None when one of them cannot be read; loading it will say why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    seen: set[str] = set()
+    current: str | None = name or DEFAULT
+    try:
+        while current is not None and current not in seen:
+            seen.add(current)
+            text, path = _find(current)
+            h.update(f"{path}\x1f{text}\x1f".encode())
+            parent = tomllib.loads(text).get("extends")
+            current = str(parent) if parent else None
+    except (UsageError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return h.hexdigest()
+
+
 def available() -> list[str]:
     names = {
         p.name[:-5]
@@ -106,6 +125,8 @@ def load(name: str | None = None, *, union_threshold: int | None = None, _depth:
         **(parent.targets if parent else {}),
         **{k: _number(path, f"[targets] {k}", v, float) for k, v in targets_doc.items()},
     }
+    from djgj.rules import registry  # the rules' SQL: imported only when a profile is used
+
     registry.validate([r.id for r in rules.values()], path)
     profile = Profile(
         name=str(doc.get("name", name)),

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from djgj.errors import UsageError
+from djgj.ledger import cache
 from djgj.ledger.models import Target
 from djgj.rules.profiles import Profile
 
@@ -52,6 +53,7 @@ def set_target(
     conn.execute(
         insert(Target).values(year=year, township=township, metric=metric, value=value, source=source)
     )
+    cache.bump(conn)  # a kept report shows the targets it was computed with
 
 
 def effective(

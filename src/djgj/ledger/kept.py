@@ -1,0 +1,74 @@
+"""Whole answers kept in the ledger, read back without SQLAlchemy.
+
+A county asks for the same report many times between two imports. `djgj.ledger.cache` keeps a
+command's whole answer (a report document, the first rows of a gaps listing) in ``figure_cache``
+under the generation it was computed at; this module reads it back with the standard library's
+sqlite3 alone, so a repeated question costs the start of Python and Typer, not the import of
+SQLAlchemy's ORM (most of a second on an office PC).
+
+An answer is read only when all of this holds, in one SELECT (one snapshot of the ledger): the
+ledger is at the schema revision this djgj writes, and the answer was kept at the ledger's current
+generation under the same key. The key hashes the question (command, options, the profile's text)
+and the source of the whole djgj package (`code`), so a changed definition anywhere, or another
+version of djgj, never reads an answer it did not compute. Anything unusual (no such file, a
+PostgreSQL URL, a locked, foreign or older ledger) is simply a miss: the command then opens the
+ledger as always and says what is wrong, if anything is.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from djgj import __version__
+from djgj.ledger.location import HEAD, sqlite_path
+
+#: Package files whose text shapes an answer: the code and the shipped data (rules, vocabulary).
+SOURCE_SUFFIXES = (".py", ".toml")
+
+
+@functools.cache
+def code() -> str:
+    """A fingerprint of this djgj: its version and the text of every module and data file."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def key(*question: Any) -> str:
+    """The key of a whole answer: this djgj's fingerprint and everything that shapes the answer."""
+    text = "\x1f".join(["answer", code(), *map(repr, question)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read(url: str, answer_key: str) -> Any | None:
+    """The answer kept under ``answer_key`` at the ledger's current generation, or None."""
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return None
+    try:
+        row = con.execute(
+            "SELECT f.payload FROM figure_cache AS f JOIN ledger_generation AS g ON f.generation = g.n "
+            "WHERE f.key = ? AND (SELECT version_num FROM alembic_version) = ?",
+            (answer_key, HEAD),
+        ).fetchone()
+    except sqlite3.Error:  # not a ledger, an older one, locked, damaged: the usual path says why
+        return None
+    finally:
+        con.close()
+    return None if row is None else json.loads(row[0])
+
+
+__all__ = ["SOURCE_SUFFIXES", "code", "key", "read"]
