@@ -259,7 +259,7 @@ def ensure(path: Path, build: Any) -> Path:
     t0 = time.perf_counter()
     build(tmp)
     tmp.rename(path)
-    log(f"  wrote {path.relative_to(ROOT)} in {time.perf_counter() - t0:.1f} s")
+    log(f"  wrote {path} in {time.perf_counter() - t0:.1f} s")
     return path
 
 
@@ -697,8 +697,27 @@ def target_rows(
             base_label="the same SQL run directly" + (" (psql \\copy)" if "Postgre" in where else ""),
         )
     )
-    top = series(a.repeat, [DJGJ, "gaps", "--year", str(YEAR), "--rule", RULE, "--limit", "10"], env=env)
-    rows.append(Row(f"`djgj gaps --rule {RULE} --limit 10`, {where}", top, None, "≤ 0.5 s", abs_limit=0.5001))
+    top_cmd = [DJGJ, "gaps", "--year", str(YEAR), "--rule", RULE, "--limit", "10"]
+    first_top = series(a.repeat, top_cmd, env=env, before=lambda _: _forget_figures(env))
+    rows.append(
+        Row(
+            f"`djgj gaps --rule {RULE} --limit 10`, first after a write (kept figures cleared), {where}",
+            first_top,
+            None,
+            "— (computes and keeps)",
+        )
+    )
+    # The last cleared run kept its answer: every run below asks an unchanged ledger.
+    top = series(a.repeat, top_cmd, env=env)
+    rows.append(
+        Row(
+            f"`djgj gaps --rule {RULE} --limit 10`, unchanged ledger, {where}",
+            top,
+            None,
+            "≤ 0.5 s",
+            abs_limit=0.5001,
+        )
+    )
     report_cmd = [DJGJ, "report", "--year", str(YEAR), "--format", "json"]
     first = series(a.repeat, report_cmd, env=env, before=lambda _: _forget_figures(env))
     rows.append(

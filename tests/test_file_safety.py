@@ -83,6 +83,29 @@ def test_a_ledger_of_a_newer_schema_is_refused_not_migrated(runner, tmp_path, _i
     assert count(_isolated) == 3
 
 
+@pytest.mark.usefixtures("backend")
+def test_a_newer_schema_is_refused_by_name_on_every_backend(runner, tmp_path) -> None:
+    """PostgreSQL too: a ledger written by a newer djgj is refused with the reason, never migrated."""
+    from sqlalchemy import create_engine
+
+    from djgj.ledger.db import resolve_url
+
+    _import(runner, tmp_path)
+    engine = create_engine(resolve_url())
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    for line in (
+        ["report", "--year", "2014"],
+        ["import", str(write_xlsx(tmp_path / "b.xlsx", ledger_rows(4)))],
+    ):
+        r = invoke(runner, *line)
+        assert r.exit_code == 1 and "更新版本的 djgj" in r.output and "9999" in r.output, r.output
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "9999"
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM units").scalar() == 3
+    engine.dispose()
+
+
 # ------------------------------------------------------------------ backups and restores
 
 

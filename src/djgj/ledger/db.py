@@ -236,6 +236,11 @@ def ensure_schema(engine: Engine, *, read_only: bool = False) -> None:
     rev = current_revision(engine)
     if rev == HEAD:
         return
+    if rev is not None and rev not in known_revisions():  # any backend: never migrate what we do not know
+        shown = engine.url.render_as_string(hide_password=True)
+        raise LedgerError(
+            f"台账数据库 {shown} 由更新版本的 djgj 创建（数据库结构版本 {rev}），当前版本无法使用；请升级 djgj"
+        )
     if read_only:
         raise LedgerError(
             "台账数据库的结构需要升级，但当前以只读方式打开；请先运行一次写入命令（如 djgj import）"
