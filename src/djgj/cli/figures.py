@@ -97,7 +97,7 @@ def gaps(
         found = _find_gaps(
             question, year, rule, kind, township, load_profile(profile, union_threshold), limit
         )
-    y, rows = found["year"], [{**g, "as_of": dt.date.fromisoformat(g["as_of"])} for g in found["rows"]]
+    y, rows = found["year"], [_dated(g) for g in found["rows"]]
     title = (
         f"{y}年底 应建未建（规则配置 {found['profile']}，应建工会≥{found['threshold']}人）：共 {found['total']} 条"
         f"；台账 {ledger_name()}"
@@ -121,6 +121,11 @@ def gaps(
 KEPT_GAP_ROWS = 2000
 
 
+def _dated(gap: dict[str, Any]) -> dict[str, Any]:
+    as_of = gap["as_of"]
+    return {**gap, "as_of": dt.date.fromisoformat(as_of)} if isinstance(as_of, str) else gap
+
+
 def _find_gaps(
     question: Any,
     year: int | None,
@@ -130,7 +135,7 @@ def _find_gaps(
     p: Any,
     limit: int | None,
 ) -> dict[str, Any]:
-    """The gaps answer (JSON: dates as ISO text), kept in the ledger when it is short."""
+    """The gaps answer, kept in the ledger when it is short (its dates then as ISO text)."""
     from djgj.figures.metrics import gaps as find_gaps
     from djgj.figures.report import resolve_year
 
@@ -143,7 +148,8 @@ def _find_gaps(
         y, _ = resolve_year(conn, year, kind, township)
         counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
-        rows = [{**g.as_dict(), "as_of": g.as_of.isoformat()} for g in found]
+        kept = len(found) <= KEPT_GAP_ROWS  # a kept answer is JSON: its dates as ISO text
+        rows = [{**g.as_dict(), "as_of": g.as_of.isoformat()} if kept else g.as_dict() for g in found]
         total = sum(counts.values()) if limit else len(found)
         return {"year": y, "rows": rows, "total": total, "profile": p.name, "threshold": p.union_threshold}
 
