@@ -84,14 +84,32 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=8192)
+#: `simplify`'s answers: sheets repeat the same words (and a row asks again for its name); unique
+#: names gain nothing from a larger cache, which only grows (it starts afresh past `SIMPLIFIED_MAX`).
+_SIMPLIFIED: dict[str, str] = {}
+SIMPLIFIED_MAX = 16384
+
+
 def simplify(text: str) -> str:
-    """Traditional → Simplified (OpenCC), after NFKC. Cached: sheets repeat the same words (and a
-    row asks again for its name); unique names gain nothing from a larger cache, which only grows."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    return str(_t2s().convert(text))
+    """Traditional → Simplified (OpenCC), after NFKC (cached)."""
+    hit = _SIMPLIFIED.get(text)
+    if hit is None:
+        hit = unicodedata.normalize("NFKC", text)
+        if not hit.isascii():
+            hit = str(_t2s().convert(hit))
+        if len(_SIMPLIFIED) >= SIMPLIFIED_MAX:
+            _SIMPLIFIED.clear()
+        _SIMPLIFIED[text] = hit
+    return hit
+
+
+def prepare_simplify(texts: list[str]) -> None:
+    """Compute `simplify` of many texts at once (`simplify_many`: one OpenCC call), so that the
+    converters that ask for them one by one next find them in its cache."""
+    texts = [t for t in dict.fromkeys(texts) if t not in _SIMPLIFIED][:SIMPLIFIED_MAX]
+    if len(_SIMPLIFIED) + len(texts) > SIMPLIFIED_MAX:
+        _SIMPLIFIED.clear()
+    _SIMPLIFIED.update(zip(texts, simplify_many(texts), strict=True))
 
 
 def simplify_many(texts: list[str]) -> list[str]:

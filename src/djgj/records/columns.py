@@ -26,9 +26,9 @@ from djgj.records.unions import infer_union, unit_name_of_union
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
 MEMO_MAX = 20_000
-#: A value a converter refused (or gave other fields than usual for): its rows go to `parse_row`.
-_BAD: tuple[Any, ...] = ((), (), False)
 _NONE_TYPE = type(None)
+#: Converters that Simplify a text cell before reading it.
+_TEXTUAL = {"person", "text", "party_org", "grade", "bool"}
 
 
 def column(rows: list[list[Any]], index: int | None) -> list[Any]:
@@ -69,12 +69,11 @@ class ColumnReader:
         self.plan, self.ctx, self.counter, self.sheet_name = plan, ctx, counter, sheet_name
         cols = plan.cols
         self.index = {f: c.index for f, c in cols.items()}
-        self.outputs = [(cp, tuple(cp.blank)) for cp in plan.columns]
-        self.fields = tuple(f for _, fs in self.outputs for f in fs)
-        self.memos: list[dict[Any, tuple[Any, ...]]] = [{} for _ in self.outputs]
+        self.memos = [ColumnMemo(cp) for cp in plan.columns]
+        self.fields = tuple(f for m in self.memos for f in m.fields)
         self.town_memo: dict[Any, str | None] = {}
         self.infer = "union_form" not in cols or ctx.unions.union_list
-        self.blank_memo: dict[tuple[bool, ...], tuple[str, ...]] = {}
+        self.blank_memo: dict[Any, tuple[str, ...]] = {}
 
     def read(self, rows: list[list[Any]], lines: list[int]) -> Round:
         """The records of ``rows`` (shown as ``lines``), None for those `parse_row` must read."""
@@ -201,67 +200,47 @@ class ColumnReader:
     def _values(
         self, rows: list[list[Any]], kinds: list[Any], slow: set[int]
     ) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
-        """Each row's snapshot values and blank-convention fields, column by column."""
+        """Each row's snapshot values and blank-convention fields, column by column: each distinct
+        cell converted once (`ColumnMemo`), then looked up for every row."""
         n = len(rows)
         self.keys: list[list[Any]] = []
         lists: list[list[Any]] = []
-        masks: list[list[bool]] = []
-        for (cp, fields), memo in zip(self.outputs, self.memos, strict=True):
-            if len(memo) > MEMO_MAX:
-                memo.clear()
+        masks: list[tuple[int, list[bool]]] = []
+        for c, memo in enumerate(self.memos):
+            cp = memo.plan
             keys = memo_keys(column(rows, cp.index))
             if cp.vkind == "union_form":
                 keys = list(zip(keys, kinds, strict=True))
-            get = memo.get
-            entries = [get(k) or self._convert(cp, fields, memo, k) for k in keys]
-            if any(e is _BAD for e in entries):
-                filler = (tuple(None for _ in fields), (), False)
-                slow.update(i for i, e in enumerate(entries) if e is _BAD)
-                entries = [filler if e is _BAD else e for e in entries]
+            memo.add(set(keys), self.plan.date_1904)
+            if memo.bad and not memo.bad.isdisjoint(keys):
+                slow.update(i for i, k in enumerate(keys) if k in memo.bad)
             self.keys.append(keys)
-            for j in range(len(fields)):
-                lists.append([e[0][j] for e in entries])
-            masks.append([e[2] for e in entries])
+            lists += [list(map(got.get, keys)) for got in memo.got]  # (refused cells: None)
+            if memo.blank and not memo.blank.isdisjoint(keys):
+                masks.append((c, list(map(memo.blank.__contains__, keys))))
         self.by_field = dict(zip(self.fields, lists, strict=True))
         names = self.fields
         values = (
-            [dict(zip(names, t, strict=True)) for t in zip(*lists, strict=True)]
+            [dict(zip(names, t, strict=False)) for t in zip(*lists, strict=False)]
             if lists
             else [{} for _ in range(n)]
         )
         return values, self._blanks(masks, n)
 
-    def _convert(
-        self, cp: ColumnPlan, fields: tuple[str, ...], memo: dict[Any, Any], key: Any
-    ) -> tuple[Any, ...]:
-        """The memo entry of one distinct cell: (its fields' values, its notes, whether blank)."""
-        raw, kind = (_raw(key[0]), key[1]) if cp.vkind == "union_form" else (_raw(key), None)
-        if type(raw) is str and (not raw or raw.isspace()):
-            raw = None
-        if raw is None:
-            entry: tuple[Any, ...] = (tuple(cp.blank.values()), cp.blank_notes, True)
-        else:
-            try:
-                got, notes = cp.convert(raw, kind, self.plan.date_1904)
-            except V.ValueProblem:
-                got, notes = None, ()
-            given = dict(got) if got is not None else None
-            if given is None or set(given) != set(fields):
-                entry = _BAD
-            else:
-                entry = (tuple(given[f] for f in fields), notes, False)
-        memo[key] = entry
-        return entry
-
-    def _blanks(self, masks: list[list[bool]], n: int) -> list[tuple[str, ...]]:
+    def _blanks(self, masks: list[tuple[int, list[bool]]], n: int) -> list[tuple[str, ...]]:
+        """Each row's fields whose cell was blank (in the columns' order)."""
         if not masks:
             return [() for _ in range(n)]
-        memo, outputs = self.blank_memo, self.outputs
+        memo, memos = self.blank_memo, self.memos
+        which = tuple(c for c, _ in masks)
         out = []
-        for mask in zip(*masks, strict=True):
-            hit = memo.get(mask)
+        for mask in zip(*(m for _, m in masks), strict=False):
+            key = (which, mask)
+            hit = memo.get(key)
             if hit is None:
-                hit = memo[mask] = tuple(f for m, (_, fs) in zip(mask, outputs, strict=True) if m for f in fs)
+                hit = memo[key] = tuple(
+                    f for c, m in zip(which, mask, strict=False) if m for f in memos[c].fields
+                )
             out.append(hit)
         return out
 
@@ -297,10 +276,66 @@ class ColumnReader:
             note_identity(raw_names[i], raw_codes[i], codes[i], counter, simplify)
         every = isinstance(fast, range)
         for keys, memo in zip(self.keys, self.memos, strict=True):
+            if not memo.notes or memo.notes.keys().isdisjoint(keys):
+                continue
             seen = Counter(keys if every else [keys[i] for i in fast])
-            for key, times in seen.items():
-                for note in memo[key][1]:
-                    counter[note] += times
+            for key, notes in memo.notes.items():
+                times = seen.get(key)
+                if times:
+                    for note in notes:
+                        counter[note] += times
 
 
-__all__ = ["ColumnReader", "Round", "column", "memo_keys"]
+class ColumnMemo:
+    """One snapshot column's distinct cells, each converted once (`rows.ColumnPlan.convert`): per
+    output field a dict cell → value; the cells refused (or giving other fields than the column's
+    usual ones: their rows go to `parse_row`), the blank ones, and each cell's normalisation notes."""
+
+    def __init__(self, plan: ColumnPlan) -> None:
+        self.plan = plan
+        self.fields = tuple(plan.blank)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.got: list[dict[Any, Any]] = [{} for _ in self.fields]
+        self.bad: set[Any] = set()
+        self.blank: set[Any] = set()
+        self.notes: dict[Any, tuple[str, ...]] = {}
+
+    def add(self, keys: set[Any], date_1904: bool) -> None:
+        """Convert the cells of ``keys`` not met before."""
+        if len(self.got[0]) + len(self.bad) > MEMO_MAX:
+            self._reset()
+        new = keys.difference(self.got[0]).difference(self.bad)
+        if not new:
+            return
+        if self.plan.vkind in _TEXTUAL:  # the texts met for the first time: Simplified in one call
+            V.prepare_simplify([k for k in new if type(k) is str])
+        for key in new:
+            self._convert(key, date_1904)
+
+    def _convert(self, key: Any, date_1904: bool) -> None:
+        cp, fields = self.plan, self.fields
+        raw, kind = (_raw(key[0]), key[1]) if cp.vkind == "union_form" else (_raw(key), None)
+        if type(raw) is str and (not raw or raw.isspace()):
+            raw = None
+        if raw is None:
+            given, notes = cp.blank, cp.blank_notes
+            self.blank.add(key)
+        else:
+            try:
+                got, notes = cp.convert(raw, kind, date_1904)
+            except V.ValueProblem:
+                self.bad.add(key)
+                return
+            given = dict(got)
+            if set(given) != set(fields):
+                self.bad.add(key)
+                return
+        for f, values in zip(fields, self.got, strict=True):
+            values[key] = given[f]
+        if notes:
+            self.notes[key] = notes
+
+
+__all__ = ["ColumnMemo", "ColumnReader", "Round", "column", "memo_keys"]
