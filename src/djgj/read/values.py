@@ -86,7 +86,7 @@ def _t2s() -> Any:
 #: `simplify`'s answers: sheets repeat the same words (and a row asks again for its name); unique
 #: names gain nothing from a larger cache, which only grows (it starts afresh past `SIMPLIFIED_MAX`).
 _SIMPLIFIED: dict[str, str] = {}
-SIMPLIFIED_MAX = 16384
+SIMPLIFIED_MAX = 8192
 
 
 def simplify(text: str) -> str:

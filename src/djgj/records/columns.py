@@ -25,7 +25,7 @@ from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity
 from djgj.records.unions import infer_union, unit_name_of_union
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
-MEMO_MAX = 20_000
+MEMO_MAX = 4096
 _NONE_TYPE = type(None)
 #: Converters that Simplify a text cell before reading it.
 _TEXTUAL = {"person", "text", "party_org", "grade", "bool"}

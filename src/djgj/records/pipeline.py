@@ -29,7 +29,7 @@ from djgj.records.unions import evidence_note
 
 _MASK = (1 << 64) - 1
 #: Rows read column at a time per round (`records.columns`).
-ROUND_ROWS = 4096
+ROUND_ROWS = 512
 
 
 class RowPipeline:
