@@ -236,12 +236,18 @@ def test_credit_codes_equals_credit_code_one_by_one(cells):
 def test_check_digit_agrees_with_python_stdnum():
     from stdnum.cn import uscc
 
+    def ok(code: str) -> bool:
+        try:
+            return V.credit_code(code) == code
+        except V.ValueProblem:
+            return False
+
     for n in range(0, 3000, 7):
         code = credit_code(n)
-        assert V._uscc_ok(code)  # noqa: SLF001
+        assert ok(code)
         for wrong in "0123456789ABCDEFGHJKLMNPQRTUWXY":
             if wrong != code[17]:
-                assert V._uscc_ok(code[:17] + wrong) == uscc.is_valid(code[:17] + wrong)  # noqa: SLF001
+                assert ok(code[:17] + wrong) == uscc.is_valid(code[:17] + wrong)
 
 
 @pytest.mark.parametrize("refused", [False, True])
