@@ -77,3 +77,38 @@ def test_refused_big_load_keeps_the_indexes(tmp_path, monkeypatch) -> None:
     assert _indexes(engine) == before
     assert sql("select count(*) from units") == [(0,)]
     engine.dispose()
+
+
+def test_big_rebuild_of_the_year_state_pauses_its_indexes(tmp_path, monkeypatch) -> None:
+    """The year-end state of a first big load is written without its secondary indexes, which are
+    built again in the same transaction: the same rows and indexes; a refused file keeps them."""
+    from djgj.errors import DjgjError
+    from djgj.ledger import state
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.records.parse import Options
+
+    monkeypatch.setattr(state, "PAUSE_ROWS", 5)
+    engine = open_engine()
+    insp = inspect(engine)
+    before = {i["name"] for i in insp.get_indexes("year_states")}
+    assert len(before) == 3
+    from sqlalchemy import event
+
+    said: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: said.append(a[2]))
+    f = write_csv(tmp_path / "big.csv", [HEADER, *_rows(30)])
+    import_file(engine, f, Options(as_of=dt.date(2014, 12, 31)))
+    assert {i["name"] for i in inspect(engine).get_indexes("year_states")} == before
+    dropped = [s for s in said if s.startswith("DROP INDEX") and "year_states" in s]
+    assert len(dropped) == 3, said
+    assert sql("select count(*), count(distinct unit_id) from year_states where year = 2014") == [(30, 30)]
+    rows = _rows(30, start=100)
+    rows[-1][4] = -3
+    with pytest.raises(DjgjError):
+        import_file(
+            engine, write_csv(tmp_path / "bad.csv", [HEADER, *rows]), Options(as_of=dt.date(2015, 12, 31))
+        )
+    assert {i["name"] for i in inspect(engine).get_indexes("year_states")} == before
+    assert sql("select count(*) from year_states") == [(30,)]
+    engine.dispose()

@@ -190,7 +190,7 @@ class SnapshotWriter:
         rows = []
         for unit_id, (rec, tid, merged) in inserts.items():
             get = merged.get if merged is not None else rec.values.get
-            values = [get(k) for k in SNAPSHOT_VALUE_COLUMNS]
+            values = list(map(get, SNAPSHOT_VALUE_COLUMNS))
             if self.sqlite:
                 for i in _DATES:
                     day = values[i]

@@ -84,12 +84,29 @@ def rebuild(conn: Connection) -> None:
     if hi is None:
         return
     paused: list[str] = []
-    pg = conn.dialect.name == "postgresql"  # a big table: its indexes and checks built once after
-    if pg and (conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() or 0) >= PAUSE_ROWS:
+    big = (conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() or 0) >= PAUSE_ROWS
+    if big and conn.dialect.name == "postgresql":  # a big table: indexes and checks built once after
         paused = copy.pause_checks(conn, ["year_states"], indexes=True)
+    elif big and conn.dialect.name == "sqlite":
+        paused = _pause_sqlite_indexes(conn, "year_states")
     conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
-    if paused:
+    if paused and conn.dialect.name == "postgresql":
         copy.restore(conn, paused, analyze=["year_states"])
+    for statement in paused if conn.dialect.name == "sqlite" else []:
+        conn.exec_driver_sql(statement)
+
+
+def _pause_sqlite_indexes(conn: Connection, table: str) -> list[str]:
+    """Drop the secondary indexes of ``table`` (SQLite) for a rebuild that writes all of it; the
+    statements that create them again, in one sorted pass each, in the same transaction."""
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+        "ORDER BY name",
+        (table,),
+    ).all()
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [str(sql) for _, sql in found]
 
 
 def _extend(conn: Connection, hi: int) -> None:

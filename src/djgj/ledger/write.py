@@ -12,7 +12,9 @@ refused file leaves only the record of the attempt.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,28 @@ class _DryRun(Exception):
     pass
 
 
+#: Allocations between two young-generation garbage collections while a file is imported.
+GC_YOUNG = 100_000
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Fewer garbage collections while a file is imported: every row allocates a few objects that
+    live for a round, and with the default threshold (700) the collector runs thousands of times,
+    each time walking what the round and the program hold (a fifth of a province-sized import's
+    time). The objects alive before the import are set aside (`gc.freeze`) and the young generation
+    is collected every `GC_YOUNG` allocations; both are restored afterwards. Cycles are still
+    collected, only less often."""
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(old[0], GC_YOUNG), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
 def import_file(
     engine: Engine,
     path: str | Path,
@@ -75,6 +99,18 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
+    with few_collections():
+        return _import_file(engine, path, options, dry_run=dry_run, progress=progress)
+
+
+def _import_file(
+    engine: Engine,
+    path: str | Path,
+    options: importer.Options,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
     replaces: list[int] = []
     if Path(path).is_file():
         # A file imported before is known by its hash alone: no need to read and parse it again.

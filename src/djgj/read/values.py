@@ -19,7 +19,6 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
-from operator import mul as _mul
 from typing import Any
 
 
@@ -84,14 +83,51 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=8192)
+#: `simplify`'s answers: sheets repeat the same words (and a row asks again for its name); unique
+#: names gain nothing from a larger cache, which only grows (it starts afresh past `SIMPLIFIED_MAX`).
+_SIMPLIFIED: dict[str, str] = {}
+SIMPLIFIED_MAX = 8192
+
+
 def simplify(text: str) -> str:
-    """Traditional → Simplified (OpenCC), after NFKC. Cached: sheets repeat the same words (and a
-    row asks again for its name); unique names gain nothing from a larger cache, which only grows."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    return str(_t2s().convert(text))
+    """Traditional → Simplified (OpenCC), after NFKC (cached)."""
+    hit = _SIMPLIFIED.get(text)
+    if hit is None:
+        hit = unicodedata.normalize("NFKC", text)
+        if not hit.isascii():
+            hit = str(_t2s().convert(hit))
+        if len(_SIMPLIFIED) >= SIMPLIFIED_MAX:
+            _SIMPLIFIED.clear()
+        _SIMPLIFIED[text] = hit
+    return hit
+
+
+def prepare_simplify(texts: list[str]) -> None:
+    """Compute `simplify` of many texts at once (`simplify_many`: one OpenCC call), so that the
+    converters that ask for them one by one next find them in its cache."""
+    texts = [t for t in dict.fromkeys(texts) if t not in _SIMPLIFIED][:SIMPLIFIED_MAX]
+    if len(_SIMPLIFIED) + len(texts) > SIMPLIFIED_MAX:
+        _SIMPLIFIED.clear()
+    _SIMPLIFIED.update(zip(texts, simplify_many(texts), strict=True))
+
+
+def simplify_many(texts: list[str]) -> list[str]:
+    """`simplify` of each text, column-at-a-time: NFKC one by one (cheap), then one OpenCC call for
+    every non-ASCII text of the column, joined by line breaks (OpenCC converts each line on its own;
+    a text holding a line break, or a split that does not give the texts back, is converted alone)."""
+    nfkc = [unicodedata.normalize("NFKC", t) for t in texts]
+    wide = [i for i, t in enumerate(nfkc) if not t.isascii()]
+    if not wide:
+        return nfkc
+    parts = [nfkc[i] for i in wide]
+    converted: list[str] | None = None
+    if not any("\n" in t for t in parts):
+        converted = str(_t2s().convert("\n".join(parts))).split("\n")
+    if converted is None or len(converted) != len(parts):
+        converted = [str(_t2s().convert(t)) for t in parts]
+    for i, t in zip(wide, converted, strict=True):
+        nfkc[i] = t
+    return nfkc
 
 
 def clean_text(cell: Cell) -> str | None:
@@ -100,10 +136,27 @@ def clean_text(cell: Cell) -> str | None:
         return None
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    text = simplify(str(cell)).strip()
+    return tidy(simplify(str(cell)))
+
+
+def tidy(text: str) -> str | None:
+    """The end of `clean_text`, after `simplify`: trimmed, runs of spaces and tabs made one space."""
+    text = text.strip()
     if " " in text or "\t" in text:
         text = _BLANKS.sub(" ", text)
     return text or None
+
+
+def clean_texts(cells: list[Cell]) -> list[str | None]:
+    """`clean_text` of every cell of a column, with `simplify_many` for its text cells."""
+    out: list[str | None] = [None] * len(cells)
+    texts = [i for i, c in enumerate(cells) if type(c) is str and c and not c.isspace()]
+    for i, t in zip(texts, simplify_many([cells[i] for i in texts]), strict=True):
+        out[i] = tidy(t)
+    for i, c in enumerate(cells):
+        if c is not None and type(c) is not str:
+            out[i] = clean_text(c)
+    return out
 
 
 _BLANKS = re.compile(r"[ \t]+")
@@ -556,12 +609,41 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}")
 
 
+#: Each code character as the base-34 digit of its value: 34 ≡ 3 (mod 31) and GB 32100's weights
+#: are 3^i mod 31, so the weighted sum mod 31 is the code's first 17 characters, read backwards as
+#: a base-34 number, mod 31 (one `int` call instead of 17 multiplications).
+_USCC_DIGITS = str.maketrans({c: "0123456789abcdefghijklmnopqrstu"[v] for c, v in _USCC_VALUE.items()})
+
+
 def _uscc_ok(code: str) -> bool:
     """GB 32100 check of an 18-character, upper-case, ASCII code (as python-stdnum checks it)."""
     if _USCC.fullmatch(code) is None:
         return False
-    total = sum(map(_mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
+    total = int(code[16::-1].translate(_USCC_DIGITS), 34)
     return code[17] == _USCC_ALPHABET[(31 - total) % 31]
+
+
+def credit_codes(cells: list[Cell]) -> list[str | None | ValueProblem]:
+    """`credit_code` of every cell of a column: the code, None, or the `ValueProblem` it raises. The
+    usual codes (18 ASCII characters) are checked together."""
+    out: list[str | None | ValueProblem] = [None] * len(cells)
+    usual = [i for i, c in enumerate(cells) if type(c) is str and len(c) == 18 and c.isascii()]
+    upper = [cells[i].upper() for i in usual]
+    rest = []
+    if usual:
+        for i, code, ok in zip(usual, upper, map(_uscc_ok, upper), strict=True):
+            if ok:
+                out[i] = code
+            else:
+                rest.append(i)
+    if len(usual) < len(cells):
+        rest += [i for i, c in enumerate(cells) if c is not None and out[i] is None]
+    for i in rest:
+        try:
+            out[i] = credit_code(cells[i])
+        except ValueProblem as exc:
+            out[i] = exc
+    return out
 
 
 def credit_code(cell: Cell) -> str | None:
@@ -603,3 +685,9 @@ def normalise_name(name: str) -> str:
     characters, no brackets' width differences."""
     text = _without_spaces(simplify(_INVISIBLE.sub("", name)))
     return text.replace("(", "（").replace(")", "）")
+
+
+def normalise_names(names: list[str]) -> list[str]:
+    """`normalise_name` of every name of a column, with `simplify_many`."""
+    simplified = simplify_many([_INVISIBLE.sub("", n) for n in names])
+    return [_without_spaces(t).replace("(", "（").replace(")", "）") for t in simplified]

@@ -75,19 +75,36 @@ def kind_of(
     from_name = V.kind_from_name(name)
     if option in ("village", "community"):
         return from_name or option
-    key = (code[:2] if code else None, get("kind"), get("ownership"), get("union_type"), from_name)
     cache = notes.cache if notes is not None else {}
-    hit = cache.get(key)
+    kind, evidence, against = decide(code, get, option, title_hint, clean, from_name, cache)
+    if notes is not None and against:
+        note_conflict(name, kind, evidence, against, notes)
+    return kind
+
+
+Decision = tuple[str | None, list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def decide(
+    code: str | None,
+    get: Callable[[str], Any],
+    option: str | None,
+    title_hint: str | None,
+    clean: Callable[[Any], str | None],
+    from_name: str | None,
+    cache: dict[Any, Any],
+) -> Decision:
+    """(kind, evidence, evidence against it) of a unit that is not a village or community by
+    --kind, from its code's first two characters, its type cells and its name's ending (cached)."""
+    key = (code[:2] if code else None, get("kind"), get("ownership"), get("union_type"), from_name)
+    hit: Decision | None = cache.get(key)
     if hit is None:
         evidence = _evidence(code, clean, get, from_name, title_hint, option)
         kind = _choose(evidence) if evidence else None
         hit = (kind, evidence, _against(kind, evidence))
         if len(cache) < 10_000:
             cache[key] = hit
-    kind, evidence, against = hit
-    if notes is not None and against:
-        _note_conflict(name, kind, evidence, against, notes)
-    return kind
+    return hit
 
 
 def _evidence(
@@ -130,7 +147,7 @@ def _against(kind: str | None, evidence: list[tuple[str, str]]) -> list[tuple[st
     return [(src, claim) for src, claim in evidence if not agrees(kind, claim) and not agrees(claim, kind)]
 
 
-def _note_conflict(
+def note_conflict(
     name: str,
     kind: str | None,
     evidence: list[tuple[str, str]],

@@ -11,6 +11,7 @@ file or says what was skipped, repeated and summed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from djgj.errors import InputError
@@ -18,6 +19,8 @@ from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
 from djgj.read.layout import RowClassifier, Table
+from djgj.records.columns import ColumnReader, Round
+from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
 from djgj.records.rows import RowContext, RowPlan, RowProblems, parse_row
 from djgj.records.seen import Seen
@@ -25,6 +28,8 @@ from djgj.records.totals import Totals, is_subtotal
 from djgj.records.unions import evidence_note
 
 _MASK = (1 << 64) - 1
+#: Rows read column at a time per round (`records.columns`).
+ROUND_ROWS = 512
 
 
 class RowPipeline:
@@ -46,6 +51,7 @@ class RowPipeline:
         self.one = Table(self.window, table.header_rows, table.columns)
         self.classify = RowClassifier(len(table.columns))
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
+        self.columns = ColumnReader(self.plan, ctx, parsed.normalised, sheet.name)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
         self.totals = Totals(cols)
         #: identity (or its hash, streaming: a few bytes per unit) → (first row << 64) | hash of that
@@ -58,28 +64,59 @@ class RowPipeline:
         self.conflict: tuple[Record, int, Record | None] | None = None
         self.data = self.empty = self.footer = self.rejected = self.no_town = 0
 
-    def feed(self, cells: list[Any], line: int) -> Record | None:
-        """Row `cells`, shown to the user as row (or CSV line) `line`: its record, or None."""
-        what = self.classify(cells)
-        if what == "empty":
-            self.empty += 1
-            return None
-        if what == "footer":
-            self.footer += 1
-            return None
-        self._check_width(cells, line)
-        self.window.rows[0] = cells
-        self.window.line_numbers[0] = line  # type: ignore[index]
-        if what == "totals":
-            self._totals_row(cells, line)
-            return None
+    def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
+        """The records of `lines` (each row's cells and the row or CSV line the user sees), in order,
+        read a round of `ROUND_ROWS` at a time."""
+        it = iter(lines)
+        while True:
+            chunk = list(islice(it, ROUND_ROWS))
+            if not chunk:
+                return
+            yield from self._round(chunk)
+
+    def _round(self, chunk: list[tuple[list[Any], int]]) -> list[Record]:
+        """One round: rows classified, data rows read column at a time (`records.columns`), then
+        every row walked in order (totals rows, width checks, refusals and repeats as they come)."""
+        what = [self.classify(cells) for cells, _ in chunk]
+        data = [chunk[i] for i, w in enumerate(what) if w == "data"]
+        read = self.columns.read([c for c, _ in data], [n for _, n in data]) if data else None
+        out: list[Record] = []
+        j = -1
+        for (cells, line), w in zip(chunk, what, strict=True):
+            if w == "empty":
+                self.empty += 1
+                continue
+            if w == "footer":
+                self.footer += 1
+                continue
+            self._check_width(cells, line)
+            self.window.rows[0] = cells
+            self.window.line_numbers[0] = line  # type: ignore[index]
+            if w == "totals":
+                self._totals_row(cells, line)
+                continue
+            j += 1
+            rec = self._record(read, j)  # type: ignore[arg-type]
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    def _record(self, read: Round, j: int) -> Record | None:
+        """The record of the round's `j`-th data row (the row in `self.window`), or None."""
         self.data += 1
-        try:
-            rec = parse_row(self.one, 0, self.plan, self.ctx, self.parsed.normalised)
-        except RowProblems as exc:
-            self._refuse_row(exc.problems)
-            return None
-        if rec is None or self.problems or self.conflict is not None or not self._first_time(rec):
+        rec = read.records[j]
+        if rec is None:
+            try:
+                rec = parse_row(self.one, 0, self.plan, self.ctx, self.parsed.normalised)
+            except RowProblems as exc:
+                self._refuse_row(exc.problems)
+                return None
+            if rec is None:
+                return None
+        elif j in read.kind_conflicts:
+            kind, evidence, against = read.kind_conflicts[j]
+            note_conflict(rec.name, kind, evidence, against, self.ctx.kinds)
+        if self.problems or self.conflict is not None or not self._first_time(rec):
             return None
         self.totals.add(rec)
         if rec.township:
@@ -87,12 +124,6 @@ class RowPipeline:
         else:
             self.no_town += 1
         return rec
-
-    def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
-        for cells, line in lines:
-            rec = self.feed(cells, line)
-            if rec is not None:
-                yield rec
 
     def finish(self) -> None:
         """Refuse the file for what its rows held, or add what the user should be told."""

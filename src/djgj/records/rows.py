@@ -243,12 +243,19 @@ def _row_values(
 _THOUSANDS = re.compile(r"\d[,，]\d{3}")
 
 
-def note_identity(raw_name: Any, raw_code: Any, code: str | None, counter: Counter[str]) -> None:
+def note_identity(
+    raw_name: Any,
+    raw_code: Any,
+    code: str | None,
+    counter: Counter[str],
+    simplify: Callable[[str], str] = V.simplify,
+) -> None:
     """Count what reading a unit's name and credit code changed: Traditional characters, full-width
-    letters and brackets (kept half-width; matched either way), lower case and spaces in a code."""
+    letters and brackets (kept half-width; matched either way), lower case and spaces in a code.
+    (`simplify` is `values.simplify`, or its answers already computed for a column.)"""
     if isinstance(raw_name, str) and not raw_name.isascii():
         nfkc = unicodedata.normalize("NFKC", raw_name)
-        if V.simplify(raw_name) != nfkc:
+        if simplify(raw_name) != nfkc:
             counter["单位名称繁体字转简体"] += 1
         if any(b in raw_name for b in "（）"):
             counter["单位名称全角括号转半角（比对时不分全角半角）"] += 1

@@ -1,0 +1,341 @@
+"""A round of data rows read column at a time: each distinct value of a column converted once.
+
+The row pipeline (`records.pipeline`) hands every round of data rows here before it walks them in
+order. Each column is read as a whole: the round's names and credit codes in one pass
+(`values.simplify_many`, `values.credit_codes`), every other column through a memo of its distinct
+values (the converters `rows.ColumnPlan` runs), and the records are built with zip. A row that this
+cannot take exactly as it is — no name, a value refused, no kind, a contradiction under --strict, a
+converter giving other fields than the column's usual ones — is left to `rows.parse_row`, which reads
+it alone and words its problems. The records, normalisation counts and notes are therefore those of
+`parse_row` row by row (tests hold the two to each other); only the work is done once per value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from djgj.read import values as V
+from djgj.read.cells import unneutralise
+from djgj.records import plausible
+from djgj.records.kinds import Decision, decide
+from djgj.records.record import Record
+from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity
+from djgj.records.unions import infer_union, unit_name_of_union
+
+#: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
+MEMO_MAX = 4096
+_NONE_TYPE = type(None)
+#: Converters that Simplify a text cell before reading it.
+_TEXTUAL = {"person", "text", "party_org", "grade", "bool"}
+
+
+def column(rows: list[list[Any]], index: int | None) -> list[Any]:
+    """The cells of column ``index`` of ``rows`` (None where a row is shorter, or no such column)."""
+    if index is None:
+        return [None] * len(rows)
+    try:
+        return [r[index] for r in rows]
+    except IndexError:
+        return [r[index] if index < len(r) else None for r in rows]
+
+
+def memo_keys(cells: list[Any]) -> list[Any]:
+    """Keys by which a column's cells are memoised: the text itself, else (type, value), so that
+    1, 1.0 and True (equal in Python) are converted each on its own."""
+    if set(map(type, cells)) <= {str, _NONE_TYPE}:
+        return cells
+    return [c if c is None or type(c) is str else (type(c), c) for c in cells]
+
+
+def _raw(key: Any) -> Any:
+    return key[1] if type(key) is tuple else key
+
+
+@dataclass
+class Round:
+    """A round's data rows: each one's record, or None where `parse_row` must read it; the kind
+    conflicts of the records (noted in row order by the pipeline)."""
+
+    records: list[Record | None]
+    kind_conflicts: dict[int, Decision] = field(default_factory=dict)
+
+
+class ColumnReader:
+    """Reads the data rows of one table a round at a time; see the module's docstring."""
+
+    def __init__(self, plan: RowPlan, ctx: RowContext, counter: Counter[str], sheet_name: str) -> None:
+        self.plan, self.ctx, self.counter, self.sheet_name = plan, ctx, counter, sheet_name
+        cols = plan.cols
+        self.index = {f: c.index for f, c in cols.items()}
+        self.memos = [ColumnMemo(cp) for cp in plan.columns]
+        self.fields = tuple(f for m in self.memos for f in m.fields)
+        self.town_memo: dict[Any, str | None] = {}
+        self.infer = "union_form" not in cols or ctx.unions.union_list
+        self.blank_memo: dict[Any, tuple[str, ...]] = {}
+
+    def read(self, rows: list[list[Any]], lines: list[int]) -> Round:
+        """The records of ``rows`` (shown as ``lines``), None for those `parse_row` must read."""
+        n = len(rows)
+        slow: set[int] = set()
+        raw_names = column(rows, self.index["name"])
+        names, simplified = self._names(raw_names, slow)
+        union_names = self._union_names(rows, names)
+        norms = self._norms(names)
+        raw_codes = column(rows, self.index.get("credit_code"))
+        codes = self._codes(raw_codes, slow)
+        towns = self._towns(rows)
+        decisions = self._kinds(rows, names, codes, slow)
+        kinds = [d[0] for d in decisions]
+        values, blanks = self._values(rows, kinds, slow)
+        self._contradictions(values, slow)
+        fast = [i for i in range(n) if i not in slow] if slow else range(n)
+        self._count(fast, raw_names, raw_codes, codes, simplified)
+        out: list[Record | None] = [None] * n
+        got = Round(out)
+        default = self.ctx.default_town
+        union_types = self._union_types(rows) if self.infer else None
+        for i in fast:
+            town = towns[i]
+            if town is None and default is not None:
+                town = default
+                self.ctx.town_used += 1
+            vals = values[i]
+            if union_types is not None:
+                infer_union(vals, union_types[i], union_names[i], self.ctx.unions)
+            if i in self.suspect:
+                plausible.check(vals, self.plan.as_of, False, self.counter)
+            if decisions[i][2]:
+                got.kind_conflicts[i] = decisions[i]
+            kind = kinds[i] or ""  # (a row without a kind is read by parse_row)
+            out[i] = Record(
+                names[i], norms[i], town, kind, codes[i], vals, self.sheet_name, lines[i], blanks[i]
+            )
+        return got
+
+    # -- identity
+    def _names(self, raw: list[Any], slow: set[int]) -> tuple[list[Any], dict[str, str]]:
+        """Each row's unit name as `parse_row` reads it (None: the row goes to `parse_row`), and the
+        Simplified form of each raw text name (for the normalisation notes)."""
+        texts = [i for i, c in enumerate(raw) if type(c) is str and c and not c.isspace()]
+        simple = V.simplify_many([raw[i] for i in texts])
+        names: list[Any] = [None] * len(raw)
+        for i, s in zip(texts, simple, strict=True):
+            names[i] = V.tidy(s)
+        for i, c in enumerate(raw):
+            if c is not None and type(c) is not str:
+                names[i] = V.clean_text(c)
+        for i, name in enumerate(names):
+            if name is None:
+                slow.add(i)
+            else:
+                names[i] = unneutralise(name)
+        if self.ctx.name_is_union:
+            names = [unit_name_of_union(n) if n is not None else None for n in names]
+        return names, {raw[i]: s for i, s in zip(texts, simple, strict=True)}
+
+    def _union_names(self, rows: list[list[Any]], names: list[Any]) -> list[Any]:
+        if self.ctx.name_is_union:
+            return V.clean_texts(column(rows, self.index["name"]))
+        if "union_name" in self.index:
+            return V.clean_texts(column(rows, self.index["union_name"]))
+        return [None] * len(rows)
+
+    def _norms(self, names: list[Any]) -> list[Any]:
+        where = [i for i, n in enumerate(names) if n is not None]
+        out: list[Any] = [None] * len(names)
+        for i, norm in zip(where, V.normalise_names([names[i] for i in where]), strict=True):
+            out[i] = norm
+        return out
+
+    def _codes(self, raw: list[Any], slow: set[int]) -> list[Any]:
+        if "credit_code" not in self.index:
+            return raw
+        codes: list[Any] = V.credit_codes(raw)
+        for i, code in enumerate(codes):
+            if isinstance(code, V.ValueProblem):
+                slow.add(i)
+                codes[i] = None
+        return codes
+
+    def _towns(self, rows: list[list[Any]]) -> list[Any]:
+        memo, clean = self.town_memo, self.plan.clean_text
+        if len(memo) > MEMO_MAX:
+            memo.clear()
+        keys = memo_keys(column(rows, self.index.get("township")))
+        for k in set(keys).difference(memo):
+            memo[k] = clean(_raw(k))
+        return [memo[k] for k in keys]
+
+    def _union_types(self, rows: list[list[Any]]) -> list[Any]:
+        clean = self.plan.clean_text
+        return [clean(c) for c in column(rows, self.index.get("union_type"))]
+
+    def _kinds(
+        self, rows: list[list[Any]], names: list[Any], codes: list[Any], slow: set[int]
+    ) -> list[Decision]:
+        """Each row's (kind, evidence, evidence against), as `kinds.kind_of` decides it."""
+        option = self.ctx.options.kind
+        from_names = [V.kind_from_name(n) if n is not None else None for n in names]
+        if option in ("village", "community"):
+            return [(f or option, [], []) for f in from_names]
+        title = "non_public" if self.ctx.non_public_hint else None
+        cache, clean = self.ctx.kinds.cache, self.plan.clean_text
+        parts = (column(rows, self.index.get(f)) for f in ("kind", "ownership", "union_type"))
+        code2 = [c[:2] if c else None for c in codes]
+        memo: dict[Any, Decision] = {}
+        out = []
+        for i, key in enumerate(zip(code2, *parts, from_names, strict=True)):
+            hit = memo.get(key)
+            if hit is None:
+                got = dict(zip(("kind", "ownership", "union_type"), key[1:4], strict=True)).get
+                hit = memo[key] = decide(key[0], got, option, title, clean, key[4], cache)
+            if hit[0] is None:
+                slow.add(i)
+            out.append(hit)
+        return out
+
+    # -- snapshot values
+    def _values(
+        self, rows: list[list[Any]], kinds: list[Any], slow: set[int]
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
+        """Each row's snapshot values and blank-convention fields, column by column: each distinct
+        cell converted once (`ColumnMemo`), then looked up for every row."""
+        n = len(rows)
+        self.keys: list[list[Any]] = []
+        lists: list[list[Any]] = []
+        masks: list[tuple[int, list[bool]]] = []
+        for c, memo in enumerate(self.memos):
+            cp = memo.plan
+            keys = memo_keys(column(rows, cp.index))
+            if cp.vkind == "union_form":
+                keys = list(zip(keys, kinds, strict=True))
+            memo.add(set(keys), self.plan.date_1904)
+            if memo.bad and not memo.bad.isdisjoint(keys):
+                slow.update(i for i, k in enumerate(keys) if k in memo.bad)
+            self.keys.append(keys)
+            lists += [list(map(got.get, keys)) for got in memo.got]  # (refused cells: None)
+            if memo.blank and not memo.blank.isdisjoint(keys):
+                masks.append((c, list(map(memo.blank.__contains__, keys))))
+        self.by_field = dict(zip(self.fields, lists, strict=True))
+        names = self.fields
+        values = (
+            [dict(zip(names, t, strict=False)) for t in zip(*lists, strict=False)]
+            if lists
+            else [{} for _ in range(n)]
+        )
+        return values, self._blanks(masks, n)
+
+    def _blanks(self, masks: list[tuple[int, list[bool]]], n: int) -> list[tuple[str, ...]]:
+        """Each row's fields whose cell was blank (in the columns' order)."""
+        if not masks:
+            return [() for _ in range(n)]
+        memo, memos = self.blank_memo, self.memos
+        which = tuple(c for c, _ in masks)
+        out = []
+        for mask in zip(*(m for _, m in masks), strict=False):
+            key = (which, mask)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = tuple(
+                    f for c, m in zip(which, mask, strict=False) if m for f in memos[c].fields
+                )
+            out.append(hit)
+        return out
+
+    def _contradictions(self, values: list[dict[str, Any]], slow: set[int]) -> None:
+        """Rows whose values may contradict each other (`plausible`): under --strict `parse_row`
+        refuses them; otherwise `plausible.check` marks them."""
+        by, n = self.by_field, len(values)
+        suspect: set[int] = set()
+        for _, part, whole, *_ in plausible.PAIRS:
+            if part in by and whole in by:
+                pairs = zip(by[part], by[whole], strict=True)
+                suspect.update(
+                    i for i, (a, b) in enumerate(pairs) if a is not None and b is not None and a > b
+                )
+        as_of, founded = self.plan.as_of, by.get("union_established_on")
+        if as_of is not None and founded is not None:
+            suspect.update(i for i in range(n) if founded[i] is not None and founded[i] > as_of)
+        if self.ctx.options.strict:
+            slow |= suspect
+        self.suspect = suspect
+
+    def _count(
+        self,
+        fast: Any,
+        raw_names: list[Any],
+        raw_codes: list[Any],
+        codes: list[Any],
+        simplified: dict[str, str],
+    ) -> None:
+        """The normalisation notes of the rows read here (`parse_row` counts its own)."""
+        counter, simplify = self.counter, simplified.__getitem__
+        for i in fast:
+            note_identity(raw_names[i], raw_codes[i], codes[i], counter, simplify)
+        every = isinstance(fast, range)
+        for keys, memo in zip(self.keys, self.memos, strict=True):
+            if not memo.notes or memo.notes.keys().isdisjoint(keys):
+                continue
+            seen = Counter(keys if every else [keys[i] for i in fast])
+            for key, notes in memo.notes.items():
+                times = seen.get(key)
+                if times:
+                    for note in notes:
+                        counter[note] += times
+
+
+class ColumnMemo:
+    """One snapshot column's distinct cells, each converted once (`rows.ColumnPlan.convert`): per
+    output field a dict cell → value; the cells refused (or giving other fields than the column's
+    usual ones: their rows go to `parse_row`), the blank ones, and each cell's normalisation notes."""
+
+    def __init__(self, plan: ColumnPlan) -> None:
+        self.plan = plan
+        self.fields = tuple(plan.blank)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.got: list[dict[Any, Any]] = [{} for _ in self.fields]
+        self.bad: set[Any] = set()
+        self.blank: set[Any] = set()
+        self.notes: dict[Any, tuple[str, ...]] = {}
+
+    def add(self, keys: set[Any], date_1904: bool) -> None:
+        """Convert the cells of ``keys`` not met before."""
+        if len(self.got[0]) + len(self.bad) > MEMO_MAX:
+            self._reset()
+        new = keys.difference(self.got[0]).difference(self.bad)
+        if not new:
+            return
+        if self.plan.vkind in _TEXTUAL:  # the texts met for the first time: Simplified in one call
+            V.prepare_simplify([k for k in new if type(k) is str])
+        for key in new:
+            self._convert(key, date_1904)
+
+    def _convert(self, key: Any, date_1904: bool) -> None:
+        cp, fields = self.plan, self.fields
+        raw, kind = (_raw(key[0]), key[1]) if cp.vkind == "union_form" else (_raw(key), None)
+        if type(raw) is str and (not raw or raw.isspace()):
+            raw = None
+        if raw is None:
+            given, notes = cp.blank, cp.blank_notes
+            self.blank.add(key)
+        else:
+            try:
+                got, notes = cp.convert(raw, kind, date_1904)
+            except V.ValueProblem:
+                self.bad.add(key)
+                return
+            given = dict(got)
+            if set(given) != set(fields):
+                self.bad.add(key)
+                return
+        for f, values in zip(fields, self.got, strict=True):
+            values[key] = given[f]
+        if notes:
+            self.notes[key] = notes
+
+
+__all__ = ["ColumnMemo", "ColumnReader", "Round", "column", "memo_keys"]
