@@ -39,6 +39,15 @@ def test_whole_numbers_as_pydantic_reads_them(text: str) -> None:
     assert got == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12), st.booleans())
+def test_paths_as_pydantic_reads_them(text: str, many: bool) -> None:
+    annotation = list[Path] if many else Path | None
+    expected = pydantic.TypeAdapter(annotation).validate_python([text] if many else text)
+    param = type("P", (), {"multiple": many, "nargs": -1 if many else 1})()
+    assert coerce.plain(annotation).coerce((text,) if many else text, param, None) == expected
+
+
 def _param(multiple: bool = False):
     return type("P", (), {"multiple": multiple, "nargs": 1})()
 
@@ -46,7 +55,8 @@ def _param(multiple: bool = False):
 def test_which_options_are_converted_here() -> None:
     assert coerce.plain(str).convert is not None and coerce.plain(int | None).convert is not None
     assert coerce.plain(list[str] | None).many
-    for other in (float, bool, Path | None, int | str):  # Typer's own conversion, built when given
+    assert coerce.plain(Path | None).convert is not None and coerce.plain(list[Path]).many
+    for other in (float, bool, int | str):  # Typer's own conversion, built when given
         assert coerce.plain(other).convert is None
         assert coerce.plain(other).coerce(None, _param(), None) is None  # left out: nothing built
     bounded = type("Info", (), {"parser": None, "min": 1, "max": None, "clamp": False})()
@@ -73,13 +83,28 @@ def test_options_with_a_parser_and_paths_read_as_before(runner, sample_ledger, t
     assert bad.exit_code == 2 and "工厂" in bad.output
 
 
-def test_a_command_runs_without_pydantic(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["gaps", "--year", "2014", "--limit", "3", "--rule", "应建工会"],
+        ["import", "{csv}", "--as-of", "2014-12-31", "--rejects", "{dir}/r.csv", "-q"],
+        ["report", "--year", "2014", "--format", "md", "-o", "{dir}/r.md"],
+    ],
+)
+def test_a_command_runs_without_pydantic(tmp_path, line: list[str]) -> None:
+    from builders import TOWN_HEADER, credit_code, write_csv
+
+    csv = write_csv(
+        tmp_path / "a.csv",
+        [TOWN_HEADER, ["城关镇", "甲有限公司", credit_code(1), "私营企业", 30, 3, "已建", 20]],
+    )
+    args = [a.format(csv=csv, dir=tmp_path) for a in line]
     code = (
-        "import sys; sys.argv = ['djgj', 'gaps', '--year', '2014', '--limit', '3', '--rule', '应建工会'];"
+        f"import sys; sys.argv = ['djgj', *{args!r}];"
         "from djgj.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('pydantic' in sys.modules, file=sys.stderr)"
     )
-    env = {"DJGJ_DB": str(tmp_path / "none.db"), "PATH": "/usr/bin:/bin"}
+    env = {"DJGJ_DB": str(tmp_path / "l.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr

@@ -3,17 +3,19 @@
 Typer 0.29 converts every option's value through a pydantic ``TypeAdapter`` built when the command
 runs, even an option left out: importing pydantic and building the adapters costs a command more
 than answering from kept figures. An option left out needs no conversion at all;
-text and whole numbers (and lists of them, through the option's own parser if it has one) are
+text, whole numbers and paths (and lists of them, through the option's own parser if it has one) are
 converted here as the adapter would (the same values accepted, the same message for the rest, which
 `djgj.cli.zh` puts into Chinese); any other value is handed to Typer's own conversion.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import types
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -24,6 +26,7 @@ _WHOLE = re.compile(r"[+-]?(?:0[0_]*[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*)(?:\.0+)
 _MESSAGES = {
     int: "Input should be a valid integer, unable to parse string as an integer",
     str: "Input should be a valid string",
+    Path: "Input is not a valid path",
 }
 
 
@@ -42,12 +45,20 @@ def _text(value: Any) -> str:
     return value
 
 
-_CONVERT: dict[Any, Callable[[Any], Any]] = {int: _whole, str: _text}
+def _path(value: Any) -> Path:
+    """A path as pydantic's adapter makes one: any text (or path) as it is, nothing checked here
+    (the option's own click.Path has checked what it was asked to)."""
+    if not isinstance(value, str | os.PathLike):
+        raise ValueError(value)
+    return Path(value)
+
+
+_CONVERT: dict[Any, Callable[[Any], Any]] = {int: _whole, str: _text, Path: _path}
 
 
 class Plain:
     """What Typer's runtime parameter does for one option: nothing to convert when the option is left
-    out; a whole number or text (through the option's own parser, if it has one) converted here;
+    out; a whole number, text or a path (through the option's own parser, if it has one) converted here;
     anything else handed to Typer's own conversion, built only then."""
 
     def __init__(self, kind: Any, many: bool, parser: Callable[[Any], Any] | None) -> None:
