@@ -1131,8 +1131,8 @@ def main(argv: list[str] | None = None) -> int:
             f"`djgj import` {N:,}-unit CSV (fresh ledger)",
             imp,
             floor,
-            "≤ 5× floor",
-            ratio_limit=5,
+            "≤ 8× floor",
+            ratio_limit=8,
             base_label="sqlite3 `.import` + UNIQUE index",
         )
     )
