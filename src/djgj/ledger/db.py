@@ -26,7 +26,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from djgj.errors import BusyError, LedgerError, UsageError
 
 #: The newest migration; a ledger at this revision needs no Alembic at start-up.
-HEAD = "0009"
+HEAD = "0010b"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
