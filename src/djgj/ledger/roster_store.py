@@ -72,6 +72,7 @@ class RosterStore:
         self._every_name: dict[str, list[UnitRow]] | None = None
         self.rows = 0
         self.table: tuple[int, str] = (0, "")
+        self.staged = 0
         self.day = _day if self.sqlite else _same
         self.checks: list[str] | None = None
         self.before = 0
@@ -167,6 +168,7 @@ class RosterStore:
     # membership was already in the ledger is noted in the temporary table ``roster_seen``.
     def begin_table(self, batch_id: int, sheet: str) -> None:
         self.table = (batch_id, sheet)
+        self.staged = 0
         self.conn.exec_driver_sql("DROP TABLE IF EXISTS roster_seen")
         self.conn.exec_driver_sql(
             "CREATE TEMP TABLE roster_seen (id_number VARCHAR(18) NOT NULL, unit_id INTEGER NOT NULL, "
@@ -177,7 +179,7 @@ class RosterStore:
     def seen(self, numbers: Collection[str]) -> dict[tuple[str, int], int]:
         """(ID number, unit id) → the row of this table that first gave them, for these numbers,
         among the rows noted in ``roster_seen``."""
-        if not numbers:
+        if not numbers or not self.staged:
             return {}
         sql = "SELECT id_number, unit_id, row FROM roster_seen WHERE id_number {keys}"
         return {(n, int(u)): int(r) for n, u, r in self._select(sql, numbers)}
@@ -186,6 +188,7 @@ class RosterStore:
         """Rows of this table whose membership was already in the ledger: (ID number, unit id,
         row, whether the person left)."""
         self._insert("roster_seen", ("id_number", "unit_id", "row", "gone"), rows)
+        self.staged += len(rows)
 
     def transfers(self) -> list[tuple[str, int]]:
         """ID numbers on the current rosters of several units in this table (memberships it added
