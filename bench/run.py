@@ -894,8 +894,14 @@ def national(
         )
     )
     ru = a.national_roster_units
-    files = province.write_roster_files(data, ru, a.national_roster_members, a.national_roster_file_members)
+    every = province.write_roster_files(data, ru, a.national_roster_members, a.national_roster_file_members)
+    files = every[: a.national_roster_files] if a.national_roster_files else every
     members = sum(_lines(p) - 1 for p in files)
+    if len(files) < len(every):
+        notes.append(
+            f"national rosters: the first {len(files)} of {len(every)} files generated "
+            f"({a.national_roster_members:,} members) imported (--national-roster-files)"
+        )
     rcols = ", ".join(f"c{i} TEXT" for i in range(len(province.ROSTER_HEADER)))
     rcopies = "".join(f"\\copy r FROM '{p}' CSV HEADER\n" for p in files)
     r_floor = series(
@@ -1048,6 +1054,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=10_000_000,
         help="at most this many members in the national rosters",
+    )
+    ap.add_argument(
+        "--national-roster-files",
+        type=int,
+        default=0,
+        help="import only the first N national roster files (0 = all): a shorter run on a busy machine",
     )
     ap.add_argument(
         "--national-roster-file-members",
