@@ -206,3 +206,24 @@ def test_rounds_read_lazily() -> None:
 
     first = next(rounds(endless(), 4))
     assert [line for _, line in first] == [0, 1, 2, 3] and len(taken) == 4
+
+
+def test_update_rows_sets_by_key_in_one_statement(backend) -> None:
+    """PostgreSQL's set-based update (COPY into a temporary table, one UPDATE … FROM): each key's
+    last row is the one set; with keep_nulls a None leaves the value as it was."""
+    if backend != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    from djgj.ledger import copy
+    from djgj.ledger.db import open_engine
+
+    engine = open_engine()
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO townships (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+            n = copy.update_rows(conn, "townships", ("id",), ("name",), [(1, "x"), (2, None), (1, "y")], True)
+            assert n == 2
+            copy.update_rows(conn, "townships", ("id",), ("name",), [(3, "z")])
+            got = conn.exec_driver_sql("SELECT id, name FROM townships ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [(1, "y"), (2, "b"), (3, "z")]

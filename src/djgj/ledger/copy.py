@@ -75,9 +75,12 @@ def update_rows(
     """Set ``columns`` of the rows of ``table`` whose ``keys`` match, from ``rows`` (the key values,
     then the column values, in that order): the rows ``COPY`` into a temporary table of the same
     column types, then one ``UPDATE … FROM`` joins it on the keys. With ``keep_nulls`` a None leaves
-    the column's value as it is (``COALESCE``). The rows given, at most one per key; the count."""
+    the column's value as it is (``COALESCE``). Of rows with the same keys the last is the one set
+    (as row-by-row updates in order would leave it). The count of rows set."""
     stage = f"_upd_{table}"
     head = [*keys, *columns]
+    n_keys = len(keys)
+    rows = list({tuple(r[:n_keys]): r for r in rows}.values())
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {', '.join(head)} FROM {table} WITH NO DATA"
