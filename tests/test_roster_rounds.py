@@ -139,15 +139,21 @@ def test_a_name_refused_in_a_later_round_refuses_as_whole(two_ledgers, tmp_path,
     assert status == "refused" and "不能确定是同一人" in details[0] and people == members == []
 
 
-def test_streamed_csv_gives_what_the_file_read_whole_gives(two_ledgers, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("skip", [True, False])
+def test_a_streamed_roster_gives_what_the_file_read_whole_gives(
+    two_ledgers, tmp_path, monkeypatch, fmt, skip
+) -> None:
     from djgj.ledger import rosters, write
 
-    path = write_csv(tmp_path / "roster.csv", [HEADER_LEFT, *_roster(7, n=60)])
+    rows = [HEADER_LEFT, *_roster(7, n=60)]
+    path = (write_csv if fmt == "csv" else write_xlsx)(tmp_path / f"roster.{fmt}", rows)
     monkeypatch.setattr(rosters, "ROUND_ROWS", 7)
-    streamed = (_import(two_ledgers[0], path, skip=True), _state(two_ledgers[0]))
+    streamed = (_import(two_ledgers[0], path, skip=skip), _state(two_ledgers[0]))
     monkeypatch.setattr(write, "_open_stream", lambda *a: None)  # the file read whole, as before
-    whole = (_import(two_ledgers[1], path, skip=True), _state(two_ledgers[1]))
+    whole = (_import(two_ledgers[1], path, skip=skip), _state(two_ledgers[1]))
     assert streamed == whole
+    assert (streamed[0][0] == "refused") == (not skip)
 
 
 def test_a_csv_roster_is_never_read_whole(two_ledgers, tmp_path, monkeypatch) -> None:
