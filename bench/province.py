@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import math
 import random
 import sys
@@ -357,29 +358,49 @@ def write_xlsx(path: Path, n: int, seed: int = SEED) -> Path:
 # ---------------------------------------------------------------- rosters
 
 
-def roster_rows(n_units: int, seed: int = SEED, max_per_unit: int = 80) -> Iterator[list[str]]:
-    """Members of the first ``n_units`` units with their own union (at most ``max_per_unit`` each)."""
+#: Every ID number a roster can hold: 5 places x 16,000 birth days x 1,000 sequence numbers.
+_ID_SPACE = len(_ID_PLACES) * 16000 * 1000
+#: Member k's ID is the (k * _ID_STEP + _ID_SHIFT) mod _ID_SPACE-th of them: a bijection (the step is
+#: prime to the space), so IDs never repeat and look random, without remembering those given.
+_ID_STEP = 2_654_435_761 % _ID_SPACE
+_ID_SHIFT = 12_345_677
+assert math.gcd(_ID_STEP, _ID_SPACE) == 1
+
+
+def _roster_id(k: int) -> tuple[str, int]:
+    """Member ``k``'s ID number (17 digits, no check digit) and its sequence number."""
+    j = (k * _ID_STEP + _ID_SHIFT) % _ID_SPACE
+    place, rest = j % len(_ID_PLACES), j // len(_ID_PLACES)
+    day, seq = rest % 16000, rest // 16000
+    birth = dt.date(1955, 1, 1) + dt.timedelta(days=day)
+    return _ID_PLACES[place] + birth.strftime("%Y%m%d") + f"{seq:03d}", seq
+
+
+def roster_rows(
+    n_units: int, seed: int = SEED, max_per_unit: int | None = 80, limit: int | None = None
+) -> Iterator[list[str]]:
+    """Members of the first ``n_units`` units with their own union (at most ``max_per_unit`` each;
+    None: all their members), at most ``limit`` in all. Memory does not grow with their number."""
     rng = random.Random(seed + 1)
     rand = rng.random
-    seen: set[str] = set()
     done = 0
+    k = 0
+    politics_cum = _cumulative([w for _, w in _POLITICS])
     for u in units(10**6, seed):  # the same sequence as any n <= 10**6
-        if done >= n_units:
+        if done >= n_units or (limit is not None and k >= limit):
             break
         if u.union_form != "committee" or u.union_members == 0:
             continue
         done += 1
         migrants = u.migrant_union_members
-        for k in range(min(u.union_members, max_per_unit)):
-            while True:
-                birth = dt.date(1955, 1, 1) + dt.timedelta(days=int(rand() * 16000))
-                seq = int(rand() * 1000)
-                body = rng.choice(_ID_PLACES) + birth.strftime("%Y%m%d") + f"{seq:03d}"
-                if body not in seen:
-                    seen.add(body)
-                    break
+        count = u.union_members if max_per_unit is None else min(u.union_members, max_per_unit)
+        if limit is not None:
+            count = min(count, limit - k)
+        for i in range(count):
+            body, seq = _roster_id(k)
+            k += 1
             sex = "男" if seq % 2 else "女"
-            politics = _POLITICS[_pick(_cumulative([w for _, w in _POLITICS]), rand())][0]
+            politics = _POLITICS[_pick(politics_cum, rand())][0]
             name = (
                 _SURNAMES[int(rand() * len(_SURNAMES))]
                 + _GIVEN[int(rand() * len(_GIVEN))]
@@ -394,7 +415,7 @@ def roster_rows(n_units: int, seed: int = SEED, max_per_unit: int = 80) -> Itera
                 body + ric_check(body),
                 politics,
                 u.name,
-                "是" if k < migrants else "否",
+                "是" if i < migrants else "否",
                 joined.isoformat(),
                 phone,
             ]
@@ -403,20 +424,44 @@ def roster_rows(n_units: int, seed: int = SEED, max_per_unit: int = 80) -> Itera
 def write_roster(outdir: Path, n_units: int, seed: int = SEED) -> tuple[Path, Path]:
     import xlsxwriter
 
-    rows = list(roster_rows(n_units, seed))
     csv_path = outdir / f"roster_{n_units}units.csv"
     with open(csv_path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(ROSTER_HEADER)
-        w.writerows(rows)
+        w.writerows(roster_rows(n_units, seed))
     xlsx_path = outdir / f"roster_{n_units}units.xlsx"
     wb = xlsxwriter.Workbook(str(xlsx_path), {"constant_memory": True})
     ws = wb.add_worksheet("会员花名册")
     ws.write_row(0, 0, ROSTER_HEADER)
-    for r, row in enumerate(rows, 1):
+    for r, row in enumerate(roster_rows(n_units, seed), 1):
         ws.write_row(r, 0, row)
     wb.close()
     return csv_path, xlsx_path
+
+
+def write_roster_files(
+    outdir: Path, n_units: int, members: int, per_file: int, seed: int = SEED
+) -> list[Path]:
+    """The national roster: every member of the first ``n_units`` units with their own union, at
+    most ``members`` in all, as CSV files of ``per_file`` members each (a file djgj takes is at most
+    200 MB and 2,000,000 rows), written as they are generated: nothing is held. Files already
+    written are kept."""
+    stem = f"roster_{n_units}units_{members}"
+    done = outdir / f"{stem}.done"
+    if done.exists():
+        return [outdir / line for line in done.read_text(encoding="utf-8").split()]
+    rows = roster_rows(n_units, seed, max_per_unit=None, limit=members)
+    paths: list[Path] = []
+    while (first := next(rows, None)) is not None:
+        p = outdir / f"{stem}_part{len(paths) + 1}.csv"
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(ROSTER_HEADER)
+            w.writerow(first)
+            w.writerows(itertools.islice(rows, per_file - 1))
+        paths.append(p)
+    done.write_text("\n".join(p.name for p in paths), encoding="utf-8")
+    return paths
 
 
 def main(argv: list[str] | None = None) -> int:

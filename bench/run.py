@@ -917,28 +917,52 @@ def national(
         )
     )
     ru = a.national_roster_units
-    if not (data / f"roster_{ru}units.csv").exists():
-        province.write_roster(data, ru)
-    roster_csv = data / f"roster_{ru}units.csv"
-    with open(roster_csv, encoding="utf-8") as fh:
-        header = next(fh).strip().split(",")
-        members = sum(1 for _ in fh)
-    rcols = ", ".join(f"c{i} TEXT" for i in range(len(header)))
+    every = province.write_roster_files(data, ru, a.national_roster_members, a.national_roster_file_members)
+    files = every[: a.national_roster_files] if a.national_roster_files else every
+    members = sum(_lines(p) - 1 for p in files)
+    if len(files) < len(every):
+        notes.append(
+            f"national rosters: the first {len(files)} of {len(every)} files generated "
+            f"({a.national_roster_members:,} members) imported (--national-roster-files)"
+        )
+    rcols = ", ".join(f"c{i} TEXT" for i in range(len(province.ROSTER_HEADER)))
+    rcopies = "".join(f"\\copy r FROM '{p}' CSV HEADER\n" for p in files)
     r_floor = series(
         1,
         _psql(server, "national_floor"),
-        stdin=f"CREATE TABLE r ({rcols}); \\copy r FROM '{roster_csv}' CSV HEADER\nCREATE INDEX r_id ON r (c2);\n",
+        stdin=f"CREATE TABLE r ({rcols}); {rcopies}CREATE INDEX r_id ON r (c2);\n",
         timeout=a.timeout,
     )
-    roster = series(1, [DJGJ, "--db", url, "import", str(roster_csv), "--roster"], timeout=a.import_timeout)
+    roster = Series()
+    for p in files:
+        log(f"national: djgj import {p.name} --roster")
+        r = measure([DJGJ, "--db", url, "import", str(p), "--roster"], timeout=a.import_timeout)
+        roster.runs.append(r)
+        if r.rc != 0:
+            notes.append(f"national roster import stopped: {p.name} failed or timed out")
+            break
+    done = sum(1 for r in roster.runs if r.rc == 0)
     rows.append(
         Row(
-            f"`djgj import --roster` {members:,} members of {ru:,} units, PostgreSQL national",
-            roster,
+            f"`djgj import --roster` {members:,} members (rosters of up to {ru:,} units) in {len(files)} files"
+            f"{'' if done == len(files) else f' (only {done} imported)'}, PostgreSQL national",
+            Series(
+                [
+                    Run(
+                        sum(r.seconds for r in roster.runs),
+                        max((r.peak_mb or 0) for r in roster.runs),
+                        0 if done == len(files) else 1,
+                    )
+                ]
+            ),
             r_floor,
             "—",
-            base_label="psql `\\copy` of the same file + index",
+            base_label="psql `\\copy` of the same files + index",
         )
+    )
+    per_file = ", ".join(f"{r.seconds:.1f}" for r in roster.runs)
+    notes.append(
+        f"national roster import, seconds per file of {a.national_roster_file_members:,} members: {per_file}"
     )
     from direct import rule_sql
 
@@ -956,6 +980,15 @@ def national(
         timeout=a.timeout,
     )
     rows.append(Row(f"`djgj report --depth county`, PostgreSQL national, {big:,} units", dep, None, "—"))
+
+
+def _lines(path: Path) -> int:
+    """Line breaks in a file, read in blocks."""
+    n = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            n += block.count(b"\n")
+    return n
 
 
 def pg_only(a: Any, info: dict[str, str], data: Path, dbs: Path, outs: Path) -> int:
@@ -1036,7 +1069,26 @@ def main(argv: list[str] | None = None) -> int:
         "--national-roster-units",
         type=int,
         default=2_000,
-        help="units whose member rosters the national case imports (10,000,000 members needs ~250,000)",
+        help="units whose member rosters the national case imports, every member of each (the ~387,000 "
+        "units with their own union among 1,000,000 have ~10,040,000 members)",
+    )
+    ap.add_argument(
+        "--national-roster-members",
+        type=int,
+        default=10_000_000,
+        help="at most this many members in the national rosters",
+    )
+    ap.add_argument(
+        "--national-roster-files",
+        type=int,
+        default=0,
+        help="import only the first N national roster files (0 = all): a shorter run on a busy machine",
+    )
+    ap.add_argument(
+        "--national-roster-file-members",
+        type=int,
+        default=1_000_000,
+        help="members per national roster file (djgj takes files of at most 200 MB and 2,000,000 rows)",
     )
     ap.add_argument(
         "--pg-only",

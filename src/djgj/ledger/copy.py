@@ -10,6 +10,8 @@ convert than the server spends writing; ``COPY`` streams the same rows in the ta
 - `new_ids`: ids for new rows taken from the table's own sequence, in order (what ``INSERT …
   RETURNING`` would have given), so the caller knows each new unit's id before it writes it;
 - `copy_rows`: rows into a table (constraints and indexes checked exactly as by ``INSERT``);
+- `update_rows`: many rows changed by key in one statement (``COPY`` into a temporary table, then
+  one ``UPDATE … FROM``), each value given or, with ``keep_nulls``, None for "leave as it is";
 - `find_units`: the units with one of many credit codes (``= ANY(array)``) or (township, name)
   pairs (``unnest`` of two arrays), one statement each;
 - `pause_checks` / `restore`: drop a table's foreign keys (and indexes) for a big load and build
@@ -45,8 +47,9 @@ def new_ids(conn: Connection, table: str, n: int) -> list[int]:
     """``n`` new ids from ``table``'s id sequence, ascending."""
     if n <= 0:
         return []
-    seq = f"pg_get_serial_sequence('{table}', 'id')"
-    sql = f"SELECT array_agg(nextval({seq})) FROM generate_series(1, {int(n)})"
+    # The sequence is named once: resolved for every row it costs ten times the nextval itself.
+    seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
+    sql = f"SELECT array_agg(nextval('{seq}'::regclass)) FROM generate_series(1, {int(n)})"
     return sorted(int(i) for i in conn.exec_driver_sql(sql).scalar_one())
 
 
@@ -58,6 +61,36 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         for row in rows:
             cp.write_row(row)
             n += 1
+    return n
+
+
+def update_rows(
+    conn: Connection,
+    table: str,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    keep_nulls: bool = False,
+) -> int:
+    """Set ``columns`` of the rows of ``table`` whose ``keys`` match, from ``rows`` (the key values,
+    then the column values, in that order): the rows ``COPY`` into a temporary table of the same
+    column types, then one ``UPDATE … FROM`` joins it on the keys. With ``keep_nulls`` a None leaves
+    the column's value as it is (``COALESCE``). Of rows with the same keys the last is the one set
+    (as row-by-row updates in order would leave it). The count of rows set."""
+    stage = f"_upd_{table}"
+    head = [*keys, *columns]
+    n_keys = len(keys)
+    rows = list({tuple(r[:n_keys]): r for r in rows}.values())
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {', '.join(head)} FROM {table} WITH NO DATA"
+    )
+    n = copy_rows(conn, stage, head, rows)
+    if n:
+        sets = ", ".join(f"{c} = COALESCE(s.{c}, t.{c})" if keep_nulls else f"{c} = s.{c}" for c in columns)
+        on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        conn.exec_driver_sql(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE {on}")
+    conn.exec_driver_sql(f"DROP TABLE {stage}")
     return n
 
 
@@ -126,4 +159,4 @@ def restore(conn: Connection, statements: Sequence[str], analyze: Sequence[str] 
         conn.exec_driver_sql(f"ANALYZE {table}")
 
 
-__all__ = ["copy_rows", "find_units", "new_ids", "pause_checks", "restore"]
+__all__ = ["copy_rows", "find_units", "new_ids", "pause_checks", "restore", "update_rows"]

@@ -295,3 +295,7 @@ class FigureCache(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text)
+
+
+#: A roster names each member's unit without its township: its rounds of rows look units up by name.
+Index("ix_units_norm_name", Unit.norm_name)

@@ -12,25 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
+from stdnum.cn import ric
 
 from djgj.errors import InputError
-from djgj.ledger import copy
-from djgj.ledger.models import Membership, Person, Township, Unit
 from djgj.ledger.privacy import mask_id, mask_phone
+from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import Table
+from djgj.read.layout import RowClassifier, Table
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
-from djgj.records.record import reject
-from djgj.records.rows import RowProblems
+from djgj.records.record import reject, row_number
 
 PARTY_WORDS = ("中共党员", "党员", "中共预备党员", "预备党员")
 
@@ -44,7 +48,12 @@ class IdCheck:
     reason: str | None
 
 
+_PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def normalise_id(cell: Any) -> str:
+    if type(cell) is str and _PLAIN_ID.fullmatch(cell):
+        return cell  # (already as NFKC, without spaces, upper-case: what the steps below give)
     if isinstance(cell, float):
         raise V.ValueProblem(
             f"身份证号被存成了数字（{cell:.6g}），后几位已经丢失；请把该列设为文本、重新填写后再导入"
@@ -55,16 +64,15 @@ def normalise_id(cell: Any) -> str:
     return re.sub(r"[\s\u3000-]", "", text).upper()
 
 
+_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
 def check_id(number: str) -> IdCheck:
     """Validity by check digit and birth date (not by region code, which stdnum's table may lack)."""
-    from stdnum.cn import ric
-
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _ID_SHAPE.fullmatch(number):
         return IdCheck(number, False, None, None, "不是18位（17位数字加校验位）")
-    birth = None
-    try:
-        birth = ric.get_birth_date(number)
-    except Exception:  # noqa: BLE001 - stdnum raises its own ValidationError subclasses
+    birth = _birth_date(number[6:14])
+    if birth is None:
         return IdCheck(number, False, None, None, "出生日期不存在")
     sex = "男" if int(number[16]) % 2 else "女"
     # stdnum's calc_check_digit takes the whole number, check digit included (it drops the last one).
@@ -73,27 +81,18 @@ def check_id(number: str) -> IdCheck:
     return IdCheck(number, True, birth, sex, None)
 
 
+@lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> dt.date | None:
+    """The birth date of an ID number by its 7th-14th digits (python-stdnum's reading; None when no
+    such day exists), kept: a roster's people share their birth days."""
+    try:
+        return ric.get_birth_date(f"000000{digits}0000")
+    except Exception:  # noqa: BLE001 - stdnum raises its own ValidationError subclasses
+        return None
+
+
 #: 会籍变化类型 values after which the person is no longer a member of the unit.
 LEAVING_WORDS = ("转出", "退会", "除名", "注销", "死亡", "离会", "会籍取消", "取消会籍")
-
-
-def _unit_index(conn: Connection) -> tuple[dict[str, list[tuple[int, str, str | None]]], dict[str, int]]:
-    by_name: dict[str, list[tuple[int, str, str | None]]] = {}
-    by_code: dict[str, int] = {}
-    q = select(Unit.id, Unit.norm_name, Unit.name, Unit.credit_code, Township.name).outerjoin(
-        Township, Township.id == Unit.township_id
-    )
-    for uid, norm, name, code, town in conn.execute(q):
-        by_name.setdefault(norm, []).append((uid, name, town))
-        if code:
-            by_code[code] = uid
-    return by_name, by_code
-
-
-def write(conn: Connection, wb: Any, parsed: Any, batch_id: int, result: Any) -> None:
-    writer = RosterWriter(conn, wb.path, parsed, batch_id, result)
-    for table in parsed.roster_tables:
-        writer.table(table)
 
 
 def mask_name(name: str) -> str:
@@ -105,29 +104,109 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+#: Rows read, matched to their units and written per round: bounds the import's memory whatever the
+#: roster's length (the rows of one round, and the lookups of one round).
+ROUND_ROWS = 10_000
+#: Converted cell values kept between rows (a roster repeats its units, dates and words); emptied
+#: when it holds more than this.
+MEMO_SIZE = 100_000
+#: Problems a refused roster lists (all are counted).
+PROBLEMS_SHOWN = 20
+
+Lines = Iterable[tuple[list[Any], int]]
+
+
+def write(conn: Connection, wb: Any, parsed: Any, batch_id: int, result: Any) -> None:
+    """The roster tables of a file read whole (several sheets, .xls, .ods …), their data rows in rounds."""
+    writer = RosterWriter(conn, wb.path, parsed, batch_id, result)
+    for table in parsed.roster_tables:
+        sheet = table.sheet
+        writer.table(table, ((sheet.rows[r], row_number(sheet, r)) for r in table.data_rows))
+    writer.store.close()
+
+
+def write_stream(
+    conn: Connection, path: Path, parsed: Any, table: Table, lines: Lines, batch_id: int, result: Any
+) -> None:
+    """The one roster table of a CSV or one-sheet xlsx file, from ``lines`` (its rows below the
+    header, each with the row or line the user sees, as they are read): the rows `locate` would
+    call data, through the same writer as `write`, one round at a time."""
+    classify = RowClassifier(len(table.columns))
+    writer = RosterWriter(conn, path, parsed, batch_id, result)
+    writer.table(table, ((cells, line) for cells, line in lines if classify(cells) == "data"))
+    writer.store.close()
+
+
+@contextmanager
+def _collect_per_round() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while rounds are written, and run over the young
+    objects after each round instead: a round makes ~10 objects per row, and letting the collector
+    count them re-scans every object it holds many times (a fifth of the import's time, measured);
+    what a round leaves behind is young, so nothing waits for a full collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def rounds(lines: Lines, size: int) -> Iterator[list[tuple[list[Any], int]]]:
+    """``lines`` in lists of at most ``size``: never more than one round is held."""
+    it = iter(lines)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+@dataclass
+class _TableRun:
+    """What a table's rounds leave for its end: problems (counted; the first shown), a refusal met
+    while writing, and the counts its summary warnings give."""
+
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    refusal: str | None = None
+    same_person_rejects: list[dict[str, Any]] = field(default_factory=list)
+    sex_mismatch: list[int] = field(default_factory=list)
+    sex_count: int = 0
+    left: int = 0
+
+    @property
+    def writing(self) -> bool:
+        """Whether rows are still written: once the file is refused, the rest is only read (so
+        the refusal names every problem of the whole table, as reading it whole did)."""
+        return not self.problem_count and self.refusal is None
+
+
+@dataclass
+class _Round:
+    """One round's view of the ledger (people, memberships, rows of this table already written)
+    and what the round adds to it; stand-in ids -1 - i stand for the round's i-th new person."""
+
+    people: dict[str, tuple[int, str]]
+    members: dict[tuple[int, int], Any]
+    seen: dict[tuple[str, int], int]
+    names: dict[str, str] = field(default_factory=dict)
+    new_people: list[dict[str, Any]] = field(default_factory=list)
+    #: (person, unit) → [unit, joined on, left on, row]
+    new_members: dict[tuple[int, int], list[Any]] = field(default_factory=dict)
+    person_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    member_ends: dict[tuple[int, int], dt.date] = field(default_factory=dict)
+    seen_rows: list[tuple[str, int, int, bool]] = field(default_factory=list)
+
+
 class RosterWriter:
-    """Roster tables of one file → people and memberships, inside the file's transaction."""
+    """Roster tables of one file → people and memberships, inside the file's transaction, one round
+    of rows at a time: the same checks, messages and provenance whatever the roster's length."""
 
     def __init__(self, conn: Connection, path: Path, parsed: Any, batch_id: int, result: Any) -> None:
         self.conn, self.path, self.parsed, self.batch_id, self.result = conn, path, parsed, batch_id, result
         self.skip_bad_rows = bool(getattr(parsed, "skip_bad_rows", False))
-        self.by_name, self.by_code = _unit_index(conn)
-        self.known_people: dict[str, tuple[int, bool]] = {}
-        #: ID number → the name it is registered under (the ledger's, then this file's first row).
-        self.names: dict[str, str] = {}
-        for i, n, v, name in conn.execute(select(Person.id, Person.id_number, Person.id_valid, Person.name)):
-            self.known_people[n] = (i, v)
-            self.names[n] = name
-        self.new_people: list[dict[str, Any]] = []
-        self.new_members: dict[tuple[int, int], dict[str, Any]] = {}
-        self.known_members = {
-            (p, u): left
-            for p, u, left in conn.execute(
-                select(Membership.person_id, Membership.unit_id, Membership.left_on)
-            )
-        }
+        self.store = RosterStore(conn)
+        self.memo: dict[str, dict[str, Any]] = {}
 
-    def table(self, table: Table) -> None:
+    def table(self, table: Table, lines: Lines) -> None:
         _remap(table)
         cols = check_columns(table, self.path, roster=True)
         warning = unknown_columns_warning(table)
@@ -135,34 +214,60 @@ class RosterWriter:
             self.parsed.warnings.append(warning)
         if "unit_name" not in cols and "credit_code" not in cols:
             raise InputError(f"{self.path.name}：花名册没有“所在单位”列，无法确定会员属于哪个单位")
-        rows = self._read(table, cols)
-        self._store(table, rows)
+        run = _TableRun()
+        self.store.begin_table(self.batch_id, table.sheet.name)
+        with _collect_per_round():
+            for batch in rounds(lines, ROUND_ROWS):
+                part = _part(table, batch)
+                rows = self._read(part, cols, run)
+                if run.writing:
+                    self._store(part, rows, run)
+                gc.collect(1)
+        self._end_table(table.sheet, run)
+        self.store.end_table()
+
+    def _end_table(self, sheet: Sheet, run: _TableRun) -> None:
+        if run.problem_count:
+            raise InputError(
+                f"{self.path.name}：花名册有 {run.problem_count} 处不能导入，整个文件未导入",
+                details=run.problems,
+            )
+        if run.refusal is not None:
+            raise InputError(
+                f"{self.path.name}：花名册有 1 处不能导入，整个文件未导入", details=[run.refusal]
+            )
+        self.parsed.rejects.extend(run.same_person_rejects)
+        self._summary(sheet, run)
 
     # -- reading
-    def _read(self, table: Table, cols: dict[str, Column]) -> list[dict[str, Any]]:
-        """Every person row, converted and matched to its unit; refuses the file or rejects rows."""
-        problems: list[str] = []
+    def _read(self, part: Table, cols: dict[str, Column], run: _TableRun) -> list[dict[str, Any]]:
+        """The round's person rows, converted and matched to their units (one lookup for the
+        round); a row that cannot be read refuses the file or is rejected."""
+        read = self._convert(part, cols)
+        codes = {got[1].upper() for got in read if isinstance(got, tuple) and got[1]}
+        norms = {
+            n: V.normalise_name(n) for n in {got[2] for got in read if isinstance(got, tuple) and got[2]}
+        }
+        by_code, by_name = self.store.units(codes, set(norms.values()))
         rows: list[dict[str, Any]] = []
-        for r in table.data_rows:
-            try:
-                row = self._read_row(table, cols, r)
-            except RowProblems as exc:
-                self._refuse(table, cols, r, exc.problems, problems)
+        for r, got in enumerate(read):
+            if got is None:
                 continue
-            if row is not None:
+            problems = got if isinstance(got, list) else []
+            if not problems:
+                row, code, name = got
+                found = by_name.get(norms[name], []) if name else []
+                row["unit_id"] = self._match_unit(code, name, by_code, found, part.sheet, r, problems)
+            if problems:
+                self._refuse(part, cols, r, problems, run)
+            else:
                 rows.append(row)
-        if problems:
-            raise InputError(
-                f"{self.path.name}：花名册有 {len(problems)} 处不能导入，整个文件未导入",
-                details=problems[:20],
-            )
         return rows
 
-    def _refuse(
-        self, table: Table, cols: dict[str, Column], r: int, why: list[str], problems: list[str]
-    ) -> None:
+    def _refuse(self, table: Table, cols: dict[str, Column], r: int, why: list[str], run: _TableRun) -> None:
         if not self.skip_bad_rows:
-            problems.extend(why)
+            run.problem_count += len(why)
+            run.problems.extend(why[: PROBLEMS_SHOWN - len(run.problems)])
             return
         rejected = reject(table, r, why)
         for fld in ("id_number", "phone"):
@@ -172,99 +277,179 @@ class RosterWriter:
                 rejected[col.header] = mask(str(rejected[col.header]))
         self.parsed.rejects.append(rejected)
 
-    def _read_row(self, table: Table, cols: dict[str, Column], r: int) -> dict[str, Any] | None:
-        def get(f: str) -> Any:
-            return table.cell(r, cols[f]) if f in cols else None
+    def _column(self, part: Table, cols: dict[str, Column], fld: str, convert: Any = None) -> list[Any]:
+        """The round's cells of field ``fld`` (None where the sheet has no such column), each
+        converted by ``convert``: a text seen before (this round or an earlier one) is converted
+        once; a refused value becomes `_Refused`."""
+        col = cols.get(fld)
+        rows = part.sheet.rows
+        if col is None:
+            return [None if convert is None else _attempt(convert, None)] * len(rows)
+        i = col.index
+        cells = [cells[i] if i < len(cells) else None for cells in rows]
+        if convert is None:
+            return cells
+        memo = self.memo.setdefault(fld, {})
+        if len(memo) > MEMO_SIZE:
+            memo.clear()
+        out = []
+        for c in cells:
+            if c.__class__ is str:
+                got = memo.get(c, _MISSING)
+                if got is _MISSING:
+                    got = memo[c] = _attempt(convert, c)
+            else:  # (blank, a number, a date: cheap, and 1, 1.0 and True would share a key)
+                got = _attempt(convert, c)
+            out.append(got)
+        return out
 
-        sheet = table.sheet
-        name = V.person_name(get("person_name"))
-        raw_id = get("id_number")
-        if name is None and V.is_blank(raw_id):
+    def _convert(self, part: Table, cols: dict[str, Column]) -> list[Any]:
+        """Each row of the round: None (blank), its problems, or (values, credit code, unit name);
+        converted column by column, the problems named in the order a row's cells are read."""
+        sheet = part.sheet
+        lines = sheet.line_numbers or []
+        to_date = _date_1904 if sheet.date_1904 else _date_1900
+        column = partial(self._column, part, cols)
+        names, ids = column("person_name", V.person_name), column("id_number")
+        joined, changed = column("joined_on", to_date), column("membership_changed_on", to_date)
+        migrant = column("is_migrant", V.yes_no) if "is_migrant" in cols else [None] * len(ids)
+        left, sex = column("membership_change", _leaving), column("sex", V.clean_text)
+        politics, phones = column("politics", V.clean_text), column("phone")
+        codes, units = column("credit_code", V.clean_text), column("unit_name", V.clean_text)
+        out: list[Any] = []
+        for r, name in enumerate(names):
+            raw_id = ids[r]
+            if name is None and V.is_blank(raw_id):
+                out.append(None)
+                continue
+            try:
+                number = normalise_id(raw_id) if not V.is_blank(raw_id) else ""
+                if not number:
+                    raise V.ValueProblem("缺少身份证号")
+                for got in (joined[r], migrant[r], changed[r]):
+                    if got.__class__ is _Refused:
+                        raise V.ValueProblem(got.message)
+            except V.ValueProblem as exc:
+                out.append([f"{where(sheet, r)}：{exc}"])
+                continue
+            values = {
+                "row": r,
+                "line": lines[r],
+                "name": name or "",
+                "id": number,
+                "joined": joined[r][0] if joined[r] else None,
+                "migrant": migrant[r],
+                "sex": sex[r],
+                "politics": politics[r],
+                "phone": _phone(phones[r]),
+                "left": left[r],
+                "left_on": changed[r][0] if changed[r] else None,
+            }
+            out.append((values, codes[r], units[r]))
+        return out
+
+    def _match_unit(
+        self,
+        code: str | None,
+        name: str | None,
+        by_code: dict[str, int],
+        found: list[UnitRow],
+        sheet: Sheet,
+        r: int,
+        problems: list[str],
+    ) -> int | None:
+        if code and code.upper() in by_code:
+            return by_code[code.upper()]
+        if not name:
+            problems.append(f"{where(sheet, r)}：没有填写所在单位")
             return None
-        try:
-            number = normalise_id(raw_id) if not V.is_blank(raw_id) else ""
-            if not number:
-                raise V.ValueProblem("缺少身份证号")
-            joined = V.date_value(get("joined_on"), date_1904=sheet.date_1904)
-            migrant = V.yes_no(get("is_migrant")) if "is_migrant" in cols else None
-            changed = V.date_value(get("membership_changed_on"), date_1904=sheet.date_1904)
-        except V.ValueProblem as exc:
-            raise RowProblems([f"{where(sheet, r)}：{exc}"]) from None
-        problems: list[str] = []
-        unit_id = _match_unit(get, self.by_name, self.by_code, sheet, r, problems)
-        if unit_id is None:
-            raise RowProblems(problems)
-        change = V.clean_text(get("membership_change")) or ""
-        return {
-            "row": r,
-            "name": name or "",
-            "id": number,
-            "unit_id": unit_id,
-            "joined": joined[0] if joined else None,
-            "migrant": migrant,
-            "sex": V.clean_text(get("sex")),
-            "politics": V.clean_text(get("politics")),
-            "phone": _phone(get("phone")),
-            "left": any(w in change for w in LEAVING_WORDS),
-            "left_on": changed[0] if changed else None,
-        }
+        if len(found) == 1:
+            return found[0][0]
+        if len(found) > 1:
+            towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
+            problems.append(
+                f"{where(sheet, r)}：单位“{name}”在台账中有多个（{towns}），请在花名册中填写统一社会信用代码"
+            )
+            return None
+        every = self.store.every_name()
+        close = difflib.get_close_matches(V.normalise_name(name), list(every), n=3, cutoff=0.6)
+        hint = (
+            f"；相近的单位：{'、'.join(every[c][0][1] for c in close)}"
+            if close
+            else "；请先导入该单位所在乡镇的报表"
+        )
+        problems.append(f"{where(sheet, r)}：台账中没有单位“{name}”{hint}")
+        return None
 
     # -- writing
-    def _store(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        sheet = table.sheet
-        seen: dict[tuple[str, int], int] = {}
-        sex_mismatch: list[int] = []
-        units_of: dict[str, set[int]] = {}
-        left = 0
-        self.new_people, self.new_members = [], {}
+    def _store(self, table: Table, rows: list[dict[str, Any]], run: _TableRun) -> None:
+        """The round's rows against what the ledger (and this table's earlier rounds) hold, then
+        written in bulk; a row refused here stops the writing (the file will be refused)."""
+        numbers = {row["id"] for row in rows}
+        people = self.store.people(numbers)
+        found = self.store.memberships({pid for pid, _ in people.values()})
+        number_of = {pid: n for n, (pid, _) in people.items()}
+        this = (self.batch_id, table.sheet.name)
+        seen = {(number_of[p], u): int(m[3]) for (p, u), m in found.items() if (m[1], m[2]) == this}
+        seen.update(self.store.seen(numbers))
+        rnd = _Round(people, {k: m[0] for k, m in found.items()}, seen)
+        rnd.names = {n: name for n, (_, name) in people.items()}
         for row in rows:
-            chk = check_id(row["id"])
-            if not self._same_person(table, row):
-                continue
-            label = f"{where(sheet, row['row'])}（{row['name']}，{mask_id(row['id'])}）"
-            if not chk.valid:
-                self.parsed.warnings.append(
-                    f"{label}：身份证号{chk.reason}，已导入并标记为无效，请核实（djgj check 会列出）"
-                )
-            elif row["sex"] and chk.sex and row["sex"] != chk.sex:
-                sex_mismatch.append(_row_no(sheet, row["row"]))
-            key = (row["id"], row["unit_id"])
-            if key in seen:
-                self.parsed.warnings.append(f"{label}：与第{seen[key]}行是同一人同一单位，只计一次")
-                continue
-            seen[key] = _row_no(sheet, row["row"])
-            if not row["left"]:
-                units_of.setdefault(row["id"], set()).add(row["unit_id"])
-            left += row["left"]
-            pid = _upsert_person(
-                self.conn, row, chk, self.batch_id, self.known_people, self.result, self.new_people
+            if not self._store_row(table, row, rnd, run):
+                return
+        self._flush(rnd)
+
+    def _store_row(self, table: Table, row: dict[str, Any], rnd: _Round, run: _TableRun) -> bool:
+        """One row: warnings, the person, the membership; False when it refuses the file."""
+        sheet = table.sheet
+        chk = check_id(row["id"])
+        same = self._same_person(table, row, rnd, run)
+        if same is None:
+            return False
+        if not same:
+            return True
+        if not chk.valid:
+            self.parsed.warnings.append(
+                f"{_label(sheet, row)}：身份证号{chk.reason}，已导入并标记为无效，请核实（djgj check 会列出）"
             )
-            self.names.setdefault(row["id"], row["name"])
-            self._membership(sheet, pid, row)
-            self.result.rows += 1
-        self._flush()
-        self._summary(sheet, sex_mismatch, units_of, left)
+        elif row["sex"] and chk.sex and row["sex"] != chk.sex:
+            run.sex_count += 1
+            if len(run.sex_mismatch) < 10:
+                run.sex_mismatch.append(row["line"])
+        key = (row["id"], row["unit_id"])
+        if key in rnd.seen:
+            self.parsed.warnings.append(
+                f"{_label(sheet, row)}：与第{rnd.seen[key]}行是同一人同一单位，只计一次"
+            )
+            return True
+        rnd.seen[key] = row["line"]
+        run.left += row["left"]
+        pid = self._person(row, chk, rnd)
+        if (pid, row["unit_id"]) in rnd.members:  # (a membership it adds records its row itself)
+            rnd.seen_rows.append((row["id"], row["unit_id"], rnd.seen[key], bool(row["left"])))
+        rnd.names.setdefault(row["id"], row["name"])
+        self._membership(pid, row, rnd)
+        self.result.rows += 1
+        return True
 
-    def _flush(self) -> None:
-        """Write the table's new people and memberships in bulk; their stand-in ids (-1 - index of
-        the new person) become the real ones."""
-        ids = _insert_rows(self.conn, Person, self.new_people) if self.new_people else []
-        for number in [p["id_number"] for p in self.new_people]:
-            pid, valid = self.known_people[number]
-            self.known_people[number] = (ids[-1 - pid], valid)
-        members = []
-        for (pid, unit), values in self.new_members.items():
-            real = ids[-1 - pid] if pid < 0 else pid
-            if pid < 0:
-                self.known_members[(real, unit)] = self.known_members.pop((pid, unit))
-            members.append({**values, "person_id": real})
-        if members:
-            _insert_rows(self.conn, Membership, members, returning=False)
-        self.new_people, self.new_members = [], {}
+    def _flush(self, rnd: _Round) -> None:
+        """Write the round's new and changed people and memberships; stand-in ids become real."""
+        ids = self.store.insert_people(rnd.new_people)
+        self.store.update_people(rnd.person_changes)
+        day, batch, sheet = self.store.day, self.batch_id, self.store.table[1]
+        members = [
+            (ids[-1 - pid] if pid < 0 else pid, unit, day(joined), day(left_on), batch, sheet, line)
+            for (pid, _), (unit, joined, left_on, line) in rnd.new_members.items()
+        ]
+        self.store.insert_memberships(members)
+        self.store.end_memberships(rnd.member_ends)
+        self.store.see(rnd.seen_rows)
+        self.store.written(len(rnd.new_people) + len(members))
 
-    def _same_person(self, table: Table, row: dict[str, Any]) -> bool:
-        """A row whose ID number is registered under another name is refused (or rejected)."""
-        known = self.names.get(row["id"])
+    def _same_person(self, table: Table, row: dict[str, Any], rnd: _Round, run: _TableRun) -> bool | None:
+        """A row whose ID number is registered under another name is rejected (False) or refuses
+        the file (None)."""
+        known = rnd.names.get(row["id"])
         if not known or not row["name"] or V.normalise_name(known) == V.normalise_name(row["name"]):
             return True
         why = (
@@ -272,63 +457,76 @@ class RosterWriter:
             f"本行姓名为“{mask_name(row['name'])}”，不能确定是同一人；请核对身份证号和姓名后重新导入"
         )
         if not self.skip_bad_rows:
-            raise InputError(f"{self.path.name}：花名册有 1 处不能导入，整个文件未导入", details=[why])
-        self.parsed.rejects.append(
-            {"sheet": table.sheet.name, "row": _row_no(table.sheet, row["row"]), "problems": why}
-        )
+            run.refusal = why
+            return None
+        run.same_person_rejects.append({"sheet": table.sheet.name, "row": row["line"], "problems": why})
         return False
 
-    def _membership(self, sheet: Sheet, pid: int, row: dict[str, Any]) -> None:
-        """Insert the membership, or end it when the row says the person left (转出/退会)."""
+    def _person(self, row: dict[str, Any], chk: IdCheck, rnd: _Round) -> int:
+        """The person's id: one already in the ledger has the values given changed (a blank name
+        never replaces a known one); a new one joins the round's new people, under a stand-in id."""
+        values = {
+            "name": row["name"],
+            "sex": row["sex"] or chk.sex,
+            "birth_date": chk.birth_date,
+            "politics": row["politics"],
+            "phone": row["phone"],
+            "is_migrant": row["migrant"],
+            "id_valid": chk.valid,
+        }
+        known = rnd.people.get(row["id"])
+        if known is not None:
+            given = {k: v for k, v in values.items() if v is not None and v != ""}
+            pid = known[0]
+            if pid < 0:
+                rnd.new_people[-1 - pid].update(given)
+            else:
+                rnd.person_changes.setdefault(pid, {}).update(given)
+            return pid
+        pid = -1 - len(rnd.new_people)
+        values["id_number"], values["batch_id"] = row["id"], self.batch_id
+        rnd.new_people.append(values)
+        rnd.people[row["id"]] = (pid, row["name"])
+        self.result.people += 1
+        return pid
+
+    def _membership(self, pid: int, row: dict[str, Any], rnd: _Round) -> None:
+        """Add the membership, or end it when the row says the person left (转出/退会)."""
         left_on = (row["left_on"] or dt.date.today()) if row["left"] else None
         key = (pid, row["unit_id"])
-        if key in self.known_members:
-            if left_on is not None and self.known_members[key] is None and key in self.new_members:
-                self.new_members[key]["left_on"] = left_on
-                self.known_members[key] = left_on
-            elif left_on is not None and self.known_members[key] is None:
-                self.conn.execute(
-                    update(Membership)
-                    .where(Membership.person_id == pid, Membership.unit_id == row["unit_id"])
-                    .values(left_on=left_on)
-                )
-                self.known_members[key] = left_on
+        if key in rnd.members:
+            if left_on is not None and rnd.members[key] is None:
+                if key in rnd.new_members:
+                    rnd.new_members[key][2] = left_on
+                else:
+                    rnd.member_ends[key] = left_on
+                rnd.members[key] = left_on
             return
-        self.new_members[key] = {
-            "unit_id": row["unit_id"],
-            "joined_on": row["joined"],
-            "left_on": left_on,
-            "batch_id": self.batch_id,
-            "sheet": sheet.name,
-            "row": _row_no(sheet, row["row"]),
-        }
-        self.known_members[key] = left_on
+        rnd.new_members[key] = [row["unit_id"], row["joined"], left_on, row["line"]]
+        rnd.members[key] = left_on
         self.result.memberships += 1
 
-    def _summary(
-        self, sheet: Sheet, sex_mismatch: list[int], units_of: dict[str, set[int]], left: int
-    ) -> None:
+    def _summary(self, sheet: Sheet, run: _TableRun) -> None:
         warnings = self.parsed.warnings
-        if sex_mismatch:
-            shown = "、".join(map(str, sex_mismatch[:10])) + ("等" if len(sex_mismatch) > 10 else "")
+        if run.sex_count:
+            shown = "、".join(map(str, run.sex_mismatch)) + ("等" if run.sex_count > 10 else "")
             warnings.append(
-                f"工作表“{sheet.name}”有 {len(sex_mismatch)} 行“性别”与身份证号第17位不符（第{shown}行）；"
+                f"工作表“{sheet.name}”有 {run.sex_count} 行“性别”与身份证号第17位不符（第{shown}行）；"
                 "已按表中填写保存，djgj check 会逐行列出"
             )
-        if left:
+        if run.left:
             warnings.append(
-                f"工作表“{sheet.name}”有 {left} 行会籍变化为转出/退会等，已记为离会，不计为现有会员"
+                f"工作表“{sheet.name}”有 {run.left} 行会籍变化为转出/退会等，已记为离会，不计为现有会员"
             )
         rejected = sum(1 for r in self.parsed.rejects if r.get("sheet") == sheet.name)
         if rejected:
             warnings.append(
                 f"--skip-bad-rows：工作表“{sheet.name}”有 {rejected} 行未导入，原因和原始内容见拒收报告"
             )
-        for number, units in units_of.items():
-            if len(units) > 1:
-                warnings.append(
-                    f"身份证号 {mask_id(number)} 的会员同时在 {len(units)} 个单位的花名册上（转会中？），只记为一人"
-                )
+        for number, units in self.store.transfers():
+            warnings.append(
+                f"身份证号 {mask_id(number)} 的会员同时在 {units} 个单位的花名册上（转会中？），只记为一人"
+            )
 
 
 def _remap(table: Table) -> None:
@@ -341,11 +539,9 @@ def _remap(table: Table) -> None:
             c.field = "is_migrant"
 
 
-def _row_no(sheet: Any, r: int) -> int:
-    return sheet.line_numbers[r] if sheet.line_numbers is not None else r + 1
-
-
 def _phone(cell: Any) -> str | None:
+    if type(cell) is str and cell.isascii() and cell.isdigit():
+        return cell
     if V.is_blank(cell):
         return None
     if isinstance(cell, float) and cell.is_integer():
@@ -353,101 +549,53 @@ def _phone(cell: Any) -> str | None:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(cell)))
 
 
-def _match_unit(
-    get: Any,
-    by_name: dict[str, list[tuple[int, str, str | None]]],
-    by_code: dict[str, int],
-    sheet: Any,
-    r: int,
-    problems: list[str],
-) -> int | None:
-    code = V.clean_text(get("credit_code"))
-    if code and code.upper() in by_code:
-        return by_code[code.upper()]
-    name = V.clean_text(get("unit_name"))
-    if not name:
-        problems.append(f"{where(sheet, r)}：没有填写所在单位")
-        return None
-    found = by_name.get(V.normalise_name(name), [])
-    if len(found) == 1:
-        return found[0][0]
-    if len(found) > 1:
-        towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
-        problems.append(
-            f"{where(sheet, r)}：单位“{name}”在台账中有多个（{towns}），请在花名册中填写统一社会信用代码"
-        )
-        return None
-    close = difflib.get_close_matches(V.normalise_name(name), list(by_name), n=3, cutoff=0.6)
-    hint = (
-        f"；相近的单位：{'、'.join(by_name[c][0][1] for c in close)}"
-        if close
-        else "；请先导入该单位所在乡镇的报表"
+def _label(sheet: Sheet, row: dict[str, Any]) -> str:
+    """Where a row is and whose it is (the ID number masked)."""
+    return f"{where(sheet, row['row'])}（{row['name']}，{mask_id(row['id'])}）"
+
+
+def _part(table: Table, batch: list[tuple[list[Any], int]]) -> Table:
+    """A round of rows as a table of its own (the header's columns, each row's own row number), so
+    every message and reject names the row as the whole sheet would."""
+    sheet = table.sheet
+    part = Sheet(
+        sheet.name,
+        [cells for cells, _ in batch],
+        line_numbers=[line for _, line in batch],
+        date_1904=sheet.date_1904,
     )
-    problems.append(f"{where(sheet, r)}：台账中没有单位“{name}”{hint}")
-    return None
+    return Table(part, table.header_rows, table.columns)
 
 
-def _upsert_person(
-    conn: Connection,
-    row: dict[str, Any],
-    chk: IdCheck,
-    batch_id: int,
-    known: dict[str, tuple[int, bool]],
-    result: Any,
-    new: list[dict[str, Any]],
-) -> int:
-    """The person's id: known people are updated in place (values given); a new one is appended to
-    ``new`` (written in bulk by the caller) and stands as -1 - its index there until then."""
-    values = {
-        "name": row["name"],
-        "sex": row["sex"] or chk.sex,
-        "birth_date": chk.birth_date,
-        "politics": row["politics"],
-        "phone": row["phone"],
-        "is_migrant": row["migrant"],
-        "id_valid": chk.valid,
-    }
-    if row["id"] in known:
-        pid = known[row["id"]][0]
-        if pid < 0:
-            new[-1 - pid].update({k: v for k, v in values.items() if v is not None})
-            return pid
-        conn.execute(
-            update(Person)
-            .where(Person.id == pid)
-            .values(**{k: v for k, v in values.items() if v is not None})
-        )
-        return pid
-    pid = -1 - len(new)
-    new.append({"id_number": row["id"], "batch_id": batch_id, **values})
-    known[row["id"]] = (pid, chk.valid)
-    result.people += 1
-    return pid
+_MISSING = object()
 
 
-def _insert_rows(
-    conn: Connection, model: Any, rows: list[dict[str, Any]], returning: bool = True
-) -> list[int]:
-    """Insert rows of one shape in bulk, returning their ids in order (PostgreSQL: COPY, the ids
-    taken from the table's sequence first)."""
-    table = model.__tablename__
-    columns = list(rows[0])
-    if conn.dialect.name == "postgresql":
-        ids = copy.new_ids(conn, table, len(rows)) if returning else []
-        head = ["id", *columns] if returning else columns
-        data = (
-            [[i, *(r[c] for c in columns)] for i, r in zip(ids, rows, strict=True)]
-            if returning
-            else [[r[c] for c in columns] for r in rows]
-        )
-        copy.copy_rows(conn, table, head, data)
-        return ids
-    if not returning:
-        conn.execute(insert(model), rows)
-        return []
-    return [
-        int(r[0]) for r in conn.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
-    ]
+@dataclass(frozen=True)
+class _Refused:
+    """A cell value a converter refused, remembered with its message."""
+
+    message: str
+
+
+def _leaving(cell: Any) -> bool:
+    """Whether a 会籍变化类型 cell says the person left the unit."""
+    change = V.clean_text(cell) or ""
+    return any(w in change for w in LEAVING_WORDS)
+
+
+def _attempt(convert: Any, cell: Any) -> Any:
+    try:
+        return convert(cell)
+    except V.ValueProblem as exc:
+        return _Refused(str(exc))
+
+
+def _date_1900(cell: Any) -> Any:
+    return V.date_value(cell, date_1904=False)
+
+
+def _date_1904(cell: Any) -> Any:
+    return V.date_value(cell, date_1904=True)
 
 
 def is_party_member(politics: str | None) -> bool:

@@ -108,7 +108,11 @@ class SnapshotWriter:
             counts.snapshots_created += len(inserts)
         columns = [*SNAPSHOT_VALUE_COLUMNS, *ATTRIBUTE_COLUMNS]
         for rows, extra in ((updates, ["batch_id", "sheet", "row"]), (merges, [])):
-            if rows:
+            if rows and not self.sqlite:  # one UPDATE … FROM the rows COPYed into a temporary table
+                keys = [*columns, *extra]
+                data = [(r["_id"], *(r[k] for k in keys)) for r in rows]
+                copy.update_rows(self.conn, "snapshots", ("id",), keys, data)
+            elif rows:
                 change = (
                     update(Snapshot)
                     .where(Snapshot.id == bindparam("_id"))

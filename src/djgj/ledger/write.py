@@ -127,7 +127,14 @@ def _import_file(
     options = mappings.with_remembered(engine, options)
     opened = _open_stream(path, options)
     if opened is not None:
-        streamed = _import_streamed(engine, path, *opened, options, replaces, dry_run, progress)
+        try:
+            streamed = _import_streamed(engine, path, *opened, options, replaces, dry_run, progress)
+        except sources.FileChanged:
+            raise
+        except DjgjError as exc:  # a streamed roster's refusal (read once, by the one roster writer)
+            if not dry_run:
+                _record_failure(engine, opened[1], options, exc)
+            raise
         if streamed is not None:
             return mappings.remember(engine, streamed, options)
     wb = sources.read(path)
@@ -194,7 +201,9 @@ def _import_streamed(
 ) -> ImportResult | None:
     """A ledger CSV or one-sheet xlsx read, checked and written row by row, in rounds inside the
     file's one transaction: memory does not grow with the file's length. None when anything in it is
-    refused (the transaction is then rolled back): the caller reads it whole, as always."""
+    refused (the transaction is then rolled back): the caller reads it whole, as always. A member
+    roster goes through `rosters.write_stream`, the same writer as a roster read whole; its refusal
+    is raised as it is."""
     parsed = stream.parsed
     result = _new_result(path, wb.format, parsed, dry_run)
     try:
@@ -203,6 +212,10 @@ def _import_streamed(
             batch_id = _begin_batch(conn, wb, parsed, options, replaces, result)
             writer: RecordWriter | None = None
             try:
+                if stream.roster is not None and stream.lines is not None:
+                    from djgj.ledger import rosters
+
+                    rosters.write_stream(conn, wb.path, parsed, stream.roster, stream.lines, batch_id, result)
                 for records in stream.rounds:
                     if writer is None:
                         writer = RecordWriter(conn, parsed, batch_id, result)
@@ -223,7 +236,11 @@ def _import_streamed(
         result.batch_id = None
     except sources.FileChanged:
         raise  # refused as `read` refuses it, never read again another way
-    except (importer.Fallback, sources.Unstreamable, DjgjError, DBAPIError):
+    except DjgjError:
+        if stream.roster is None:
+            return None
+        raise  # a roster's refusal names every problem already: not read again
+    except (importer.Fallback, sources.Unstreamable, DBAPIError):
         return None
     return result
 

@@ -318,6 +318,9 @@ class Stream:
     rounds: Iterator[list[Record]]
     #: Rows the file may hold (its line breaks): the progress total, which records never exceed.
     estimate: int
+    #: A member roster (no records): its table, and its rows below the header as they are read.
+    roster: Table | None = None
+    lines: Iterator[tuple[list[Any], int]] | None = None
 
 
 def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> Stream:
@@ -325,7 +328,7 @@ def stream_csv(tf: TextFile, sha256: str, options: Options, batch_rows: int) -> 
     `batch_rows`: the same pipeline `parse` runs over a whole sheet, so the same records, warnings,
     normalisation counts, rejects and refusals. Memory does not grow with the file's length beyond
     one round and a few bytes per unit (for duplicates). A file this cannot take as one ledger table
-    (a roster, no header, no year-end, a missing required column …) raises `Fallback` before any
+    (no header, no year-end, a missing required column …) raises `Fallback` before any
     round; a refusal met in the rounds raises `InputError`: the caller rolls back either way and
     reads the file whole, so the message names every problem (up to the limit) exactly as `parse` does.
     """
@@ -369,7 +372,10 @@ def _stream(
     fields = {c.field for c in table.columns if c.field}
     parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
-        raise Fallback
+        parsed.roster_tables.append(table)
+        parsed.skip_bad_rows = options.skip_bad_rows
+        below = islice(lines, table.header_rows[-1] + 1, None)
+        return Stream(parsed, iter(()), estimate, roster=table, lines=below)
     name_is_union = _union_list(table)
     try:
         cols = check_columns(table, path)
