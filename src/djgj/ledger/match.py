@@ -60,8 +60,20 @@ def chunks(items: list[Any]) -> Iterable[list[Any]]:
 class UnitMatcher:
     """Finds or creates the unit of every record of a round; keeps what earlier rounds created."""
 
-    def __init__(self, conn: Connection, county: str, as_of: dt.date | None, batch_id: int, counts: Counts):
+    def __init__(
+        self,
+        conn: Connection,
+        county: str,
+        as_of: dt.date | None,
+        batch_id: int,
+        counts: Counts,
+        *,
+        unique: bool = False,
+    ):
         self.conn, self.county, self.as_of, self.batch_id, self.counts = conn, county, as_of, batch_id, counts
+        #: No two records of this file have the same identity (a streamed sheet: its row pipeline
+        #: passes each unit's first row only), so no round can meet a unit an earlier round created.
+        self.unique = unique
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.units_before = int(conn.execute(select(max_(Unit.id))).scalar() or 0)
@@ -110,6 +122,18 @@ class UnitMatcher:
             out.update((u, d) for u, d in self.conn.execute(q))
         return out
 
+    def _known(self, records: list[Record], tids: list[int | None]) -> list[Any]:
+        """The ledger's units (and this import's) that this round's records could be."""
+        codes = {r.credit_code for r in records if r.credit_code}
+        # Into a ledger that was empty, only units this import created can match: by the identity
+        # they were created with, so records with a credit code need no lookup by name.
+        names = {
+            (tid, r.norm_name)
+            for r, tid in zip(records, tids, strict=True)
+            if self.units_before or not r.credit_code
+        }
+        return self._units(codes, names)
+
     def township_ids(self, records: list[Record]) -> list[int | None]:
         missing = {r.township for r in records if r.township and r.township not in self.towns}
         if missing:
@@ -119,19 +143,23 @@ class UnitMatcher:
     # -- matching
     def match(self, records: list[Record], tids: list[int | None]) -> list[int]:
         """The unit id of every record (created when new; attributes updated where this file is not older)."""
-        codes = {r.credit_code for r in records if r.credit_code}
-        # Into a ledger that was empty, only units this import created can match: by the identity
-        # they were created with, so records with a credit code need no lookup by name.
-        names = {
-            (tid, r.norm_name)
-            for r, tid in zip(records, tids, strict=True)
-            if self.units_before or not r.credit_code
-        }
+        if self.unique and not self.units_before:
+            # Into a ledger that was empty, a file whose identities are unique creates a unit for
+            # every record: nothing to look up (the only units are this import's, none repeated).
+            batch = self.batch_id
+            ids = self._create_units(
+                [
+                    (r.kind, r.name, r.norm_name, r.credit_code, t, batch)
+                    for r, t in zip(records, tids, strict=True)
+                ]
+            )
+            self.counts.units_created += len(ids)
+            return ids
         by_code: dict[str, int] = {}
         by_name: dict[tuple[int | None, str], int] = {}
         units: dict[int, dict[str, Any]] = {}
         created: dict[Key, int] = {}  # units an earlier round of this import created
-        for known_id, code, known_town, norm, name, kind in self._units(codes, names):
+        for known_id, code, known_town, norm, name, kind in self._known(records, tids):
             if known_id > self.units_before:
                 created.setdefault(identity(code, known_town, norm), known_id)
                 continue
