@@ -11,10 +11,12 @@ created with, exactly as if the whole file had been written in one round.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.functions import max as max_
 
 from djgj.ledger import copy
@@ -50,6 +52,22 @@ def township_ids(conn: Connection, names: set[str], county: str = "", city: str 
         conn.execute(insert(Township), [{"name": n, "county": county, "city": city} for n in missing])
         ids = known()
     return ids
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """SQLite: one prepared INSERT run over plain tuples (a list or a generator, dates already as
+    SQLAlchemy's SQLite Date keeps them) by the driver's own ``executemany``, in the connection's
+    transaction; a failure is raised as SQLAlchemy's `DBAPIError`, as from any other statement."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
 
 
 def chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -228,12 +246,6 @@ class UnitMatcher:
         self.counts.units_matched += len({m for m in matched if m >= 0})
         self.attributes_kept += len(kept)
 
-    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """executemany of plain tuples through the driver (dates already as SQLite keeps them)."""
-        m = self.mark
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([m] * len(columns))})"
-        self.conn.exec_driver_sql(sql, rows)
-
     def _create_units(self, new_units: list[tuple[Any, ...]]) -> list[int]:
         """Insert new units, returning their ids in order. SQLite: ids allocated under the write lock
         (BEGIN IMMEDIATE) and one executemany; elsewhere: INSERT … RETURNING in insertmanyvalues batches."""
@@ -243,9 +255,8 @@ class UnitMatcher:
             first = self.next_unit_id
             ids = list(range(first, first + len(new_units)))
             self.next_unit_id += len(new_units)
-            self._insert(
-                "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
-            )
+            rows = ((i, *u) for i, u in zip(ids, new_units, strict=True))
+            insert_rows(self.conn, "units", ("id", *_UNIT_COLUMNS), rows)
             return ids
         ids = copy.new_ids(self.conn, "units", len(new_units))
         copy.copy_rows(
@@ -254,4 +265,4 @@ class UnitMatcher:
         return ids
 
 
-__all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "township_ids"]
+__all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "insert_rows", "township_ids"]
