@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from builders import credit_code, write_csv
 
@@ -187,4 +187,37 @@ def test_refresh_after_a_correction_falls_back_to_the_earlier_snapshot(tmp_path,
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT year, employees FROM year_states ORDER BY year").all()
     assert [tuple(r) for r in rows] == [(2013, 10)]
+    engine.dispose()
+
+
+def test_a_ledger_of_one_date_is_rebuilt_without_windows(tmp_path, monkeypatch) -> None:
+    """A first import of one date (every snapshot that date: one per unit) fills the state with one
+    row per unit and year, the same as the general rebuild and the GROUP BY; a second date then
+    refreshes it the general way."""
+    from djgj.ledger import state
+    from djgj.ledger.db import open_engine
+
+    engine = open_engine()
+    ran: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, sql, *rest: ran.append(sql))
+    units = [(u, None if u == 3 else 10 + u, 2, ["已建", "未建", ""][u % 3]) for u in range(8)]
+    _import(engine, tmp_path, 2013, (6, 30), units)
+    windows = [s for s in ran if "ROW_NUMBER" in s]
+    assert windows == [] if engine.dialect.name == "sqlite" else windows != []
+    read = "SELECT year, unit_id, snapshot_id, as_of, employees FROM year_states ORDER BY year, unit_id"
+    with engine.connect() as conn:
+        flat = conn.exec_driver_sql(read).all()
+    assert [(r[0], r[1]) for r in flat] == [(2013, u) for u in sorted(r[1] for r in flat)]
+    assert len(flat) == 8 and {str(r[3]) for r in flat} == {"2013-06-30"}
+    with engine.begin() as conn:  # the general rebuild (windows over the snapshots) agrees
+        conn.exec_driver_sql("DELETE FROM year_states")
+        lo_hi = {":lo": "2013", ":hi": "2013"}
+        sql = state._insert_sql(conn, "1 = 1")
+        for k, v in lo_hi.items():
+            sql = sql.replace(k, v)
+        conn.exec_driver_sql(sql)
+        assert conn.exec_driver_sql(read).all() == flat
+    _assert_same(engine, monkeypatch)
+    _import(engine, tmp_path, 2015, (12, 31), units[:3])
+    _assert_same(engine, monkeypatch)
     engine.dispose()

@@ -11,10 +11,12 @@ created with, exactly as if the whole file had been written in one round.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.functions import max as max_
 
 from djgj.ledger import copy
@@ -52,6 +54,22 @@ def township_ids(conn: Connection, names: set[str], county: str = "", city: str 
     return ids
 
 
+def insert_rows(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """SQLite: one prepared INSERT run over plain tuples (a list or a generator, dates already as
+    SQLAlchemy's SQLite Date keeps them) by the driver's own ``executemany``, in the connection's
+    transaction; a failure is raised as SQLAlchemy's `DBAPIError`, as from any other statement."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+
+
 def chunks(items: list[Any]) -> Iterable[list[Any]]:
     for i in range(0, len(items), LOOKUP_CHUNK):
         yield items[i : i + LOOKUP_CHUNK]
@@ -60,8 +78,20 @@ def chunks(items: list[Any]) -> Iterable[list[Any]]:
 class UnitMatcher:
     """Finds or creates the unit of every record of a round; keeps what earlier rounds created."""
 
-    def __init__(self, conn: Connection, county: str, as_of: dt.date | None, batch_id: int, counts: Counts):
+    def __init__(
+        self,
+        conn: Connection,
+        county: str,
+        as_of: dt.date | None,
+        batch_id: int,
+        counts: Counts,
+        *,
+        unique: bool = False,
+    ):
         self.conn, self.county, self.as_of, self.batch_id, self.counts = conn, county, as_of, batch_id, counts
+        #: No two records of this file have the same identity (a streamed sheet: its row pipeline
+        #: passes each unit's first row only), so no round can meet a unit an earlier round created.
+        self.unique = unique
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.units_before = int(conn.execute(select(max_(Unit.id))).scalar() or 0)
@@ -110,6 +140,18 @@ class UnitMatcher:
             out.update((u, d) for u, d in self.conn.execute(q))
         return out
 
+    def _known(self, records: list[Record], tids: list[int | None]) -> list[Any]:
+        """The ledger's units (and this import's) that this round's records could be."""
+        codes = {r.credit_code for r in records if r.credit_code}
+        # Into a ledger that was empty, only units this import created can match: by the identity
+        # they were created with, so records with a credit code need no lookup by name.
+        names = {
+            (tid, r.norm_name)
+            for r, tid in zip(records, tids, strict=True)
+            if self.units_before or not r.credit_code
+        }
+        return self._units(codes, names)
+
     def township_ids(self, records: list[Record]) -> list[int | None]:
         missing = {r.township for r in records if r.township and r.township not in self.towns}
         if missing:
@@ -119,19 +161,23 @@ class UnitMatcher:
     # -- matching
     def match(self, records: list[Record], tids: list[int | None]) -> list[int]:
         """The unit id of every record (created when new; attributes updated where this file is not older)."""
-        codes = {r.credit_code for r in records if r.credit_code}
-        # Into a ledger that was empty, only units this import created can match: by the identity
-        # they were created with, so records with a credit code need no lookup by name.
-        names = {
-            (tid, r.norm_name)
-            for r, tid in zip(records, tids, strict=True)
-            if self.units_before or not r.credit_code
-        }
+        if self.unique and not self.units_before:
+            # Into a ledger that was empty, a file whose identities are unique creates a unit for
+            # every record: nothing to look up (the only units are this import's, none repeated).
+            batch = self.batch_id
+            ids = self._create_units(
+                [
+                    (r.kind, r.name, r.norm_name, r.credit_code, t, batch)
+                    for r, t in zip(records, tids, strict=True)
+                ]
+            )
+            self.counts.units_created += len(ids)
+            return ids
         by_code: dict[str, int] = {}
         by_name: dict[tuple[int | None, str], int] = {}
         units: dict[int, dict[str, Any]] = {}
         created: dict[Key, int] = {}  # units an earlier round of this import created
-        for known_id, code, known_town, norm, name, kind in self._units(codes, names):
+        for known_id, code, known_town, norm, name, kind in self._known(records, tids):
             if known_id > self.units_before:
                 created.setdefault(identity(code, known_town, norm), known_id)
                 continue
@@ -200,12 +246,6 @@ class UnitMatcher:
         self.counts.units_matched += len({m for m in matched if m >= 0})
         self.attributes_kept += len(kept)
 
-    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """executemany of plain tuples through the driver (dates already as SQLite keeps them)."""
-        m = self.mark
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([m] * len(columns))})"
-        self.conn.exec_driver_sql(sql, rows)
-
     def _create_units(self, new_units: list[tuple[Any, ...]]) -> list[int]:
         """Insert new units, returning their ids in order. SQLite: ids allocated under the write lock
         (BEGIN IMMEDIATE) and one executemany; elsewhere: INSERT … RETURNING in insertmanyvalues batches."""
@@ -215,9 +255,8 @@ class UnitMatcher:
             first = self.next_unit_id
             ids = list(range(first, first + len(new_units)))
             self.next_unit_id += len(new_units)
-            self._insert(
-                "units", ("id", *_UNIT_COLUMNS), [(i, *u) for i, u in zip(ids, new_units, strict=True)]
-            )
+            rows = ((i, *u) for i, u in zip(ids, new_units, strict=True))
+            insert_rows(self.conn, "units", ("id", *_UNIT_COLUMNS), rows)
             return ids
         ids = copy.new_ids(self.conn, "units", len(new_units))
         copy.copy_rows(
@@ -226,4 +265,4 @@ class UnitMatcher:
         return ids
 
 
-__all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "township_ids"]
+__all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "insert_rows", "township_ids"]

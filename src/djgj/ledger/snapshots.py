@@ -11,6 +11,7 @@ them: the unit's history keeps them, and undoing this import restores them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.sql.functions import max as max_
 
 from djgj.ledger import copy
 from djgj.ledger.counts import Counts
-from djgj.ledger.match import chunks
+from djgj.ledger.match import chunks, insert_rows
 from djgj.ledger.models import ImportBatch, Snapshot, SnapshotHistory
 from djgj.records.parse import Record
 from djgj.vocab.fields import SNAPSHOT_FIELDS
@@ -51,7 +52,6 @@ class SnapshotWriter:
         self.conn, self.as_of, self.batch_id, self.result = conn, as_of, batch_id, result
         self.file_name = file_name
         self.sqlite = conn.dialect.name == "sqlite"
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.snapshots_before = int(conn.execute(select(max_(Snapshot.id))).scalar() or 0)
         self.saved: set[int] = set()  # snapshots whose earlier values this import already kept
         self.files: dict[int | None, str] = {None: ""}
@@ -68,6 +68,11 @@ class SnapshotWriter:
         """Insert or merge the snapshot of each record; ``known`` is the largest unit id before the import."""
         counts: Counts = self.result
         existing = self._existing(sorted({u for u in unit_ids if u <= known}))
+        if not existing and len(set(unit_ids)) == len(unit_ids):
+            # Every record a new snapshot of its own unit (e.g. into an empty ledger): straight to rows.
+            self._insert(zip(unit_ids, records, tids, [None] * len(records), strict=True))
+            counts.snapshots_created += len(records)
+            return
         # unit -> [first record, its township id, merged values once a second record of it came]
         inserts: dict[int, list[Any]] = {}
         updates: list[dict[str, Any]] = []
@@ -104,7 +109,7 @@ class SnapshotWriter:
         if history:
             self.conn.execute(insert(SnapshotHistory), history)
         if inserts:
-            self._insert(inserts)
+            self._insert((u, rec, tid, merged) for u, (rec, tid, merged) in inserts.items())
             counts.snapshots_created += len(inserts)
         columns = [*SNAPSHOT_VALUE_COLUMNS, *ATTRIBUTE_COLUMNS]
         for rows, extra in ((updates, ["batch_id", "sheet", "row"]), (merges, [])):
@@ -186,35 +191,36 @@ class SnapshotWriter:
             "replaced_at": self.now,
         }
 
-    def _insert(self, inserts: dict[int, list[Any]]) -> None:
-        """executemany of plain tuples through the driver (dates as SQLAlchemy's SQLite Date keeps them)."""
+    def _rows(
+        self, items: Iterable[tuple[int, Record, int | None, dict[str, Any] | None]]
+    ) -> Iterator[tuple[Any, ...]]:
+        """The row of each new snapshot (unit id, record, township id, values merged from several
+        records or None), as a plain tuple in `_INSERT_COLUMNS` order; dates on SQLite as
+        SQLAlchemy's SQLite Date keeps them (ISO text)."""
         as_of: Any = self.as_of
         if self.sqlite and as_of is not None:
             as_of = as_of.isoformat()
-        rows = []
-        for unit_id, (rec, tid, merged) in inserts.items():
-            get = merged.get if merged is not None else rec.values.get
-            values = list(map(get, SNAPSHOT_VALUE_COLUMNS))
-            if self.sqlite:
-                for i in _DATES:
-                    day = values[i]
-                    if day is not None:
-                        values[i] = day.isoformat()
-            attrs = (
-                [get(k) for k in ATTRIBUTE_COLUMNS]
-                if merged is not None
-                else [rec.name, rec.kind or None, tid]
-            )
-            rows.append((unit_id, as_of, self.batch_id, rec.sheet, rec.row, *values, *attrs))
-        if not self.sqlite:
-            copy.copy_rows(self.conn, "snapshots", _INSERT_COLUMNS, rows)
-            return
-        m = self.mark
-        sql = (
-            f"INSERT INTO snapshots ({', '.join(_INSERT_COLUMNS)}) "
-            f"VALUES ({', '.join([m] * len(_INSERT_COLUMNS))})"
-        )
-        self.conn.exec_driver_sql(sql, rows)
+        batch, columns, dates = self.batch_id, SNAPSHOT_VALUE_COLUMNS, _DATES if self.sqlite else []
+        for unit_id, rec, tid, merged in items:
+            get = rec.values.get if merged is None else merged.get
+            values = list(map(get, columns))
+            for i in dates:
+                day = values[i]
+                if day is not None:
+                    values[i] = day.isoformat()
+            if merged is None:
+                yield (unit_id, as_of, batch, rec.sheet, rec.row, *values, rec.name, rec.kind or None, tid)
+            else:
+                attrs = map(get, ATTRIBUTE_COLUMNS)
+                yield (unit_id, as_of, batch, rec.sheet, rec.row, *values, *attrs)
+
+    def _insert(self, items: Iterable[tuple[int, Record, int | None, dict[str, Any] | None]]) -> None:
+        """One executemany of the new snapshots' rows (SQLite: the driver's, fed as they are built;
+        PostgreSQL: COPY)."""
+        if self.sqlite:
+            insert_rows(self.conn, "snapshots", _INSERT_COLUMNS, self._rows(items))
+        else:
+            copy.copy_rows(self.conn, "snapshots", _INSERT_COLUMNS, list(self._rows(items)))
 
 
 __all__ = ["ATTRIBUTE_COLUMNS", "MAX_LISTED", "SNAPSHOT_VALUE_COLUMNS", "SnapshotWriter", "attributes"]

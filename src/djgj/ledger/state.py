@@ -46,10 +46,16 @@ def _year_of(value: Any) -> int | None:
     return int(str(value)[:4])
 
 
-def _bounds(conn: Connection) -> tuple[int | None, int | None]:
-    """The first and last snapshot years of the ledger (two index lookups)."""
+def _days(conn: Connection) -> tuple[Any, Any]:
+    """The first and last snapshot dates of the ledger (two index lookups)."""
     lo = conn.exec_driver_sql("SELECT MIN(as_of) FROM snapshots").scalar()
     hi = conn.exec_driver_sql("SELECT MAX(as_of) FROM snapshots").scalar()
+    return lo, hi
+
+
+def _bounds(conn: Connection) -> tuple[int | None, int | None]:
+    """The first and last snapshot years of the ledger (two index lookups)."""
+    lo, hi = _days(conn)
     return _year_of(lo), _year_of(hi)
 
 
@@ -80,7 +86,8 @@ FROM spans JOIN years ON years.y >= spans.first_year AND years.y <= spans.last_y
 def rebuild(conn: Connection) -> None:
     """Recompute the whole state from the snapshots."""
     conn.exec_driver_sql("DELETE FROM year_states")
-    lo, hi = _bounds(conn)
+    first_day, last_day = _days(conn)
+    lo, hi = _year_of(first_day), _year_of(last_day)
     if hi is None:
         return
     paused: list[str] = []
@@ -89,7 +96,15 @@ def rebuild(conn: Connection) -> None:
         paused = copy.pause_checks(conn, ["year_states"], indexes=True)
     elif big and conn.dialect.name == "sqlite":
         paused = _pause_sqlite_indexes(conn, "year_states")
-    conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
+    if first_day == last_day and conn.dialect.name == "sqlite":
+        # Every snapshot of one date (a first import): each unit has exactly one (one per unit and
+        # date), the latest of its year and of every year to the last: no windows to compute.
+        conn.exec_driver_sql(
+            "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
+            f"SELECT {int(hi)}, unit_id, id, as_of, employees FROM snapshots ORDER BY unit_id"
+        )
+    else:
+        conn.exec_driver_sql(_insert_sql(conn, "1 = 1").replace(":lo", str(lo)).replace(":hi", str(hi)))
     if paused and conn.dialect.name == "postgresql":
         copy.restore(conn, paused, analyze=["year_states"])
     for statement in paused if conn.dialect.name == "sqlite" else []:

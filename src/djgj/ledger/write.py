@@ -218,7 +218,7 @@ def _import_streamed(
                     rosters.write_stream(conn, wb.path, parsed, stream.roster, stream.lines, batch_id, result)
                 for records in stream.rounds:
                     if writer is None:
-                        writer = RecordWriter(conn, parsed, batch_id, result)
+                        writer = RecordWriter(conn, parsed, batch_id, result, unique=True)
                     writer.write(records)
                     result.rows += len(records)
                     if progress:
@@ -360,10 +360,17 @@ class RecordWriter:
     matched (`UnitMatcher`), then its snapshots merged (`SnapshotWriter`)."""
 
     def __init__(
-        self, conn: Connection, parsed: importer.Parsed, batch_id: int, result: ImportResult
+        self,
+        conn: Connection,
+        parsed: importer.Parsed,
+        batch_id: int,
+        result: ImportResult,
+        *,
+        unique: bool = False,
     ) -> None:
+        """``unique``: no two records of the file have the same identity (a streamed sheet)."""
         self.conn, self.result = conn, result
-        self.units = UnitMatcher(conn, parsed.county, parsed.as_of, batch_id, result)
+        self.units = UnitMatcher(conn, parsed.county, parsed.as_of, batch_id, result, unique=unique)
         self.snapshots = SnapshotWriter(conn, parsed.as_of, batch_id, result, parsed.path.name)
         self.cache_size: int | None = None
         if conn.dialect.name == "sqlite":
