@@ -415,6 +415,8 @@ def _thaw(folder: Path) -> None:
     folder.chmod(0o755)
 
 
+# slow (~11 s): run by CI (`.ci/run`), not by `make test`
+@pytest.mark.slow
 def test_read_only_commands_work_when_the_ledger_folder_is_not_writable(runner, tmp_path):
     from test_checks import ROSTER_HEADER, member
 

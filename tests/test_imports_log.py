@@ -41,6 +41,8 @@ def _sample_imports(sample_dir, expected) -> list[list[str]]:
     return args
 
 
+# slow (~9 s per backend): run by CI (`.ci/run`), not by `make test`
+@pytest.mark.slow
 def test_undo_of_each_of_the_last_three_sample_imports_restores_the_figures(runner, sample_dir, expected):
     steps = _sample_imports(sample_dir, expected)
     before: list[list[tuple[int, str]]] = []
