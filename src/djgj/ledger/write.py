@@ -90,6 +90,7 @@ def few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+@few_collections()
 def import_file(
     engine: Engine,
     path: str | Path,
@@ -99,18 +100,6 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
-    with few_collections():
-        return _import_file(engine, path, options, dry_run=dry_run, progress=progress)
-
-
-def _import_file(
-    engine: Engine,
-    path: str | Path,
-    options: importer.Options,
-    *,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-) -> ImportResult:
     replaces: list[int] = []
     if Path(path).is_file():
         # A file imported before is known by its hash alone: no need to read and parse it again.
