@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from djgj.errors import UsageError
@@ -49,7 +49,9 @@ COLUMN_CATEGORY = {
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("djgj").joinpath("data/vocabulary.toml").read_text(encoding="utf-8")
+    """Read beside the package rather than through `importlib.resources`: every `--help` reads the
+    vocabulary, and that module's own imports (tempfile, random) were a twentieth of a help page."""
+    text = (Path(__file__).parents[1] / "data" / "vocabulary.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
