@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from djgj.errors import UsageError
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, normalise_header, parse_map_options, resolve
+from djgj.read.headers import Column, normalise_header, parse_map_options, read_one, resolve
 from djgj.read.layout import as_of_from_titles, locate, township_from_text
 
 
@@ -169,3 +169,32 @@ def test_year_end_from_titles(lines, want):
 )
 def test_township_from_titles_and_file_names(text, want):
     assert township_from_text(text) == want
+
+
+@pytest.mark.parametrize(
+    "header, want",
+    [
+        ("统一社会信用代码（18位）", "credit_code"),
+        ("社会信用代码[18位数字]", "credit_code"),
+        ("从业人员数（截至12月底）", "employees"),
+        ("企业名称（请填写全称）", "name"),
+        ("是否建立工会（填是或否）", "union_form"),
+    ],
+)
+def test_a_bracketed_filling_note_does_not_change_the_meaning(header, want):
+    reading = read_one(header)
+    assert reading.field == want
+    assert "填写说明" in reading.words
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "党员数（含预备党员）",  # the bracket names a subject: it changes what is counted
+        "职工人数（不含劳务派遣）",  # a qualifier: a different quantity
+        "职工人数（上月）",  # another period
+        "工会会员数（比上年增减）",
+    ],
+)
+def test_a_bracket_that_changes_what_is_counted_is_not_dropped(header):
+    assert read_one(header).field is None

@@ -274,6 +274,10 @@ def test_union_forms_by_meaning(cell, want):
         ("尚未建立", "none"),
         ("已组建", "own"),
         ("党總支", "general_branch"),
+        ("单独组建", "own"),
+        ("独立设立", "own"),
+        ("联合组建", "joint_branch"),
+        ("未单独组建", "none"),
     ],
 )
 def test_party_org_by_meaning(cell, want):

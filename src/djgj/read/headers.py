@@ -32,6 +32,8 @@ from djgj.vocab.fields import LABELS
 IGNORE = "ignore"
 IGNORE_WORDS = ("ignore", "忽略", "不导入", "跳过")
 _UNIT_BRACKETS = re.compile(r"[（(](?:单位[:：]?)?(?:人|个|名|家|户|元|万元|人数|次|年月日|年-月-日)[)）]")
+#: A bracketed part of a header, after NFKC (full-width brackets become ASCII), innermost first.
+_BRACKETED = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
 _DROP = re.compile(r"[\s\u3000:：、,，.。;；*＊\"'“”‘’/\\\-—_()（）\[\]【】<>《》]")
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 #: Subjects that are the organisation a column is about, not what it counts.
@@ -254,11 +256,34 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
     attrs = frozenset(concepts & lex.attributes)
     found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts)), None)
     if own.unread:
+        noted = _without_notes(label, groups, left)
+        if noted is not None:
+            return noted
         return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
     if found is None:
         # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
         return Reading(None, words, different=True)
     return Reading(found, words)
+
+
+def _without_notes(label: str, groups: tuple[str, ...], left: str | None) -> Reading | None:
+    """A header whose only unread words are in brackets, read without them: （18位）, （截至年底）,
+    （请填全称） say how to fill the column in, not what it holds. Only when the text outside the
+    brackets names a field by itself, and no bracket names a subject of its own (（含预备党员）
+    changes what is counted: such a header stays unknown). A qualifier in a bracket (（不含劳务派遣）)
+    has already made the column a different quantity before this is asked."""
+    text = unicodedata.normalize("NFKC", label)
+    notes = _BRACKETED.findall(text)
+    outside = _BRACKETED.sub("", text)
+    if not notes or outside == text or not normalise_header(outside):
+        return None
+    if any(cut(n).concepts & lexicon().subjects for n in notes):
+        return None
+    plain = _read(outside, groups, left)
+    if plain.field is None:
+        return None
+    shown = "、".join(f"“{n}”" for n in notes if n.strip())
+    return Reading(plain.field, f"{plain.words}；括注{shown}是填写说明，不改变含义")
 
 
 def _likely(subjects: frozenset[str]) -> str | None:

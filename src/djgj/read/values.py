@@ -496,6 +496,8 @@ def party_org(cell: Cell) -> str:
         ):
             if role in roles:
                 return form
+        if "verb" in roles:  # 单独组建, 已成立: an organisation of its own, form not stated
+            return "own"
     if got:
         return "own"
     raise ValueProblem(f"“{cell}”不是可识别的党组织形式（可写 党委/党总支/党支部/联合党支部/无 或 是/否）")
