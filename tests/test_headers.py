@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from djgj.errors import UsageError
 from djgj.read.files import Sheet
 from djgj.read.headers import Column, normalise_header, parse_map_options, read_one, resolve
-from djgj.read.layout import as_of_from_titles, locate, township_from_text
+from djgj.read.layout import as_of_from_file_name, as_of_from_titles, locate, township_from_text
 
 
 def fields_of(columns):
@@ -198,3 +198,19 @@ def test_a_bracketed_filling_note_does_not_change_the_meaning(header, want):
 )
 def test_a_bracket_that_changes_what_is_counted_is_not_dropped(header):
     assert read_one(header).field is None
+
+
+@pytest.mark.parametrize(
+    "stem, want",
+    [
+        ("2017年企业工建党建摸底表", "2017-12-31"),
+        ("2014_北关镇_企业台账", "2014-12-31"),
+        ("东湖乡两新组织统计（2016年底）", "2016-12-31"),
+        ("城关镇2013-2014对比", None),  # two years: which one is not said
+        ("企业台账20150108", None),  # a date stamp, not a year
+        ("工会会员花名册", None),
+    ],
+)
+def test_year_end_from_a_file_name(stem, want):
+    got = as_of_from_file_name(stem)
+    assert (got.isoformat() if got else None) == want

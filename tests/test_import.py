@@ -222,6 +222,20 @@ def test_missing_year_end_and_township_are_asked_for(runner, tmp_path):
     assert r.exit_code == 0  # no township anywhere: the unit is kept without one, check will list it
 
 
+def test_year_end_from_the_file_name_when_no_title_states_it(runner, tmp_path):
+    f = write_xlsx(tmp_path / "2015年城关镇企业摸底.xlsx", [HEADER, unit_row(1)])
+    r = invoke(runner, "import", str(f))
+    assert r.exit_code == 0, r.output
+    assert "截至日期 2015-12-31 取自文件名“2015年城关镇企业摸底.xlsx”" in r.output
+
+
+def test_an_unknown_kind_is_asked_for_in_chinese(runner, tmp_path):
+    rows = [["城关镇（2014年度）"], ["企业名称", "从业人员数"], ["甲有限公司", 30]]
+    r = invoke(runner, "import", str(write_xlsx(tmp_path / "x.xlsx", rows)))
+    assert r.exit_code == 1
+    assert "--kind 指定" in r.output and "非公有制企业（non_public）" in r.output
+
+
 def test_notes_and_hidden_sheets_are_skipped_with_a_warning(runner, tmp_path, _isolated):
     f = write_xlsx(
         tmp_path / "x.xlsx",

@@ -394,6 +394,21 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
     return None, ""
 
 
+#: A year in a file name: 2017年…, …2017年度…, or a leading 2017_ / 2017- / "2017 " as townships
+#: number their files.
+_FILE_YEAR = re.compile(r"(?<!\d)(\d{4})(?:\s*年(?:度|底|末)?|(?=[_\-\s.]))")
+
+
+def as_of_from_file_name(stem: str) -> dt.date | None:
+    """The year-end a file's name states, when its titles state none: one plausible year, and only
+    one (a name with two different years, 2013-2014对比, says nothing about which)."""
+    text = simplify(stem)
+    years = {int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", text) if 1949 < int(y) < 2200}
+    if len(years) != 1 or not _FILE_YEAR.search(text):
+        return None
+    return dt.date(years.pop(), 12, 31)
+
+
 @lru_cache(maxsize=1)
 def layout_words() -> dict[str, Any]:
     """The words of `data/layouts.toml`: place-name grammar, hint and code rows, non-unit-list marks."""

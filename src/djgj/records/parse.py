@@ -23,6 +23,7 @@ from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_hea
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     Table,
+    as_of_from_file_name,
     as_of_from_titles,
     locate,
     locate_header,
@@ -127,7 +128,7 @@ def parse(wb: Workbook, options: Options) -> Parsed:
         _parse_ledger_table(wb, table, options, parsed)
     if parsed.records and parsed.as_of is None:
         raise InputError(
-            f"{wb.path.name}：无法确定数据的截至日期（标题中没有“2014年度”或“截止：2014年12月31日”之类的字样）；"
+            f"{wb.path.name}：无法确定数据的截至日期（标题和文件名中都没有“2014年度”或“截止：2014年12月31日”之类的字样）；"
             "请用 --as-of 2014-12-31 指定"
         )
     return parsed
@@ -274,6 +275,8 @@ def sheet_context(
     titles = table.title_lines
     if parsed.as_of is None:
         as_of, source = as_of_from_titles(titles)
+        if as_of is None:
+            as_of, source = as_of_from_file_name(path.stem), f"文件名“{path.name}”"
         if as_of is not None:
             parsed.as_of = as_of
             parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")

@@ -23,7 +23,8 @@ from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
 from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
-from djgj.vocab.fields import KINDS, SNAPSHOT_FIELDS
+from djgj.vocab.fields import SNAPSHOT_FIELDS
+from djgj.vocab.vocabulary import choices_text
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
 #: Words that repeat (townships, kinds, yes/no, forms) fit many times over; names and dates that do not
@@ -160,12 +161,12 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     if kind is None and kind_from_code(code):
         problems.append(
             f"{where(sheet, r)}：“{name}”的统一社会信用代码表明是{kind_from_code(code)[0]}，"  # type: ignore[index]
-            f"但表中没有说明是国有、集体还是非公有制企业；请加企业类型列，或用 --kind 指定（{'、'.join(KINDS)}）"
+            f"但表中没有说明是国有、集体还是非公有制企业；请加企业类型列，或用 --kind 指定（{choices_text('kinds')}）"
         )
     elif kind is None:
         problems.append(
             f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
-            f"请用 --kind 指定（{'、'.join(KINDS)}）"
+            f"请用 --kind 指定（{choices_text('kinds')}）"
         )
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
