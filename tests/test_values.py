@@ -296,3 +296,11 @@ def test_unread_values_are_refused_not_guessed(cell):
 )
 def test_grades_by_meaning(cell, want):
     assert V.grade(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["待建", "筹建中", "组建中", "拟组建", "正在筹备", "计划成立"])
+def test_an_organisation_not_yet_established_is_none(cell):
+    """Intended or under way is not established: no union, no Party organisation, "no"."""
+    assert V.union_form(cell) == "none"
+    assert V.party_org(cell) == "none"
+    assert V.yes_no(cell) is False

@@ -268,6 +268,8 @@ _MORPHEMES: dict[str, str] = {
         ["尚未", "暂未", "还未", "还没有", "没有", "未", "无", "没", "不", "否", "尚无", "暂无", "均无"],
         "neg",
     ),
+    # Not yet, only intended or under way (待建, 拟组建, 筹建中, 组建中, 正在筹备): none exists yet.
+    **dict.fromkeys(["待", "拟", "计划", "准备", "正在", "筹建", "筹备", "筹", "中"], "neg"),
     **dict.fromkeys(["已经", "已"], "perf"),
     **dict.fromkeys(
         [
