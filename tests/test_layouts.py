@@ -195,6 +195,24 @@ def test_township_column_merged_down_with_subtotals_checked_against_their_own_bl
     assert "没有乡镇" not in out
 
 
+@pytest.mark.parametrize("label", ["{town}小计", "小计（{town}）", "{town}合计"])
+def test_a_subtotal_row_named_after_its_block_is_a_totals_row(runner, tmp_path, label):
+    """青山镇小计 in the 乡镇 column: a totals label naming its block, not a unit without a name."""
+    header = ["乡镇", "企业名称", "企业类型", "从业人员数", "是否建立工会", "会员数"]
+    rows: list[list[Any]] = [["2018年各乡镇非公企业党建工建情况统计表"], header]
+    for town, emps in {"青山镇": [30, 40], "绿水乡": [50]}.items():
+        for e in emps:
+            rows.append([town, f"{town}{e}号公司", "私营企业", e, "是", e // 2])
+        rows.append([label.format(town=town), None, None, sum(emps), None, None])
+    rows.append(["全县总计", None, None, 120, None, None])
+    f = workbook(tmp_path / "2018年各乡镇统计表.xlsx", {"Sheet1": (rows, [])})
+    out = imported(runner, f)
+    got = units()
+    assert sorted(got) == ["绿水乡50号公司", "青山镇30号公司", "青山镇40号公司"]
+    assert sum(v[2] for v in got.values()) == 120
+    assert "没有单位名称" not in out
+
+
 def test_one_sheet_per_township_takes_the_township_from_the_sheet_name(runner, tmp_path):
     header = ["企业名称", "企业类型", "从业人员数", "是否建立工会", "会员数"]
     title = ["2014年度非公企业党建工建情况"]

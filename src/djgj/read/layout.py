@@ -360,9 +360,22 @@ def _numeric(row: list[Any]) -> bool:
     return any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in row)
 
 
+#: A totals word that a block's name may precede (青山镇小计, 非公企业合计) or follow (小计（青山镇）).
+_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计")
+#: A totals cell is a label, not a unit's name: a name before or after the word is a short place or group.
+_TOTAL_LABEL_MAX = 12
+
+
 def _looks_totals(row: list[Any]) -> bool:
-    first = [_text(c) for c in row[:4]]
-    return any(normalise_header(t) in TOTAL_WORDS for t in first if t)
+    first = [normalise_header(_text(c)) for c in row[:4]]
+    return any(t in TOTAL_WORDS or _totals_label(t) for t in first if t)
+
+
+def _totals_label(text: str) -> bool:
+    """青山镇小计, 全县非公企业合计, 小计青山镇 (from 小计（青山镇）): a block's name and a totals word."""
+    if len(text) > _TOTAL_LABEL_MAX:
+        return False
+    return any(text.endswith(w) or text.startswith(w) for w in _TOTAL_AFFIXES)
 
 
 _YEAR_END = [
