@@ -60,6 +60,21 @@ def test_utf8_csv_is_never_read_as_gbk(runner, tmp_path, _isolated):
     assert sql("select name from units")[0] == ("张三饭店",)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom"])
+def test_unicode_text_saved_by_excel_imports(runner, tmp_path, _isolated, encoding):
+    """Excel's and WPS's "Unicode 文本": UTF-16 with its byte order mark, tab-separated, the title
+    alone on the first line (no tab on it)."""
+    lines = ["2014年度城关镇非公企业统计", *("\t".join(map(str, r)) for r in ledger_rows(3)[1:])]
+    text = "\r\n".join(lines) + "\r\n"
+    data = text.encode("utf-16") if encoding == "utf-16" else b"\xfe\xff" + text.encode("utf-16-be")
+    f = tmp_path / "城关镇.txt"
+    f.write_bytes(data)
+    result = invoke(runner, "import", str(f))
+    assert result.exit_code == 0, result.output
+    assert ledger_counts(_isolated) == (3, 3)
+    assert "截至 2014-12-31" in result.output
+
+
 def test_reimport_is_a_noop_and_dry_run_writes_nothing(runner, tmp_path, _isolated):
     f = write_xlsx(tmp_path / "a.xlsx", ledger_rows(3))
     dry = invoke(runner, "import", str(f), "--dry-run")

@@ -202,15 +202,24 @@ def _read(p: Path, size: int) -> Workbook:
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Strict UTF-8 (BOM stripped), then strict GB18030; never replacement characters."""
-    for enc in ("utf-8-sig", "gb18030"):
+    """Strict UTF-8 (BOM stripped), then strict GB18030; UTF-16 when the text starts with its byte
+    order mark (Excel's and WPS's "Unicode 文本" save); never replacement characters."""
+    for enc in text_codecs(data[:2]):
         try:
             return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
         except UnicodeDecodeError:
             continue
     raise FormatError(
-        f"{name}：文本既不是 UTF-8 也不是 GB18030/GBK 编码，无法可靠读取；请另存为 UTF-8 CSV 或 .xlsx"
+        f"{name}：文本既不是 UTF-8、UTF-16 也不是 GB18030/GBK 编码，无法可靠读取；请另存为 UTF-8 CSV 或 .xlsx"
     )
+
+
+def text_codecs(head: bytes) -> tuple[str, ...]:
+    """The codecs to try, in order, for text starting with ``head``: a UTF-16 byte order mark
+    decides alone (UTF-16 text is never valid UTF-8 or GB18030 once it holds a Chinese character)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ("utf-16",)
+    return ("utf-8-sig", "gb18030")
 
 
 def _parse_csv(text: str, name: str) -> Sheet:
@@ -228,15 +237,10 @@ def _parse_csv(text: str, name: str) -> Sheet:
 def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[list[Any], int]]:
     """The rows of CSV text (blank fields as None), each with the physical line it starts on.
 
-    The delimiter is the commonest of comma, tab and semicolon on the sample's first line; the row,
+    The delimiter is found by `delimiter_of`; the row,
     column and cell-length limits are enforced row by row as the rows are read.
     """
-    delimiter = ","
-    first = sample.splitlines()[0] if sample else ""
-    counts = {d: first.count(d) for d in (",", "\t", ";")}
-    if max(counts.values()) > 0:
-        delimiter = max(counts, key=lambda d: counts[d])
-    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    reader = csv.reader(stream, delimiter=delimiter_of(sample), strict=True)
     n = 0
     start = 1
     try:
@@ -255,6 +259,20 @@ def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[li
         if "field larger than field limit" in str(exc):
             raise FormatError(_too_long(name, f"第{reader.line_num}行附近", None)) from None
         raise FormatError(f"{name}：第{reader.line_num}行 CSV 格式错误（{exc}）") from None
+
+
+def delimiter_of(sample: str) -> str:
+    """Comma, tab or semicolon: the one on most of the sample's first lines, then the commonest.
+    A title line above the table often has none (Excel's "Unicode 文本" writes a lone title), so
+    the first line alone does not decide."""
+    lines = sample.splitlines()[:_DELIMITER_LINES]
+    score = {d: (sum(d in line for line in lines), sample.count(d)) for d in (",", "\t", ";")}
+    best = max(score, key=lambda d: score[d])
+    return best if score[best][0] else ","
+
+
+#: How many of a text's first lines decide its delimiter.
+_DELIMITER_LINES = 20
 
 
 @dataclass
@@ -284,7 +302,7 @@ def text_file(path: str | Path) -> TextFile | None:
         return None
     if size == 0 or size > MAX_FILE_BYTES or sniff(head) != "text":
         return None
-    for codec in ("utf-8-sig", "gb18030"):
+    for codec in text_codecs(head):
         decoder = codecs.getincrementaldecoder(codec)("strict")
         newlines = 0
         try:
