@@ -214,3 +214,17 @@ def test_a_bracket_that_changes_what_is_counted_is_not_dropped(header):
 def test_year_end_from_a_file_name(stem, want):
     got = as_of_from_file_name(stem)
     assert (got.isoformat() if got else None) == want
+
+
+@pytest.mark.parametrize(
+    "header, want",
+    [
+        ("年末从业人员", "employees"),  # the year-end is the ledger's own date
+        ("期末从业人员数", "employees"),
+        ("年底工会会员数", "union_members"),
+        ("在职人数", "employees"),
+        ("在岗人数", "employees"),
+    ],
+)
+def test_the_period_end_and_on_the_job_name_the_field_itself(header, want):
+    assert read_one(header).field == want
