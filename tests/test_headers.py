@@ -228,3 +228,21 @@ def test_year_end_from_a_file_name(stem, want):
 )
 def test_the_period_end_and_on_the_job_name_the_field_itself(header, want):
     assert read_one(header).field == want
+
+
+def test_side_by_side_periods_take_the_sheets_own_year():
+    """从业人员 over 2014年 | 2015年: the column of the sheet's year-end is the field, the other
+    year's is another period's value (known, ignored); without a year-end nothing is decided."""
+    cols = [
+        Column(0, "", "企业名称"),
+        Column(1, "从业人员", "2014年"),
+        Column(2, "从业人员", "2015年"),
+        Column(3, "", "2015年末工会会员数"),
+    ]
+    resolve(cols, year=2015)
+    assert fields_of(cols) == ["name", None, "employees", "union_members"]
+    assert cols[1].different and "另一期" in cols[1].why
+    resolve(cols, year=2014)
+    assert fields_of(cols) == ["name", "employees", None, None]
+    resolve(cols)
+    assert fields_of(cols) == ["name", None, None, None] and not cols[2].different

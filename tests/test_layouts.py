@@ -498,3 +498,22 @@ def test_streamed_csv_goes_through_the_same_row_pipeline(runner, tmp_path):
     }
     assert "小计行写 31，本段逐行相加为 30" in out and "小计行写 5" not in out and "合计行写" not in out
     assert "3 个单位的工会按" in out
+
+
+def test_two_years_side_by_side_import_the_sheets_own_year(runner, tmp_path):
+    """A comparison sheet (从业人员 and 会员数 each over 2014年 | 2015年) titled 2015年度: the 2015
+    columns are the ledger's values at 2015-12-31; the 2014 ones are said to be ignored, not summed."""
+    title = ["城中镇非公企业党建工建情况（2015年度）"]
+    top = ["企业名称", "企业类型", "从业人员", None, "工会会员数", None, "是否建立工会"]
+    sub = [None, None, "2014年", "2015年", "2014年", "2015年", None]
+    rows: list[list[Any]] = [title, top, sub, ["城中一号有限公司", "私营企业", 30, 35, 20, 30, "是"]]
+    merges: list[Merge] = [
+        (1, 0, 2, 0, "企业名称"),
+        (1, 1, 2, 1, "企业类型"),
+        (1, 2, 1, 3, "从业人员"),
+        (1, 4, 1, 5, "工会会员数"),
+        (1, 6, 2, 6, "是否建立工会"),
+    ]
+    out = imported(runner, workbook(tmp_path / "对比.xlsx", {"Sheet1": (rows, merges)}))
+    assert units()["城中一号有限公司"][2] == 35 and units()["城中一号有限公司"][5] == 30
+    assert "C列“从业人员/2014年”" in out and "E列“工会会员数/2014年”" in out and "已忽略" in out

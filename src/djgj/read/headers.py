@@ -216,9 +216,39 @@ _SUBJECT_OF_FIELD = {
 }
 
 
-def read_one(label: str, groups: Iterable[str] = (), left: str | None = None) -> Reading:
-    """The field of one header: its own words, its group header(s) above, and the field on its left."""
-    return _read(str(label), tuple(groups), left)
+def read_one(
+    label: str, groups: Iterable[str] = (), left: str | None = None, *, year: int | None = None
+) -> Reading:
+    """The field of one header: its own words, its group header(s) above, and the field on its left.
+    ``year`` is the year-end the sheet describes, when known: a header naming a year (2014年从业人员,
+    从业人员/2015年) is the field only for that year, another period's value otherwise."""
+    label, groups = str(label), tuple(groups)
+    years = {int(y) for t in (label, *groups) for y in _PERIOD.findall(t)} if year else set()
+    if not years:
+        return _read(label, groups, left)
+    return _read_period(label, groups, left, years, year)
+
+
+#: A year a header names as its period: 2014年, 2014年度, 2014年底, 2014年末.
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?:度|底|末)?")
+
+
+def _read_period(
+    label: str, groups: tuple[str, ...], left: str | None, years: set[int], year: int
+) -> Reading:
+    """Side-by-side periods (从业人员 over 2014年 | 2015年): the header without its year names the
+    field; the column holds it only when its year is the sheet's own."""
+    rest = [_PERIOD.sub("", t) for t in (label, *groups)]
+    kept = [t for t in rest if normalise_header(t)]
+    if not kept:
+        return Reading(None)
+    plain = _read(kept[0], tuple(kept[1:]), left)
+    if plain.field is None or len(years) != 1:
+        return plain
+    (named,) = years
+    if named == year:
+        return Reading(plain.field, f"{plain.words}（{named}年：本期）")
+    return Reading(None, f"{plain.words}（{named}年：另一期的数值，本次截至 {year} 年底）", different=True)
 
 
 @lru_cache(maxsize=8192)
@@ -319,8 +349,11 @@ class Column:
         return [g for g in self.group.split("/") if g] if self.group else []
 
 
-def resolve(columns: list[Column], overrides: dict[str, str] | None = None) -> None:
-    """Fill in ``Column.field`` for each column, left to right (a "其中…" column looks at its left)."""
+def resolve(
+    columns: list[Column], overrides: dict[str, str] | None = None, *, year: int | None = None
+) -> None:
+    """Fill in ``Column.field`` for each column, left to right (a "其中…" column looks at its left);
+    ``year``: the sheet's year-end, when known (see `read_one`)."""
     overrides = overrides or {}
     left: str | None = None
     for col in columns:
@@ -329,7 +362,7 @@ def resolve(columns: list[Column], overrides: dict[str, str] | None = None) -> N
             col.field, col.why = given, "--map"
         else:
             label = col.label or col.group
-            reading = read_one(label, col.groups if col.label else (), left)
+            reading = read_one(label, col.groups if col.label else (), left, year=year)
             col.field, col.why = reading.field, reading.words
             col.likely, col.different = reading.likely, reading.different
         if col.field and col.field != IGNORE:
@@ -363,6 +396,7 @@ def read_header(
     remembered: dict[str, dict[str, str]] | None = None,
     *,
     sheet: str = "",
+    year: int | None = None,
 ) -> list[str]:
     """Place every column (--map first, then a mapping remembered for this very header, then the
     lexicon); return the notices to show. Refuses (InputError) a column that looks like a field the
@@ -371,14 +405,14 @@ def read_header(
     sig = header_signature(c.header for c in columns)
     earlier = (remembered or {}).get(sig)
     if earlier and not overrides:
-        resolve(columns, earlier)
+        resolve(columns, earlier, year=year)
         for c in columns:
             if c.why == "--map":
                 c.why = "沿用此前的对应"
         shown = "、".join(f"“{k.removeprefix('列:')}”→{field_label(v)}" for k, v in earlier.items())
         notices.append(f"工作表“{sheet}”沿用此前为相同表头指定的对应：{shown}")
     else:
-        resolve(columns, overrides)
+        resolve(columns, overrides, year=year)
     placed = {c.field for c in columns if c.field}
     refused: list[str] = []
     ignored: list[str] = []

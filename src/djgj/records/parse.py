@@ -117,7 +117,11 @@ def parse(wb: Workbook, options: Options) -> Parsed:
     for table in select_tables(wb, options, parsed):
         _check_field_counts(table, wb.path)
         parsed.warnings += read_header(
-            table.columns, options.overrides, options.remembered, sheet=table.sheet.name
+            table.columns,
+            options.overrides,
+            options.remembered,
+            sheet=table.sheet.name,
+            year=sheet_year(table, wb.path, parsed),
         )
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
@@ -268,6 +272,15 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     parsed.tables.append(table)
 
 
+def sheet_year(table: Table, path: Path, parsed: Parsed) -> int | None:
+    """The year-end's year as the header is read, before the rows: --as-of (or an earlier sheet's),
+    else the titles, else the file name — where `sheet_context` will take the year-end from."""
+    if parsed.as_of is not None:
+        return parsed.as_of.year
+    as_of = as_of_from_titles(table.title_lines)[0] or as_of_from_file_name(path.stem)
+    return as_of.year if as_of else None
+
+
 def sheet_context(
     path: Path, table: Table, options: Options, parsed: Parsed, name_is_union: bool = False
 ) -> RowContext:
@@ -369,7 +382,10 @@ def _stream(
         raise Fallback
     parsed = Parsed(path, fmt, sha256, options.as_of, county=options.county)
     try:
-        parsed.warnings += read_header(table.columns, options.overrides, options.remembered, sheet=sheet.name)
+        year = sheet_year(table, path, parsed)
+        parsed.warnings += read_header(
+            table.columns, options.overrides, options.remembered, sheet=sheet.name, year=year
+        )
     except InputError:
         raise Fallback from None
     fields = {c.field for c in table.columns if c.field}
