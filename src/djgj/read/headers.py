@@ -224,7 +224,7 @@ def read_one(
     从业人员/2015年) is the field only for that year, another period's value otherwise."""
     label, groups = str(label), tuple(groups)
     years = {int(y) for t in (label, *groups) for y in _PERIOD.findall(t)} if year else set()
-    if not years:
+    if year is None or not years:
         return _read(label, groups, left)
     return _read_period(label, groups, left, years, year)
 
