@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from builders import credit_code, unit_row, write_xlsx
+from builders import credit_code, unit_row, write_csv, write_xlsx
 from conftest import invoke, sql
 from test_checks import import_ledger, person_id
 
@@ -517,3 +517,29 @@ def test_two_years_side_by_side_import_the_sheets_own_year(runner, tmp_path):
     out = imported(runner, workbook(tmp_path / "对比.xlsx", {"Sheet1": (rows, merges)}))
     assert units()["城中一号有限公司"][2] == 35 and units()["城中一号有限公司"][5] == 30
     assert "C列“从业人员/2014年”" in out and "E列“工会会员数/2014年”" in out and "已忽略" in out
+
+
+@pytest.mark.parametrize("form", ["xlsx, two sheets (read whole)", "csv (streamed)"])
+def test_a_header_repeated_on_every_page_is_skipped_and_said(runner, tmp_path, form):
+    """A table printed over pages repeats its two header rows; the repeats are neither units nor a
+    refusal, and the count of rows skipped is said."""
+    top = ["企业名称", "企业类型", "从业人员", None, "是否建立工会"]
+    sub = [None, None, "总数", "其中农民工", None]
+    rows: list[list[Any]] = [["河口镇2019年度企业情况"], top, sub]
+    for page in range(3):
+        if page:
+            rows += [top, sub]
+        rows += [[f"河口{page}{i}号有限公司", "私营企业", 30 + i, i, "是"] for i in range(2)]
+    if form.startswith("xlsx"):
+        other = [
+            ["白水镇2019年度企业情况"],
+            ["企业名称", "企业类型", "从业人员数"],
+            ["白水一号有限公司", "私营企业", 9],
+        ]
+        f = workbook(tmp_path / "企业.xlsx", {"河口镇": (rows, []), "白水镇": (other, [])})
+    else:
+        f = write_csv(tmp_path / "企业.csv", rows)
+    out = imported(runner, f, "--township", "河口镇")
+    got = {k: v for k, v in units().items() if k.startswith("河口")}
+    assert len(got) == 6 and sum(v[2] for v in got.values()) == 6 * 30 + 3
+    assert "跳过重复的表头 4 行" in out

@@ -32,7 +32,7 @@ from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table
+from djgj.read.layout import RowClassifier, Table, header_cells
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
 from djgj.records.record import reject, row_number
 
@@ -131,7 +131,7 @@ def write_stream(
     """The one roster table of a CSV or one-sheet xlsx file, from ``lines`` (its rows below the
     header, each with the row or line the user sees, as they are read): the rows `locate` would
     call data, through the same writer as `write`, one round at a time."""
-    classify = RowClassifier(len(table.columns))
+    classify = RowClassifier(len(table.columns), header_cells(table))
     writer = RosterWriter(conn, path, parsed, batch_id, result)
     writer.table(table, ((cells, line) for cells, line in lines if classify(cells) == "data"))
     writer.store.close()

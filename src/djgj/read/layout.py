@@ -49,6 +49,8 @@ class Table:
     totals_rows: list[int] = field(default_factory=list)
     footer_rows: list[int] = field(default_factory=list)
     empty_rows: list[int] = field(default_factory=list)
+    #: The header again below it (a printed table repeats its header on every page).
+    repeated_rows: list[int] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
 
     def cell(self, row: int, col: Column) -> Any:
@@ -255,9 +257,9 @@ def locate(sheet: Sheet) -> Table | None:
     if table is None:
         return None
     fill_down(sheet, table.header_rows[-1] + 1)
-    classify = RowClassifier(len(table.columns))
+    classify = RowClassifier(len(table.columns), header_cells(table))
     lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
-    lists["totals"] = table.totals_rows
+    lists["totals"], lists["header"] = table.totals_rows, table.repeated_rows
     rows = sheet.rows
     for i in range(table.header_rows[-1] + 1, len(rows)):
         lists[classify(rows[i])].append(i)
@@ -311,17 +313,39 @@ def _title_line(row: list[Any]) -> str:
 _TOTAL_HINT = re.compile("[总数數總計计\uf969]")
 
 
+def header_cells(table: Table) -> list[list[Any]]:
+    """The cells of the table's header rows, as `RowClassifier` recognises them when repeated."""
+    rows = table.sheet.rows
+    return [rows[r] for r in table.header_rows if r < len(rows)]
+
+
 class RowClassifier:
-    """Classifies the rows below the header, one at a time, in order: data, empty, footer or totals.
+    """Classifies the rows below the header, one at a time, in order: data, empty, footer, totals or
+    header (one of the header's rows again, as a printed table repeats it on every page).
 
     Once a footer (填表人, 说明 …) is seen, every later row is footer. A row with more than three
-    filled cells and none of the characters a totals word needs is data without further work; only
-    the others have their cells normalised.
+    filled cells and none of the characters a totals word needs is data without further work (after
+    one cell is compared with each header row's first); only the others have their cells normalised.
     """
 
-    def __init__(self, n_columns: int) -> None:
+    def __init__(self, n_columns: int, header: list[list[Any]] | None = None) -> None:
         self.n_columns = n_columns
         self.in_footer = False
+        #: Per header row with two or more texts: its first text's column, the text, and all its texts.
+        self.marks: list[tuple[int, str, dict[int, str]]] = []
+        for cells in header or []:
+            texts = {j: t for j, t in enumerate(map(_text, cells)) if t}
+            if len(texts) >= 2:
+                j = min(texts)
+                self.marks.append((j, texts[j], texts))
+
+    def _repeats_header(self, row: list[Any]) -> bool:
+        for j, first, texts in self.marks:
+            if j < len(row) and isinstance(row[j], str) and row[j].strip() == first:
+                got = {k: t for k, t in enumerate(map(_text, row)) if t}
+                if got == texts:
+                    return True
+        return False
 
     def __call__(self, row: list[Any]) -> str:
         filled_n = 0
@@ -337,6 +361,8 @@ class RowClassifier:
             filled_n += 1
         if not filled_n:
             return "empty"
+        if self.marks and not self.in_footer and self._repeats_header(row):
+            return "header"
         if filled_n > 3 and not hint and not self.in_footer:
             return "data"
         return self._slow(row)

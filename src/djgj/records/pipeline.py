@@ -18,7 +18,7 @@ from djgj.errors import InputError
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table
+from djgj.read.layout import RowClassifier, Table, header_cells
 from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
@@ -55,7 +55,7 @@ class RowPipeline:
         # One row at a time, as row 0 of a one-row sheet: messages and rejects name its row or line.
         self.window = Sheet(sheet.name, [[]], line_numbers=[0], date_1904=sheet.date_1904)
         self.one = Table(self.window, table.header_rows, table.columns)
-        self.classify = RowClassifier(len(table.columns))
+        self.classify = RowClassifier(len(table.columns), header_cells(table))
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.columns = ColumnReader(self.plan, ctx, parsed.normalised, sheet.name)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
@@ -68,7 +68,7 @@ class RowPipeline:
         self.totals_warnings: list[tuple[list[Any], int] | str] = []
         self.problems: list[str] = []
         self.conflict: tuple[Record, int, Record | None] | None = None
-        self.data = self.empty = self.footer = self.rejected = self.no_town = 0
+        self.data = self.empty = self.footer = self.rejected = self.no_town = self.repeated = 0
 
     def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
         """The records of `lines` (each row's cells and the row or CSV line the user sees), in order,
@@ -94,6 +94,9 @@ class RowPipeline:
                 continue
             if w == "footer":
                 self.footer += 1
+                continue
+            if w == "header":
+                self.repeated += 1
                 continue
             self._check_width(cells, line)
             self.window.rows[0] = cells
@@ -157,6 +160,8 @@ class RowPipeline:
             warnings.append(f"工作表“{name}”跳过空行 {self.empty} 行")
         if self.footer:
             warnings.append(f"工作表“{name}”跳过表尾 {self.footer} 行（填表人、说明等）")
+        if self.repeated:
+            warnings.append(f"工作表“{name}”跳过重复的表头 {self.repeated} 行（如每页重复打印的表头）")
 
     def _sheet_notes(self) -> list[str]:
         """Where the township of rows without their own came from, and units left without one."""
