@@ -246,3 +246,19 @@ def test_side_by_side_periods_take_the_sheets_own_year():
     assert fields_of(cols) == ["name", "employees", None, None]
     resolve(cols)
     assert fields_of(cols) == ["name", None, None, None] and not cols[2].different
+
+
+@pytest.mark.parametrize(
+    "header, want",
+    [
+        ("村工会会员", "union_members"),  # the head noun is 会员: a count of members
+        ("社区工会会员", "union_members"),
+        ("入会单位", None),  # the head noun is 单位: units, not a number of people
+        ("工会会员单位", None),
+        ("工会工作人员", None),  # the union's own staff, not the unit's employees
+        ("党组织工作人员", None),
+        ("企业职工", "employees"),
+    ],
+)
+def test_the_head_noun_is_the_last_subject(header, want):
+    assert read_one(header).field == want

@@ -65,11 +65,17 @@ class Rule:
     field: str
     #: The rule does not fit when the header's OWN words name all of these (党员（预备党员）人数).
     own_not: frozenset[str] = frozenset()
-    #: A count of people about a unit needs a count word: 入会机构 names a unit, not a number.
+    #: A count of people about a unit needs a count word when the unit is the head noun (the last
+    #: subject: Chinese puts the head last): 入会机构 and 会员单位 name units, not a number; in
+    #: 村工会会员 the head is 会员, and the column counts them.
     counts: bool = False
 
     def fits(
-        self, subjects: frozenset[str], attrs: frozenset[str], own: frozenset[str] = frozenset()
+        self,
+        subjects: frozenset[str],
+        attrs: frozenset[str],
+        own: frozenset[str] = frozenset(),
+        unit_head: bool = True,
     ) -> bool:
         if not self.need <= subjects or not subjects - self.need <= self.may:
             return False
@@ -77,7 +83,7 @@ class Rule:
             return False
         if self.own_not and self.own_not <= own:
             return False
-        if self.counts and "unit" in subjects and not attrs & {"count", "total"}:
+        if self.counts and unit_head and "unit" in subjects and not attrs & {"count", "total"}:
             return False
         return not self.attrs_not & attrs
 
@@ -284,7 +290,9 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
         return Reading(None, words, different=True)
     subjects = frozenset(concepts & lex.subjects)
     attrs = frozenset(concepts & lex.attributes)
-    found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts)), None)
+    head = _head_subjects(own)
+    unit_head = not head or "unit" in head
+    found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts, unit_head)), None)
     if own.unread:
         noted = _without_notes(label, groups, left)
         if noted is not None:
@@ -294,6 +302,16 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
         # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
         return Reading(None, words, different=True)
     return Reading(found, words)
+
+
+def _head_subjects(words: Words) -> frozenset[str]:
+    """The subjects of the header's head noun: its last word that names a subject."""
+    subjects = lexicon().subjects
+    for _, concepts in reversed(words.parts):
+        named = frozenset(concepts) & subjects
+        if named:
+            return named
+    return frozenset()
 
 
 def _without_notes(label: str, groups: tuple[str, ...], left: str | None) -> Reading | None:
