@@ -304,3 +304,10 @@ def test_an_organisation_not_yet_established_is_none(cell):
     assert V.union_form(cell) == "none"
     assert V.party_org(cell) == "none"
     assert V.yes_no(cell) is False
+
+
+@pytest.mark.parametrize(
+    "cell, established", [("已建村级工会", True), ("村级工会", True), ("未建村级工会", False)]
+)
+def test_a_village_level_union_is_read(cell, established):
+    assert (V.union_form(cell, kind="village") != "none") is established

@@ -317,7 +317,9 @@ _MORPHEMES: dict[str, str] = {
     ),
     **dict.fromkeys(["了", "的", "之"], "filler"),
     # Whose union it is (企业工会, 机关工会, 村工会): the unit's own, unless a joint word says otherwise.
-    **dict.fromkeys(["企业", "公司", "机关", "事业单位", "村", "社区", "居委会", "学校", "医院"], "own"),
+    **dict.fromkeys(
+        ["企业", "公司", "机关", "事业单位", "村", "村级", "社区", "居委会", "学校", "医院"], "own"
+    ),
     **dict.fromkeys(
         ["独立", "单独", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"], "committee"
     ),
