@@ -543,3 +543,44 @@ def test_a_header_repeated_on_every_page_is_skipped_and_said(runner, tmp_path, f
     got = {k: v for k, v in units().items() if k.startswith("河口")}
     assert len(got) == 6 and sum(v[2] for v in got.values()) == 6 * 30 + 3
     assert "跳过重复的表头 4 行" in out
+
+
+def _form(name: str, employees: int, members: int) -> list[list[Any]]:
+    return [
+        ["基层工会组织信息登记表", None, None, None],
+        ["单位名称", name, "统一社会信用代码", None],
+        ["职工人数", employees, "工会会员数", members],
+        ["工会主席", "张三", "建会时间", "2015-05-01"],
+        ["填表日期", "2017-01-05", None, None],
+    ]
+
+
+def test_one_unit_forms_one_per_sheet_are_read_as_rows(runner, tmp_path):
+    """A registration form per sheet (labels beside their values) gives one unit per sheet, read
+    with the usual checks: the union inferred from its chairman and date, the year from the name."""
+    sheets = {"甲": (_form("甲机械有限公司", 60, 55), []), "乙": (_form("乙食品有限公司", 30, 28), [])}
+    out = imported(runner, workbook(tmp_path / "2016年城关镇基层工会登记表.xlsx", sheets), "--kind", "non_public")
+    got = units()
+    assert {k: (v[0], v[2], v[4], v[5]) for k, v in got.items()} == {
+        "甲机械有限公司": ("城关镇", 60, "committee", 55),
+        "乙食品有限公司": ("城关镇", 30, "committee", 28),
+    }
+    assert "截至 2016-12-31" in out
+
+
+def test_a_one_sheet_form_is_read_whole_not_streamed(runner, tmp_path):
+    f = workbook(tmp_path / "2016年城关镇甲公司登记表.xlsx", {"Sheet1": (_form("甲机械有限公司", 60, 55), [])})
+    imported(runner, f, "--kind", "non_public")
+    assert units()["甲机械有限公司"][2] == 60
+
+
+def test_a_table_whose_rows_hold_label_words_stays_a_table(runner, tmp_path):
+    """Values such as 基层工会 read as labels too; a table is still a table (its fields repeat)."""
+    rows: list[list[Any]] = [
+        ["城关镇2014年度企业情况"],
+        ["企业名称", "营业额", "从业人员", "利润", "工会组建形式"],
+        ["甲有限公司", 100, 30, 5, "基层工会"],
+        ["乙有限公司", 200, 40, 6, "基层工会"],
+    ]
+    imported(runner, workbook(tmp_path / "t.xlsx", {"Sheet1": (rows, [])}), "--kind", "non_public")
+    assert sorted(units()) == ["乙有限公司", "甲有限公司"]

@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from djgj.read.cards import read_form
 from djgj.read.files import Sheet
 from djgj.read.headers import Column, is_group_header, names_a_concept, normalise_header, read_one, score_row
 from djgj.read.values import is_blank, simplify
@@ -252,7 +253,9 @@ def is_hint_row(row: list[Any]) -> bool:
 
 
 def locate(sheet: Sheet) -> Table | None:
-    """The table of a sheet, or None when no row looks like a header."""
+    """The table of a sheet, or None when no row looks like a header. A one-unit form (登记表:
+    labels beside their values) is read as the table of one row it stands for (`read.cards`)."""
+    sheet = read_form(sheet) or sheet
     table = locate_header(sheet)
     if table is None:
         return None

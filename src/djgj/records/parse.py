@@ -20,6 +20,7 @@ from djgj.read import values as V
 from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
+from djgj.read.cards import read_form
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     Table,
@@ -376,6 +377,8 @@ def _stream(
     """The header of `sheet` (a file's first rows) read as `parse` reads it, then every row of
     `lines` (the file's rows, from its first) through the row pipeline in rounds."""
     if options.sheet is not None and options.sheet != sheet.name or not_a_unit_list(sheet):
+        raise Fallback
+    if read_form(sheet) is not None:  # a one-unit form: `locate` reads it whole
         raise Fallback
     table = locate_header(sheet)
     if table is None or any(r1 > table.header_rows[-1] for (_, _), (r1, _) in sheet.merged):
