@@ -559,7 +559,9 @@ def test_one_unit_forms_one_per_sheet_are_read_as_rows(runner, tmp_path):
     """A registration form per sheet (labels beside their values) gives one unit per sheet, read
     with the usual checks: the union inferred from its chairman and date, the year from the name."""
     sheets = {"甲": (_form("甲机械有限公司", 60, 55), []), "乙": (_form("乙食品有限公司", 30, 28), [])}
-    out = imported(runner, workbook(tmp_path / "2016年城关镇基层工会登记表.xlsx", sheets), "--kind", "non_public")
+    out = imported(
+        runner, workbook(tmp_path / "2016年城关镇基层工会登记表.xlsx", sheets), "--kind", "non_public"
+    )
     got = units()
     assert {k: (v[0], v[2], v[4], v[5]) for k, v in got.items()} == {
         "甲机械有限公司": ("城关镇", 60, "committee", 55),
@@ -569,7 +571,9 @@ def test_one_unit_forms_one_per_sheet_are_read_as_rows(runner, tmp_path):
 
 
 def test_a_one_sheet_form_is_read_whole_not_streamed(runner, tmp_path):
-    f = workbook(tmp_path / "2016年城关镇甲公司登记表.xlsx", {"Sheet1": (_form("甲机械有限公司", 60, 55), [])})
+    f = workbook(
+        tmp_path / "2016年城关镇甲公司登记表.xlsx", {"Sheet1": (_form("甲机械有限公司", 60, 55), [])}
+    )
     imported(runner, f, "--kind", "non_public")
     assert units()["甲机械有限公司"][2] == 60
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from djgj.errors import InputError, UsageError
 from djgj.read import values as V
+from djgj.read.cards import read_form
 from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
-from djgj.read.cards import read_form
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     Table,
