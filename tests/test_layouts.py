@@ -588,3 +588,30 @@ def test_a_table_whose_rows_hold_label_words_stays_a_table(runner, tmp_path):
     ]
     imported(runner, workbook(tmp_path / "t.xlsx", {"Sheet1": (rows, [])}), "--kind", "non_public")
     assert sorted(units()) == ["乙有限公司", "甲有限公司"]
+
+
+def test_a_villages_township_from_its_own_name(runner, tmp_path):
+    """城关镇东关村 in a county-wide village list without a 乡镇 column belongs to 城关镇 (said); an
+    enterprise's name is never read so, nor a name with no village's own name after the place."""
+    rows: list[list[Any]] = [
+        ["2014年各村社区工会情况"],
+        ["村（社区）", "是否建立工会", "会员数"],
+        ["城关镇东关村", "是", 50],
+        ["白水镇上河社区", "否", None],
+        ["东湖乡村", "是", 10],
+    ]
+    out = imported(runner, write_csv(tmp_path / "各村.csv", rows))
+    got = units()
+    assert {k: v[0] for k, v in got.items()} == {
+        "城关镇东关村": "城关镇",
+        "白水镇上河社区": "白水镇",
+        "东湖乡村": None,
+    }
+    assert "2 个村（社区）的乡镇取自其名称（如“城关镇东关村”的城关镇）" in out
+    firms = [
+        ["全县企业（2014年度）"],
+        ["企业名称", "企业类型", "从业人员数"],
+        ["南坪乡宏达机械有限公司", "私营企业", 30],
+    ]
+    imported(runner, write_csv(tmp_path / "企业.csv", firms))
+    assert units()["南坪乡宏达机械有限公司"][0] is None

@@ -21,7 +21,7 @@ from djgj.read.cells import unneutralise
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
-from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity
+from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity, town_in_name
 from djgj.records.unions import infer_union, unit_name_of_union
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
@@ -101,6 +101,8 @@ class ColumnReader:
             if town is None and default is not None:
                 town = default
                 self.ctx.town_used += 1
+            if town is None:
+                town = town_in_name(names[i], kinds[i], self.ctx)
             vals = values[i]
             if union_types is not None:
                 infer_union(vals, union_types[i], union_names[i], self.ctx.unions)

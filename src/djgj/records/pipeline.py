@@ -170,6 +170,11 @@ class RowPipeline:
             out.append(
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
+        if ctx.town_from_name:
+            out.append(
+                f"工作表“{name}”有 {ctx.town_from_name} 个村（社区）的乡镇取自其名称"
+                f"（如“{ctx.town_name_example[0]}”的{ctx.town_name_example[1]}）"
+            )
         if ctx.kinds.count:
             out.append(
                 f"工作表“{name}”有 {ctx.kinds.count} 个单位的类别依据互相矛盾，以单位自身的依据（统一社会信用代码、"

@@ -18,7 +18,7 @@ from typing import Any
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.headers import Column
-from djgj.read.layout import Table
+from djgj.read.layout import Table, township_from_text
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
@@ -51,6 +51,9 @@ class RowContext:
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
     town_used: int = 0
+    #: Villages and communities whose township came from their own name (城关镇东关村), and the first.
+    town_from_name: int = 0
+    town_name_example: tuple[str, str] = ("", "")
     kinds: KindNotes = field(default_factory=KindNotes)
     #: How unions were inferred when the sheet has no union yes/no column.
     unions: UnionEvidence = field(default_factory=UnionEvidence)
@@ -127,6 +130,21 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
     return (V.clean_text(get("union_name")) if has_union_name else None), name
 
 
+def town_in_name(name: str | None, kind: str | None, ctx: RowContext) -> str | None:
+    """A village's or community's township from its own name when the sheet gives none (城关镇东关村
+    → 城关镇, counted for the summary): a place name first, then a village's own name of two
+    characters or more (东湖乡村 names no village of 东湖乡)."""
+    if kind not in ("village", "community") or not name:
+        return None
+    town = township_from_text(name)
+    if town is None or not name.startswith(town) or len(name) - len(town) < 3:
+        return None
+    ctx.town_from_name += 1
+    if ctx.town_from_name == 1:
+        ctx.town_name_example = (name, town)
+    return town
+
+
 def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Counter[str]) -> Record | None:
     """The record of row `r`, None for a stray cell that is not a unit; raises `RowProblems`."""
     sheet, cols = table.sheet, plan.cols
@@ -158,6 +176,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         ctx.town_used += 1
     title_kind = "non_public" if ctx.non_public_hint else None
     kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
+    if township is None:
+        township = town_in_name(name, kind, ctx)
     if kind is None and kind_from_code(code):
         problems.append(
             f"{where(sheet, r)}：“{name}”的统一社会信用代码表明是{kind_from_code(code)[0]}，"  # type: ignore[index]
