@@ -615,3 +615,28 @@ def test_a_villages_township_from_its_own_name(runner, tmp_path):
     ]
     imported(runner, write_csv(tmp_path / "企业.csv", firms))
     assert units()["南坪乡宏达机械有限公司"][0] is None
+
+
+def test_a_township_cell_naming_an_organ_is_the_township(runner, tmp_path):
+    """城关镇人民政府 and 白水镇党委 in the 乡镇 column are 城关镇 and 白水镇 (a normalisation, counted);
+    城关 beside 城关镇 is kept as written and said, never merged by a guess."""
+    rows: list[list[Any]] = [
+        ["2014年度全县企业"],
+        ["乡镇", "企业名称", "企业类型", "从业人员数"],
+        ["城关镇人民政府", "甲有限公司", "私营企业", 30],
+        ["城关镇", "乙有限公司", "私营企业", 20],
+        ["城关", "丙有限公司", "私营企业", 20],
+        ["白水镇党委", "丁有限公司", "私营企业", 20],
+        ["北关镇（开发区）", "戊有限公司", "私营企业", 20],
+    ]
+    out = imported(runner, write_csv(tmp_path / "企业.csv", rows))
+    got = {k: v[0] for k, v in units().items()}
+    assert got == {
+        "甲有限公司": "城关镇",
+        "乙有限公司": "城关镇",
+        "丙有限公司": "城关",
+        "丁有限公司": "白水镇",
+        "戊有限公司": "北关镇(开发区)",  # (brackets made half-width, as every text)
+    }
+    assert "乡镇名去掉其后的机关名称（如“城关镇人民政府”记为城关镇） 2 处" in out
+    assert "乡镇“城关”和“城关镇”可能是同一乡镇" in out

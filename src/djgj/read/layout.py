@@ -494,6 +494,25 @@ def township_from_text(text: str) -> str | None:
     return None
 
 
+def township_cell(text: str) -> str:
+    """A 乡镇 cell as the township it names: the place when only the name of one of its organs follows
+    it (城关镇人民政府, 白水镇党委, 红旗街道办事处 → 城关镇, 白水镇, 红旗街道); anything else as written
+    (城关 stays 城关; 北关镇（开发区） is kept whole: the bracket may be a place of its own)."""
+    town = township_from_text(text)
+    if town is None or town == text or not text.startswith(town):
+        return text
+    return town if _organs().fullmatch(text[len(town) :]) else text
+
+
+@lru_cache(maxsize=1)
+def _organs() -> re.Pattern[str]:
+    """One or more of the place grammar's break words, or what a long suffix adds to its short form
+    (办事处 of 街道办事处): the organs of a township that may follow its name in a 乡镇 cell."""
+    t = layout_words()["township"]
+    words = [*t["breaks"], *(k.removeprefix(v) for k, v in t["normalise"].items())]
+    return re.compile("(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")+")
+
+
 def not_a_unit_list(sheet: Sheet) -> str | None:
     """What a sheet is when its shape says it is not a list of units (nor a union roster):
     "party_roster" for a Party-member roster (入党时间, 党籍状态, 所在党支部 …), "aggregate" for a

@@ -18,10 +18,11 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
+from djgj.read.layout import township_cell
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
-from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity, town_in_name
+from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identity, town_in_name
 from djgj.records.unions import infer_union, unit_name_of_union
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
@@ -71,7 +72,7 @@ class ColumnReader:
         self.index = {f: c.index for f, c in cols.items()}
         self.memos = [ColumnMemo(cp) for cp in plan.columns]
         self.fields = tuple(f for m in self.memos for f in m.fields)
-        self.town_memo: dict[Any, str | None] = {}
+        self.town_memo: dict[Any, tuple[str | None, str | None]] = {}
         self.infer = "union_form" not in cols or ctx.unions.union_list
         self.blank_memo: dict[Any, tuple[str, ...]] = {}
 
@@ -167,8 +168,13 @@ class ColumnReader:
             memo.clear()
         keys = memo_keys(column(rows, self.index.get("township")))
         for k in set(keys).difference(memo):
-            memo[k] = clean(_raw(k))
-        return [memo[k] for k in keys]
+            text = clean(_raw(k))
+            memo[k] = (text, township_cell(text) if text is not None else None)
+        towns = [memo[k] for k in keys]
+        changed = sum(1 for text, town in towns if town != text)
+        if changed:
+            self.counter[TOWN_ORGAN_NOTE] += changed
+        return [town for _, town in towns]
 
     def _union_types(self, rows: list[list[Any]]) -> list[Any]:
         clean = self.plan.clean_text

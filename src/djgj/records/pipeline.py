@@ -18,7 +18,7 @@ from djgj.errors import InputError
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table, header_cells
+from djgj.read.layout import RowClassifier, Table, header_cells, township_from_text
 from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
@@ -181,6 +181,7 @@ class RowPipeline:
                 f"类型列）为准：{'；'.join(ctx.kinds.conflicts)}{'等' if ctx.kinds.count > len(ctx.kinds.conflicts) else ''}"
             )
         out += evidence_note(name, ctx.unions)
+        out += _near_townships(name, self.parsed.townships)
         if self.no_town:
             out.append(
                 f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"
@@ -256,3 +257,15 @@ class RowPipeline:
             f"{self.path.name}：“{rec.name}”在工作表“{rec.sheet}”第{first_row}行和第{rec.row}行重复出现且内容不同"
             f"（{diff}），无法确定以哪一行为准；请删去错误的一行后重新导入"
         )
+
+
+def _near_townships(sheet: str, towns: set[str]) -> list[str]:
+    """A 乡镇 written without its suffix beside the full name (城关 and 城关镇): probably one place,
+    kept apart as written and said, for the user to correct (never merged by a guess)."""
+    pairs = sorted(
+        (t, o) for t in towns if township_from_text(t) is None for o in towns if o != t and o.startswith(t)
+    )
+    return [
+        f"工作表“{sheet}”的乡镇“{t}”和“{o}”可能是同一乡镇，已分开记录；如是，请用 djgj undo 撤销本次导入，在表中改正后再导入"
+        for t, o in pairs
+    ]

@@ -18,7 +18,7 @@ from typing import Any
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.headers import Column
-from djgj.read.layout import Table, township_from_text
+from djgj.read.layout import Table, township_cell, township_from_text
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
@@ -130,6 +130,20 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
     return (V.clean_text(get("union_name")) if has_union_name else None), name
 
 
+#: The normalisation note of a 乡镇 cell that named one of the township's organs.
+TOWN_ORGAN_NOTE = "乡镇名去掉其后的机关名称（如“城关镇人民政府”记为城关镇）"
+
+
+def town_of_cell(text: str | None, counter: Counter[str]) -> str | None:
+    """A 乡镇 cell's township (`township_cell`), the change counted as a normalisation."""
+    if text is None:
+        return None
+    town = township_cell(text)
+    if town != text:
+        counter[TOWN_ORGAN_NOTE] += 1
+    return town
+
+
 def town_in_name(name: str | None, kind: str | None, ctx: RowContext) -> str | None:
     """A village's or community's township from its own name when the sheet gives none (城关镇东关村
     → 城关镇, counted for the summary): a place name first, then a village's own name of two
@@ -170,7 +184,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
     note_identity(get("name"), get("credit_code"), code, counter)
-    township = plan.clean_text(get("township"))
+    township = town_of_cell(plan.clean_text(get("township")), counter)
     if township is None and ctx.default_town is not None:
         township = ctx.default_town
         ctx.town_used += 1
