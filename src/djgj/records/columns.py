@@ -24,8 +24,9 @@ from djgj.records.record import Record
 from djgj.records.rows import ColumnPlan, RowContext, RowPlan, note_identity
 from djgj.records.unions import infer_union, unit_name_of_union
 
-#: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
-MEMO_MAX = 4096
+#: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
+#: room for every day of fifteen years (a date column of a province-sized file, converted once).
+MEMO_MAX = 16384
 _NONE_TYPE = type(None)
 #: Converters that Simplify a text cell before reading it.
 _TEXTUAL = {"person", "text", "party_org", "grade", "bool"}
