@@ -317,25 +317,3 @@ def test_tidy_rows_are_read_column_at_a_time(monkeypatch):
     monkeypatch.setattr(pipeline, "parse_row", counted)
     got = _by_columns(rows, Options(as_of=dt.date(2014, 12, 31), skip_bad_rows=True))
     assert len(got[0]) == 51 and seen == ["第53行"]
-
-
-CELLS = st.one_of(
-    st.none(),
-    st.sampled_from(
-        ["", " ", "\u3000", "\t", "合计", "總計", "小计", "填表人：张三", "说明", "甲", "0", "x" * 20]
-    ),
-    TEXT,
-    st.integers(-2, 2),
-    st.floats(allow_nan=False),
-    st.booleans(),
-    st.just(dt.date(2014, 1, 1)),
-)
-
-
-@given(st.lists(st.lists(CELLS, max_size=8), max_size=12), st.integers(1, 8))
-def test_row_classifier_fast_path_equals_cell_by_cell(rows, n_columns):
-    """The classifier's C-level look at a row of text cells says what its cell-by-cell walk says,
-    for any row (numbers, dates, blank and space-only cells, totals and footer words), footer
-    state carried from row to row."""
-    fast, slow = RowClassifier(n_columns), RowClassifier(n_columns)
-    assert [fast(r) for r in rows] == [slow._cells(r) for r in rows]

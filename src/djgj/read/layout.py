@@ -324,20 +324,6 @@ class RowClassifier:
         self.in_footer = False
 
     def __call__(self, row: list[Any]) -> str:
-        try:  # the usual row: its filled cells are text, none of them only spaces (a few C calls)
-            if any(map(str.isspace, filter(None, row))):
-                return self._cells(row)
-        except TypeError:  # a filled cell that is not text (a number, a date …)
-            return self._cells(row)
-        filled_n = len(row) - row.count(None) - row.count("")
-        if not filled_n:
-            return "empty"
-        if filled_n > 3 and not self.in_footer and not _TOTAL_HINT.search("\n".join(filter(None, row[:4]))):
-            return "data"
-        return self._slow(row)
-
-    def _cells(self, row: list[Any]) -> str:
-        """`__call__` cell by cell, for any row."""
         filled_n = 0
         hint = False
         for j, c in enumerate(row):
