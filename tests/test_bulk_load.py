@@ -112,3 +112,41 @@ def test_big_rebuild_of_the_year_state_pauses_its_indexes(tmp_path, monkeypatch)
     assert {i["name"] for i in inspect(engine).get_indexes("year_states")} == before
     assert sql("select count(*) from year_states") == [(30,)]
     engine.dispose()
+
+
+def test_name_indexes_paused_only_when_no_unit_is_read_by_name(tmp_path, monkeypatch) -> None:
+    """Into an empty ledger every record is a new unit (nothing is looked up): the indexes of units
+    by name are paused with the others and rebuilt; into a ledger that holds units, the import reads
+    them by name, so those indexes stay while it writes."""
+    from sqlalchemy import event
+
+    from djgj.ledger import bulk
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.records.parse import Options
+
+    monkeypatch.setattr(bulk, "MIN_ROWS", 5)
+    monkeypatch.setattr(bulk, "LEDGER_FACTOR", 1)
+    monkeypatch.setattr("djgj.ledger.write.BATCH_ROWS", 7)
+    engine = open_engine()
+    before = _indexes(engine)
+    said: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: said.append(a[2]))
+
+    def dropped() -> set[str]:
+        return {s.split()[-1] for s in said if s.strip().startswith("DROP INDEX")}
+
+    import_file(
+        engine, write_csv(tmp_path / "a.csv", [HEADER, *_rows(20)]), Options(as_of=dt.date(2014, 12, 31))
+    )
+    assert set(bulk.BY_NAME) <= dropped()
+    assert _indexes(engine) == before
+    said.clear()
+    rows = _rows(40, start=20)
+    rows[3][2] = ""  # a unit without a credit code: matched by its name
+    import_file(engine, write_csv(tmp_path / "b.csv", [HEADER, *rows]), Options(as_of=dt.date(2014, 12, 31)))
+    assert dropped() and not dropped() & set(bulk.BY_NAME)
+    assert _indexes(engine) == before
+    assert sql("select count(*) from units") == [(60,)]
+    assert sql("select count(*) from units where credit_code is null") == [(1,)]
+    engine.dispose()

@@ -317,3 +317,31 @@ def test_tidy_rows_are_read_column_at_a_time(monkeypatch):
     monkeypatch.setattr(pipeline, "parse_row", counted)
     got = _by_columns(rows, Options(as_of=dt.date(2014, 12, 31), skip_bad_rows=True))
     assert len(got[0]) == 51 and seen == ["第53行"]
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["employees", "union_members", "party_members", "union_form"]),
+            st.one_of(st.none(), st.integers(0, 10**6), st.booleans()),
+        ),
+        max_size=20,
+    ),
+    st.integers(0, 20),
+)
+def test_totals_add_many_equals_add_one_by_one(values, cut):
+    """The round's records are summed for the totals rows a run at a time: the same sums, sheet and
+    block, as adding them one by one."""
+    from djgj.read.headers import Column
+    from djgj.records.totals import Totals
+
+    fields = ["employees", "union_members", "party_members", "name"]
+    cols = {f: Column(i, "", f, field=f) for i, f in enumerate(fields)}
+    recs = [Record("甲", "甲", None, "non_public", None, v, "s", i + 2) for i, v in enumerate(values)]
+    one, many = Totals(cols), Totals(cols)
+    for rec in recs:
+        one.add(rec)
+    many.add_many(recs[:cut])
+    many.add_many(recs[cut:])
+    assert (one.sums, one.block) == (many.sums, many.block)
+    assert set(one.sums) == {"employees", "union_members", "party_members"}

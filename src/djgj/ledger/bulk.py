@@ -6,7 +6,9 @@ loaded outnumber the rows already there. The import calls `rows` after each roun
 file has brought at least `MIN_ROWS` rows and twice what the ledger held before, the indexes that
 the import itself never reads (`PAUSED`) are dropped; `finish` (before the batch is closed) builds
 them again. Unique constraints and the indexes the import matches by (credit code, township and
-name, unit and date) are never touched, so validation and matching are exactly the same. DDL is
+name, unit and date) are never touched, so validation and matching are exactly the same; the two
+indexes of units by name are paused too when the import reads no unit by name at all (a file of
+distinct units into an empty ledger: `match.UnitMatcher.reads_units`). DDL is
 transactional on SQLite and PostgreSQL: a refused file rolls back to the ledger with its indexes.
 On PostgreSQL the foreign keys of units and snapshots are paused too (checked row by row by
 triggers there, validated in one join when added back) and the tables are analysed at the end.
@@ -30,10 +32,14 @@ _KEY = "djgj.bulk"
 _TABLES = ("units", "snapshots")
 
 
-def _paused() -> list[Index]:
+#: Indexes of units by name: paused only by an import that looks no unit up.
+BY_NAME = ("ix_units_norm_name", "ix_units_township_name")
+
+
+def _paused(by_name: bool = False) -> list[Index]:
     """Indexes the import never reads while writing (it reads units by credit code and by township
-    and name, snapshots by unit and date)."""
-    names = {"ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind"}
+    and name, snapshots by unit and date); with ``by_name``, those by name too."""
+    names = {"ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind", *(BY_NAME if by_name else ())}
     tables: list[Table] = [Unit.__table__, Snapshot.__table__]  # type: ignore[list-item]
     found = [i for t in tables for i in t.indexes if i.name in names]
     return sorted(found, key=lambda i: str(i.name))
@@ -50,15 +56,19 @@ def _state(conn: Connection, batch_id: int) -> dict[str, Any]:
     return state
 
 
-def rows(conn: Connection, batch_id: int, written: int, ledger_units: int) -> None:
+def rows(
+    conn: Connection, batch_id: int, written: int, ledger_units: int, *, reads_units: bool = True
+) -> None:
     """Count ``written`` more rows of batch ``batch_id``; pause the indexes once the load dwarfs the
-    ``ledger_units`` the ledger held before it."""
+    ``ledger_units`` the ledger held before it (those by name too unless the import ``reads_units``)."""
     state = _state(conn, batch_id)
     state["rows"] += written
     if state["dropped"] or state["rows"] < max(MIN_ROWS, LEDGER_FACTOR * ledger_units):
         return
-    for index in _paused():
+    paused = _paused(by_name=not reads_units)
+    for index in paused:
         index.drop(conn, checkfirst=True)
+    state["indexes"] = [str(i.name) for i in paused]
     if conn.dialect.name == "postgresql":  # foreign keys are row-by-row triggers there
         state["checks"] = copy.pause_checks(conn, _TABLES)
     state["dropped"] = True
@@ -73,11 +83,12 @@ def finish(conn: Connection, batch_id: int) -> bool:
         if conn.dialect.name == "postgresql" and state["rows"] >= MIN_ROWS:
             copy.restore(conn, [], analyze=_TABLES)  # statistics for the planner's next question
         return False
-    for index in _paused():
-        index.create(conn, checkfirst=True)
+    for index in _paused(by_name=True):
+        if index.name in state["indexes"]:
+            index.create(conn, checkfirst=True)
     if conn.dialect.name == "postgresql":
         copy.restore(conn, state.get("checks", []), analyze=_TABLES)
     return True
 
 
-__all__ = ["LEDGER_FACTOR", "MIN_ROWS", "PAUSED", "finish", "rows"]
+__all__ = ["BY_NAME", "LEDGER_FACTOR", "MIN_ROWS", "PAUSED", "finish", "rows"]

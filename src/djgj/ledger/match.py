@@ -100,6 +100,12 @@ class UnitMatcher:
         #: Units whose name, kind or township a later-dated snapshot keeps (this file is older).
         self.attributes_kept = 0
 
+    @property
+    def reads_units(self) -> bool:
+        """Whether matching reads the ledger's units at all: not for distinct units into an empty
+        ledger (every record a new unit; `match`)."""
+        return not (self.unique and not self.units_before)
+
     # -- reading what a round needs
     def _rows(self, sql: str, params: list[Any]) -> list[Any]:
         return list(self.conn.exec_driver_sql(sql, tuple(params)))
@@ -161,7 +167,7 @@ class UnitMatcher:
     # -- matching
     def match(self, records: list[Record], tids: list[int | None]) -> list[int]:
         """The unit id of every record (created when new; attributes updated where this file is not older)."""
-        if self.unique and not self.units_before:
+        if not self.reads_units:
             # Into a ledger that was empty, a file whose identities are unique creates a unit for
             # every record: nothing to look up (the only units are this import's, none repeated).
             batch = self.batch_id

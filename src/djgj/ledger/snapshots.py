@@ -36,7 +36,7 @@ _INSERT_COLUMNS = (
     *SNAPSHOT_VALUE_COLUMNS,
     *ATTRIBUTE_COLUMNS,
 )
-_DATES = [i for i, k in enumerate(SNAPSHOT_VALUE_COLUMNS) if SNAPSHOT_FIELDS.get(k, ("",))[0] == "date"]
+_DATE_COLUMNS = {k for k in SNAPSHOT_VALUE_COLUMNS if SNAPSHOT_FIELDS.get(k, ("",))[0] == "date"}
 #: Conflicts and kept blanks listed in full per import; beyond this they are only counted.
 MAX_LISTED = 1000
 
@@ -192,15 +192,18 @@ class SnapshotWriter:
         }
 
     def _rows(
-        self, items: Iterable[tuple[int, Record, int | None, dict[str, Any] | None]]
+        self,
+        items: Iterable[tuple[int, Record, int | None, dict[str, Any] | None]],
+        columns: list[str] = SNAPSHOT_VALUE_COLUMNS,
     ) -> Iterator[tuple[Any, ...]]:
         """The row of each new snapshot (unit id, record, township id, values merged from several
-        records or None), as a plain tuple in `_INSERT_COLUMNS` order; dates on SQLite as
-        SQLAlchemy's SQLite Date keeps them (ISO text)."""
+        records or None), as a plain tuple in `_INSERT_COLUMNS` order (the value columns only
+        ``columns``); dates on SQLite as SQLAlchemy's SQLite Date keeps them (ISO text)."""
         as_of: Any = self.as_of
         if self.sqlite and as_of is not None:
             as_of = as_of.isoformat()
-        batch, columns, dates = self.batch_id, SNAPSHOT_VALUE_COLUMNS, _DATES if self.sqlite else []
+        batch = self.batch_id
+        dates = [i for i, k in enumerate(columns) if k in _DATE_COLUMNS] if self.sqlite else []
         for unit_id, rec, tid, merged in items:
             get = rec.values.get if merged is None else merged.get
             values = list(map(get, columns))
@@ -215,12 +218,19 @@ class SnapshotWriter:
                 yield (unit_id, as_of, batch, rec.sheet, rec.row, *values, *attrs)
 
     def _insert(self, items: Iterable[tuple[int, Record, int | None, dict[str, Any] | None]]) -> None:
-        """One executemany of the new snapshots' rows (SQLite: the driver's, fed as they are built;
+        """One executemany of the new snapshots' rows (SQLite: the driver's, naming only the value
+        columns some record of the round gives, the others left NULL, as they would be bound;
         PostgreSQL: COPY)."""
-        if self.sqlite:
-            insert_rows(self.conn, "snapshots", _INSERT_COLUMNS, self._rows(items))
-        else:
+        if not self.sqlite:
             copy.copy_rows(self.conn, "snapshots", _INSERT_COLUMNS, list(self._rows(items)))
+            return
+        items = list(items)
+        given: set[str] = set()
+        for _, rec, _, merged in items:
+            given.update(rec.values if merged is None else merged)
+        columns = [k for k in SNAPSHOT_VALUE_COLUMNS if k in given]
+        names = (*_INSERT_COLUMNS[:5], *columns, *ATTRIBUTE_COLUMNS)
+        insert_rows(self.conn, "snapshots", names, self._rows(items, columns))
 
 
 __all__ = ["ATTRIBUTE_COLUMNS", "MAX_LISTED", "SNAPSHOT_VALUE_COLUMNS", "SnapshotWriter", "attributes"]

@@ -372,7 +372,14 @@ class RecordWriter:
         tids = self.units.township_ids(records)
         unit_ids = self.units.match(records, tids)
         self.snapshots.write(records, unit_ids, tids, self.units.units_before)
-        bulk.rows(self.conn, self.snapshots.batch_id, len(records), self.units.units_before)
+        units = self.units
+        bulk.rows(
+            self.conn,
+            self.snapshots.batch_id,
+            len(records),
+            units.units_before,
+            reads_units=units.reads_units,
+        )
 
     def close(self) -> None:
         if self.units.attributes_kept:

@@ -252,7 +252,7 @@ def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[li
             if row and max(map(len, row)) > MAX_CELL_CHARS:
                 col = next(i for i, c in enumerate(row) if len(c) > MAX_CELL_CHARS)
                 raise FormatError(_too_long(name, f"第{start}行第{col + 1}列", len(row[col])))
-            yield [c if c != "" else None for c in row], start
+            yield [c or None for c in row], start  # (a blank field is None; csv gives text only)
             n += 1
             start = reader.line_num + 1
     except csv.Error as exc:

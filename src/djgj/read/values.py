@@ -340,6 +340,8 @@ _MORPHEMES: dict[str, str] = {
     **dict.fromkeys(["达到", "达标", "标准", "级", "等级", "单位", "建设", "评定", "评级"], "g_filler"),
 }
 _MORPHEME_MAX = max(map(len, _MORPHEMES))
+#: Every character some morpheme holds: a text with any other character has no reading.
+_MORPHEME_CHARS = frozenset("".join(_MORPHEMES))
 _VALUE_DROP = re.compile(r"[\s\u3000\u00a0()（）\[\]【】<>《》“”\"'、,，.。;；:：!！]")
 
 
@@ -351,6 +353,8 @@ def _value_text(cell: Cell) -> str:
 def morphemes(text: str) -> tuple[str, ...] | None:
     """The roles of a value's morphemes (fewest words covering all of it), or None when some
     character is not read: 尚未建立 → (neg, verb); 区域工会联合会 → (joint, federation)."""
+    if not _MORPHEME_CHARS.issuperset(text):  # (a person's name, say: no need to try every split)
+        return None
     n = len(text)
     best: list[tuple[int, tuple[str, ...]] | None] = [(0, ())] + [None] * n
     for i in range(n):

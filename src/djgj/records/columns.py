@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from djgj.read import values as V
@@ -22,11 +23,12 @@ from djgj.read.layout import township_cell
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
-from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identity, town_in_name
+from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identities, town_in_name
 from djgj.records.unions import infer_union, unit_name_of_union
 
-#: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh).
-MEMO_MAX = 4096
+#: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
+#: room for every day of fifteen years (a date column of a province-sized file, converted once).
+MEMO_MAX = 16384
 _NONE_TYPE = type(None)
 #: Converters that Simplify a text cell before reading it.
 _TEXTUAL = {"person", "text", "party_org", "grade", "bool"}
@@ -78,13 +80,14 @@ class ColumnReader:
 
     def read(self, rows: list[list[Any]], lines: list[int]) -> Round:
         """The records of ``rows`` (shown as ``lines``), None for those `parse_row` must read."""
-        n = len(rows)
+        n = self.n = len(rows)
+        self.transposed = list(zip_longest(*rows))  # the round's columns (None where a row is shorter)
         slow: set[int] = set()
-        raw_names = column(rows, self.index["name"])
+        raw_names = self._column(self.index["name"])
         names, simplified = self._names(raw_names, slow)
         union_names = self._union_names(rows, names)
         norms = self._norms(names)
-        raw_codes = column(rows, self.index.get("credit_code"))
+        raw_codes = self._column(self.index.get("credit_code"))
         codes = self._codes(raw_codes, slow)
         towns = self._towns(rows)
         decisions = self._kinds(rows, names, codes, slow)
@@ -97,6 +100,7 @@ class ColumnReader:
         got = Round(out)
         default = self.ctx.default_town
         union_types = self._union_types(rows) if self.infer else None
+        self.transposed = []  # (the cells are not kept beyond the round)
         for i in fast:
             town = towns[i]
             if town is None and default is not None:
@@ -116,6 +120,13 @@ class ColumnReader:
                 names[i], norms[i], town, kind, codes[i], vals, self.sheet_name, lines[i], blanks[i]
             )
         return got
+
+    def _column(self, index: int | None) -> list[Any]:
+        """`column` of this round's rows, from their transposition."""
+        got = self.transposed
+        if index is None or index >= len(got):
+            return [None] * self.n
+        return list(got[index])
 
     # -- identity
     def _names(self, raw: list[Any], slow: set[int]) -> tuple[list[Any], dict[str, str]]:
@@ -140,9 +151,9 @@ class ColumnReader:
 
     def _union_names(self, rows: list[list[Any]], names: list[Any]) -> list[Any]:
         if self.ctx.name_is_union:
-            return V.clean_texts(column(rows, self.index["name"]))
+            return V.clean_texts(self._column(self.index["name"]))
         if "union_name" in self.index:
-            return V.clean_texts(column(rows, self.index["union_name"]))
+            return V.clean_texts(self._column(self.index["union_name"]))
         return [None] * len(rows)
 
     def _norms(self, names: list[Any]) -> list[Any]:
@@ -166,7 +177,7 @@ class ColumnReader:
         memo, clean = self.town_memo, self.plan.clean_text
         if len(memo) > MEMO_MAX:
             memo.clear()
-        keys = memo_keys(column(rows, self.index.get("township")))
+        keys = memo_keys(self._column(self.index.get("township")))
         for k in set(keys).difference(memo):
             text = clean(_raw(k))
             memo[k] = (text, township_cell(text) if text is not None else None)
@@ -178,7 +189,7 @@ class ColumnReader:
 
     def _union_types(self, rows: list[list[Any]]) -> list[Any]:
         clean = self.plan.clean_text
-        return [clean(c) for c in column(rows, self.index.get("union_type"))]
+        return [clean(c) for c in self._column(self.index.get("union_type"))]
 
     def _kinds(
         self, rows: list[list[Any]], names: list[Any], codes: list[Any], slow: set[int]
@@ -190,7 +201,7 @@ class ColumnReader:
             return [(f or option, [], []) for f in from_names]
         title = "non_public" if self.ctx.non_public_hint else None
         cache, clean = self.ctx.kinds.cache, self.plan.clean_text
-        parts = (column(rows, self.index.get(f)) for f in ("kind", "ownership", "union_type"))
+        parts = (self._column(self.index.get(f)) for f in ("kind", "ownership", "union_type"))
         code2 = [c[:2] if c else None for c in codes]
         memo: dict[Any, Decision] = {}
         out = []
@@ -216,7 +227,7 @@ class ColumnReader:
         masks: list[tuple[int, list[bool]]] = []
         for c, memo in enumerate(self.memos):
             cp = memo.plan
-            keys = memo_keys(column(rows, cp.index))
+            keys = memo_keys(self._column(cp.index))
             if cp.vkind == "union_form":
                 keys = list(zip(keys, kinds, strict=True))
             memo.add(set(keys), self.plan.date_1904)
@@ -279,10 +290,13 @@ class ColumnReader:
         simplified: dict[str, str],
     ) -> None:
         """The normalisation notes of the rows read here (`parse_row` counts its own)."""
-        counter, simplify = self.counter, simplified.__getitem__
-        for i in fast:
-            note_identity(raw_names[i], raw_codes[i], codes[i], counter, simplify)
+        counter = self.counter
         every = isinstance(fast, range)
+        if every:
+            note_identities(raw_names, raw_codes, codes, counter, simplified.__getitem__)
+        else:
+            picked = [[x[i] for i in fast] for x in (raw_names, raw_codes, codes)]
+            note_identities(picked[0], picked[1], picked[2], counter, simplified.__getitem__)
         for keys, memo in zip(self.keys, self.memos, strict=True):
             if not memo.notes or memo.notes.keys().isdisjoint(keys):
                 continue

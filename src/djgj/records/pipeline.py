@@ -87,6 +87,7 @@ class RowPipeline:
         data = [chunk[i] for i, w in enumerate(what) if w == "data"]
         read = self.columns.read([c for c, _ in data], [n for _, n in data]) if data else None
         out: list[Record] = []
+        summed = 0  # out[:summed] added to the totals (`Totals.add_many`, before each totals row)
         j = -1
         for (cells, line), w in zip(chunk, what, strict=True):
             if w == "empty":
@@ -102,12 +103,15 @@ class RowPipeline:
             self.window.rows[0] = cells
             self.window.line_numbers[0] = line  # type: ignore[index]
             if w == "totals":
+                self.totals.add_many(out[summed:])
+                summed = len(out)
                 self._totals_row(cells, line)
                 continue
             j += 1
             rec = self._record(read, j)  # type: ignore[arg-type]
             if rec is not None:
                 out.append(rec)
+        self.totals.add_many(out[summed:])
         return out
 
     def _record(self, read: Round, j: int) -> Record | None:
@@ -127,7 +131,6 @@ class RowPipeline:
             note_conflict(rec.name, kind, evidence, against, self.ctx.kinds)
         if self.problems or self.conflict is not None or not self._first_time(rec):
             return None
-        self.totals.add(rec)
         if rec.township:
             self.parsed.townships.add(rec.township)
         else:

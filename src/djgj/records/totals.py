@@ -45,6 +45,16 @@ class Totals:
             self.sums[fld] += v
             self.block[fld] += v
 
+    def add_many(self, records: list[Record]) -> None:
+        """`add` of each of ``records``, one pass per counted field."""
+        if not records:
+            return
+        values = [rec.values for rec in records]
+        for fld in self.counted:
+            given = sum(filter(None, [v.get(fld) for v in values]))
+            self.sums[fld] += given
+            self.block[fld] += given
+
     def check_block(self, table: Table, r: int) -> list[str]:
         """Check the 小计 row `r` against its block, and start the next block."""
         out = check_row(table, r, self.cols, self.block, "小计行", "本段逐行相加为")
