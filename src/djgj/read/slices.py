@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
+import tempfile
 import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-#: XML bytes of rows per slice: ~6,000 rows of 14 columns; calamine's grid for it is a few MB.
-SLICE_BYTES = 4 << 20
+#: XML bytes of rows per slice: ~1,600 rows of 14 columns. calamine and the rows it gives take ~20× that.
+SLICE_BYTES = 1 << 20
 #: A shared-strings part up to this size goes into every slice as it is (calamine re-reads it per
 #: slice: cheap); a larger one is kept compact and its strings put inline where cells use them.
 SHARED_BYTES = 1 << 20
@@ -42,16 +46,23 @@ MAX_PENDING_BYTES = 64 << 20
 #: The sheet's XML before `<sheetData>` (views, column widths), and the parts copied into every slice.
 MAX_HEAD_BYTES = 4 << 20
 MAX_KEPT_BYTES = 32 << 20
+#: Shared strings kept in memory up to this; a larger table is written to a temporary file.
+MEMORY_BYTES = 8 << 20
+#: Rewritten cells remembered (the same township or type over and over), then forgotten at once.
+CACHE_STRINGS = 20_000
 
 #: Bytes inflated from the zip at a time.
-READ_BYTES = 1 << 20
+READ_BYTES = 256 << 10
 _ATTR = rb"""\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>/]")
 _SST_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>/]")
 _BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
 _ANY_R = re.compile(rb"\sr\s*=")
-_T_S = re.compile(rb"""\st\s*=\s*["']s["']""")
+_T_SPACED = re.compile(rb"""t(?:\s+=\s*|=\s+)["']s["']""")
+
+
+_PREAD = getattr(os, "pread", None)
 
 
 class SliceError(Exception):
@@ -59,23 +70,59 @@ class SliceError(Exception):
 
 
 class SharedStrings:
-    """The workbook's shared strings, each as the raw XML inside its `<si>` element, all in one
-    `bytearray` with an array of end offsets: no Python object per string. Memory is bounded by
-    the part's own uncompressed size (itself at most `files.MAX_UNZIPPED_BYTES`) plus 4 bytes a string."""
+    """The workbook's shared strings as their raw XML: string i is what lies between the (i-1)th and
+    the ith `</si>` (its `<si>` start tag included), all in one buffer with an array of end offsets,
+    never a Python object per string. Up to `MEMORY_BYTES` the buffer is in memory; beyond, it is
+    written to a temporary file (deleted when closed) and strings are read back as cells use them, so
+    memory stays ~4 bytes a string whatever the part's size (itself at most `files.MAX_UNZIPPED_BYTES`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: bytes) -> None:
+        self.start_tag = b"<" + prefix + b"si>"
+        self.end_tag = b"</" + prefix + b"si>"
         self.blob = bytearray()
-        self.ends = array("I")
+        self.ends = array("Q")
+        self.file: Any = None
+        self.size = 0
 
-    def add(self, xml: bytes) -> None:
-        self.blob += xml
-        self.ends.append(len(self.blob))
+    def add_region(self, region: bytes, pieces: list[bytes]) -> None:
+        """`region` holds whole strings, each piece of it (split at `</si>`) one string's XML."""
+        ends = accumulate(map(len(self.end_tag).__add__, map(len, pieces)), initial=self.size)
+        next(ends)
+        self.ends.extend(ends)
+        self.size += len(region)
+        if self.file is None and len(self.blob) + len(region) > MEMORY_BYTES:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the table; `close`
+            self.file.write(self.blob)
+            self.blob = bytearray()
+        if self.file is not None:
+            self.file.write(region)
+        else:
+            self.blob += region
+
+    def flush(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
     def __len__(self) -> int:
         return len(self.ends)
 
     def __getitem__(self, i: int) -> bytes:
-        return bytes(self.blob[self.ends[i - 1] if i else 0 : self.ends[i]])
+        """String i's XML inside its `<si>` element."""
+        start = self.ends[i - 1] if i else 0
+        stop = self.ends[i] - len(self.end_tag)
+        if self.file is None:
+            piece = bytes(self.blob[start:stop])
+        elif _PREAD is not None:
+            piece = _PREAD(self.file.fileno(), stop - start, start)
+        else:  # Windows
+            self.file.seek(start)
+            piece = self.file.read(stop - start)
+        return piece[piece.index(self.start_tag) + len(self.start_tag) :]
 
 
 @dataclass
@@ -150,12 +197,11 @@ def _read_head(z: zipfile.ZipFile, book: SliceBook) -> None:
 
 
 def _shared_strings(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> SharedStrings | None:
-    """Each `<si>`'s raw XML, in order; None when the part holds anything that makes this uncertain
-    (comments, CDATA, unknown entities, bytes that are not UTF-8, no `<sst>`): it then goes into
-    every slice as it is, and calamine reads it there."""
-    out = SharedStrings()
+    """The part's strings, in order; None when it holds anything that makes this uncertain (comments,
+    CDATA, unknown entities, bytes that are not UTF-8, no `<sst>`, an `<si>` written otherwise than
+    `<si>…</si>`): it then goes into every slice as it is, and calamine reads it there."""
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
-    si: re.Pattern[bytes] | None = None
+    out: SharedStrings | None = None
     carry = b""
     with z.open(info) as f:
         while True:
@@ -165,30 +211,44 @@ def _shared_strings(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> SharedStrings 
             except UnicodeDecodeError:
                 return None
             buf = carry + chunk
-            if si is None:
+            if out is None:
                 root = _SST_ROOT.search(buf)
                 if root is None:
                     if not chunk or len(buf) > MAX_HEAD_BYTES:
                         return None
                     carry = buf
                     continue
-                pre = re.escape(root.group(1) or b"")
-                si = re.compile(rb"<" + pre + rb"si(?:\s[^>]*)?(?:/>|>(.*?)</" + pre + rb"si\s*>)", re.S)
-                buf = buf[root.end() :]
-            end = 0
-            for m in si.finditer(buf):
-                out.add(m.group(1) or b"")
-                end = m.end()
-            done, carry = buf[:end], buf[end:]
-            if b"<!" in done or b"<?" in done or _BAD_ENTITY.search(done):
+                out = SharedStrings(root.group(1) or b"")
+                buf = buf[buf.index(b">", root.start()) + 1 :]
+            cut = buf.rfind(out.end_tag) + len(out.end_tag) if out.end_tag in buf else 0
+            region, carry = buf[:cut], buf[cut:]
+            if region and not _add_strings(out, region):
                 return None
             if not chunk:
                 break
             if len(carry) > MAX_PENDING_BYTES:
                 return None
-    if si is None or b"<!" in carry or b"<?" in carry or re.search(rb"<([\w.-]+:)?si[\s>/]", carry):
+    if out is None or b"<!" in carry or b"<?" in carry or out.start_tag[:-1] in carry:
         return None  # an unfinished <si>: calamine would refuse the part
+    out.flush()
     return out
+
+
+def _add_strings(out: SharedStrings, region: bytes) -> bool:
+    """Whole `<si>…</si>` elements, checked at C speed: each piece holds exactly one plain `<si>`."""
+    if b"<!" in region or b"<?" in region or _BAD_ENTITY.search(region):
+        return False
+    open_any = out.start_tag[:-1]
+    if region.count(open_any) != region.count(out.start_tag) or region.count(
+        out.end_tag[:-1]
+    ) != region.count(out.end_tag):
+        return False  # <si/>, <si attr>, </si > or an element whose name starts with "si"
+    pieces = region.split(out.end_tag)[:-1]
+    counts = list(map(methodcaller("count", out.start_tag), pieces))
+    if min(counts) != 1 or max(counts) != 1:
+        return False
+    out.add_region(region, pieces)
+    return True
 
 
 def probe(book: SliceBook) -> tuple[list[Any], list[Any]]:
@@ -210,16 +270,25 @@ def rows(book: SliceBook) -> Iterator[tuple[int, int, list[Any]]]:
     """Each row calamine reads, slice by slice, as (0-based row index, its first column, its values
     from that column on), in the sheet's order; `SliceError` when a slice cannot be read or its rows
     come before rows already given (the sheet is then read whole)."""
+    try:
+        yield from _slice_rows(book)
+    finally:
+        if book.strings is not None:
+            book.strings.close()
+
+
+def _slice_rows(book: SliceBook) -> Iterator[tuple[int, int, list[Any]]]:
     pre = book.prefix
     tail = b"</" + pre + b"sheetData></" + pre + b"worksheet>"
     index = 0  # calamine's row counter where the slice starts (for rows without r="…")
+    cache: dict[bytes, bytes] = {}
     done = 0  # rows given so far
     for body in _bodies(book):
         lead = b"<" + pre + b'row r="%d"/>' % index if index else b""
         index_after = _index_after(body, pre, index)
         whole_shared = False
         if book.strings is not None:
-            body, whole_shared = _inline(body, pre, book.strings)
+            body, whole_shared = _inline(body, pre, book.strings, cache)
         wb = _calamine(book, book.head + lead + body + tail, whole_shared)
         try:
             sh = wb.get_sheet_by_name(book.name)
@@ -342,33 +411,36 @@ def _index_after(body: bytes, pre: bytes, index: int) -> int:
 _INLINE: dict[bytes, re.Pattern[bytes]] = {}
 
 
-def _inline(body: bytes, pre: bytes, strings: SharedStrings) -> tuple[bytes, bool]:
-    """`body` with every `<c t="s"><v>i</v></c>` rewritten as `<c t="inlineStr"><is>…</is></c>`
-    holding shared string i's own XML; and whether anything like a reference is left that this did
-    not rewrite (that slice then carries the whole shared-strings part)."""
+def _inline(body: bytes, pre: bytes, strings: SharedStrings, cache: dict[bytes, bytes]) -> tuple[bytes, bool]:
+    """`body` with every `… t="s"><v>i</v>` (how Excel, WPS and LibreOffice write a shared-string
+    cell) rewritten as `… t="inlineStr"><is>…</is>` holding shared string i's own XML; and whether
+    anything like a reference is left that this did not rewrite (another spelling, an index past the
+    table): that slice then carries the whole shared-strings part, and calamine reads it there."""
     pat = _INLINE.get(pre)
     if pat is None:
-        p = re.escape(pre)
         pat = re.compile(
-            rb"<" + p + rb"c((?:" + _ATTR + rb")*?)\s+t\s*=\s*(?:\"s\"|'s')((?:" + _ATTR + rb")*)\s*>"
-            rb"\s*<" + p + rb"v>(0|[1-9][0-9]{0,9})?</" + p + rb"v>\s*</" + p + rb"c\s*>"
+            rb' t="s"><' + re.escape(pre) + rb"v>(0|[1-9][0-9]{0,9})</" + re.escape(pre) + rb"v>"
         )
         _INLINE[pre] = pat
-    n = len(strings)
-    c_open, is_open = b"<" + pre + b"c", b' t="inlineStr"><' + pre + b"is>"
-    is_close = b"</" + pre + b"is></" + pre + b"c>"
+    parts = pat.split(body)
+    if len(parts) > 1:
+        n = len(strings)
+        is_open, is_close = b' t="inlineStr"><' + pre + b"is>", b"</" + pre + b"is>"
 
-    def inline(m: re.Match[bytes]) -> bytes:
-        i = m.group(3)
-        if i is None:  # <v></v>: calamine reads an empty cell
-            return c_open + m.group(1) + m.group(2) + b"/>"
-        k = int(i)
-        if k >= n:
-            return m.group(0)  # calamine refuses the sheet: left for it to say so
-        return b"".join((c_open, m.group(1), m.group(2), is_open, strings[k], is_close))
+        def put(i: bytes) -> bytes:
+            k = int(i)
+            if k >= n:  # calamine refuses the sheet: left for it to say so
+                return b' t="s"><' + pre + b"v>" + i + b"</" + pre + b"v>"
+            if len(cache) >= CACHE_STRINGS:
+                cache.clear()
+            xml = cache[i] = is_open + strings[k] + is_close
+            return xml
 
-    out = pat.sub(inline, body)
-    return out, _T_S.search(out) is not None
+        get = cache.get
+        parts[1::2] = [get(i) or put(i) for i in parts[1::2]]
+        body = b"".join(parts)
+    left = b't="s"' in body or b"t='s'" in body or _T_SPACED.search(body) is not None
+    return body, left
 
 
 def _calamine(book: SliceBook, sheet_xml: bytes, whole_shared: bool) -> Any:
