@@ -36,8 +36,8 @@ from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-#: XML bytes of rows per slice: ~1,600 rows of 14 columns. calamine and the rows it gives take ~20× that.
-SLICE_BYTES = 1 << 20
+#: XML bytes of rows per slice: ~800 rows of 14 columns. calamine and the rows it gives take ~20× that.
+SLICE_BYTES = 512 << 10
 #: A shared-strings part up to this size goes into every slice as it is (calamine re-reads it per
 #: slice: cheap); a larger one is kept compact and its strings put inline where cells use them.
 SHARED_BYTES = 1 << 20
@@ -52,7 +52,7 @@ MEMORY_BYTES = 8 << 20
 CACHE_STRINGS = 20_000
 
 #: Bytes inflated from the zip at a time.
-READ_BYTES = 256 << 10
+READ_BYTES = 128 << 10
 _ATTR = rb"""\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>/]")
 _SST_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>/]")
@@ -80,7 +80,7 @@ class SharedStrings:
         self.start_tag = b"<" + prefix + b"si>"
         self.end_tag = b"</" + prefix + b"si>"
         self.blob = bytearray()
-        self.ends = array("Q")
+        self.ends = array("I")
         self.file: Any = None
         self.size = 0
 
@@ -218,8 +218,12 @@ def _shared_strings(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> SharedStrings 
                         return None
                     carry = buf
                     continue
+                tag_end = buf.find(b">", root.start())
+                if tag_end < 0:
+                    carry = buf
+                    continue
                 out = SharedStrings(root.group(1) or b"")
-                buf = buf[buf.index(b">", root.start()) + 1 :]
+                buf = buf[tag_end + 1 :]
             cut = buf.rfind(out.end_tag) + len(out.end_tag) if out.end_tag in buf else 0
             region, carry = buf[:cut], buf[cut:]
             if region and not _add_strings(out, region):
