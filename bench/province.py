@@ -419,7 +419,11 @@ def write_xlsx_shared(path: Path, n: int, seed: int = SEED) -> Path:
                 f'xmlns:r="{_XLSX_REL}"><dimension ref="A1:{letters[-1]}{n + 1}"/><sheetData>'.encode()
             )
             for r, row in enumerate(rows, 1):
-                cells = "".join(cell(f"{c}{r}", v) for c, v in zip(letters, row) if v is not None and v != "")
+                cells = "".join(
+                    cell(f"{c}{r}", v)
+                    for c, v in zip(letters, row, strict=False)
+                    if v is not None and v != ""
+                )
                 f.write(f'<row r="{r}">{cells}</row>'.encode())
             f.write(b"</sheetData></worksheet>")
         with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
