@@ -342,3 +342,30 @@ def test_a_long_sheet_in_slices_is_imported_whole(runner, tmp_path, sliced, _iso
     result = invoke(runner, "import", str(f))
     assert result.exit_code == 0, result.output
     assert "119 行" in result.output and sliced
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="<&\x00"), max_size=8)
+    ),
+    spill=st.booleans(),
+    pread=st.booleans(),
+    prefix=st.sampled_from([b"", b"x:"]),
+)
+def test_shared_strings_come_back_as_written(monkeypatch, texts, spill, pread, prefix):
+    """Each string's XML comes back whole, from memory or from the temporary file (with `os.pread`, or
+    by seek and read as on Windows), whatever the chunks the part was read in."""
+    monkeypatch.setattr(slices, "MEMORY_BYTES", 0 if spill else 1 << 30)
+    if not pread:
+        monkeypatch.setattr(slices, "_PREAD", None)
+    strings = slices.SharedStrings(prefix)
+    xml = [b"<" + prefix + b"t>" + t.encode() + b"</" + prefix + b"t>" for t in texts]
+    for half in (xml[: len(xml) // 2], xml[len(xml) // 2 :]):
+        region = b"".join(strings.start_tag + x + strings.end_tag for x in half)
+        if region:
+            strings.add_region(region, region.split(strings.end_tag)[:-1])
+    strings.flush()
+    assert [strings[i] for i in range(len(strings))] == xml
+    strings.close()
+    assert len(strings) == 0

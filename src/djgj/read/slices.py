@@ -42,7 +42,7 @@ SLICE_BYTES = 512 << 10
 #: slice: cheap); a larger one is kept compact and its strings put inline where cells use them.
 SHARED_BYTES = 1 << 20
 #: No row of a real sheet comes near this (500 columns of long text); a longer one is not sliced.
-MAX_PENDING_BYTES = 64 << 20
+MAX_PENDING_BYTES = 16 << 20
 #: The sheet's XML before `<sheetData>` (views, column widths), and the parts copied into every slice.
 MAX_HEAD_BYTES = 4 << 20
 MAX_KEPT_BYTES = 32 << 20
@@ -104,9 +104,11 @@ class SharedStrings:
             self.file.flush()
 
     def close(self) -> None:
+        """Forget the strings (a cell referring to one afterwards is left for calamine to refuse)."""
         if self.file is not None:
             self.file.close()
             self.file = None
+        self.blob, self.ends = bytearray(), array("I")
 
     def __len__(self) -> int:
         return len(self.ends)
