@@ -36,8 +36,8 @@ from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-#: XML bytes of rows per slice: ~800 rows of 14 columns. calamine and the rows it gives take ~20× that.
-SLICE_BYTES = 512 << 10
+#: XML bytes of rows per slice: ~400 rows of 14 columns. calamine and the rows it gives take ~20× that.
+SLICE_BYTES = 256 << 10
 #: A shared-strings part up to this size goes into every slice as it is (calamine re-reads it per
 #: slice: cheap); a larger one is kept compact and its strings put inline where cells use them.
 SHARED_BYTES = 1 << 20
@@ -52,7 +52,7 @@ MEMORY_BYTES = 8 << 20
 CACHE_STRINGS = 20_000
 
 #: Bytes inflated from the zip at a time.
-READ_BYTES = 128 << 10
+READ_BYTES = 64 << 10
 _ATTR = rb"""\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>/]")
 _SST_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>/]")
