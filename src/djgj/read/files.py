@@ -341,6 +341,9 @@ class SheetScan:
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
     max_row: int = 0
     max_col: int = 0
+    #: The sheet's first `<mergeCells>` element as written (what calamine reads the merged ranges
+    #: from); None when it was larger than `MAX_MERGES_BYTES`.
+    merges: bytes | None = b""
 
 
 @dataclass
@@ -348,6 +351,10 @@ class ZipFacts:
     format: str
     sheets: dict[str, SheetScan] = field(default_factory=dict)
     date_1904: bool = False
+    #: Sheet name → its worksheet member in the zip.
+    parts: dict[str, str] = field(default_factory=dict)
+    #: The shared-strings part's uncompressed size (0 without one).
+    shared_bytes: int = 0
 
 
 _XML_CHUNK = 1 << 20
@@ -360,6 +367,8 @@ RATIO_FLOOR_BYTES = 10 << 20
 #: calamine holds a sheet as a dense grid of max_row × max_col cells (~40 bytes each, measured): a
 #: 1 KB file with cells at A1 and SF300000 took 5.9 GB. Sheets whose extent exceeds this are refused.
 MAX_CELLS = 40_000_000
+#: A sheet's merged ranges are kept for reading it in slices up to this much XML (~250,000 ranges).
+MAX_MERGES_BYTES = 8 << 20
 
 
 def _too_long(name: str, place: str, length: int | None) -> str:
@@ -399,6 +408,9 @@ def _check_zip(p: Path) -> ZipFacts:
                 scan = _scan_member(p, z, info, sheet, full_calc)
                 if sheet is not None and scan is not None:
                     facts.sheets[sheet] = scan
+                    facts.parts[sheet] = info.filename
+                elif info.filename.lower().endswith("sharedstrings.xml"):
+                    facts.shared_bytes += info.file_size
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error, NotImplementedError):
         raise FormatError(f"{p.name}：文件已损坏或不完整（不是完整的 .xlsx/.ods 压缩包）") from None
     if facts.format == "xlsx":
@@ -607,6 +619,7 @@ class _SheetScanner:
         self.p, self.sheet, self.full_calc = p, sheet, full_calc
         self.result = SheetScan()
         self.prefix: bytes | None = None
+        self.merging: bytearray | None = None  # the <mergeCells> element being read
 
     def _tokens(self, buf: bytes) -> bytes:
         if self.prefix is None:
@@ -637,6 +650,29 @@ class _SheetScanner:
         self._track_columns(part, pre)
         if b"<" + pre + b"f" in part:
             self._formulas(part, pre)
+        if self.merging is not None or (b"mergeCells" in part and self.result.merges == b""):
+            self._merges(part, pre)
+
+    def _merges(self, part: bytes, pre: bytes) -> None:
+        """Keep the first `<mergeCells>` element whole, across parts."""
+        if self.merging is None:
+            m = re.search(rb"<" + re.escape(pre) + rb"mergeCells[\s>/]", part)
+            if m is None:
+                return
+            self.merging = bytearray(part[m.start() :])
+        else:
+            self.merging += part
+        buf = self.merging
+        tag_end = buf.find(b">")
+        if tag_end >= 0 and buf[tag_end - 1 : tag_end] == b"/":
+            end = tag_end + 1
+        else:
+            close = buf.find(b"</" + pre + b"mergeCells")
+            end = buf.find(b">", close) + 1 if close >= 0 else 0
+        if end > 0:
+            self.result.merges, self.merging = bytes(buf[:end]), None
+        elif len(buf) > MAX_MERGES_BYTES:
+            self.result.merges, self.merging = None, None
 
     def _track_rows(self, part: bytes, pre: bytes) -> None:
         """The last row with data in this part (rows are written in order), and any row further
@@ -875,7 +911,9 @@ class Unstreamable(Exception):
 def stream_workbook(path: str | Path) -> SheetStream | None:
     """An xlsx file with exactly one worksheet, visible and without formulas lacking their values,
     read row by row; None for anything else (`read` then reads the file whole: every refusal and
-    every warning is its own). The same checks as `read` run first (zip bomb, extent, encryption)."""
+    every warning is its own). The same checks as `read` run first (zip bomb, extent, encryption).
+    A sheet calamine would hold in more than `CALAMINE_BUDGET_BYTES` is read in slices of rows
+    (`read.slices`): memory then stays flat whatever the sheet's length."""
     p = Path(path)
     try:
         before = check_regular(p)
@@ -888,14 +926,75 @@ def stream_workbook(path: str | Path) -> SheetStream | None:
         return None
     if facts.format != "xlsx" or len(facts.sheets) != 1:
         return None
+    name, scan = next(iter(facts.sheets.items()))
+    if scan.uncomputed:
+        return None
+    if calamine_bytes(scan, facts) > CALAMINE_BUDGET_BYTES and scan.merges is not None:
+        sliced = _sliced_stream(p, before, facts, name, scan.merges)
+        if sliced is not None:
+            return sliced
+    return _calamine_stream(p, before, facts)
+
+
+#: Above this (`calamine_bytes`), a one-sheet xlsx is read in slices rather than whole by calamine.
+CALAMINE_BUDGET_BYTES = 32 << 20
+
+
+def calamine_bytes(scan: SheetScan, facts: ZipFacts) -> int:
+    """What calamine would hold to read the sheet whole: its grid (`MAX_CELLS`' 40 bytes a cell)
+    and its shared strings."""
+    return scan.max_row * max(scan.max_col, 1) * 40 + facts.shared_bytes
+
+
+def _sheet_usable(meta: Any) -> bool:
+    visible = str(getattr(meta, "visible", "Visible")).endswith("Visible")
+    return visible and str(getattr(meta, "typ", "WorkSheet")).split(".")[-1] in ("WorkSheet", "Worksheet")
+
+
+def _sliced_stream(
+    p: Path, before: os.stat_result, facts: ZipFacts, name: str, merges: bytes
+) -> SheetStream | None:
+    from djgj.read import slices
+
+    try:
+        book = slices.open_book(p, name, facts.parts[name], merges)
+        metas, merged = slices.probe(book)
+    except slices.SliceError:
+        return None
+    if len(metas) != 1 or metas[0].name != name or not _sheet_usable(metas[0]):
+        return None
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
+    height = facts.sheets[name].max_row
+    return SheetStream(p, "xlsx", sha256_of(p), sheet, _sliced_rows(p, book, before), height)
+
+
+def _sliced_rows(p: Path, book: Any, before: os.stat_result) -> Iterator[tuple[list[Any], int]]:
+    """Rows as `_sheet_rows` gives them (from row 1 and column A, empty rows between included), read
+    slice by slice; anything a slice cannot take with certainty raises `Unstreamable`."""
+    from djgj.read import slices
+
+    nxt = 0
+    try:
+        for r, c0, values in slices.rows(book):
+            if r < nxt or r >= MAX_ROWS or len(values) > MAX_COLUMNS:
+                raise Unstreamable
+            while nxt < r:
+                nxt += 1
+                yield [], nxt
+            yield _clean_row([""] * c0 + values if c0 else values), r + 1
+            nxt = r + 1
+    except (slices.SliceError, _TooLong):
+        raise Unstreamable from None
+    check_unchanged(p, before)
+
+
+def _calamine_stream(p: Path, before: os.stat_result, facts: ZipFacts) -> SheetStream | None:
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(p))
         metas = list(wb.sheets_metadata)
-        if len(metas) != 1 or not str(getattr(metas[0], "visible", "Visible")).endswith("Visible"):
-            return None
-        if str(getattr(metas[0], "typ", "WorkSheet")).split(".")[-1] not in ("WorkSheet", "Worksheet"):
+        if len(metas) != 1 or not _sheet_usable(metas[0]):
             return None
         name = metas[0].name
         scan = facts.sheets.get(name)
