@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert
 
 from djgj.figures import metrics, report
+from djgj.ledger import state
 from djgj.ledger.models import Base, Snapshot, Township, Unit
 from djgj.rules.profiles import load
 from djgj.vocab.fields import KINDS, PARTY_ORG_FORMS, UNION_FORMS
@@ -77,6 +78,7 @@ def _build(units) -> object:
                     continue
                 seen.add(s["as_of"])
                 conn.execute(insert(Snapshot).values(unit_id=uid, **s))
+        state.rebuild(conn)  # the year-end state figures read (without it every scope is empty)
     return engine
 
 
