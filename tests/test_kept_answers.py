@@ -217,3 +217,51 @@ def test_postgresql_keeps_the_answer_in_the_ledger(runner, tmp_path, monkeypatch
 
     monkeypatch.setattr(report, "build", no_build)
     assert _json(runner, "report", "--year", "2014") == first
+    if os.environ["DJGJ_DB"].startswith("postgresql"):  # read with psycopg alone, in a fresh process
+        assert _repeated_without_sqlalchemy() == first
+
+
+def _repeated_without_sqlalchemy() -> dict:
+    """``report --year 2014`` in a fresh process that must not import SQLAlchemy."""
+    code = (
+        "import sys\nfrom djgj.cli import main\n"
+        "sys.argv = ['djgj', 'report', '--year', '2014', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "NONE"
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://djgj:s3cret@127.0.0.1:5433/djgj_x",
+        "postgresql+psycopg://djgj@localhost/ledger",
+        "postgresql://a:b@h/d",
+        "postgresql+psycopg://djgj:s3cr%40t@127.0.0.1:5433/djgj_x?connect_timeout=5",
+        "postgresql+psycopg://u@/db?host=/tmp/x",
+        "postgresql+psycopg://djgj@/t1_0?host=/tmp/djgj-pg-x&port=54376",
+        "postgresql+psycopg://djgj:pw@db.example:05432/x?b=2&a=1&a=0",
+        "postgresql+psycopg://djgj@h/x?a=&b=1",
+        "postgresql+psycopg://d%20j@h/x",
+    ],
+)
+def test_the_ledger_is_named_as_sqlalchemy_names_it(url, monkeypatch) -> None:
+    import importlib
+
+    from sqlalchemy.engine import make_url
+
+    cli_app = importlib.import_module("djgj.cli.app")
+    monkeypatch.setattr(cli_app.state, "db", url)
+    assert cli_app.ledger_name() == make_url(url).render_as_string(hide_password=True)
+
+
+def test_an_unreachable_postgresql_ledger_is_a_miss() -> None:
+    from djgj.ledger import kept
+
+    assert kept.read("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1", "k") is None

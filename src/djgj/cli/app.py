@@ -8,6 +8,7 @@ code 1 (2 for usage errors); no traceback reaches a user unless DJGJ_DEBUG is se
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -230,6 +231,34 @@ def answer_keeping(conn: Any, question: tuple[Any, ...] | None, compute: Any, wo
     return cache.value(conn, kept.key(*question), compute, worth)
 
 
+#: A URL whose parts SQLAlchemy renders unchanged (plain names, a port without leading zeros).
+_PLAIN_URL = re.compile(
+    r"^([a-z][a-z0-9+]*)://([A-Za-z0-9_.-]+)(?::([^@/?#]*))?@([A-Za-z0-9_.-]*)(?::([1-9][0-9]*))?"
+    r"/([A-Za-z0-9_.-]+)(?:\?([^#]*))?$"
+)
+
+
+def _plain_url_name(url: str) -> str | None:
+    """``url`` as SQLAlchemy's ``render_as_string(hide_password=True)`` renders it, without importing
+    SQLAlchemy (a kept answer's path); None when it is not that plain."""
+    from urllib.parse import parse_qsl, quote_plus
+
+    got = _PLAIN_URL.match(url)
+    if got is None:
+        return None
+    scheme, user, password, host, port, database, query = got.groups()
+    out = f"{scheme}://{user}{':***' if password is not None else ''}@{host}{f':{port}' if port else ''}/{database}"
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(v == "" for _, v in pairs):
+            return None  # SQLAlchemy drops blank values
+        grouped: dict[str, list[str]] = {}
+        for k, v in pairs:
+            grouped.setdefault(k, []).append(v)
+        out += "?" + "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k in sorted(grouped) for v in grouped[k])
+    return out
+
+
 def ledger_name() -> str:
     """The ledger in use as a person reads it: the file path, or the URL without its password."""
     from djgj.ledger.location import resolve_url, sqlite_path
@@ -238,6 +267,9 @@ def ledger_name() -> str:
     path = sqlite_path(url)
     if path is not None:
         return str(path.resolve())
+    plain = _plain_url_name(url)
+    if plain is not None:
+        return plain
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

@@ -3,15 +3,15 @@
 A county asks for the same report many times between two imports. `djgj.ledger.cache` keeps a
 command's whole answer (a report document, the first rows of a gaps listing) in ``figure_cache``
 under the generation it was computed at; this module reads it back with the standard library's
-sqlite3 alone, so a repeated question costs the start of Python and Typer, not the import of
-SQLAlchemy's ORM (most of a second on an office PC).
+sqlite3 alone (a PostgreSQL ledger with psycopg alone), so a repeated question costs the start of
+Python and Typer, not the import of SQLAlchemy's ORM (most of a second on an office PC).
 
 An answer is read only when all of this holds, in one SELECT (one snapshot of the ledger): the
 ledger is at the schema revision this djgj writes, and the answer was kept at the ledger's current
 generation under the same key. The key hashes the question (command, options, the profile's text)
 and the source of the whole djgj package (`code`), so a changed definition anywhere, or another
-version of djgj, never reads an answer it did not compute. Anything unusual (no such file, a
-PostgreSQL URL, a locked, foreign or older ledger) is simply a miss: the command then opens the
+version of djgj, never reads an answer it did not compute. Anything unusual (no such file, an
+unreachable server, a locked, foreign or older ledger) is simply a miss: the command then opens the
 ledger as always and says what is wrong, if anything is.
 """
 
@@ -49,8 +49,19 @@ def key(*question: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: The one SELECT that reads a kept answer (ledger at this djgj's revision, answer of its generation).
+_ASK = (
+    "SELECT f.payload FROM figure_cache AS f JOIN ledger_generation AS g ON f.generation = g.n "
+    "WHERE f.key = {m} AND (SELECT version_num FROM alembic_version) = {m}"
+)
+#: URL schemes read with psycopg alone (SQLAlchemy's name for the driver dropped: libpq's URI).
+POSTGRES_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+
+
 def read(url: str, answer_key: str) -> Any | None:
     """The answer kept under ``answer_key`` at the ledger's current generation, or None."""
+    if url.startswith(POSTGRES_SCHEMES):
+        return _read_postgres(url, answer_key)
     path = sqlite_path(url)
     if path is None or not path.is_file():
         return None
@@ -59,11 +70,7 @@ def read(url: str, answer_key: str) -> Any | None:
     except sqlite3.Error:
         return None
     try:
-        row = con.execute(
-            "SELECT f.payload FROM figure_cache AS f JOIN ledger_generation AS g ON f.generation = g.n "
-            "WHERE f.key = ? AND (SELECT version_num FROM alembic_version) = ?",
-            (answer_key, HEAD),
-        ).fetchone()
+        row = con.execute(_ASK.format(m="?"), (answer_key, HEAD)).fetchone()
     except sqlite3.Error:  # not a ledger, an older one, locked, damaged: the usual path says why
         return None
     finally:
@@ -71,4 +78,24 @@ def read(url: str, answer_key: str) -> Any | None:
     return None if row is None else json.loads(row[0])
 
 
-__all__ = ["SOURCE_SUFFIXES", "code", "key", "read"]
+def _read_postgres(url: str, answer_key: str) -> Any | None:
+    """The same read on a PostgreSQL ledger with psycopg alone (no SQLAlchemy, no engine): one
+    connection, one SELECT in a read-only transaction. Anything unusual is a miss."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    try:
+        with psycopg.connect(conninfo, connect_timeout=10) as con:
+            con.read_only = True
+            row = con.execute(_ASK.format(m="%s"), (answer_key, HEAD)).fetchone()
+    except (psycopg.Error, ValueError):  # not a ledger, an older one, unreachable, a URL libpq cannot read
+        return None
+    if row is None:
+        return None
+    payload = row[0]
+    return json.loads(payload) if isinstance(payload, str | bytes) else payload
+
+
+__all__ = ["POSTGRES_SCHEMES", "SOURCE_SUFFIXES", "code", "key", "read"]
