@@ -59,6 +59,17 @@ def test_figures_follow_the_definitions(runner, tmp_path):
     assert t["instructors"] == 1 and t["new_unions"] == 1
 
 
+def test_units_outside_a_figures_population_are_not_left_out_of_it(runner, tmp_path):
+    """已建会单位职工入会率 is about units with a union: the two without one are not "left out for
+    missing data" (they were said to be); a unit whose union is unknown is."""
+    rows = [*ROWS, (20, 0, 0, "无", "未填", 0, 0, "", "", "")]  # 企业6: union unknown
+    county(runner, tmp_path, rows)
+    f = report(runner, "--year", "2014")["figures"]["member_rate_unionized"]
+    assert f["units"] == 3 and f["left_out"] == 1 and f["unknown"] == 1
+    table = invoke(runner, "report", "--year", "2014").stdout
+    assert "已建会单位职工入会率：1个单位未计入（1个缺少数据）" in table
+
+
 def test_every_gap_names_its_rule(runner, tmp_path):
     county(runner, tmp_path, ROWS)
     got = gaps(

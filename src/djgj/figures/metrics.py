@@ -107,6 +107,9 @@ class Figure:
     plausible: Any = None
     #: For a count: the figure of the same family it is a part of (never larger, at any scope).
     part_of: str | None = None
+    #: The units the figure is about, when not every unit of its family (已建会单位职工入会率: those
+    #: with a union, or whose union is unknown); a unit outside them is not "left out" of it.
+    among: Any = None
 
     @property
     def is_rate(self) -> bool:
@@ -247,6 +250,7 @@ def _union_figures(t: Thresholds, year: int) -> list[Figure]:
             total(um),
             total(emp),
             and_(um <= emp, date_ok),
+            among=or_(covered, S.union_form.is_(None)),
         ),
         Figure(
             "migrant_union_members",
@@ -354,6 +358,8 @@ def _columns(figs: list[Figure], year: int, dialect: Any) -> tuple[list[Any], di
             cond = f.eligible if agg.how == "sum" or agg.what is None else and_(f.eligible, agg.what)
             wanted.append((f"{f.key}__{tag}", _sum_if(cond, agg.what if agg.how == "sum" else 1)))
         wanted += [(f"{f.key}__k", _sum_if(f.known)), (f"{f.key}__e", _sum_if(f.eligible))]
+        if f.among is not None:
+            wanted.append((f"{f.key}__a", _sum_if(f.among)))
     first: dict[str, str] = {}
     cols, repeats = [], {}
     for label, expr in wanted:
@@ -387,6 +393,7 @@ def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -
     detail: dict[str, Any] = {}
     for f in figs:
         n, e, k = (int(sums.get(f"{f.key}__{x}", 0)) for x in "nek")
+        about = int(sums.get(f"{f.key}__a", 0)) if f.among is not None else orgs
         d = int(sums.get(f"{f.key}__d", 0)) if f.den else None
         if f.is_rate:
             value: Any = n / d if d else None
@@ -396,8 +403,8 @@ def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -
         detail[f.key] = {
             "value": value,
             "units": e if f.num.how == "sum" else n,
-            "left_out": orgs - e,
-            "unknown": orgs - k,
+            "left_out": about - e,
+            "unknown": about - k,
             "implausible": k - e,
             **(
                 {
