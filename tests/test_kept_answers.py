@@ -83,18 +83,7 @@ def test_a_repeated_report_is_read_back_without_sqlalchemy(runner, tmp_path, ask
     _imported(runner, tmp_path)
     first = _json(runner, "report", "--year", "2014")
     assert _answers(asked) == 1
-    code = (
-        "import sys\nfrom djgj.cli import main\n"
-        "sys.argv = ['djgj', 'report', '--year', '2014', '--format', 'json']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(), timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "NONE"
-    assert json.loads(done.stdout) == first
+    assert _repeated_without_sqlalchemy() == first
 
 
 def test_every_write_and_every_option_is_a_different_answer(runner, tmp_path, monkeypatch) -> None:
