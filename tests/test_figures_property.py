@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert
@@ -98,6 +99,7 @@ def _check_group(figs: dict, family: str, where: str) -> None:
         assert sum(grades.values()) <= figs["unions"], where
 
 
+@pytest.mark.slow  # ~15 s now that it builds the year-end state: CI runs it (make test PYTEST_MARK=)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledger, scopes)
 def test_every_figure_of_every_scope_is_possible(units, chosen) -> None:
