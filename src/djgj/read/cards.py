@@ -72,12 +72,7 @@ def read_form(sheet: Sheet) -> Sheet | None:
     named = {read_one(text).field for _, text, _ in every}
     if len(found) < 2 or len(every) < MIN_PAIRS or "name" not in named or len(named) < len(every):
         return None
-    first = found[0][0]
-    titles = [[t] for t in (_line(rows[r]) for r in range(first)) if t]
+    titles = rows[: found[0][0]]  # (read as title lines by `locate_header`, as any sheet's)
     labels = [text for _, text, _ in every]
     values = [rows[r][v] if v is not None else None for r, ps in found for _, _, v in ps]
     return Sheet(sheet.name, [*titles, labels, values], visible=sheet.visible, date_1904=sheet.date_1904)
-
-
-def _line(row: list[Any]) -> str:
-    return " ".join(dict.fromkeys(str(c).strip() for c in row if not is_blank(c)))
