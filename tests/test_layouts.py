@@ -640,3 +640,101 @@ def test_a_township_cell_naming_an_organ_is_the_township(runner, tmp_path):
     }
     assert "乡镇名去掉其后的机关名称（如“城关镇人民政府”记为城关镇） 2 处" in out
     assert "乡镇“城关”和“城关镇”可能是同一乡镇" in out
+
+
+def _grouped_rows() -> list[list[Any]]:
+    """A county-wide list whose townships are group rows (一、长岭镇) over their units, with a nested
+    group (（一）…), a group naming no township (三、县直单位), a 合计 and a footer."""
+    rows: list[list[Any]] = [
+        ["2018年度新兴县非公有制企业党建带工建情况统计表"],
+        ["序号", "企业名称", "企业类型", "从业人员（人）", "是否建立工会", "工会会员数"],
+        ["一、长岭镇"],
+        ["（一）规模以上企业"],
+        [1, "长岭金属制品有限公司", "私营企业", 86, "是", 80],
+        ["（二）规模以下企业"],
+        [2, "长岭鸿运食品厂", "私营企业", 12, "否", None],
+        ["二、大坪乡（2家）"],
+        [1, "大坪茶叶有限公司", "私营企业", 25, "否", None],
+        [2, "新兴县大坪矿业有限公司", "私营企业", 210, "是", 198],
+        ["三、县直单位"],
+        [1, "新兴县城投建设有限公司", "国有企业", 60, "是", 55],
+        ["合计", None, None, 393, None, 333],
+        ["填报人：李明", None, None, "联系电话：0766-1234567"],
+    ]
+    return rows
+
+
+@pytest.mark.parametrize("form", ["xlsx, group rows merged across", "csv (streamed)"])
+def test_group_rows_give_their_township_to_the_units_below(runner, tmp_path, form):
+    """一、长岭镇 over its units is no unit: its township is theirs, a nested （一） group keeps it, and
+    a group of the same level naming no township (三、县直单位) ends it. The groups are said."""
+    rows = _grouped_rows()
+    if form.startswith("xlsx"):
+        groups = [i for i, r in enumerate(rows) if len(r) == 1 and i > 0]
+        merges: list[Merge] = [(i, 0, i, 5, rows[i][0]) for i in groups]
+        f = workbook(tmp_path / "统计.xlsx", {"Sheet1": (rows, merges)})
+    else:
+        f = write_csv(tmp_path / "统计.csv", rows)
+    out = imported(runner, f)
+    got = {k: v[0] for k, v in units().items()}
+    assert got == {
+        "长岭金属制品有限公司": "长岭镇",
+        "长岭鸿运食品厂": "长岭镇",
+        "大坪茶叶有限公司": "大坪乡",
+        "新兴县大坪矿业有限公司": "大坪乡",
+        "新兴县城投建设有限公司": None,
+    }
+    assert "有分组行 5 行（“一、长岭镇”“（一）规模以上企业”“（二）规模以下企业”等），不是单位，未导入" in out
+    assert "其下 4 个单位的乡镇取自所在分组行" in out
+    assert "1 个单位没有乡镇" in out and "合计行写" not in out
+
+
+def test_township_option_wins_over_group_rows_and_is_said(runner, tmp_path):
+    out = imported(runner, write_csv(tmp_path / "统计.csv", _grouped_rows()), "--township", "城关镇")
+    assert {v[0] for v in units().values()} == {"城关镇"}
+    assert "分组行写有乡镇，但已按 --township 城关镇 记录" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "town"),
+    [
+        ("一、长岭镇", 1, "长岭镇"),
+        ("二．大坪乡（共2家）", 1, "大坪乡"),
+        ("第三部分 河西街道办事处", 1, "河西街道"),
+        ("(四)城南街道", 2, "城南街道"),
+        ("3.白沙镇 共5家", 3, "白沙镇"),
+        ("（12）石门乡", 4, "石门乡"),
+        ("青龙镇（7个）", 1, "青龙镇"),
+        ("（一）规模以上企业", 2, None),
+        ("五、社会组织", 1, None),
+        ("第二片区", 1, None),
+    ],
+)
+def test_a_group_row_is_an_ordinal_and_a_label_or_a_bare_township(text, level, town):
+    from djgj.read.layout import section_of
+
+    got = section_of(text)
+    assert got is not None and (got.level, got.town) == (level, town)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["县直单位", "长岭金属制品有限公司", "长岭镇人民政府", "一、", "2、", "长岭镇（开发区）", "农村"],
+)
+def test_a_lone_text_that_is_no_group_row_stays_as_it_was(text):
+    """A bare label naming no township may be a unit with nothing else filled in: it is left a data row."""
+    from djgj.read.layout import section_of
+
+    assert section_of(text) is None
+
+
+@pytest.mark.parametrize(
+    ("stem", "year"),
+    [("河西街道村社区工会组建一览表2019", 2019), ("工会组建一览表（2017）", 2017), ("编号20190", None)],
+)
+def test_a_year_at_the_end_of_a_file_name(stem, year):
+    import datetime as dt
+
+    from djgj.read.layout import as_of_from_file_name
+
+    assert as_of_from_file_name(stem) == (dt.date(year, 12, 31) if year else None)

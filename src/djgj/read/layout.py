@@ -52,6 +52,8 @@ class Table:
     empty_rows: list[int] = field(default_factory=list)
     #: The header again below it (a printed table repeats its header on every page).
     repeated_rows: list[int] = field(default_factory=list)
+    #: Group rows (一、红旗镇): a label over the rows below it, not a unit.
+    section_rows: list[int] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
 
     def cell(self, row: int, col: Column) -> Any:
@@ -238,6 +240,8 @@ def is_hint_row(row: list[Any]) -> bool:
     filled = [c for c in row if not is_blank(c)]
     if not filled or any(_numeric_cell(c) for c in filled):
         return False
+    if len(filled) == 1 and section_of(_text(filled[0])) is not None:
+        return False  # a group row's 一、红旗镇 is no list of choices
     for c in filled:
         t = simplify(_text(c)).lower().replace(" ", "")
         if (
@@ -263,6 +267,7 @@ def locate(sheet: Sheet) -> Table | None:
     classify = RowClassifier(len(table.columns), header_cells(table))
     lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
     lists["totals"], lists["header"] = table.totals_rows, table.repeated_rows
+    lists["section"] = table.section_rows
     rows = sheet.rows
     for i in range(table.header_rows[-1] + 1, len(rows)):
         lists[classify(rows[i])].append(i)
@@ -323,8 +328,9 @@ def header_cells(table: Table) -> list[list[Any]]:
 
 
 class RowClassifier:
-    """Classifies the rows below the header, one at a time, in order: data, empty, footer, totals or
-    header (one of the header's rows again, as a printed table repeats it on every page).
+    """Classifies the rows below the header, one at a time, in order: data, empty, footer, totals,
+    section (a group row, `section_of`) or header (one of the header's rows again, as a printed
+    table repeats it on every page).
 
     Once a footer (填表人, 说明 …) is seen, every later row is footer. A row with more than three
     filled cells and none of the characters a totals word needs is data without further work (after
@@ -380,6 +386,8 @@ class RowClassifier:
             return "footer"
         if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
             return "totals"
+        if len(filled) == 1 and self.n_columns > 3 and not _numeric(row) and section_of(joined):
+            return "section"
         if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
             return "footer"
         return "data"
@@ -436,9 +444,9 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
     return None, ""
 
 
-#: A year in a file name: 2017年…, …2017年度…, or a leading 2017_ / 2017- / "2017 " as townships
-#: number their files.
-_FILE_YEAR = re.compile(r"(?<!\d)(\d{4})(?:\s*年(?:度|底|末)?|(?=[_\-\s.]))")
+#: A year in a file name: 2017年…, …2017年度…, a leading 2017_ / 2017- / "2017 " as townships
+#: number their files, or a trailing one (…一览表2017, …一览表（2017）).
+_FILE_YEAR = re.compile(r"(?<!\d)(\d{4})(?:\s*年(?:度|底|末)?|(?=[_\-\s.)）]|$))")
 
 
 def as_of_from_file_name(stem: str) -> dt.date | None:
@@ -511,6 +519,54 @@ def _organs() -> re.Pattern[str]:
     t = layout_words()["township"]
     words = [*t["breaks"], *(k.removeprefix(v) for k, v in t["normalise"].items())]
     return re.compile("(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group row of a table's body (一、红旗镇): its text, its level in the numbering of Chinese
+    documents (1 for 一、 and for a bare label, 2 for （一）, 3 for 1., 4 for （1）) and the township
+    its label names, if any."""
+
+    text: str
+    level: int
+    town: str | None
+
+
+def section_of(text: str) -> Section | None:
+    """The group row a lone short text is, or None: a label under an ordinal (一、, （二）, 3.,
+    第四部分), or a bare township name (红旗镇, 红旗镇（12家）). A bare label that is no township
+    (县直单位) may be a unit with nothing else filled in, so it is left a data row."""
+    ordinals, counts, max_label = _section_grammar()
+    label, level, bare = simplify(text).strip(), 1, True
+    for pattern, lvl in ordinals:
+        m = pattern.match(label)
+        if m:
+            level, bare = lvl, False
+            ordinal = m.group(0).strip("、.．:： ")
+            noun = _NUMBERED.sub("", ordinal)  # 第二片区 alone: the ordinal's noun makes it a label
+            label = label[m.end() :].strip() or (ordinal if noun else "")
+            break
+    for pattern in counts:
+        label = pattern.sub("", label)
+    if not label or len(label) > max_label:
+        return None
+    town = township_from_text(label)
+    if town is not None and (label != town if bare else township_cell(label) != town):
+        town = None
+    if bare and town is None:
+        return None
+    return Section(text.strip(), level, town)
+
+
+#: An ordinal's number alone (第二, 三), which no label is.
+_NUMBERED = re.compile(r"^第?[一二三四五六七八九十百〇零两\d]+")
+
+
+@lru_cache(maxsize=1)
+def _section_grammar() -> tuple[list[tuple[re.Pattern[str], int]], list[re.Pattern[str]], int]:
+    t = layout_words()["sections"]
+    ordinals = [(re.compile(p), int(level)) for p, level in t["ordinals"]]
+    return ordinals, [re.compile(p) for p in t["counts"]], int(t["max_label"])
 
 
 def not_a_unit_list(sheet: Sheet) -> str | None:

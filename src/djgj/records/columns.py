@@ -78,8 +78,9 @@ class ColumnReader:
         self.infer = "union_form" not in cols or ctx.unions.union_list
         self.blank_memo: dict[Any, tuple[str, ...]] = {}
 
-    def read(self, rows: list[list[Any]], lines: list[int]) -> Round:
-        """The records of ``rows`` (shown as ``lines``), None for those `parse_row` must read."""
+    def read(self, rows: list[list[Any]], lines: list[int], above: list[str | None] | None = None) -> Round:
+        """The records of ``rows`` (shown as ``lines``), None for those `parse_row` must read;
+        ``above``: each row's township from the group row above it (一、红旗镇), if any."""
         n = self.n = len(rows)
         self.transposed = list(zip_longest(*rows))  # the round's columns (None where a row is shorter)
         slow: set[int] = set()
@@ -103,6 +104,9 @@ class ColumnReader:
         self.transposed = []  # (the cells are not kept beyond the round)
         for i in fast:
             town = towns[i]
+            if town is None and above is not None and above[i] is not None:
+                town = above[i]
+                self.ctx.town_from_section += 1
             if town is None and default is not None:
                 town = default
                 self.ctx.town_used += 1

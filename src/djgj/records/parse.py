@@ -171,7 +171,7 @@ def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
     if not sheet.uncomputed:
         return
     mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
-    skipped = set(table.footer_rows) | set(table.header_rows) | set(table.repeated_rows)
+    skipped = {*table.footer_rows, *table.header_rows, *table.repeated_rows, *table.section_rows}
     totals = set(table.totals_rows)
     bad: list[str] = []
     for r, c in sheet.uncomputed:

@@ -18,7 +18,7 @@ from djgj.errors import InputError
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table, header_cells, township_from_text
+from djgj.read.layout import RowClassifier, Section, Table, header_cells, section_of, township_from_text
 from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
@@ -69,6 +69,9 @@ class RowPipeline:
         self.problems: list[str] = []
         self.conflict: tuple[Record, int, Record | None] | None = None
         self.data = self.empty = self.footer = self.rejected = self.no_town = self.repeated = 0
+        #: Group rows met (一、红旗镇, （二）社会组织), and the one whose township the rows below take.
+        self.sections: list[Section] = []
+        self.town_section: Section | None = None
 
     def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
         """The records of `lines` (each row's cells and the row or CSV line the user sees), in order,
@@ -85,7 +88,8 @@ class RowPipeline:
         every row walked in order (totals rows, width checks, refusals and repeats as they come)."""
         what = [self.classify(cells) for cells, _ in chunk]
         data = [chunk[i] for i, w in enumerate(what) if w == "data"]
-        read = self.columns.read([c for c, _ in data], [n for _, n in data]) if data else None
+        above = self._towns_above(chunk, what) if "section" in what or self.town_section else None
+        read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
         out: list[Record] = []
         summed = 0  # out[:summed] added to the totals (`Totals.add_many`, before each totals row)
         j = -1
@@ -96,8 +100,8 @@ class RowPipeline:
             if w == "footer":
                 self.footer += 1
                 continue
-            if w == "header":
-                self.repeated += 1
+            if w in ("header", "section"):
+                self.repeated += w == "header"
                 continue
             self._check_width(cells, line)
             self.window.rows[0] = cells
@@ -108,10 +112,30 @@ class RowPipeline:
                 self._totals_row(cells, line)
                 continue
             j += 1
+            self.ctx.section_town = above[j] if above is not None else None
             rec = self._record(read, j)  # type: ignore[arg-type]
             if rec is not None:
                 out.append(rec)
         self.totals.add_many(out[summed:])
+        return out
+
+    def _towns_above(self, chunk: list[tuple[list[Any], int]], what: list[str]) -> list[str | None]:
+        """Each data row's township from the group row above it: a group row naming a township opens
+        its block, which a later group row of the same or a higher level closes (一、红旗镇 … 二、县直单位),
+        while a lower one nests in it (一、红旗镇 （一）企业). --township, when given, wins over them."""
+        out: list[str | None] = []
+        for (cells, _), w in zip(chunk, what, strict=True):
+            if w == "section":
+                sec = section_of(next(t for t in map(str, cells) if t and t.strip() and t != "None"))
+                if sec is None:  # (the classifier said it is one)
+                    continue
+                self.sections.append(sec)
+                current = self.town_section
+                if sec.town is not None or (current is not None and sec.level <= current.level):
+                    self.town_section = sec if sec.town is not None else None
+            elif w == "data":
+                town = self.town_section.town if self.town_section is not None else None
+                out.append(None if self.ctx.options.township else town)
         return out
 
     def _record(self, read: Round, j: int) -> Record | None:
@@ -173,6 +197,7 @@ class RowPipeline:
             out.append(
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
+        out += self._section_notes()
         if ctx.town_from_name:
             out.append(
                 f"工作表“{name}”有 {ctx.town_from_name} 个村（社区）的乡镇取自其名称"
@@ -191,6 +216,21 @@ class RowPipeline:
                 "也没有乡镇名），报告中不会归入任何乡镇；请用 --township 指定，或在表中填写乡镇"
             )
         return out
+
+    def _section_notes(self) -> list[str]:
+        if not self.sections:
+            return []
+        name, used = self.window.name, self.ctx.town_from_section
+        shown = "".join(f"“{sec.text}”" for sec in self.sections[:3]) + (
+            "等" if len(self.sections) > 3 else ""
+        )
+        said = f"工作表“{name}”有分组行 {len(self.sections)} 行（{shown}），不是单位，未导入"
+        if used:
+            said += f"；其下 {used} 个单位的乡镇取自所在分组行"
+        towns = {sec.town for sec in self.sections if sec.town}
+        if towns and self.ctx.options.township:
+            said += f"；分组行写有乡镇，但已按 --township {self.ctx.options.township} 记录"
+        return [said]
 
     # -- steps
     def _check_width(self, cells: list[Any], line: int) -> None:

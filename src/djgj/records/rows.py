@@ -51,6 +51,10 @@ class RowContext:
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
     town_used: int = 0
+    #: The township of the group row above the row being read (一、红旗镇), and the records that took
+    #: it: it comes before `default_town` (the table says it, closer to the row than a title).
+    section_town: str | None = None
+    town_from_section: int = 0
     #: Villages and communities whose township came from their own name (城关镇东关村), and the first.
     town_from_name: int = 0
     town_name_example: tuple[str, str] = ("", "")
@@ -184,10 +188,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         except V.ValueProblem as exc:
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
     note_identity(get("name"), get("credit_code"), code, counter)
-    township = town_of_cell(plan.clean_text(get("township")), counter)
-    if township is None and ctx.default_town is not None:
-        township = ctx.default_town
-        ctx.town_used += 1
+    township = _row_township(town_of_cell(plan.clean_text(get("township")), counter), ctx)
     title_kind = "non_public" if ctx.non_public_hint else None
     kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
     if township is None:
@@ -220,6 +221,18 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         row_number(sheet, r),
         tuple(blank),
     )
+
+
+def _row_township(own: str | None, ctx: RowContext) -> str | None:
+    """A row's township: its own cell's, else its group row's (一、红旗镇), else the sheet's
+    (--township, a title, the sheet's or the file's name); each borrowing counted for the summary."""
+    if own is None and ctx.section_town is not None:
+        ctx.town_from_section += 1
+        return ctx.section_town
+    if own is None and ctx.default_town is not None:
+        ctx.town_used += 1
+        return ctx.default_town
+    return own
 
 
 def _row_values(
