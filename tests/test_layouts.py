@@ -738,3 +738,17 @@ def test_a_year_at_the_end_of_a_file_name(stem, year):
     from djgj.read.layout import as_of_from_file_name
 
     assert as_of_from_file_name(stem) == (dt.date(year, 12, 31) if year else None)
+
+
+def test_a_type_cell_no_kind_reads_as_is_named_in_the_refusal(runner, tmp_path):
+    """A 经济类型 the ledger cannot place refuses the row naming what the cell says, not "no type column"."""
+    rows: list[list[Any]] = [
+        ["2020年王家镇两新组织排查表"],
+        ["组织名称", "经济类型", "职工总数"],
+        ["王家镇农机专业合作社", "农民专业合作社", 40],
+        ["王家镇某某坊", "其他", 5],
+    ]
+    result = invoke(runner, "import", str(write_csv(tmp_path / "排查.csv", rows)))
+    assert result.exit_code == 1
+    assert "“王家镇某某坊”的单位类别（类型列写的“其他”不是可识别的单位类别" in result.output
+    assert "农机专业合作社" not in result.output

@@ -189,6 +189,11 @@ def test_clean_text_is_idempotent(s):
 def test_kinds_from_ownership_and_name():
     assert V.kind_from_ownership("有限责任公司(自然人投资)") == "non_public"
     assert V.kind_from_ownership("国有独资") == "state_owned"
+    # GB 32100's registration types and the Charity Law's new name for 民办非企业单位
+    assert V.kind_from_ownership("农民专业合作社") == "non_public"
+    assert V.kind_from_ownership("社会服务机构") == "social_org"
+    assert V.kind_from_ownership("供销合作社") == "collective"
+    assert V.kind_from_ownership("其他") is None
     assert V.kind_from_name("北屯社区") == "community"
     assert V.kind_from_name("前岭村") == "village"
     assert V.kind_from_name("某某公司") is None

@@ -571,34 +571,21 @@ def grade(cell: Cell) -> str | None:
     raise ValueProblem(f"“{cell}”不是可识别的规范化等级（可写 初级/基本/规范化）")
 
 
-_OWNERSHIP = [
-    ("国有", "state_owned"),
-    ("集体", "collective"),
-    ("机关", "agency"),
-    ("事业", "institution"),
-    ("社会组织", "social_org"),
-    ("社会团体", "social_org"),
-    ("民办非企业", "social_org"),
-    ("私营", "non_public"),
-    ("民营", "non_public"),
-    ("个体", "non_public"),
-    ("外商", "non_public"),
-    ("外资", "non_public"),
-    ("中外", "non_public"),
-    ("港澳台", "non_public"),
-    ("自然人", "non_public"),
-    ("非公", "non_public"),
-    ("股份合作", "non_public"),
-    ("有限责任", "non_public"),
-    ("股份有限", "non_public"),
-]
+@lru_cache(maxsize=1)
+def _ownership_words() -> tuple[tuple[str, str], ...]:
+    """The words of a type cell that say a unit's kind (data/credit_codes.toml, with their sources)."""
+    import tomllib
+    from pathlib import Path
+
+    doc = tomllib.loads((Path(__file__).parents[1] / "data" / "credit_codes.toml").read_text("utf-8"))
+    return tuple((w, k) for w, k in doc["ownership"]["words"])
 
 
 def kind_from_ownership(text: str | None) -> str | None:
     """A unit kind from the 企业类型/单位性质 words, or None when they do not say."""
     if not text:
         return None
-    for word, kind in _OWNERSHIP:
+    for word, kind in _ownership_words():
         if word in text:
             return kind
     return None

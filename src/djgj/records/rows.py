@@ -17,6 +17,7 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
+from djgj.read.files import Sheet
 from djgj.read.headers import Column
 from djgj.read.layout import Table, township_cell, township_from_text
 from djgj.records import plausible
@@ -200,8 +201,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         )
     elif kind is None:
         problems.append(
-            f"{where(sheet, r)}：无法判断“{name}”的单位类别（没有企业类型列，名称也不以村/社区结尾）；"
-            f"请用 --kind 指定（{choices_text('kinds')}）"
+            _unknown_kind(sheet, r, name, plan.clean_text(get("kind")) or plan.clean_text(get("ownership")))
         )
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
@@ -220,6 +220,18 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         sheet.name,
         row_number(sheet, r),
         tuple(blank),
+    )
+
+
+def _unknown_kind(sheet: Sheet, r: int, name: str, declared: str | None) -> str:
+    """Why a unit's kind is unknown: its type cell says none the ledger knows, or nothing says it."""
+    why = (
+        f"类型列写的“{declared}”不是可识别的单位类别，名称也不以村/社区结尾"
+        if declared
+        else "没有企业类型列，名称也不以村/社区结尾"
+    )
+    return (
+        f"{where(sheet, r)}：无法判断“{name}”的单位类别（{why}）；请用 --kind 指定（{choices_text('kinds')}）"
     )
 
 
