@@ -18,7 +18,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -415,9 +415,10 @@ def read_header(
     *,
     sheet: str = "",
     year: int | None = None,
+    then: Callable[[list[Column]], object] | None = None,
 ) -> list[str]:
     """Place every column (--map first, then a mapping remembered for this very header, then the
-    lexicon); return the notices to show. Refuses (InputError) a column that looks like a field the
+    lexicon, then ``then`` — `read.choices`, which places tick columns); return the notices to show. Refuses (InputError) a column that looks like a field the
     sheet does not carry but cannot be placed: it would otherwise become a blank figure."""
     notices: list[str] = []
     sig = header_signature(c.header for c in columns)
@@ -431,6 +432,8 @@ def read_header(
         notices.append(f"工作表“{sheet}”沿用此前为相同表头指定的对应：{shown}")
     else:
         resolve(columns, overrides, year=year)
+    if then is not None:
+        then(columns)
     placed = {c.field for c in columns if c.field}
     refused: list[str] = []
     ignored: list[str] = []

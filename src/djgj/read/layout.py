@@ -54,6 +54,8 @@ class Table:
     repeated_rows: list[int] = field(default_factory=list)
     #: Group rows (一、红旗镇): a label over the rows below it, not a unit.
     section_rows: list[int] = field(default_factory=list)
+    #: Runs of tick columns (单独建会 | 联合建会 | 未建会), `read.choices.Choice`, found with the header.
+    choices: list[Any] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
 
     def cell(self, row: int, col: Column) -> Any:

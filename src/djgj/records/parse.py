@@ -18,6 +18,7 @@ from typing import Any
 from djgj.errors import InputError, UsageError
 from djgj.read import values as V
 from djgj.read.cards import read_form
+from djgj.read.choices import read_choices
 from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
@@ -123,6 +124,7 @@ def parse(wb: Workbook, options: Options) -> Parsed:
             options.remembered,
             sheet=table.sheet.name,
             year=sheet_year(table, wb.path, parsed),
+            then=lambda cols, t=table: t.choices.extend(read_choices(cols)),  # type: ignore[misc]
         )
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
@@ -387,7 +389,12 @@ def _stream(
     try:
         year = sheet_year(table, path, parsed)
         parsed.warnings += read_header(
-            table.columns, options.overrides, options.remembered, sheet=sheet.name, year=year
+            table.columns,
+            options.overrides,
+            options.remembered,
+            sheet=sheet.name,
+            year=year,
+            then=lambda cols: table.choices.extend(read_choices(cols)),
         )
     except InputError:
         raise Fallback from None

@@ -16,8 +16,9 @@ from typing import Any
 
 from djgj.errors import InputError
 from djgj.read import values as V
+from djgj.read.choices import fold
 from djgj.read.files import Sheet
-from djgj.read.headers import Column
+from djgj.read.headers import Column, field_label
 from djgj.read.layout import RowClassifier, Section, Table, header_cells, section_of, township_from_text
 from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
@@ -56,6 +57,7 @@ class RowPipeline:
         self.window = Sheet(sheet.name, [[]], line_numbers=[0], date_1904=sheet.date_1904)
         self.one = Table(self.window, table.header_rows, table.columns)
         self.classify = RowClassifier(len(table.columns), header_cells(table))
+        self.choices = table.choices
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.columns = ColumnReader(self.plan, ctx, parsed.normalised, sheet.name)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
@@ -87,6 +89,11 @@ class RowPipeline:
         """One round: rows classified, data rows read column at a time (`records.columns`), then
         every row walked in order (totals rows, width checks, refusals and repeats as they come)."""
         what = [self.classify(cells) for cells, _ in chunk]
+        if self.choices:  # tick columns: each data row's ticked header in one cell (`read.choices`)
+            chunk = [
+                (fold(self.choices, c), n) if w == "data" else (c, n)
+                for (c, n), w in zip(chunk, what, strict=True)
+            ]
         data = [chunk[i] for i, w in enumerate(what) if w == "data"]
         above = self._towns_above(chunk, what) if "section" in what or self.town_section else None
         read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
@@ -198,6 +205,11 @@ class RowPipeline:
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
         out += self._section_notes()
+        for choice in self.choices:
+            options = "".join(f"“{label}”" for _, label in choice.options)
+            out.append(
+                f"工作表“{name}”的{options}列是打√的选项，合并读作{field_label(choice.field)}（每行只能勾一项）"
+            )
         if ctx.town_from_name:
             out.append(
                 f"工作表“{name}”有 {ctx.town_from_name} 个村（社区）的乡镇取自其名称"
