@@ -752,3 +752,34 @@ def test_a_type_cell_no_kind_reads_as_is_named_in_the_refusal(runner, tmp_path):
     assert result.exit_code == 1
     assert "“王家镇某某坊”的单位类别（类型列写的“其他”不是可识别的单位类别" in result.output
     assert "农机专业合作社" not in result.output
+
+
+def test_a_summary_sheet_whose_rows_are_townships_is_no_unit_list(runner, tmp_path):
+    """汇总 beside the townships' own sheets: its rows (东城镇, 西河乡 under 乡镇 or 单位) are skipped and
+    said, never units named after townships; alone in a file it is refused, naming what it is."""
+    for first in ("乡镇", "单位"):
+        summary: list[list[Any]] = [
+            ["2022年度全县非公企业建会情况汇总表"],
+            [first, "企业数（家）", "已建会企业数", "建会率", "职工总数", "会员总数"],
+            ["东城镇", 2, 1, "50%", 130, 100],
+            ["西河乡", 1, 1, "100%", 40, 30],
+            ["合计", 3, 2, "66.7%", 170, 130],
+        ]
+        town: list[list[Any]] = [
+            ["东城镇非公企业名单（2022年）"],
+            ["企业名称", "职工人数", "是否建会", "会员人数"],
+            ["东城华丰有限公司", 100, "是", 90],
+        ]
+        f = workbook(tmp_path / f"汇总{first}.xlsx", {"汇总": (summary, []), "东城镇": (town, [])})
+        out = imported(runner, f)
+        assert set(units()) == {"东城华丰有限公司"}
+        assert "跳过工作表“汇总”：是分乡镇的汇总数（各行是乡镇，不是单位）" in out
+        alone = invoke(
+            runner, "import", str(workbook(tmp_path / f"只有{first}.xlsx", {"汇总": (summary, [])}))
+        )
+        assert (
+            alone.exit_code == 1 and "是分乡镇的汇总数" in alone.output and "整个文件未导入" in alone.output
+        )
+        if first == "单位":  # rows that are the townships' own organs, as --kind says
+            imported(runner, workbook(tmp_path / "机关.xlsx", {"汇总": (summary, [])}), "--kind", "机关")
+            assert {"东城镇", "西河乡"} <= set(units())

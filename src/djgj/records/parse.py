@@ -21,12 +21,14 @@ from djgj.read.cards import read_form
 from djgj.read.choices import read_choices
 from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
-from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header
+from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header, resolve
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
+    RowClassifier,
     Table,
     as_of_from_file_name,
     as_of_from_titles,
+    header_cells,
     locate,
     locate_header,
     not_a_unit_list,
@@ -85,6 +87,13 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST[not_a_unit_list(s) or '']}")
             continue
         t = locate(s)
+        if t is not None and not options.kind and rows_are_townships(t, options.overrides):
+            if len(sheets) == 1:
+                raise InputError(
+                    f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST['by_township']}。整个文件未导入"
+                )
+            parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST['by_township']}")
+            continue
         if t is None:
             if options.sheet is not None or len(sheets) == 1:
                 continue
@@ -99,9 +108,29 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
     return tables
 
 
+def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
+    """Whether a table's rows are townships, not units (乡镇 | 企业数 | 建会率 …, a county's summary
+    sheet beside its townships' lists): the cells of its name column, or of its township column when
+    it has no name column, are mostly bare township names (东城镇, not 东城镇人民政府)."""
+    columns = [Column(c.index, c.group, c.label) for c in table.columns]
+    resolve(columns, overrides)
+    by_field = {c.field: c.index for c in reversed(columns) if c.field}
+    j = by_field.get("name", by_field.get("township"))
+    if j is None:
+        return False
+    classify = RowClassifier(len(table.columns), header_cells(table))
+    below = table.sheet.rows[table.header_rows[-1] + 1 :][:200]  # (a streamed file's first rows)
+    texts = [V.clean_text(row[j]) for row in below if j < len(row) and classify(row) == "data"]
+    named = [t for t in texts if t]
+    towns = sum(township_from_text(t) == t for t in named)
+    return bool(named) and 2 * towns > len(named)
+
+
 _NOT_A_UNIT_LIST = {
     "party_roster": "是党员花名册（有入党时间、党籍状态、所在党支部等列），不是工会会员花名册，也不是单位名单；"
     "djgj 不导入党员名册",
+    "by_township": "是分乡镇的汇总数（各行是乡镇，不是单位），不是单位名单；djgj 的各乡镇数字由台账逐个单位算出"
+    "（djgj report），请导入各单位逐行填写的台账（如各行确是单位，如乡镇机关，请用 --kind 指明其类别）",
     "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
 }
 
@@ -384,6 +413,8 @@ def _stream(
         raise Fallback
     table = locate_header(sheet)
     if table is None or any(r1 > table.header_rows[-1] for (_, _), (r1, _) in sheet.merged):
+        raise Fallback
+    if not options.kind and rows_are_townships(table, options.overrides):  # as `parse` says
         raise Fallback
     parsed = Parsed(path, fmt, sha256, options.as_of, county=options.county)
     try:
