@@ -38,9 +38,12 @@ demo: $(VENV)/.installed
 
 # `make test` leaves out the cases marked slow (generated ledgers walked by Hypothesis, province-sized
 # files) to stay within 10 minutes on 2 cores; CI runs everything: `make test PYTEST_MARK=`.
+# The tests run on every core (pytest-xdist; each worker starts its own PostgreSQL): `PYTEST_JOBS=0`
+# runs them in one process.
 PYTEST_MARK ?= not slow
+PYTEST_JOBS ?= auto
 test: $(VENV)/.installed
-	$(PY) -m pytest -q $(if $(PYTEST_MARK),-m "$(PYTEST_MARK)")
+	$(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_JOBS)),-n $(PYTEST_JOBS)) $(if $(PYTEST_MARK),-m "$(PYTEST_MARK)")
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests

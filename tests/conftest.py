@@ -23,6 +23,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("DJGJ_DEBUG", raising=False)
+    # Tables are as wide as the page the user's terminal gives; a runner's own (pytest-xdist's
+    # workers say 80) must not narrow the ones tests read.
+    monkeypatch.delenv("COLUMNS", raising=False)
     return db
 
 
