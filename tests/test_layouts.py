@@ -783,3 +783,17 @@ def test_a_summary_sheet_whose_rows_are_townships_is_no_unit_list(runner, tmp_pa
         if first == "单位":  # rows that are the townships' own organs, as --kind says
             imported(runner, workbook(tmp_path / "机关.xlsx", {"汇总": (summary, [])}), "--kind", "机关")
             assert {"东城镇", "西河乡"} <= set(units())
+
+
+def test_counts_with_a_note_or_in_chinese_numerals_import_and_are_said(runner, tmp_path):
+    rows: list[list[Any]] = [
+        ["2020年王家镇企业"],
+        ["企业名称", "企业类型", "从业人员", "工会会员"],
+        ["王家甲有限公司", "私营企业", "120（含劳务派遣20）", "一百"],
+        ["王家乙有限公司", "私营企业", "1.2万", "1,100"],
+    ]
+    out = imported(runner, write_csv(tmp_path / "企业.csv", rows))
+    got = {k: (v[2], v[5]) for k, v in units().items()}
+    assert got == {"王家甲有限公司": (120, 100), "王家乙有限公司": (12000, 1100)}
+    assert "人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120） 1 处" in out
+    assert "中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000） 2 处" in out

@@ -31,7 +31,9 @@ def test_count_accepts_every_spelling(cell, want):
     assert V.count(cell) == want
 
 
-@pytest.mark.parametrize("cell", ["-3", -3, "很多", "25.5", 25.5, "二十", True, dt.date(2014, 1, 1), "25岁"])
+@pytest.mark.parametrize(
+    "cell", ["-3", -3, "很多", "25.5", 25.5, "二十来个", True, dt.date(2014, 1, 1), "25岁"]
+)
 def test_count_refuses_negatives_words_and_fractions(cell):
     with pytest.raises(V.ValueProblem):
         V.count(cell)
@@ -338,3 +340,32 @@ def test_morphemes_skips_texts_with_an_unread_character_exactly(text):
         assert fast == V.morphemes.__wrapped__(text)
     finally:
         V._MORPHEME_CHARS = saved
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("120（含劳务派遣20）", 120),
+        ("86人（其中女职工30）", 86),
+        ("1.2万", 12000),
+        ("一百二十", 120),
+        ("两千三百人", 2300),
+        ("十", 10),
+    ],
+)
+def test_counts_in_chinese_numerals_or_with_a_note_of_what_they_hold(cell, want):
+    assert V.count(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["约40人", "50余人", "30多", "20（30）", "3人（党员）", "一点五", "万"])
+def test_approximate_or_double_counts_are_refused_not_guessed(cell):
+    with pytest.raises(V.ValueProblem):
+        V.count(cell)
+
+
+@given(st.integers(min_value=0, max_value=99_999_999), st.booleans())
+def test_a_count_written_in_chinese_numerals_reads_as_itself(n, with_unit):
+    import cn2an
+
+    text = cn2an.an2cn(n) + ("人" if with_unit else "")
+    assert V.count(text) == n

@@ -178,6 +178,27 @@ _UNITS = "人名个家户位元次"
 _COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
 
 
+#: A count followed by a note on what it holds, in brackets: 120（含劳务派遣20）, 86人（其中女职工30）.
+#: The count is the number written; the note says what is in it, never a second figure to add.
+_NOTED_COUNT = re.compile(rf"^([0-9][0-9,]*)\s*[{_UNITS}]?\((?:其中|含|包含|包括|内含|不含|不包括)[^()]*\)$")
+#: A count in Chinese numerals (一百二十, 两千三百) or with 万 (1.2万), read by cn2an; nothing else.
+_CHINESE_COUNT = re.compile(rf"^([0-9.零〇一二两三四五六七八九十百千万]+)[{_UNITS}]?$")
+
+
+def _chinese_count(text: str, cell: Cell) -> int:
+    m = _CHINESE_COUNT.match(text)
+    if m and not m.group(1).replace(".", "").isdigit():
+        import cn2an  # (only here: a quarter of a second to load, and few sheets need it)
+
+        try:
+            got = cn2an.cn2an(m.group(1), "smart")
+        except (ValueError, KeyError, IndexError):
+            got = None
+        if isinstance(got, (int, float)) and got >= 0 and float(got).is_integer():
+            return int(got)
+    raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")
+
+
 def count(cell: Cell) -> int:
     """A head count: 25, 25.0, '25', '２５', '25人', '1,234', blank (→ 0). Refuses negatives and words."""
     if type(cell) is str and cell.isdigit() and cell.isascii():
@@ -200,10 +221,8 @@ def count(cell: Cell) -> int:
         text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
         if text.startswith("-") and _COUNT.match(text[1:]):
             raise ValueProblem(f"人数不能为负数：“{cell}”")
-        m = _COUNT.match(text)
-        if not m:
-            raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")
-        value = int(m.group(1).replace(",", ""))
+        m = _COUNT.match(text) or _NOTED_COUNT.match(text)
+        value = int(m.group(1).replace(",", "")) if m else _chinese_count(text, cell)
     if value < 0:
         raise ValueProblem(f"人数不能为负数：“{cell}”")
     return value

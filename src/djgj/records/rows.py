@@ -382,6 +382,10 @@ def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
             counter["繁体字转简体"] += 1
         if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
             counter["去掉人数后的单位（如“25人”）"] += 1
+        if kind == "count" and re.search(r"\)\s*$", nfkc):
+            counter["人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120）"] += 1
+        if kind == "count" and re.search("[零〇一二两三四五六七八九十百千万]", nfkc):
+            counter["中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000）"] += 1
         if kind == "date":
             counter["文字日期转为日期"] += 1
 
