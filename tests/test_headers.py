@@ -262,3 +262,30 @@ def test_side_by_side_periods_take_the_sheets_own_year():
 )
 def test_the_head_noun_is_the_last_subject(header, want):
     assert read_one(header).field == want
+
+
+@pytest.mark.parametrize(
+    ("groups", "label", "want"),
+    [
+        (("工会组建情况",), "人数", "union_members"),
+        (("党组织情况",), "人数", "party_members"),
+        (("企业基本情况",), "总人数", "employees"),
+        ((), "单位人数", "employees"),
+        ((), "工会人数", "union_members"),
+        ((), "党组织人数", "party_members"),
+    ],
+)
+def test_a_head_count_counts_the_people_of_what_its_words_or_group_name(groups, label, want):
+    assert read_one(label, groups).field == want
+
+
+@pytest.mark.parametrize("groups", [(), ("基本情况",)])
+def test_a_bare_head_count_is_asked_not_guessed(groups):
+    """基本情况/人数: a unit's employees most likely, but a village's 人数 is its population."""
+    got = read_one("人数", groups)
+    assert got.field is None and got.likely == "employees" and not got.different
+
+
+@pytest.mark.parametrize("label", ["单位数", "工会个数", "企业基本情况"])
+def test_a_count_of_things_is_no_head_count(label):
+    assert read_one(label).field is None

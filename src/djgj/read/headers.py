@@ -298,6 +298,9 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
         if noted is not None:
             return noted
         return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
+    if found is None and not subjects and attrs == {"count", "headcount"}:
+        # A bare 人数 under a group naming no subject (基本情况/人数): whose people, it does not say.
+        return Reading(None, words, likely=lex.likely.get("headcount"))
     if found is None:
         # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
         return Reading(None, words, different=True)
