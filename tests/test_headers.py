@@ -289,3 +289,17 @@ def test_a_bare_head_count_is_asked_not_guessed(groups):
 @pytest.mark.parametrize("label", ["单位数", "工会个数", "企业基本情况"])
 def test_a_count_of_things_is_no_head_count(label):
     assert read_one(label).field is None
+
+
+@pytest.mark.parametrize(
+    ("header", "likely"),
+    [
+        ("党员人数（含预备）", "party_members"),
+        ("党员人数（含预备党员）", "party_members"),
+        ("会员数（含农民工）", "union_members"),
+    ],
+)
+def test_a_bracket_saying_what_a_count_holds_asks_for_the_field(header, likely):
+    """党员人数（含预备） is not 正式党员: unknown, with the field outside the brackets as its likely one."""
+    got = read_one(header)
+    assert got.field is None and got.likely == likely and "改变了所计的内容" in got.words

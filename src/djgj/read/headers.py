@@ -317,20 +317,27 @@ def _head_subjects(words: Words) -> frozenset[str]:
     return frozenset()
 
 
+#: A bracket saying what a count holds (（含预备）, （不包括退休）, （其中女职工）) changes the quantity:
+#: 党员人数（含预备） is not 正式党员, whatever words follow 含.
+_COMPOSITION = re.compile(r"\s*(?:不?含|不?包括|包含|内含|其中)")
+
+
 def _without_notes(label: str, groups: tuple[str, ...], left: str | None) -> Reading | None:
     """A header whose only unread words are in brackets, read without them: （18位）, （截至年底）,
     （请填全称） say how to fill the column in, not what it holds. Only when the text outside the
-    brackets names a field by itself, and no bracket names a subject of its own (（含预备党员）
-    changes what is counted: such a header stays unknown). A qualifier in a bracket (（不含劳务派遣）)
-    has already made the column a different quantity before this is asked."""
+    brackets names a field by itself, and no bracket names a subject of its own or says what the
+    count holds (（含预备党员）, （含预备）: such a header stays unknown, the field outside the brackets
+    its likely one, to be confirmed with --map). A qualifier in a bracket (（不含劳务派遣）) has already
+    made the column a different quantity before this is asked."""
     text = unicodedata.normalize("NFKC", label)
     notes = _BRACKETED.findall(text)
     outside = _BRACKETED.sub("", text)
     if not notes or outside == text or not normalise_header(outside):
         return None
-    if any(cut(n).concepts & lexicon().subjects for n in notes):
-        return None
     plain = _read(outside, groups, left)
+    if any(cut(n).concepts & lexicon().subjects or _COMPOSITION.match(n) for n in notes):
+        shown = "、".join(f"“{n}”" for n in notes)
+        return Reading(None, f"{plain.words}；括注{shown}改变了所计的内容", likely=plain.field)
     if plain.field is None:
         return None
     shown = "、".join(f"“{n}”" for n in notes if n.strip())
