@@ -797,3 +797,25 @@ def test_counts_with_a_note_or_in_chinese_numerals_import_and_are_said(runner, t
     assert got == {"王家甲有限公司": (120, 100), "王家乙有限公司": (12000, 1100)}
     assert "人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120） 1 处" in out
     assert "中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000） 2 处" in out
+
+
+@pytest.mark.parametrize("form", ["xlsx (read whole)", "csv (streamed)"])
+def test_units_whose_remark_says_they_ceased_are_named(runner, tmp_path, form):
+    """备注 已注销 / 停产歇业: imported as the sheet lists them (the sheet is the user's), and named, so a
+    unit that is gone is not counted as a gap unseen."""
+    rows: list[list[Any]] = [
+        ["龙泉街道2023年度企业台账"],
+        ["企业名称", "企业类型", "从业人员", "是否建会", "备注"],
+        ["龙泉甲有限公司", "私营企业", 45, "是", ""],
+        ["龙泉乙超市", "个体", 6, "否", "已注销"],
+        ["龙泉丙厂", "私营企业", 30, "否", "2023年停产歇业"],
+        ["龙泉丁有限公司", "私营企业", 30, "否", "新成立"],
+    ]
+    f = (
+        workbook(tmp_path / "台账.xlsx", {"Sheet1": (rows, [])})
+        if form.startswith("xlsx")
+        else write_csv(tmp_path / "台账.csv", rows)
+    )
+    out = imported(runner, f)
+    assert len(units()) == 4
+    assert "有 2 个单位的备注写明已注销、停业等（“龙泉乙超市：已注销”；“龙泉丙厂：2023年停产歇业”）" in out

@@ -545,6 +545,11 @@ def parse_map_options(options: list[str], mapping_file: Path | None = None) -> d
 # ----------------------------------------------------------------------------- finding the header row
 
 
+def is_remark(col: Column) -> bool:
+    """Whether a column is a 备注 / 说明 (its cells may say the unit has ceased: `layout.says_ceased`)."""
+    return "remark" in cut(col.label or col.group).concepts
+
+
 def names_a_field(text: str) -> bool:
     """Whether a header text, alone, reads as a field."""
     return read_one(text).field is not None

@@ -571,6 +571,17 @@ def _section_grammar() -> tuple[list[tuple[re.Pattern[str], int]], list[re.Patte
     return ordinals, [re.compile(p) for p in t["counts"]], int(t["max_label"])
 
 
+@lru_cache(maxsize=1)
+def _ceased_words() -> re.Pattern[str]:
+    words = layout_words()["remarks"]["ceased"]
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
+def says_ceased(text: Any) -> bool:
+    """Whether a 备注 cell says its unit has ceased (已注销, 停产歇业, 已倒闭)."""
+    return isinstance(text, str) and _ceased_words().search(simplify(text)) is not None
+
+
 def not_a_unit_list(sheet: Sheet) -> str | None:
     """What a sheet is when its shape says it is not a list of units (nor a union roster):
     "party_roster" for a Party-member roster (入党时间, 党籍状态, 所在党支部 …), "aggregate" for a

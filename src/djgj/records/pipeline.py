@@ -18,8 +18,16 @@ from djgj.errors import InputError
 from djgj.read import values as V
 from djgj.read.choices import fold
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, field_label
-from djgj.read.layout import RowClassifier, Section, Table, header_cells, section_of, township_from_text
+from djgj.read.headers import IGNORE, Column, field_label, is_remark
+from djgj.read.layout import (
+    RowClassifier,
+    Section,
+    Table,
+    header_cells,
+    says_ceased,
+    section_of,
+    township_from_text,
+)
 from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
@@ -58,6 +66,10 @@ class RowPipeline:
         self.one = Table(self.window, table.header_rows, table.columns)
         self.classify = RowClassifier(len(table.columns), header_cells(table))
         self.choices = table.choices
+        #: 备注 columns, and the units whose 备注 says they have ceased (已注销): (count, first few).
+        self.remarks = [c.index for c in table.columns if c.field in (None, IGNORE) and is_remark(c)]
+        self.ceased: list[str] = []
+        self.ceased_n = 0
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.columns = ColumnReader(self.plan, ctx, parsed.normalised, sheet.name)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
@@ -95,6 +107,8 @@ class RowPipeline:
                 for (c, n), w in zip(chunk, what, strict=True)
             ]
         data = [chunk[i] for i, w in enumerate(what) if w == "data"]
+        if self.remarks:
+            self._note_ceased(data)
         above = self._towns_above(chunk, what) if "section" in what or self.town_section else None
         read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
         out: list[Record] = []
@@ -125,6 +139,15 @@ class RowPipeline:
                 out.append(rec)
         self.totals.add_many(out[summed:])
         return out
+
+    def _note_ceased(self, data: list[tuple[list[Any], int]]) -> None:
+        name = self.plan.cols["name"].index
+        for cells, _ in data:
+            said = next((cells[j] for j in self.remarks if j < len(cells) and says_ceased(cells[j])), None)
+            if said is not None:
+                self.ceased_n += 1
+                if len(self.ceased) < 3:
+                    self.ceased.append(f"{cells[name] if name < len(cells) else ''}：{str(said).strip()}")
 
     def _towns_above(self, chunk: list[tuple[list[Any], int]], what: list[str]) -> list[str | None]:
         """Each data row's township from the group row above it: a group row naming a township opens
@@ -205,6 +228,12 @@ class RowPipeline:
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
         out += self._section_notes()
+        if self.ceased_n:
+            shown = "；".join(f"“{c}”" for c in self.ceased) + ("等" if self.ceased_n > 3 else "")
+            out.append(
+                f"工作表“{name}”有 {self.ceased_n} 个单位的备注写明已注销、停业等（{shown}）：仍按表中所列导入并计入"
+                "各项指标；如这些单位已不存在，请从表中删去后重新导入"
+            )
         for choice in self.choices:
             options = "".join(f"“{label}”" for _, label in choice.options)
             out.append(
