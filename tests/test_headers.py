@@ -303,3 +303,21 @@ def test_a_bracket_saying_what_a_count_holds_asks_for_the_field(header, likely):
     """党员人数（含预备） is not 正式党员: unknown, with the field outside the brackets as its likely one."""
     got = read_one(header)
     assert got.field is None and got.likely == likely and "改变了所计的内容" in got.words
+
+
+@pytest.mark.parametrize(
+    ("label", "left", "want"),
+    [
+        ("加入工会人数", None, "union_members"),
+        ("参加工会人数", None, "union_members"),
+        ("其中已加入工会", "villagers_away", "migrant_union_members"),
+    ],
+)
+def test_joining_the_union_is_membership(label, left, want):
+    assert read_one(label, (), left).field == want
+
+
+@pytest.mark.parametrize("label", ["户籍人口", "常住人口", "总户数"])
+def test_a_villages_population_is_known_not_to_be_a_ledger_field(label):
+    got = read_one(label)
+    assert got.field is None and got.different
