@@ -116,7 +116,8 @@ def test_a_report_without_options_has_two_sections_never_summed(runner, tmp_path
     assert v["villagers_away"] == 1263 and v["migrant_union_members"] == 545 and v["activists"] == 9
     assert "employees" not in v and "migrant_workers" not in v
     table = invoke(runner, "report").stdout
-    assert "全县2个村（社区）中1个成立工会（覆盖率50.0%），会员人数为559人" in table
+    assert "全县2个村（社区）中1个成立工会，覆盖率50.0%，会员人数为559人" in table
+    assert "职工入会率为71.4%（1家未计入）" in table  # 测试5, left out, said where the rate is
     assert "外出务工人员1,263人，其中入会545人，入会积极分子达9人" in table
     assert "企业和机关事业单位（单独统计" in table and "村和社区（单独统计" in table
     assert doc["totals"] == ent["totals"]  # scripts read the first section at the top

@@ -507,12 +507,22 @@ def _heading(report: dict[str, Any]) -> str:
     return f"{text}（截至 {_plain(report.get('as_of'))}）" if report.get("as_of") else text
 
 
-def _numbers(t: dict[str, Any]) -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
+def _numbers(
+    sec: dict[str, Any], unit: str
+) -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
+    """The section's counts and rates as the prose writes them; a rate that left units out for
+    missing data says how many (a rate over fewer units than the sentence before it counted)."""
+    t: dict[str, Any] = sec.get("totals") or {}
+    figures: dict[str, Any] = sec.get("figures") or {}
+
     def n(key: str) -> str | None:
         return _count(t[key]) if _is_number(t.get(key)) else None
 
     def p(key: str) -> str | None:
-        return _pct(t[key]) if _is_number(t.get(key)) else None
+        if not _is_number(t.get(key)):
+            return None
+        left = (figures.get(key) or {}).get("left_out")
+        return _pct(t[key]) + (f"（{_count(left)}{unit}未计入）" if left else "")
 
     return n, p
 
@@ -520,7 +530,7 @@ def _numbers(t: dict[str, Any]) -> tuple[Callable[[str], str | None], Callable[[
 def _village_summary(sec: dict[str, Any], scope: dict[str, Any]) -> str:
     """The villages' own idiom (report 1): 全县248个村村村成立工会，会员人数为126816人，入会积极分子达1389人。"""
     t: dict[str, Any] = sec.get("totals") or {}
-    n, p = _numbers(t)
+    n, p = _numbers(sec, "个")
     kind = scope.get("kind")
     noun = {"village": "村", "community": "社区"}.get(kind or "", "村（社区）")
     where = scope.get("township") or "全县"
@@ -529,7 +539,7 @@ def _village_summary(sec: dict[str, Any], scope: dict[str, Any]) -> str:
         first = f"{where}{n('orgs')}个{noun}" + ("村村成立工会" if noun == "村" else "全部成立工会")
     elif orgs and covered is not None:
         first = (
-            f"{where}{n('orgs')}个{noun}中{n('union_covered')}个成立工会（覆盖率{p('union_coverage_rate')}）"
+            f"{where}{n('orgs')}个{noun}中{n('union_covered')}个成立工会，覆盖率{p('union_coverage_rate')}"
         )
     else:
         first = f"{where}有{noun}{n('orgs') or 0}个"
@@ -554,7 +564,7 @@ def _summary(report: dict[str, Any], sec: dict[str, Any] | None = None) -> str:
     t: dict[str, Any] = sec.get("totals") or {}
     kind = scope.get("kind")
     unit = "家"
-    n, p = _numbers(t)
+    n, p = _numbers(sec, unit)
     kinds = list(sec.get("by_kind") or {})
     subject = KINDS.get(kind or (kinds[0] if len(kinds) == 1 else ""), "企业和机关事业单位")
     groups: list[list[str | None]] = [
