@@ -85,3 +85,40 @@ def test_same_id_twice_in_one_file_with_different_names(runner, tmp_path):
     refused = invoke(runner, "import", str(_roster(tmp_path, rows)), "--roster")
     assert refused.exit_code == 1 and "王*" in refused.output and "赵*" in refused.output
     assert sql("SELECT count(*) FROM people") == [(0,)]
+
+
+def _without_unit_column(rows):
+    """ROSTER_HEADER rows without their 所在单位 column (the sixth)."""
+    return [r[:5] + r[6:] for r in rows]
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "csv"])
+def test_one_units_roster_takes_its_unit_from_its_title(runner, tmp_path, ext):
+    """测试2号有限公司工会会员花名册（2014年） without a 所在单位 column: its members are that unit's, said."""
+    from builders import write_csv
+
+    import_ledger(runner, tmp_path, clean_units())
+    header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]
+    rows = [
+        ["测试2号有限公司工会会员花名册（2014年）"],
+        header,
+        *_without_unit_column([member(1, 2), member(2, 2)]),
+    ]
+    f = (write_xlsx if ext == "xlsx" else write_csv)(tmp_path / f"花名册.{ext}", rows)
+    done = invoke(runner, "import", str(f), "--roster")
+    assert done.exit_code == 0, done.output
+    assert "会员的所在单位“测试2号有限公司”取自“测试2号有限公司工会会员花名册（2014年）”" in done.output
+    assert sql(
+        "SELECT u.name, count(*) FROM memberships m JOIN units u ON u.id = m.unit_id GROUP BY u.name"
+    ) == [("测试2号有限公司", 2)]
+
+
+def test_a_roster_whose_title_names_no_unit_of_the_ledger_is_refused(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]
+    rows = [["测试9号有限公司工会会员花名册"], header, *_without_unit_column([member(1, 2)])]
+    done = invoke(runner, "import", str(write_xlsx(tmp_path / "花名册.xlsx", rows)), "--roster")
+    assert done.exit_code == 1
+    assert (
+        "花名册没有“所在单位”列，标题“测试9号有限公司工会会员花名册”中也没有台账里的单位名称" in done.output
+    )

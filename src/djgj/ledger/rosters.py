@@ -213,7 +213,8 @@ class RosterWriter:
         if warning:
             self.parsed.warnings.append(warning)
         if "unit_name" not in cols and "credit_code" not in cols:
-            raise InputError(f"{self.path.name}：花名册没有“所在单位”列，无法确定会员属于哪个单位")
+            table, lines = self._unit_from_title(table, lines)
+            cols = check_columns(table, self.path, roster=True)
         run = _TableRun()
         self.store.begin_table(self.batch_id, table.sheet.name)
         with _collect_per_round():
@@ -225,6 +226,25 @@ class RosterWriter:
                 gc.collect(1)
         self._end_table(table.sheet, run)
         self.store.end_table()
+
+    def _unit_from_title(self, table: Table, lines: Lines) -> tuple[Table, Lines]:
+        """One unit's roster without a 所在单位 column (兴达五金厂工会会员花名册): the unit its title or
+        file name names, when that is exactly one unit of the ledger, for every row (said);
+        otherwise the roster is refused, as a guess would put people in the wrong union."""
+        texts = [*table.title_lines, self.path.stem]
+        candidates = {c: t for t in texts for c in _unit_names_in(t)}
+        _, by_name = self.store.units(set(), {V.normalise_name(c) for c in candidates})
+        found = [(c, t) for c, t in candidates.items() if len(by_name.get(V.normalise_name(c), [])) == 1]
+        if len({V.normalise_name(c) for c, _ in found}) != 1:
+            named = f"，标题“{texts[0]}”中也没有台账里的单位名称" if table.title_lines else ""
+            raise InputError(f"{self.path.name}：花名册没有“所在单位”列{named}，无法确定会员属于哪个单位")
+        unit, text = found[0]
+        self.parsed.warnings.append(f"花名册没有“所在单位”列：会员的所在单位“{unit}”取自“{text}”")
+        width = max((c.index for c in table.columns), default=-1) + 1
+        column = Column(width, "", "所在单位（取自标题）", field="unit_name", why="标题")
+        widened = Table(table.sheet, table.header_rows, [*table.columns, column])
+        widened.title_lines = table.title_lines
+        return widened, ((_padded(cells, width) + [unit], line) for cells, line in lines)
 
     def _end_table(self, sheet: Sheet, run: _TableRun) -> None:
         if run.problem_count:
@@ -537,6 +557,22 @@ def _remap(table: Table) -> None:
             c.field = "unit_name"
         elif c.field == "migrant_workers" and "is_migrant" not in fields:
             c.field = "is_migrant"
+
+
+#: What follows a unit's name in its roster's title: 工会会员花名册, 会员名册, 职工入会登记表 …
+_ROSTER_TAIL = re.compile(r"(?:基层)?(?:工会|会员|职工|花名册|名册|名单|登记).*$")
+
+
+def _unit_names_in(text: str) -> list[str]:
+    """The unit names a roster's title may hold: the text before its roster words (兴达五金厂 of
+    兴达五金厂工会会员花名册（2023年）), without a year or a bracket."""
+    plain = re.sub(r"[（(][^）)]*[）)]|\d{4}\s*年?度?|[_\-\s]+", "", V.simplify(text))
+    head = _ROSTER_TAIL.sub("", plain)
+    return [t for t in dict.fromkeys((head, plain)) if len(t) >= 2]
+
+
+def _padded(cells: list[Any], width: int) -> list[Any]:
+    return cells + [None] * (width - len(cells)) if len(cells) < width else cells[:width]
 
 
 def _phone(cell: Any) -> str | None:
