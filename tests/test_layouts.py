@@ -819,3 +819,40 @@ def test_units_whose_remark_says_they_ceased_are_named(runner, tmp_path, form):
     out = imported(runner, f)
     assert len(units()) == 4
     assert "有 2 个单位的备注写明已注销、停业等（“龙泉乙超市：已注销”；“龙泉丙厂：2023年停产歇业”）" in out
+
+
+def _stacked() -> list[list[Any]]:
+    """Two tables on one sheet: 一、enterprises, then 二、social organisations under a header of their
+    own with more known columns (the one `locate` alone would choose, reading the first as titles)."""
+    return [
+        ["金山镇2024年两新组织党建工建情况"],
+        ["一、非公有制企业"],
+        ["序号", "企业名称", "职工数", "是否建会", "会员数"],
+        [1, "金山镇宏发有限公司", 50, "是", 45],
+        [2, "金山镇老王饭店", 8, "否", None],
+        [],
+        ["二、社会组织"],
+        ["序号", "组织名称", "组织类型", "是否建会", "会员数", "工作人员数"],
+        [1, "金山镇商会", "社会团体", "是", 5, 6],
+        [2, "金山镇爱心协会", "社会团体", "否", None, 3],
+    ]
+
+
+@pytest.mark.parametrize("form", ["xlsx (read whole)", "csv (streamed, then read whole)"])
+def test_two_tables_on_one_sheet_are_read_each_with_its_own_header(runner, tmp_path, form):
+    rows = _stacked()
+    f = (
+        workbook(tmp_path / "两新.xlsx", {"Sheet1": (rows, [])})
+        if form.startswith("xlsx")
+        else write_csv(tmp_path / "两新.csv", rows)
+    )
+    out = imported(runner, f)
+    got = {k: (v[0], v[1], v[2], v[4], v[5]) for k, v in units().items()}
+    assert got == {
+        "金山镇宏发有限公司": ("金山镇", "non_public", 50, "committee", 45),
+        "金山镇老王饭店": ("金山镇", "non_public", 8, "none", 0),
+        "金山镇商会": ("金山镇", "social_org", 6, "committee", 5),
+        "金山镇爱心协会": ("金山镇", "social_org", 3, "none", 0),
+    }
+    assert "中有 2 个表（下面的表有自己的表头），各按自己的表头读取" in out
+    assert "类别依据互相矛盾" not in out  # 一、非公有制企业 titles the first table only

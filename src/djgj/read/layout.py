@@ -19,7 +19,15 @@ from typing import Any
 
 from djgj.read.cards import read_form
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, is_group_header, names_a_concept, normalise_header, read_one, score_row
+from djgj.read.headers import (
+    Column,
+    is_group_header,
+    lexicon,
+    names_a_concept,
+    normalise_header,
+    read_one,
+    score_row,
+)
 from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
@@ -54,6 +62,11 @@ class Table:
     repeated_rows: list[int] = field(default_factory=list)
     #: Group rows (一、红旗镇): a label over the rows below it, not a unit.
     section_rows: list[int] = field(default_factory=list)
+    #: Headers of other tables below this one (`locate_tables` splits the sheet at the first).
+    other_headers: list[int] = field(default_factory=list)
+    #: The worksheet's own name, when this table is one of several in it (its sheet is then named
+    #: 工作表（第2个表）).
+    sheet_name: str = ""
     #: Runs of tick columns (单独建会 | 联合建会 | 未建会), `read.choices.Choice`, found with the header.
     choices: list[Any] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
@@ -269,11 +282,71 @@ def locate(sheet: Sheet) -> Table | None:
     classify = RowClassifier(len(table.columns), header_cells(table))
     lists = {"data": table.data_rows, "empty": table.empty_rows, "footer": table.footer_rows}
     lists["totals"], lists["header"] = table.totals_rows, table.repeated_rows
-    lists["section"] = table.section_rows
+    lists["section"], lists["table"] = table.section_rows, table.other_headers
     rows = sheet.rows
     for i in range(table.header_rows[-1] + 1, len(rows)):
         lists[classify(rows[i])].append(i)
     return table
+
+
+def locate_tables(sheet: Sheet) -> list[Table]:
+    """Every table of a sheet, top to bottom. A header in the body of a table (一、企业 … then
+    二、社会组织 with its own 序号 | 组织名称 | 组织类型 …), or above the header `locate` chose (it
+    takes the row with the most known headers, which may be a lower table's), starts another table,
+    read with its own columns and titles as a sheet of its own named 工作表（第2个表）; its rows keep
+    their row numbers. A sheet of one table is located as it always was."""
+    tables = [t for t, _ in _tables(sheet, 0, len(sheet.rows))]
+    # The sheet's own title (above the first table, not its group line 一、企业) is every table's.
+    titles = [line for line in tables[0].title_lines if section_of(line) is None] if tables else []
+    for i, t in enumerate(tables[1:], 2):
+        t.sheet.name, t.sheet_name = f"{sheet.name}（第{i}个表）", sheet.name
+        t.title_lines = [*titles, *(line for line in t.title_lines if line not in titles)]
+    return tables
+
+
+def has_earlier_header(table: Table) -> bool:
+    """Whether a row above the table's header is the header of another table (its units would be
+    read as title lines): the file is then read whole, by `locate_tables`."""
+    return any(_another_header(row) for row in table.sheet.rows[: table.header_rows[0]])
+
+
+def _tables(sheet: Sheet, a: int, b: int) -> list[tuple[Table, int]]:
+    """The tables of rows a..b of a sheet, each with the row its part of the sheet starts at."""
+    part = sheet if (a, b) == (0, len(sheet.rows)) else _rows_of(sheet, a, b, sheet.name)
+    table = locate(part)
+    if table is None:
+        return []
+    if has_earlier_header(table):
+        above = _tables(sheet, a, a + table.header_rows[0])
+        if above:  # (the last one ends at its body: the rows after it title the next)
+            last, start = above[-1]
+            end = start + _body_end(last, len(last.sheet.rows))
+            return above[:-1] + _tables(sheet, start, end) + _tables(sheet, end, b)
+    if table.other_headers:
+        end = _body_end(table, table.other_headers[0])
+        return _tables(sheet, a, a + end) + _tables(sheet, a + end, b)
+    return [(table, a)]
+
+
+def _body_end(table: Table, before: int) -> int:
+    """The row after a table's last data or totals row above row `before` (after its header when none)."""
+    body = [r for r in (*table.data_rows, *table.totals_rows) if r < before]
+    return max(body, default=table.header_rows[-1]) + 1
+
+
+def _rows_of(sheet: Sheet, a: int, b: int, name: str) -> Sheet:
+    """Rows a..b of a sheet as a sheet of their own: merged ranges, uncomputed cells and the row
+    numbers the user sees follow them."""
+    numbers = sheet.line_numbers or list(range(1, len(sheet.rows) + 1))
+    return Sheet(
+        name,
+        sheet.rows[a:b],
+        [((r0 - a, c0), (r1 - a, c1)) for (r0, c0), (r1, c1) in sheet.merged if a <= r0 and r1 < b],
+        sheet.visible,
+        numbers[a:b] if (a or sheet.line_numbers is not None) else None,
+        [(r - a, c) for r, c in sheet.uncomputed if a <= r < b or r < 0],
+        sheet.date_1904,
+    )
 
 
 def fill_down(sheet: Sheet, first: int) -> None:
@@ -331,8 +404,9 @@ def header_cells(table: Table) -> list[list[Any]]:
 
 class RowClassifier:
     """Classifies the rows below the header, one at a time, in order: data, empty, footer, totals,
-    section (a group row, `section_of`) or header (one of the header's rows again, as a printed
-    table repeats it on every page).
+    section (a group row, `section_of`), header (one of the header's rows again, as a printed
+    table repeats it on every page) or table (the header of another table below this one:
+    `locate_tables` splits the sheet there).
 
     Once a footer (填表人, 说明 …) is seen, every later row is footer. A row with more than three
     filled cells and none of the characters a totals word needs is data without further work (after
@@ -375,7 +449,7 @@ class RowClassifier:
         if self.marks and not self.in_footer and self._repeats_header(row):
             return "header"
         if filled_n > 3 and not hint and not self.in_footer:
-            return "data"
+            return "table" if _another_header(row) else "data"
         return self._slow(row)
 
     def _slow(self, row: list[Any]) -> str:
@@ -392,7 +466,23 @@ class RowClassifier:
             return "section"
         if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
             return "footer"
-        return "data"
+        return "table" if _another_header(row) else "data"
+
+
+def _another_header(row: list[Any]) -> bool:
+    """Whether a row below the header is the header of another table (序号 | 组织名称 | 组织类型 …):
+    one of its first cells names a name column (…名称, a cheap test every row passes through) and
+    the row is a header by the measure that found the first one, with no number in it."""
+    endings = _name_endings()
+    if not any(isinstance(c, str) and c.strip().endswith(endings) for c in row[:4]):
+        return False
+    return not _numeric(row) and score_row(row) >= MIN_HEADER_SCORE
+
+
+@lru_cache(maxsize=1)
+def _name_endings() -> tuple[str, ...]:
+    """The lexicon's words for a name (名称, 全称, 名 …): how a name column's header ends."""
+    return tuple(w for w, concepts in lexicon().words.items() if "name" in concepts and w)
 
 
 def _numeric(row: list[Any]) -> bool:

@@ -28,9 +28,10 @@ from djgj.read.layout import (
     Table,
     as_of_from_file_name,
     as_of_from_titles,
+    has_earlier_header,
     header_cells,
-    locate,
     locate_header,
+    locate_tables,
     not_a_unit_list,
     township_from_text,
 )
@@ -86,20 +87,22 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
         elif not_a_unit_list(s):
             parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST[not_a_unit_list(s) or '']}")
             continue
-        t = locate(s)
-        if t is not None and not options.kind and rows_are_townships(t, options.overrides):
-            if len(sheets) == 1:
-                raise InputError(
-                    f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST['by_township']}。整个文件未导入"
-                )
-            parsed.warnings.append(f"跳过工作表“{s.name}”：{_NOT_A_UNIT_LIST['by_township']}")
-            continue
-        if t is None:
-            if options.sheet is not None or len(sheets) == 1:
-                continue
+        found = locate_tables(s)
+        for t in found:
+            if not options.kind and rows_are_townships(t, options.overrides):
+                if len(sheets) == 1 and len(found) == 1:
+                    raise InputError(
+                        f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST['by_township']}。整个文件未导入"
+                    )
+                parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST['by_township']}")
+            else:
+                tables.append(t)
+        if len(found) > 1:
+            parsed.warnings.append(
+                f"工作表“{s.name}”中有 {len(found)} 个表（下面的表有自己的表头），各按自己的表头读取"
+            )
+        if not found and options.sheet is None and len(sheets) > 1:
             parsed.warnings.append(f"跳过工作表“{s.name}”：没有可识别的表头（可能是说明页）")
-        else:
-            tables.append(t)
     if not tables:
         raise InputError(
             f"{wb.path.name}：找不到可识别的表头行（如“企业名称”“从业人员数”“是否建立工会”）。"
@@ -343,7 +346,7 @@ def _default_township(path: Path, table: Table, options: Options) -> tuple[str |
     if options.township:
         return options.township, ""
     places = [(line, f"标题“{line}”") for line in table.title_lines]
-    if table.sheet.name != path.stem:  # (a CSV's one sheet is named after its file)
+    if (table.sheet_name or table.sheet.name) != path.stem:  # (a CSV's one sheet is named after its file)
         places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
     places.append((path.stem, f"文件名“{path.name}”"))
     for text, source in places:
@@ -415,6 +418,8 @@ def _stream(
     if table is None or any(r1 > table.header_rows[-1] for (_, _), (r1, _) in sheet.merged):
         raise Fallback
     if not options.kind and rows_are_townships(table, options.overrides):  # as `parse` says
+        raise Fallback
+    if has_earlier_header(table):  # two tables: `parse` reads them with `locate_tables`
         raise Fallback
     parsed = Parsed(path, fmt, sha256, options.as_of, county=options.county)
     try:

@@ -124,6 +124,11 @@ class RowPipeline:
             if w in ("header", "section"):
                 self.repeated += w == "header"
                 continue
+            if w == "table":  # (streamed: the whole sheet is read again, split into its tables)
+                raise InputError(
+                    f"{self.path.name} 工作表“{self.window.name}”第{line}行是另一个表的表头，"
+                    "请把各表放在不同的工作表中"
+                )
             self._check_width(cells, line)
             self.window.rows[0] = cells
             self.window.line_numbers[0] = line  # type: ignore[index]
