@@ -31,7 +31,7 @@ HELP_OPTIONS = ("--help", "-h")
 ENV = ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "TERM", "CLICOLOR", "CLICOLOR_FORCE", "PYTHONIOENCODING")
 ENV_PREFIXES = ("DJGJ_", "TYPER_", "_TYPER_")
 #: Pages kept at most; older ones (by modification time) are removed when a page is kept.
-MAX_PAGES = 400
+MAX_PAGES = 200
 
 
 def asks_help(args: list[str]) -> bool:
@@ -160,6 +160,13 @@ def _file(line: str) -> str:
     return os.path.join(directory(), f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}.txt")
 
 
+def _check(page: str) -> str:
+    """The page's length and CRC-32: a page cut short or spoilt is not printed."""
+    import zlib
+
+    return f"{len(page)} {zlib.crc32(page.encode('utf-8')):08x}"
+
+
 def kept(line: str) -> str | None:
     """The page kept under ``line``; None when there is none, or it is unreadable or not whole."""
     try:
@@ -168,10 +175,8 @@ def kept(line: str) -> str | None:
         head, sep, page = data.decode("utf-8").partition("\n")
         if not sep or head != line:
             return None
-        size, sep, page = page.partition("\n")
-        if not sep or not size.isdigit() or int(size) != len(page):
-            return None
-        return page
+        check, sep, page = page.partition("\n")
+        return page if sep and check == _check(page) else None
     except Exception:  # noqa: BLE001 - unreadable or corrupt: Typer answers
         return None
 
@@ -196,7 +201,7 @@ def keep(line: str, page: str) -> None:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(f"{line}\n{len(page)}\n{page}".encode())
+                f.write(f"{line}\n{_check(page)}\n{page}".encode())
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
