@@ -1,16 +1,17 @@
 """A `--help` page kept as Typer printed it, and printed again without importing Typer.
 
 Importing Typer and building djgj's commands is most of a `--help`'s time; a page once printed is
-kept in the user cache directory (platformdirs' ``user_cache_dir``; ``XDG_CACHE_HOME`` on Linux) and
-printed again from there. It is kept under a key naming everything that shapes it: the command line and program name,
-every installed file of djgj and of Typer (name, size, modification time), the Python, the
-terminal width (``COLUMNS``, or the terminal's own), the output stream (encoding, error handling,
-terminal or not) and the environment variables Typer and djgj read. A page is printed only when its
-whole key is the same; a line Typer did not answer with its help page (exit 0) is never kept. Anything
-amiss (no cache directory, a file unreadable, unwritable or corrupt) falls back to Typer silently.
+kept in the user cache directory (platformdirs' ``user_cache_dir``, ``XDG_CACHE_HOME`` on Linux)
+and printed again from there. It is kept under a key naming everything that shapes it: the command
+line and program name, every installed file of djgj and of Typer (path, size, modification time),
+the Python, the terminal width (``COLUMNS``, or the terminal's own), the output stream (encoding,
+error handling, terminal or not) and the environment variables Typer and djgj read. A page is
+printed only when its whole key is the same and the page is whole (length and CRC); a line Typer did
+not answer with its help page and exit 0 is never kept. Anything amiss (no cache directory, a file
+unreadable, unwritable or corrupt) falls back to Typer silently.
 
-Only the standard library is imported until a page is missing (platformdirs only where the usual
-cache directory cannot be named from the environment).
+Until a page is missing only the standard library is imported (and platformdirs only where the
+usual cache directory cannot be named from the environment).
 """
 
 from __future__ import annotations
@@ -193,14 +194,12 @@ def serve(line: str) -> bool:
 
 def keep(line: str, page: str) -> None:
     """Keep ``page`` under ``line`` (written aside, then renamed into place); silent on any failure."""
-    import tempfile
-
     try:
         path = _file(line)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".part")
+        tmp = f"{path}.{os.getpid()}.part"  # this process's own: another may be keeping the same page
         try:
-            with os.fdopen(fd, "wb") as f:
+            with open(tmp, "wb") as f:
                 f.write(f"{line}\n{_check(page)}\n{page}".encode())
             os.replace(tmp, path)
         except BaseException:
