@@ -241,3 +241,15 @@ def test_the_usual_cache_dir_is_platformdirs(monkeypatch, tmp_path: Path) -> Non
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert helppage.directory() == os.path.join(user_cache_dir("djgj", appauthor=False), "help")
+
+
+def test_a_long_output_is_not_recorded() -> None:
+    """A command that ran (its line held `--help` as a value) may write a lot: not held in memory."""
+    import io
+
+    tee = helppage.Tee(io.StringIO())
+    for _ in range(3):
+        tee.write("x" * (helppage.Tee.LIMIT // 2))
+    assert tee.parts == [] and tee.size > tee.LIMIT
+    assert helppage.page_of(tee, ["x"]) is None
+    assert tee.stream.getvalue() == "x" * (helppage.Tee.LIMIT // 2 * 3)  # all of it reached the stream

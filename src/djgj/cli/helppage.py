@@ -224,15 +224,22 @@ class Tee:
     isatty, fileno, buffer) is the stream's own, so Click and the terminal see no difference; whether
     ``buffer`` was asked for (Click writing around the text stream, as on a Windows console) is noted."""
 
+    #: Text recorded at most: more is no help page (a command ran, `--help` being a value).
+    LIMIT = 1 << 20
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.parts: list[str] = []
+        self.size = 0
         self.around = False
 
     def write(self, s: str) -> int:
         n = self.stream.write(s)
-        if isinstance(s, str):
+        if isinstance(s, str) and self.size <= self.LIMIT:
+            self.size += len(s)
             self.parts.append(s)
+            if self.size > self.LIMIT:
+                self.parts.clear()
         return n
 
     def writelines(self, lines: list[str]) -> None:
@@ -247,7 +254,7 @@ class Tee:
 
 def page_of(tee: Tee, shown: list[str]) -> str | None:
     """What Typer printed for a help line, if it printed one help page and nothing else."""
-    if len(shown) != 1 or "\x1b" in shown[0]:
+    if len(shown) != 1 or "\x1b" in shown[0] or tee.size > tee.LIMIT:
         return None
     page = shown[0] + "\n"
     written = "".join(tee.parts)
