@@ -17,11 +17,12 @@ SAMPLE_AS_OF = {"2013": "2013-12-31", "2014": "2014-12-31"}
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point DJGJ_DB and the user's data/config dirs away from real data."""
+    """Point DJGJ_DB and the user's data/config/cache dirs away from real data."""
     db = tmp_path / "ledger.db"
     monkeypatch.setenv("DJGJ_DB", str(db))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # kept --help pages
     monkeypatch.delenv("DJGJ_DEBUG", raising=False)
     # Tables are as wide as the page the user's terminal gives; a runner's own (pytest-xdist's
     # workers say 80) must not narrow the ones tests read.

@@ -3,11 +3,14 @@
 The issue asked that printing any `--help` import nothing beyond Typer: the database layer, pandas,
 rich, pydantic and the readers load inside the commands that need them. A fresh interpreter prints
 every command's help page in turn, then reports which packages it loaded beyond those `import typer`
-loads itself; the union must be djgj alone, and of djgj only the command layer."""
+loads itself; the union must be djgj alone, and of djgj only the command layer. The pages go through
+the `djgj` entry point with an empty help-page cache (`djgj.cli.helppage`), so Typer prints and keeps
+each one; tests/test_help_pages.py checks that a kept page is printed without Typer."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -19,19 +22,20 @@ SCRIPT = r"""
 import contextlib, io, json, sys
 import typer
 typer_own = {m.split(".")[0] for m in sys.modules}
-from djgj.cli.app import main
+from djgj.cli import main
 
 lines = [[]] + json.loads(sys.argv[1])
+codes = []
 for line in lines:
     sys.argv = ["djgj", *line, "--help"]
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO(), encoding="utf-8")):
         try:
             main()
-        except SystemExit:
-            pass
+        except SystemExit as done:
+            codes.append(done.code)
 tops = sorted({m.split(".")[0] for m in sys.modules} - typer_own - set(sys.stdlib_module_names))
 ours = sorted(m for m in sys.modules if m.startswith("djgj."))
-print(json.dumps({"tops": tops, "ours": ours}))
+print(json.dumps({"tops": tops, "ours": ours, "codes": codes}))
 """
 
 
@@ -49,15 +53,21 @@ def _command_lines() -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def loaded() -> dict[str, list[str]]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
+    cache = tmp_path_factory.mktemp("cache")
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, json.dumps(_command_lines())],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_every_help_page_is_printed(loaded) -> None:
+    assert loaded["codes"] == [0] * (len(_command_lines()) + 1)
 
 
 def test_every_help_page_loads_only_typer(loaded) -> None:

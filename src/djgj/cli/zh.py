@@ -8,6 +8,8 @@ the standard library and Typer's Click, so `--help` stays fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 try:  # Typer ≥ 0.29 vendors Click
@@ -129,7 +131,32 @@ def show(exc: ClickException, file: IO[Any] | None = None) -> None:
     click.echo(f"错误：{error_message(exc)}", file=file, err=file is None)
 
 
-__all__ = ["Abort", "ClickException", "Context", "UsageError", "click", "error_message", "show", "text"]
+__all__ = [
+    "Abort",
+    "ClickException",
+    "Context",
+    "UsageError",
+    "click",
+    "error_message",
+    "pages_shown",
+    "show",
+    "text",
+]
+
+#: Lists collecting every help page rendered while `pages_shown` is open.
+_watching: list[list[str]] = []
+
+
+@contextmanager
+def pages_shown() -> Iterator[list[str]]:
+    """The help pages rendered inside this block (`djgj.cli.helppage` keeps a page only when Typer
+    printed exactly one, for its help option)."""
+    pages: list[str] = []
+    _watching.append(pages)
+    try:
+        yield pages
+    finally:
+        _watching.remove(pages)
 
 
 class _AsIs:
@@ -150,7 +177,10 @@ class Context(click.Context):
                 p._runtime_param = _AsIs()
 
     def get_help(self) -> str:
-        return text(super().get_help())
+        page = text(super().get_help())
+        for pages in _watching:
+            pages.append(page)
+        return page
 
     def get_usage(self) -> str:
         return text(super().get_usage())
