@@ -856,3 +856,18 @@ def test_two_tables_on_one_sheet_are_read_each_with_its_own_header(runner, tmp_p
     }
     assert "中有 2 个表（下面的表有自己的表头），各按自己的表头读取" in out
     assert "类别依据互相矛盾" not in out  # 一、非公有制企业 titles the first table only
+
+
+def test_a_list_of_party_organisations_names_its_units_by_their_所在单位(runner, tmp_path):
+    """党组织名称 | 党组织类别 | 党员人数 | 所在单位 (a CSV: every cell is text): the first data row is
+    not taken for sub-headers under 党组织名称 (its numbers say it is data), and with no name column
+    the one 所在单位 column names the units."""
+    rows: list[list[Any]] = [
+        ["柳河镇非公企业党组织名册（截至2022年12月31日）"],
+        ["序号", "党组织名称", "党组织类别", "党员人数", "所在单位", "单位职工数"],
+        [1, "中共柳河镇宏远机械有限公司支部委员会", "党支部", 5, "柳河镇宏远机械有限公司", 80],
+        [2, "中共柳河镇明达纸业有限公司支部委员会", "党支部", 3, "柳河镇明达纸业有限公司", 40],
+    ]
+    imported(runner, write_csv(tmp_path / "党组织名册.csv", rows))
+    got = {k: (v[0], v[2]) for k, v in units().items()}
+    assert got == {"柳河镇宏远机械有限公司": ("柳河镇", 80), "柳河镇明达纸业有限公司": ("柳河镇", 40)}

@@ -101,7 +101,13 @@ def _merged_spans(sheet: Sheet) -> dict[tuple[int, int], tuple[int, int]]:
     return {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in sheet.merged}
 
 
+_NUMBER_TEXT = re.compile(r"\s*-?[0-9][0-9,]*(?:\.[0-9]+)?\s*")
+
+
 def _numeric_cell(c: Any) -> bool:
+    """A number or a date, or a text that is a plain number (a CSV's cells are all text)."""
+    if isinstance(c, str):
+        return _NUMBER_TEXT.fullmatch(c) is not None
     return isinstance(c, (int, float, dt.date)) and not isinstance(c, bool)
 
 

@@ -160,6 +160,8 @@ def parse(wb: Workbook, options: Options) -> Parsed:
         )
         _check_uncomputed(table, wb.path, parsed)
         fields = {c.field for c in table.columns if c.field}
+        if not (options.roster or fields >= ROSTER_MARKERS):
+            _unit_column_is_the_name(table)
         parsed.columns[table.sheet.name] = _columns_listing(table)
         if options.roster or fields >= ROSTER_MARKERS:
             parsed.roster_tables.append(table)
@@ -251,6 +253,15 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
             f"未能识别的表头：{listed}。请用 --map '列字母=字段' 指明是哪一列，例如 --map 'B={field_label(missing[0])}'"
         )
     return by_field
+
+
+def _unit_column_is_the_name(table: Table) -> None:
+    """In a list of units without a name column, its one 所在单位 column names them (a list of Party
+    organisations: 党组织名称 | 党组织类别 | 所在单位 …), as a roster's 单位名称 names its members' unit."""
+    fields = [c.field for c in table.columns]
+    if "name" not in fields and fields.count("unit_name") == 1:
+        col = table.columns[fields.index("unit_name")]
+        col.field, col.why = "name", f"{col.why}（单位名单中没有单位名称列：所在单位即各行的单位）"
 
 
 #: The values the figures are made of, per family: a sheet without one of them feeds none of its figures.
@@ -435,6 +446,8 @@ def _stream(
     except InputError:
         raise Fallback from None
     fields = {c.field for c in table.columns if c.field}
+    if not (options.roster or fields >= ROSTER_MARKERS):
+        _unit_column_is_the_name(table)
     parsed.columns[sheet.name] = _columns_listing(table)
     if options.roster or fields >= ROSTER_MARKERS:
         parsed.roster_tables.append(table)
