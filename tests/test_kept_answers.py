@@ -217,13 +217,74 @@ def _repeated_without_sqlalchemy() -> dict:
         "sys.argv = ['djgj', 'report', '--year', '2014', '--format', 'json']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
+        "print('PSYCOPG' if 'psycopg' in sys.modules else 'NONE', file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(), timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "NONE"
+    said = done.stderr.strip().splitlines()
+    assert said[-2] == "NONE"
+    if os.environ["DJGJ_DB"].startswith("postgresql") and _libpq_loads():  # libpq itself, not psycopg
+        assert said[-1] == "NONE"
     return json.loads(done.stdout)
+
+
+def _libpq_loads() -> bool:
+    from djgj.ledger import libpq
+
+    try:
+        libpq.load()
+    except libpq.Unavailable:
+        return False
+    return True
+
+
+def test_libpq_reads_what_psycopg_reads(runner, tmp_path, backend, monkeypatch) -> None:
+    """On PostgreSQL a kept answer is read through libpq itself; psycopg (its stand-in when libpq
+    cannot be loaded) reads the same value, and misses the same answers."""
+    if backend != "postgresql":
+        pytest.skip("libpq reads PostgreSQL ledgers")
+    from sqlalchemy import text
+
+    from djgj.ledger import kept, libpq
+    from djgj.ledger.db import HEAD, open_engine, resolve_url
+
+    _imported(runner, tmp_path)
+    url, question, payload = (
+        resolve_url(),
+        kept.key("report", "x"),
+        {"乡镇": "城关镇" * 40_000, "n": [1, 0.5]},
+    )
+    engine = open_engine()
+
+    def write(sql: str, **params) -> None:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    write(
+        "INSERT INTO figure_cache (key, generation, payload) SELECT :k, n, :p FROM ledger_generation",
+        k=question,
+        p=json.dumps(payload, ensure_ascii=False),
+    )
+
+    def both(key: str) -> list:
+        first = kept.read(url, key)
+        with monkeypatch.context() as m:
+            m.setattr(libpq, "load", lambda: (_ for _ in ()).throw(libpq.Unavailable("test")))
+            return [first, kept.read(url, key)]
+
+    assert both(question) == [payload, payload]
+    assert both(kept.key("report", "y")) == [None, None]
+    unread = url + ("&" if "?" in url else "?") + "no_such_libpq_option=1"  # a URL libpq refuses
+    assert [kept.read(unread, question), both(question)] == [None, [payload, payload]]
+    write("UPDATE alembic_version SET version_num = '0008'")
+    assert both(question) == [None, None]
+    write("UPDATE alembic_version SET version_num = :h", h=HEAD)
+    assert both(question) == [payload, payload]
+    write("UPDATE ledger_generation SET n = n + 1")
+    assert both(question) == [None, None]
+    engine.dispose()
 
 
 @pytest.mark.parametrize(
