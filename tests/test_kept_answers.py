@@ -51,6 +51,7 @@ def _fresh(runner, monkeypatch, *args: str) -> dict:
 
     with monkeypatch.context() as m:
         m.setattr(kept, "read", lambda url, key: None)
+        m.setattr(kept, "run", lambda url, key: None)
         return _json(runner, *args)
 
 
@@ -159,6 +160,58 @@ def test_a_long_listing_is_not_kept(runner, tmp_path, monkeypatch, asked) -> Non
     assert len(asked) == 1 and _answers(asked) == 0
     _json(runner, "gaps", "--year", "2014", "--limit", "1")
     assert len(asked) == 2 and _answers(asked) == 1
+
+
+def test_a_long_listing_is_found_again_by_its_kept_statements(runner, tmp_path, backend, monkeypatch) -> None:
+    """PostgreSQL: a listing too long to keep is listed again, to the byte, by the statements that
+    found it, run with psycopg alone (no SQLAlchemy, no rule compiled); any write forgets them."""
+    from djgj.cli import figures
+    from djgj.figures import metrics
+    from djgj.ledger import kept
+
+    _imported(runner, tmp_path)
+    monkeypatch.setattr(figures, "KEPT_GAP_ROWS", 0)
+    computed = metrics.gaps
+    calls: list[int] = []
+    monkeypatch.setattr(metrics, "gaps", lambda *a, **k: calls.append(1) or computed(*a, **k))
+    lines = [
+        ("gaps", "--year", "2014", "--format", fmt, *more)
+        for fmt in ("csv", "json", "table", "md")
+        for more in ((), ("--rule", "应建工会"), ("--township", "北关镇"))
+    ]
+    with monkeypatch.context() as m:  # every listing computed from the ledger (and its statements kept)
+        m.setattr(kept, "run", lambda url, key: None)
+        fresh = {line: invoke(runner, *line).stdout for line in lines}
+    assert len(calls) == len(lines) and all(fresh.values())
+    calls.clear()
+    first = {line: invoke(runner, *line).stdout for line in lines}
+    again = {line: invoke(runner, *line).stdout for line in lines}
+    assert first == again == fresh
+    # PostgreSQL: every repeated listing came from its kept statements; SQLite computes it again
+    assert len(calls) == (0 if backend == "postgresql" else 2 * len(lines))
+    if backend == "postgresql":
+        code = (
+            "import sys\nfrom djgj.cli import main\n"
+            "sys.modules['djgj.cli.figures'].KEPT_GAP_ROWS = 0\n"
+            "sys.argv = ['djgj', 'gaps', '--year', '2014', '--format', 'csv']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=os.environ.copy(), timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.decode().strip().splitlines()[-1] == "NONE"
+        assert done.stdout.decode("utf-8").replace("\r\n", "\n") == first[lines[0]]  # as CliRunner reads it
+    _imported(runner, tmp_path, [*FIRST, (5, "北关镇", 300, 0, "未建", 0)], name="b.csv")
+    calls.clear()
+    after = {line: invoke(runner, *line).stdout for line in lines}
+    # computed again (each question once on PostgreSQL): the kept statements belong to the old ledger
+    assert len(calls) == (3 if backend == "postgresql" else len(lines))
+    assert "留存测试5号有限公司" in after[lines[0]] and after != first
+    with monkeypatch.context() as m:
+        m.setattr(kept, "run", lambda url, key: None)
+        assert after == {line: invoke(runner, *line).stdout for line in lines}
 
 
 def test_nothing_is_read_from_what_is_not_this_ledger_now(runner, tmp_path) -> None:

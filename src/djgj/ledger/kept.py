@@ -110,4 +110,29 @@ def _read_psycopg(conninfo: str, answer_key: str) -> Any | None:
     return json.loads(payload) if isinstance(payload, str | bytes) else payload
 
 
-__all__ = ["POSTGRES_SCHEMES", "SOURCE_SUFFIXES", "code", "key", "read"]
+def run(url: str, statements_key: str) -> tuple[Any, list[list[tuple[Any, ...]]]] | None:
+    """Kept statements run again with the driver alone: the value kept under ``statements_key`` (its
+    ``statements``: SQL text compiled for this ledger's driver, and named values) and each statement's
+    rows, read in one read-only snapshot with the lookup; None on a miss. PostgreSQL only (psycopg
+    gives the rows the types SQLAlchemy gives them); any other ledger is a miss."""
+    if not url.startswith(POSTGRES_SCHEMES):
+        return None
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        with psycopg.connect("postgresql://" + url.split("://", 1)[1], connect_timeout=10) as con:
+            con.read_only = True
+            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            row = con.execute(_ASK.format(m="%s"), (statements_key, HEAD)).fetchone()
+            if row is None:
+                return None
+            value = json.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
+            rows = [con.execute(s["sql"], s["params"]).fetchall() for s in value["statements"]]
+    except (psycopg.Error, ValueError, LookupError, TypeError):  # a miss; the usual path says why
+        return None
+    return value, rows
+
+
+__all__ = ["POSTGRES_SCHEMES", "SOURCE_SUFFIXES", "code", "key", "read", "run"]
