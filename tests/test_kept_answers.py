@@ -192,7 +192,7 @@ def test_a_long_listing_is_found_again_by_its_kept_statements(runner, tmp_path, 
     if backend == "postgresql":
         code = (
             "import sys\nfrom djgj.cli import main\n"
-            "sys.modules['djgj.cli.figures'].KEPT_GAP_ROWS = 0\n"
+            "import djgj.cli.figures\nsys.modules['djgj.cli.figures'].KEPT_GAP_ROWS = 0\n"
             "sys.argv = ['djgj', 'gaps', '--year', '2014', '--format', 'csv']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
