@@ -335,6 +335,19 @@ def test_libpq_reads_what_psycopg_reads(runner, tmp_path, backend, monkeypatch) 
     assert both(question) == [None, None]
     write("UPDATE alembic_version SET version_num = :h", h=HEAD)
     assert both(question) == [payload, payload]
+    import importlib.util
+
+    real_spec = importlib.util.find_spec
+    with monkeypatch.context() as m:  # no psycopg-binary: the system's libpq, if there is one
+        m.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "psycopg_binary" else real_spec(name, *a),
+        )
+        libpq.load.cache_clear()
+        if _libpq_loads():
+            assert both(question) == [payload, payload]
+    libpq.load.cache_clear()
     write("UPDATE ledger_generation SET n = n + 1")
     assert both(question) == [None, None]
     engine.dispose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ def _candidates() -> list[str]:
     spec = importlib.util.find_spec("psycopg_binary")  # located, not imported
     if spec is not None and spec.origin:
         package = Path(spec.origin).parent
-        for folder in (package.parent / "psycopg_binary.libs", package):
+        # Linux and Windows wheels keep it beside the package, macOS ones inside it (.dylibs)
+        for folder in (package.parent / "psycopg_binary.libs", package / ".dylibs", package):
             found += sorted(
                 str(p) for p in folder.glob("libpq*") if p.suffix in (".dll", ".dylib") or ".so" in p.name
             )
@@ -41,7 +43,11 @@ def _candidates() -> list[str]:
             return found
     import ctypes.util
 
-    return [name for name in (ctypes.util.find_library("pq"), ctypes.util.find_library("libpq")) if name]
+    try:  # as psycopg looks for it (find_library itself can fail on a half-installed toolchain)
+        name = ctypes.util.find_library("libpq" if sys.platform == "win32" else "pq")
+    except OSError:
+        return []
+    return [name] if name else []
 
 
 @functools.cache
