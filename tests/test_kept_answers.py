@@ -51,6 +51,7 @@ def _fresh(runner, monkeypatch, *args: str) -> dict:
 
     with monkeypatch.context() as m:
         m.setattr(kept, "read", lambda url, key: None)
+        m.setattr(kept, "run", lambda url, key: None)
         return _json(runner, *args)
 
 
@@ -161,6 +162,58 @@ def test_a_long_listing_is_not_kept(runner, tmp_path, monkeypatch, asked) -> Non
     assert len(asked) == 2 and _answers(asked) == 1
 
 
+def test_a_long_listing_is_found_again_by_its_kept_statements(runner, tmp_path, backend, monkeypatch) -> None:
+    """PostgreSQL: a listing too long to keep is listed again, to the byte, by the statements that
+    found it, run with psycopg alone (no SQLAlchemy, no rule compiled); any write forgets them."""
+    from djgj.cli import figures
+    from djgj.figures import metrics
+    from djgj.ledger import kept
+
+    _imported(runner, tmp_path)
+    monkeypatch.setattr(figures, "KEPT_GAP_ROWS", 0)
+    computed = metrics.gaps
+    calls: list[int] = []
+    monkeypatch.setattr(metrics, "gaps", lambda *a, **k: calls.append(1) or computed(*a, **k))
+    lines = [
+        ("gaps", "--year", "2014", "--format", fmt, *more)
+        for fmt in ("csv", "json", "table", "md")
+        for more in ((), ("--rule", "应建工会"), ("--township", "北关镇"))
+    ]
+    with monkeypatch.context() as m:  # every listing computed from the ledger (and its statements kept)
+        m.setattr(kept, "run", lambda url, key: None)
+        fresh = {line: invoke(runner, *line).stdout for line in lines}
+    assert len(calls) == len(lines) and all(fresh.values())
+    calls.clear()
+    first = {line: invoke(runner, *line).stdout for line in lines}
+    again = {line: invoke(runner, *line).stdout for line in lines}
+    assert first == again == fresh
+    # PostgreSQL: every repeated listing came from its kept statements; SQLite computes it again
+    assert len(calls) == (0 if backend == "postgresql" else 2 * len(lines))
+    if backend == "postgresql":
+        code = (
+            "import sys\nfrom djgj.cli import main\n"
+            "import djgj.cli.figures\nsys.modules['djgj.cli.figures'].KEPT_GAP_ROWS = 0\n"
+            "sys.argv = ['djgj', 'gaps', '--year', '2014', '--format', 'csv']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=os.environ.copy(), timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.decode().strip().splitlines()[-1] == "NONE"
+        assert done.stdout.decode("utf-8").replace("\r\n", "\n") == first[lines[0]]  # as CliRunner reads it
+    _imported(runner, tmp_path, [*FIRST, (5, "北关镇", 300, 0, "未建", 0)], name="b.csv")
+    calls.clear()
+    after = {line: invoke(runner, *line).stdout for line in lines}
+    # computed again (each question once on PostgreSQL): the kept statements belong to the old ledger
+    assert len(calls) == (3 if backend == "postgresql" else len(lines))
+    assert "留存测试5号有限公司" in after[lines[0]] and after != first
+    with monkeypatch.context() as m:
+        m.setattr(kept, "run", lambda url, key: None)
+        assert after == {line: invoke(runner, *line).stdout for line in lines}
+
+
 def test_nothing_is_read_from_what_is_not_this_ledger_now(runner, tmp_path) -> None:
     from djgj.ledger import kept
     from djgj.ledger.db import HEAD, open_engine, resolve_url
@@ -217,13 +270,87 @@ def _repeated_without_sqlalchemy() -> dict:
         "sys.argv = ['djgj', 'report', '--year', '2014', '--format', 'json']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NONE', file=sys.stderr)\n"
+        "print('PSYCOPG' if 'psycopg' in sys.modules else 'NONE', file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(), timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "NONE"
+    said = done.stderr.strip().splitlines()
+    assert said[-2] == "NONE"
+    if os.environ["DJGJ_DB"].startswith("postgresql") and _libpq_loads():  # libpq itself, not psycopg
+        assert said[-1] == "NONE"
     return json.loads(done.stdout)
+
+
+def _libpq_loads() -> bool:
+    from djgj.ledger import libpq
+
+    try:
+        libpq.load()
+    except libpq.Unavailable:
+        return False
+    return True
+
+
+def test_libpq_reads_what_psycopg_reads(runner, tmp_path, backend, monkeypatch) -> None:
+    """On PostgreSQL a kept answer is read through libpq itself; psycopg (its stand-in when libpq
+    cannot be loaded) reads the same value, and misses the same answers."""
+    if backend != "postgresql":
+        pytest.skip("libpq reads PostgreSQL ledgers")
+    from sqlalchemy import text
+
+    from djgj.ledger import kept, libpq
+    from djgj.ledger.db import HEAD, open_engine, resolve_url
+
+    _imported(runner, tmp_path)
+    url, question, payload = (
+        resolve_url(),
+        kept.key("report", "x"),
+        {"乡镇": "城关镇" * 40_000, "n": [1, 0.5]},
+    )
+    engine = open_engine()
+
+    def write(sql: str, **params) -> None:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    write(
+        "INSERT INTO figure_cache (key, generation, payload) SELECT :k, n, :p FROM ledger_generation",
+        k=question,
+        p=json.dumps(payload, ensure_ascii=False),
+    )
+
+    def both(key: str) -> list:
+        first = kept.read(url, key)
+        with monkeypatch.context() as m:
+            m.setattr(libpq, "load", lambda: (_ for _ in ()).throw(libpq.Unavailable("test")))
+            return [first, kept.read(url, key)]
+
+    assert both(question) == [payload, payload]
+    assert both(kept.key("report", "y")) == [None, None]
+    unread = url + ("&" if "?" in url else "?") + "no_such_libpq_option=1"  # a URL libpq refuses
+    assert [kept.read(unread, question), both(question)] == [None, [payload, payload]]
+    write("UPDATE alembic_version SET version_num = '0008'")
+    assert both(question) == [None, None]
+    write("UPDATE alembic_version SET version_num = :h", h=HEAD)
+    assert both(question) == [payload, payload]
+    import importlib.util
+
+    real_spec = importlib.util.find_spec
+    with monkeypatch.context() as m:  # no psycopg-binary: the system's libpq, if there is one
+        m.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "psycopg_binary" else real_spec(name, *a),
+        )
+        libpq.load.cache_clear()
+        if _libpq_loads():
+            assert both(question) == [payload, payload]
+    libpq.load.cache_clear()
+    write("UPDATE ledger_generation SET n = n + 1")
+    assert both(question) == [None, None]
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from datetime import date, datetime
 from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from djgj.errors import UsageError
@@ -296,3 +297,59 @@ def test_report_xlsx_is_the_official_form() -> None:
     assert wb.sheetnames == ["主要指标", "分乡镇情况", "分单位类别情况"]
     cells = {r[0]: r for r in wb["主要指标"].iter_rows(min_row=4, values_only=True)}
     assert cells["建会率"][1:3] == (0.7614, 0.7381) and cells["单位数"][1:4] == (160, 150, 10)
+
+
+# --- CSV cells: the fast path by exact type writes what the general rule writes ------------------
+
+_CELLS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.decimals(allow_nan=False)
+    | st.dates()
+    | st.datetimes()
+    | _TRICKY
+    | st.sampled_from(["union_required", "non_public", "committee", "single", "error"])
+    | st.lists(st.integers(), max_size=2)
+    | st.dictionaries(st.text(max_size=2), st.integers(), max_size=2)
+)
+
+
+def _reference_cell(value: Any) -> str:
+    """A CSV cell by the rule the renderer promises (export text, quoted unless a number)."""
+    from decimal import Decimal
+
+    number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        text = ""
+    elif isinstance(value, bool):
+        text = "是" if value else "否"
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text if number else neutralise(text)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.fixed_dictionaries({"name": _CELLS, "employees": _CELLS, "rule": _CELLS, "kind": _CELLS}),
+        max_size=5,
+    )
+)
+def test_csv_cells_follow_the_general_rule(rows: list[dict[str, Any]]) -> None:
+    from djgj.vocab.vocabulary import localise_row, localise_rows
+
+    local = localise_rows(rows)
+    assert local == [localise_row(r) for r in rows]
+    assert [list(r) for r in local] == [list(r) for r in rows]
+    columns = [("name", "单位名称"), ("employees", "从业人员"), ("rule", "规则"), ("kind", "类别")]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(
+        [[h for _, h in columns], *([_reference_cell(r.get(k)) for k, _ in columns] for r in local)]
+    )
+    assert render_rows(rows, "csv", columns=columns) == out.getvalue()

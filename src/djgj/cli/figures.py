@@ -93,6 +93,8 @@ def gaps(
         else ("gaps", profile_text, union_threshold, year, tuple(rule or ()), kind, township, limit)
     )
     found = kept_answer(question)
+    if found is None and limit is None:
+        found = _kept_listing(question)
     if found is None:
         found = _find_gaps(
             question, year, rule, kind, township, load_profile(profile, union_threshold), limit
@@ -121,6 +123,38 @@ def gaps(
 KEPT_GAP_ROWS = 2000
 
 
+def _kept_listing(question: tuple[Any, ...] | None) -> dict[str, Any] | None:
+    """A full listing too long to keep, found again by the statements kept for it (PostgreSQL: run
+    with psycopg alone, `djgj.ledger.kept.run`); None when there are none."""
+    if question is None:
+        return None
+    from djgj.cli.app import state
+    from djgj.figures.gaplist import listing
+    from djgj.ledger import kept
+    from djgj.ledger.location import resolve_url
+
+    url = resolve_url(state.db)
+    got = kept.run(url, kept.key("statements", *question)) if url.startswith(kept.POSTGRES_SCHEMES) else None
+    if got is None:
+        return None
+    value, rows = got
+    found = listing(value, rows)
+    return {**value["answer"], "rows": found, "total": len(found)}
+
+
+def _keep_statements(conn: Any, question: Any, gen: Any, answer: dict[str, Any], ask: dict[str, Any]) -> None:
+    """Keep the statements of a full listing too long to keep (`_kept_listing` reads them)."""
+    from djgj.figures.metrics import gap_statements
+    from djgj.ledger import cache, kept
+
+    if question is None or conn.dialect.name != "postgresql":
+        return
+    statements = gap_statements(conn, answer["year"], **ask)
+    if statements is not None:
+        statements["answer"] = {k: answer[k] for k in ("year", "profile", "threshold")}
+        cache.keep(conn, kept.key("statements", *question), gen, statements)
+
+
 def _dated(gap: dict[str, Any]) -> dict[str, Any]:
     as_of = gap["as_of"]
     return {**gap, "as_of": dt.date.fromisoformat(as_of)} if isinstance(as_of, str) else gap
@@ -138,6 +172,7 @@ def _find_gaps(
     """The gaps answer, kept in the ledger when it is short (its dates then as ISO text)."""
     from djgj.figures.metrics import gaps as find_gaps
     from djgj.figures.report import resolve_year
+    from djgj.ledger.cache import generation
 
     known = [r.id for r in p.rules]
     for r in rule or []:
@@ -145,13 +180,18 @@ def _find_gaps(
             raise UsageError(f"规则配置 {p.name} 中没有规则“{r}”；可用：{choices_text('rules', known)}")
 
     def compute() -> dict[str, Any]:
+        gen = generation(conn)  # before anything is read: statements kept under it are never stale
         y, _ = resolve_year(conn, year, kind, township)
         counts: dict[str, int] = {}  # --limit and the order are pushed into SQL; totals counted there
         found = find_gaps(conn, y, p, rules=rule, kind=kind, township=township, limit=limit, counts=counts)
         kept = len(found) <= KEPT_GAP_ROWS  # a kept answer is JSON: its dates as ISO text
         rows = [{**g.as_dict(), "as_of": g.as_of.isoformat()} if kept else g.as_dict() for g in found]
         total = sum(counts.values()) if limit else len(found)
-        return {"year": y, "rows": rows, "total": total, "profile": p.name, "threshold": p.union_threshold}
+        out = {"year": y, "rows": rows, "total": total, "profile": p.name, "threshold": p.union_threshold}
+        if not kept and not limit:
+            ask = {"profile": p, "rules": rule, "kind": kind, "township": township}
+            _keep_statements(conn, question, gen, out, ask)
+        return out
 
     with busy("正在查找应建未建…"), engine(write=False).connect() as conn:
         return answer_keeping(conn, question, compute, lambda out: len(out["rows"]) <= KEPT_GAP_ROWS)

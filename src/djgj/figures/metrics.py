@@ -69,6 +69,7 @@ __all__ = [
     "figure_list",
     "figures",
     "gap_query",
+    "gap_statements",
     "gap_total",
     "gaps",
     "latest",
@@ -689,6 +690,39 @@ def gaps(
     order = {rid: i for i, rid in enumerate(r.id for r in chosen)}
     out.sort(key=lambda g: (-(g.employees or 0), order[g.rule], g.name))
     return out[:limit] if limit else out
+
+
+#: A bound value a kept statement carries as JSON and gives the driver back unchanged.
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
+def gap_statements(
+    conn: Connection,
+    year: int,
+    profile: Profile,
+    *,
+    rules: list[str] | None = None,
+    kind: str | None = None,
+    township: str | None = None,
+) -> dict[str, Any] | None:
+    """The statements `gaps` runs for a full listing, compiled for this ledger's driver as text and
+    named values, with what each row carries besides its columns and the rules' order: what
+    `djgj.figures.gaplist.listing` needs to list the same rows without SQLAlchemy. None when a value
+    is not plain JSON (the listing is then simply computed each time)."""
+    chosen = [r for r in profile.rules if not rules or r.id in rules]
+    parts, statements = [], []
+    for rule in chosen:
+        got = gap_query(rule, profile, year, kind, township)
+        if got is None:
+            continue
+        compiled = got[0].compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = dict(compiled.params)
+        if compiled.positional or not all(type(v) in _PLAIN_VALUES for v in params.values()):
+            return None
+        parts.append({"rule": rule.id, "severity": rule.severity, "message": got[2], "source": rule.source})
+        statements.append({"sql": str(compiled), "params": params})
+    order = {rid: i for i, rid in enumerate(r.id for r in chosen)}
+    return {"parts": parts, "statements": statements, "order": order}
 
 
 def _gap(rule: Any, message: str, r: Any) -> Gap:

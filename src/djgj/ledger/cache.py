@@ -85,6 +85,12 @@ def value(
     return out
 
 
+def keep(conn: Connection, key: str, gen: int | None, value: Any) -> None:
+    """Keep ``value`` (JSON) under ``key`` at generation ``gen``, read before it was computed."""
+    if gen is not None:
+        _keep(conn, key, gen, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
 def _keep(conn: Connection, key: str, gen: int, payload: str) -> None:
     """File ``payload`` under ``gen`` in a short transaction of its own, if the ledger can be written."""
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -112,4 +118,4 @@ def _keep(conn: Connection, key: str, gen: int, payload: str) -> None:
                 raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
 
 
-__all__ = ["KEEP_WAIT_MS", "bump", "code_of", "generation", "key_of", "value"]
+__all__ = ["KEEP_WAIT_MS", "bump", "code_of", "generation", "keep", "key_of", "value"]

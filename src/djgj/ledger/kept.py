@@ -3,7 +3,7 @@
 A county asks for the same report many times between two imports. `djgj.ledger.cache` keeps a
 command's whole answer (a report document, the first rows of a gaps listing) in ``figure_cache``
 under the generation it was computed at; this module reads it back with the standard library's
-sqlite3 alone (a PostgreSQL ledger with psycopg alone), so a repeated question costs the start of
+sqlite3 alone (a PostgreSQL ledger with libpq, or psycopg, alone), so a repeated question costs the start of
 Python and Typer, not the import of SQLAlchemy's ORM (most of a second on an office PC).
 
 An answer is read only when all of this holds, in one SELECT (one snapshot of the ledger): the
@@ -79,13 +79,25 @@ def read(url: str, answer_key: str) -> Any | None:
 
 
 def _read_postgres(url: str, answer_key: str) -> Any | None:
-    """The same read on a PostgreSQL ledger with psycopg alone (no SQLAlchemy, no engine): one
-    connection, one SELECT in a read-only transaction. Anything unusual is a miss."""
+    """The same read on a PostgreSQL ledger without SQLAlchemy: through libpq itself when it can be
+    loaded (`djgj.ledger.libpq`: no psycopg import), else with psycopg alone. One connection, one
+    SELECT. Anything unusual is a miss."""
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    from djgj.ledger import libpq
+
+    try:
+        row = libpq.first_row(conninfo, _ASK.format(m="{}").format("$1", "$2"), [answer_key, HEAD])
+    except libpq.Unavailable:
+        return _read_psycopg(conninfo, answer_key)
+    return None if row is None or row[0] is None else json.loads(row[0])
+
+
+def _read_psycopg(conninfo: str, answer_key: str) -> Any | None:
+    """`_read_postgres` with psycopg: one connection, one SELECT in a read-only transaction."""
     try:
         import psycopg
     except ImportError:
         return None
-    conninfo = "postgresql://" + url.split("://", 1)[1]
     try:
         with psycopg.connect(conninfo, connect_timeout=10) as con:
             con.read_only = True
@@ -98,4 +110,29 @@ def _read_postgres(url: str, answer_key: str) -> Any | None:
     return json.loads(payload) if isinstance(payload, str | bytes) else payload
 
 
-__all__ = ["POSTGRES_SCHEMES", "SOURCE_SUFFIXES", "code", "key", "read"]
+def run(url: str, statements_key: str) -> tuple[Any, list[list[tuple[Any, ...]]]] | None:
+    """Kept statements run again with the driver alone: the value kept under ``statements_key`` (its
+    ``statements``: SQL text compiled for this ledger's driver, and named values) and each statement's
+    rows, read in one read-only snapshot with the lookup; None on a miss. PostgreSQL only (psycopg
+    gives the rows the types SQLAlchemy gives them); any other ledger is a miss."""
+    if not url.startswith(POSTGRES_SCHEMES):
+        return None
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        with psycopg.connect("postgresql://" + url.split("://", 1)[1], connect_timeout=10) as con:
+            con.read_only = True
+            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            row = con.execute(_ASK.format(m="%s"), (statements_key, HEAD)).fetchone()
+            if row is None:
+                return None
+            value = json.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
+            rows = [con.execute(s["sql"], s["params"]).fetchall() for s in value["statements"]]
+    except (psycopg.Error, ValueError, LookupError, TypeError):  # a miss; the usual path says why
+        return None
+    return value, rows
+
+
+__all__ = ["POSTGRES_SCHEMES", "SOURCE_SUFFIXES", "code", "key", "read", "run"]

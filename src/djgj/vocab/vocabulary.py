@@ -143,3 +143,17 @@ def label_row(row: dict[str, Any]) -> dict[str, Any]:
 def localise_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row for a person: every coded value (rule, kind, form, severity …) as its Chinese name."""
     return {k: name(COLUMN_CATEGORY[k], v) if k in COLUMN_CATEGORY else v for k, v in row.items()}
+
+
+def localise_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`localise_row` of every row, each category's names looked up once (a province's listing)."""
+    names = [(k, table()[c]) for k, c in COLUMN_CATEGORY.items()]
+    out = []
+    for row in rows:
+        local = dict(row)
+        for key, known in names:
+            value = local.get(key)
+            if isinstance(value, str):
+                local[key] = known.get(value, value)
+        out.append(local)
+    return out
