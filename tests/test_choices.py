@@ -90,6 +90,7 @@ def test_yes_and_no_columns_under_a_group_header_in_xlsx(runner, tmp_path):
     [
         ["是否建立工会", "工会会员数"],  # one union column and a count: no run
         ["单独建会", "单独组建工会"],  # two columns, the same value: not a choice
+        ["是否建立工会", "联合工会"],  # a question beside an answer: no choice
     ],
 )
 def test_columns_that_are_no_choice_are_left_alone(headers):

@@ -50,7 +50,10 @@ def _family(col: Column) -> str | None:
     label = _label(col)
     if not label:
         return None
-    concepts = cut(label).concepts | (cut(col.group).concepts if col.label and col.group else frozenset())
+    own = cut(label).concepts
+    if "whether" in own and len(label) > 1:  # 是否建立工会 asks; only an answer (否, 联合建会) is an option
+        return None
+    concepts = own | (cut(col.group).concepts if col.label and col.group else frozenset())
     named = [f for f, (concept, _) in _FIELDS.items() if concept in concepts]
     if len(named) != 1 or col.field not in (None, named[0]):
         return None
