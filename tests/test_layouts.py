@@ -871,3 +871,19 @@ def test_a_list_of_party_organisations_names_its_units_by_their_所在单位(run
     imported(runner, write_csv(tmp_path / "党组织名册.csv", rows))
     got = {k: (v[0], v[2]) for k, v in units().items()}
     assert got == {"柳河镇宏远机械有限公司": ("柳河镇", 80), "柳河镇明达纸业有限公司": ("柳河镇", 40)}
+
+
+def test_a_joint_organisations_count_repeated_on_its_units_rows_is_said(runner, tmp_path):
+    """联合党支部 with 党员人数 4 on each of its two units' rows: maybe its total, counted twice in a
+    sum: imported as written, and said (never silently, never changed by a guess)."""
+    rows: list[list[Any]] = [
+        ["柳河镇非公企业党组织名册（截至2022年12月31日）"],
+        ["序号", "党组织名称", "党组织类别", "党员人数", "所在单位", "单位职工数"],
+        [1, "中共柳河镇宏远机械有限公司支部委员会", "党支部", 5, "柳河镇宏远机械有限公司", 80],
+        [2, "中共柳河镇非公企业联合支部委员会", "联合党支部", 4, "柳河镇小刘饭馆", 6],
+        [3, "中共柳河镇非公企业联合支部委员会", "联合党支部", 4, "柳河镇红星五金店", 4],
+    ]
+    out = imported(runner, write_csv(tmp_path / "党组织名册.csv", rows))
+    assert len(units()) == 3
+    assert "“中共柳河镇非公企业联合支部委员会”的 2 个单位（柳河镇小刘饭馆、柳河镇红星五金店）都写 4" in out
+    assert "宏远机械" not in out.split("同一组织")[-1]

@@ -545,6 +545,21 @@ def parse_map_options(options: list[str], mapping_file: Path | None = None) -> d
 # ----------------------------------------------------------------------------- finding the header row
 
 
+def org_count_field(col: Column) -> str | None:
+    """For a column naming an organisation (党组织名称, 工会名称), the count field that organisation's
+    own head count would be read into (正式党员, 会员), else None."""
+    if col.field not in (None, IGNORE, "union_name"):
+        return None
+    concepts = cut(col.label or col.group).concepts
+    if "name" not in concepts and col.field != "union_name":
+        return None
+    if "party_org" in concepts and "union" not in concepts:
+        return "party_members"
+    if "union" in concepts and "party_org" not in concepts:
+        return "union_members"
+    return None
+
+
 def is_remark(col: Column) -> bool:
     """Whether a column is a 备注 / 说明 (its cells may say the unit has ceased: `layout.says_ceased`)."""
     return "remark" in cut(col.label or col.group).concepts

@@ -18,7 +18,7 @@ from djgj.errors import InputError
 from djgj.read import values as V
 from djgj.read.choices import fold
 from djgj.read.files import Sheet
-from djgj.read.headers import IGNORE, Column, field_label, is_remark
+from djgj.read.headers import IGNORE, Column, field_label, is_remark, org_count_field
 from djgj.read.layout import (
     RowClassifier,
     Section,
@@ -37,6 +37,8 @@ from djgj.records.totals import Totals, is_subtotal
 from djgj.records.unions import evidence_note
 
 _MASK = (1 << 64) - 1
+#: Organisations whose units' head counts are compared (`RowPipeline._org_notes`), at most.
+_ORGS_TRACKED = 100_000
 #: Rows read column at a time per round (`records.columns`).
 ROUND_ROWS = 512
 
@@ -70,6 +72,10 @@ class RowPipeline:
         self.remarks = [c.index for c in table.columns if c.field in (None, IGNORE) and is_remark(c)]
         self.ceased: list[str] = []
         self.ceased_n = 0
+        #: Organisation-name columns (党组织名称) and their count field; per (column, organisation):
+        #: count → the units that gave it (a joint organisation's total repeated on each unit's row).
+        self.orgs = [(c.index, f) for c in table.columns if (f := org_count_field(c)) is not None]
+        self.org_counts: dict[tuple[int, str], dict[Any, list[str]]] = {}
         self.plan = RowPlan(cols, sheet.date_1904, parsed.as_of)
         self.columns = ColumnReader(self.plan, ctx, parsed.normalised, sheet.name)
         self.ctx, self.parsed, self.path, self.width = ctx, parsed, parsed.path, width
@@ -142,8 +148,38 @@ class RowPipeline:
             rec = self._record(read, j)  # type: ignore[arg-type]
             if rec is not None:
                 out.append(rec)
+                if self.orgs and len(self.org_counts) < _ORGS_TRACKED:
+                    self._note_org(cells, rec)
         self.totals.add_many(out[summed:])
         return out
+
+    def _note_org(self, cells: list[Any], rec: Record) -> None:
+        for index, fld in self.orgs:
+            org = V.clean_text(cells[index]) if index < len(cells) else None
+            count = rec.values.get(fld)
+            if org and count:
+                self.org_counts.setdefault((index, org), {}).setdefault(count, []).append(rec.name)
+
+    def _org_notes(self) -> list[str]:
+        """Units of one organisation giving the same head count (联合党支部 with 党员人数 4 on each of
+        its units' rows): maybe the organisation's total, which the figures would count once per unit."""
+        repeats = [
+            (org, count, units)
+            for (_, org), by_count in self.org_counts.items()
+            for count, units in by_count.items()
+            if len(units) > 1
+        ]
+        if not repeats:
+            return []
+        shown = "；".join(
+            f"“{org}”的 {len(units)} 个单位（{'、'.join(units[:3])}{'等' if len(units) > 3 else ''}）都写 {count}"
+            for org, count, units in repeats[:3]
+        )
+        more = f"等 {len(repeats)} 处" if len(repeats) > 3 else ""
+        return [
+            f"工作表“{self.window.name}”中同一组织下的单位人数相同：{shown}{more}。如这是该组织的总人数而非各单位"
+            "的人数，汇总时会重复计算；已按原样导入，请核对（如需改正，用 djgj set 或改表后重新导入）"
+        ]
 
     def _note_ceased(self, data: list[tuple[list[Any], int]]) -> None:
         name = self.plan.cols["name"].index
@@ -233,6 +269,7 @@ class RowPipeline:
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
         out += self._section_notes()
+        out += self._org_notes()
         if self.ceased_n:
             shown = "；".join(f"“{c}”" for c in self.ceased) + ("等" if self.ceased_n > 3 else "")
             out.append(
