@@ -887,3 +887,22 @@ def test_a_joint_organisations_count_repeated_on_its_units_rows_is_said(runner, 
     assert len(units()) == 3
     assert "“中共柳河镇非公企业联合支部委员会”的 2 个单位（柳河镇小刘饭馆、柳河镇红星五金店）都写 4" in out
     assert "宏远机械" not in out.split("同一组织")[-1]
+
+
+@pytest.mark.parametrize("form", ["xlsx (read whole)", "csv (streamed)"])
+def test_several_units_in_one_name_cell_refuse_the_row(runner, tmp_path, form):
+    rows: list[list[Any]] = [
+        ["柳河镇2022年企业"],
+        ["企业名称", "企业类型", "从业人员", "是否建会"],
+        ["柳河镇小刘饭馆、柳河镇红星五金店", "个体", 10, "联合建会"],
+        ["柳河镇中、小学食堂", "个体", 5, "否"],
+    ]
+    f = (
+        workbook(tmp_path / "企业.xlsx", {"Sheet1": (rows, [])})
+        if form.startswith("xlsx")
+        else write_csv(tmp_path / "企业.csv", rows)
+    )
+    result = invoke(runner, "import", str(f))
+    assert result.exit_code == 1
+    assert "“柳河镇小刘饭馆、柳河镇红星五金店”像是几个单位写在同一格中；请每个单位一行" in result.output
+    assert "中、小学" not in result.output

@@ -673,6 +673,12 @@ def _ceased_words() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
 
+@lru_cache(maxsize=1)
+def unit_endings() -> tuple[str, ...]:
+    """How a unit's name ends (公司, 厂, 店, 合作社 …; layouts.toml [names])."""
+    return tuple(layout_words()["names"]["unit_endings"])
+
+
 def says_ceased(text: Any) -> bool:
     """Whether a 备注 cell says its unit has ceased (已注销, 停产歇业, 已倒闭)."""
     return isinstance(text, str) and _ceased_words().search(simplify(text)) is not None

@@ -145,9 +145,9 @@ class ColumnReader:
             if c is not None and type(c) is not str:
                 names[i] = V.clean_text(c)
         for i, name in enumerate(names):
-            if name is None:
+            if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
                 slow.add(i)
-            else:
+            if name is not None:
                 names[i] = unneutralise(name)
         if self.ctx.name_is_union:
             names = [unit_name_of_union(n) if n is not None else None for n in names]

@@ -19,7 +19,7 @@ from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import Table, township_cell, township_from_text
+from djgj.read.layout import Table, township_cell, township_from_text, unit_endings
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
@@ -182,6 +182,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     name = unneutralise(name)
     union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
     problems: list[str] = []
+    if _several_units(name):
+        problems.append(f"{where(sheet, r, cols['name'])}：“{name}”像是几个单位写在同一格中；请每个单位一行")
     code = None
     if "credit_code" in cols:
         try:
@@ -221,6 +223,13 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         row_number(sheet, r),
         tuple(blank),
     )
+
+
+def _several_units(name: str) -> bool:
+    """柳河镇小刘饭馆、柳河镇红星五金店: names listed in one cell (a joint organisation's units), each
+    a name of its own, ending as a unit's name does (`layout.unit_endings`)."""
+    parts = [p.strip() for p in re.split("[、；;]", name)]
+    return len(parts) > 1 and all(len(p) >= 3 and p.endswith(unit_endings()) for p in parts)
 
 
 def _unknown_kind(sheet: Sheet, r: int, name: str, declared: str | None) -> str:
