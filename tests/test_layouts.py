@@ -628,6 +628,7 @@ def test_a_township_cell_naming_an_organ_is_the_township(runner, tmp_path):
         ["城关", "丙有限公司", "私营企业", 20],
         ["白水镇党委", "丁有限公司", "私营企业", 20],
         ["北关镇（开发区）", "戊有限公司", "私营企业", 20],
+        ["白水镇东关村", "己有限公司", "私营企业", 20],
     ]
     out = imported(runner, write_csv(tmp_path / "企业.csv", rows))
     got = {k: v[0] for k, v in units().items()}
@@ -637,8 +638,9 @@ def test_a_township_cell_naming_an_organ_is_the_township(runner, tmp_path):
         "丙有限公司": "城关",
         "丁有限公司": "白水镇",
         "戊有限公司": "北关镇(开发区)",  # (brackets made half-width, as every text)
+        "己有限公司": "白水镇",  # a place below the township
     }
-    assert "乡镇名去掉其后的机关名称（如“城关镇人民政府”记为城关镇） 2 处" in out
+    assert "乡镇名去掉其后的机关或村（社区）名（如“城关镇人民政府”“城关镇东关村”记为城关镇） 3 处" in out
     assert "乡镇“城关”和“城关镇”可能是同一乡镇" in out
 
 

@@ -602,12 +602,17 @@ def township_from_text(text: str) -> str | None:
 
 def township_cell(text: str) -> str:
     """A 乡镇 cell as the township it names: the place when only the name of one of its organs follows
-    it (城关镇人民政府, 白水镇党委, 红旗街道办事处 → 城关镇, 白水镇, 红旗街道); anything else as written
-    (城关 stays 城关; 北关镇（开发区） is kept whole: the bracket may be a place of its own)."""
+    it (城关镇人民政府, 白水镇党委, 红旗街道办事处 → 城关镇, 白水镇, 红旗街道), or a place below it
+    (城关镇东关村, 红旗街道建设路社区 → 城关镇, 红旗街道); anything else as written (城关 stays 城关;
+    北关镇（开发区） is kept whole: the bracket may be a place of its own)."""
     town = township_from_text(text)
     if town is None or town == text or not text.startswith(town):
         return text
-    return town if _organs().fullmatch(text[len(town) :]) else text
+    rest = text[len(town) :]
+    below = tuple(layout_words()["township"]["below"])
+    if _organs().fullmatch(rest) or (len(rest) >= 2 and rest.endswith(below) and rest.isalnum()):
+        return town
+    return text
 
 
 @lru_cache(maxsize=1)

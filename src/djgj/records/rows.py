@@ -136,7 +136,7 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
 
 
 #: The normalisation note of a 乡镇 cell that named one of the township's organs.
-TOWN_ORGAN_NOTE = "乡镇名去掉其后的机关名称（如“城关镇人民政府”记为城关镇）"
+TOWN_ORGAN_NOTE = "乡镇名去掉其后的机关或村（社区）名（如“城关镇人民政府”“城关镇东关村”记为城关镇）"
 
 
 def town_of_cell(text: str | None, counter: Counter[str]) -> str | None:
