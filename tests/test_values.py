@@ -369,3 +369,20 @@ def test_a_count_written_in_chinese_numerals_reads_as_itself(n, with_unit):
 
     text = cn2an.an2cn(n) + ("人" if with_unit else "")
     assert V.count(text) == n
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("二〇一九年六月", (dt.date(2019, 6, 1), "month")),
+        ("二零一九年六月一日", (dt.date(2019, 6, 1), "day")),
+        ("一九九八年十二月三十一日", (dt.date(1998, 12, 31), "day")),
+    ],
+)
+def test_a_date_in_chinese_numerals(cell, want):
+    assert V.date_value(cell) == want
+
+
+def test_an_impossible_date_in_chinese_numerals_is_named_as_written():
+    with pytest.raises(V.ValueProblem, match="二〇一九年十三月"):
+        V.date_value("二〇一九年十三月")

@@ -483,7 +483,22 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
             return dt.date(year, month, day), precision
         except ValueError:
             raise ValueProblem(f"日期不存在：“{cell}”（{_why_impossible(year, month, day)}）") from None
+    if _CHINESE_DATE.fullmatch(text) and _CHINESE_DIGIT.search(text):
+        import cn2an  # (only here, as for counts)
+
+        digits = cn2an.transform(text, "cn2an")  # 二〇一九年六月 → 2019年6月
+        try:
+            return date_value(digits, date_1904=date_1904)
+        except ValueProblem as exc:
+            raise ValueProblem(str(exc).replace(digits, str(cell))) from None
     raise ValueProblem(f"“{cell}”不是可识别的日期（可写 2014-03-05、2014年3月5日、2014.3）")
+
+
+#: A date written in Chinese numerals (二〇一九年六月一日), read as digits once cn2an has turned them.
+_CHINESE_DIGIT = re.compile("[〇零一二三四五六七八九十]")
+_CHINESE_DATE = re.compile(
+    r"[0-9〇零一二三四五六七八九十]{2,4}年(?:[0-9〇零一二三四五六七八九十]{1,3}月(?:[0-9〇零一二三四五六七八九十]{1,3}日)?)?"
+)
 
 
 def _why_impossible(year: int, month: int, day: int) -> str:
