@@ -386,3 +386,19 @@ def test_a_date_in_chinese_numerals(cell, want):
 def test_an_impossible_date_in_chinese_numerals_is_named_as_written():
     with pytest.raises(V.ValueProblem, match="二〇一九年十三月"):
         V.date_value("二〇一九年十三月")
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("已加入区域联合工会", "joint"),
+        ("纳入联合工会", "joint"),
+        ("挂靠", "joint"),
+        ("未覆盖", "none"),
+        ("√已建", "committee"),
+        ("×未建", "none"),
+    ],
+)
+def test_a_unit_covered_by_another_union_and_ticked_words(cell, want):
+    """Covered by another's union (加入, 纳入, 挂靠, 覆盖) is a joint union; a tick beside words agrees with them."""
+    assert V.union_form(cell) == want

@@ -345,6 +345,11 @@ _MORPHEMES: dict[str, str] = {
     **dict.fromkeys(
         ["联合", "联建", "区域", "区域性", "行业", "片区", "园区", "楼宇", "村企", "联合基层工会"], "joint"
     ),
+    # Covered by another's organisation (已加入区域联合工会, 纳入联合工会, 挂靠, 已覆盖): joint.
+    **dict.fromkeys(["加入", "纳入", "覆盖", "挂靠", "隶属", "参加", "属于", "属"], "joint"),
+    # A tick or a cross beside the words (√已建, ×未建): the words say it, the mark agrees.
+    **dict.fromkeys(["√", "✓", "✔"], "verb"),
+    **dict.fromkeys(["×", "✗", "✘"], "neg"),
     **dict.fromkeys(["组织员", "工会组织员"], "organizer"),
     **dict.fromkeys(["联合会", "工会联合会"], "federation"),
     # Party organisation forms
