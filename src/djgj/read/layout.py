@@ -479,16 +479,19 @@ def _another_header(row: list[Any]) -> bool:
     """Whether a row below the header is the header of another table (序号 | 组织名称 | 组织类型 …):
     one of its first cells names a name column (…名称, a cheap test every row passes through) and
     the row is a header by the measure that found the first one, with no number in it."""
-    endings = _name_endings()
-    if not any(isinstance(c, str) and c.strip().endswith(endings) for c in row[:4]):
-        return False
-    return not _numeric(row) and score_row(row) >= MIN_HEADER_SCORE
+    endings, last = _name_endings()
+    for c in row[:4]:  # (every data row passes here: the last character rules out nearly all)
+        if c.__class__ is str and c[-1:] in last and c.strip().endswith(endings):
+            return not _numeric(row) and score_row(row) >= MIN_HEADER_SCORE
+    return False
 
 
 @lru_cache(maxsize=1)
-def _name_endings() -> tuple[str, ...]:
-    """The lexicon's words for a name (名称, 全称, 名 …): how a name column's header ends."""
-    return tuple(w for w, concepts in lexicon().words.items() if "name" in concepts and w)
+def _name_endings() -> tuple[tuple[str, ...], frozenset[str]]:
+    """The lexicon's words for a name (名称, 全称, 名 …): how a name column's header ends (and the
+    last characters they end with, and a space)."""
+    words = tuple(w for w, concepts in lexicon().words.items() if "name" in concepts and w)
+    return words, frozenset(w[-1] for w in words) | {" ", "\u3000"}
 
 
 def _numeric(row: list[Any]) -> bool:
