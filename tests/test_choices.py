@@ -101,3 +101,13 @@ def test_columns_that_are_no_choice_are_left_alone(headers):
     resolve(cols)
     before = [c.field for c in cols]
     assert read_choices(cols) == [] and [c.field for c in cols] == before
+
+
+def test_ticks_as_numbers_or_typed_letters():
+    """1 / 0 (an xlsx keeps 1 as 1.0) and v / x typed for √ / ×."""
+    from djgj.read.choices import Choice, fold
+
+    choice = [Choice("union_form", 0, ((0, "单独建会"), (1, "联合建会")))]
+    assert fold(choice, [1.0, 0.0])[0] == "单独建会"
+    assert fold(choice, [0, 1])[0] == "联合建会"
+    assert fold(choice, ["x", "V"])[0] == "联合建会"

@@ -104,7 +104,8 @@ def fold(choices: list[Choice], cells: list[Any]) -> list[Any]:
             cell = out[index] if index < n else None
             if V.is_blank(cell):
                 continue
-            said = V.presence(cell)
+            number = isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell in (0, 1)
+            said = bool(cell) if number else V.presence(cell)  # (a 1 an xlsx keeps as 1.0)
             if said:
                 ticked.append(label)
             elif said is None:

@@ -232,8 +232,9 @@ def count(cell: Cell) -> int:
 # presence verb is absence (尚未建立, 没有), a presence verb or 已 is presence (已组建, 设立, 有),
 # and form words name the form (联合/区域/行业 → joint, 组织员 → organizer, 工会联合会 → federation).
 # Every character of a value must be read; a value with a word none of these explains is refused.
-_YES_SIGNS = {"√", "✓", "✔", "○", "●", "☑", "y", "yes", "true", "t", "1", "对"}
-_NO_SIGNS = {"×", "✗", "✘", "☒", "n", "no", "false", "f", "0", "-", "—", "/", "--", "——", "－"}
+#: (v and x: the tick and the cross typed on a keyboard without them)
+_YES_SIGNS = {"√", "✓", "✔", "○", "●", "☑", "y", "yes", "true", "t", "1", "对", "v"}
+_NO_SIGNS = {"×", "✗", "✘", "☒", "n", "no", "false", "f", "0", "-", "—", "/", "--", "——", "－", "x"}
 #: Spellings townships use (examples the readers are held to in tests, not a list they look up).
 YES_EXAMPLES = (
     "是",
