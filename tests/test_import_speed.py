@@ -1,0 +1,75 @@
+"""The import's cheaper steps answer exactly as the plain ones they replace (issue 13's import row).
+
+Each test holds a step to a reference written out here as the plain rule it shortens. Functional,
+not timed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from djgj.read.layout import RowClassifier
+from djgj.records.seen import Seen
+
+#: Cells that matter to the classifier: blanks of every kind, totals and footer words, header texts,
+#: numbers, long text.
+_CELLS = st.sampled_from(
+    [None, "", " ", "\u3000", "合计", "小计", "总数", "青山镇小计", "填表人：张三", "说明", "企业名称", "乡镇",
+     "甲公司", "城关镇", "12", 12, 0, 3.5, True, "一段很长的说明文字超过十五个字符的单独一格内容"]
+)  # fmt: skip
+_HEADER = ["乡镇", "企业名称", "从业人员数", "会员数", "是否建立工会"]
+
+
+class _FullScan(RowClassifier):
+    """The classifier as it was: every cell of the row counted before deciding."""
+
+    def __call__(self, row: list[Any]) -> str:
+        import re
+
+        hint_chars = re.compile("[总数數總計计\uf969]")
+        filled_n = 0
+        hint = False
+        for j, c in enumerate(row):
+            if c is None:
+                continue
+            if isinstance(c, str):
+                if not c or c.isspace():
+                    continue
+                if j < 4 and not hint and hint_chars.search(c):
+                    hint = True
+            filled_n += 1
+        if not filled_n:
+            return "empty"
+        if self.marks and not self.in_footer and self._repeats_header(row):
+            return "header"
+        if filled_n > 3 and not hint and not self.in_footer:
+            return "data"
+        return self._slow(row)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELLS, max_size=8), max_size=12), st.booleans())
+def test_row_classifier_stopping_at_four_filled_cells_equals_a_full_scan(rows, with_header) -> None:
+    header = [_HEADER] if with_header else None
+    fast, plain = RowClassifier(5, header), _FullScan(5, header)
+    for row in rows + ([_HEADER] if with_header else []):
+        assert fast(row) == plain(row), row
+        assert fast.in_footer == plain.in_footer
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 5000), st.lists(st.integers(-(2**63), 2**63 - 1), max_size=200))
+def test_seen_sized_for_its_units_answers_as_a_dict_and_never_grows(expected, keys) -> None:
+    seen, plain = Seen.for_units(expected), {}
+    slots = seen.mask + 1
+    assert slots >= expected / 0.7
+    for n, key in enumerate(keys):
+        assert seen.setdefault(key, n) == plain.setdefault(key, n)
+    assert len(seen) == len(plain)
+    if len(plain) <= expected:
+        assert seen.mask + 1 == slots  # sized once: no rehash while the expected units come
+    for key in keys:
+        assert seen.get(key) == plain.get(key)
