@@ -73,3 +73,41 @@ def test_seen_sized_for_its_units_answers_as_a_dict_and_never_grows(expected, ke
         assert seen.mask + 1 == slots  # sized once: no rehash while the expected units come
     for key in keys:
         assert seen.get(key) == plain.get(key)
+
+
+def _page_size(path: Any) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from djgj.ledger import db
+
+    new = tmp_path / "new.db"
+    db.open_engine(str(new)).dispose()
+    assert _page_size(new) == db.PAGE_SIZE == 16384
+    # A ledger written by an earlier djgj (SQLite's 4 KiB pages) is opened and written as it is.
+    old = tmp_path / "old.db"
+    monkeypatch.setattr(db, "PAGE_SIZE", 4096)
+    engine = db.open_engine(str(old))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('城关镇')")
+    engine.dispose()
+    monkeypatch.undo()
+    engine = db.open_engine(str(old))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('白水镇')")
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+    assert _page_size(old) == 4096
+    con = sqlite3.connect(old)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sorted(n for (n,) in con.execute("SELECT name FROM townships")) == ["城关镇", "白水镇"]
+    con.close()
