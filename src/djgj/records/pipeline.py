@@ -29,8 +29,10 @@ from djgj.records.totals import Totals, is_subtotal
 from djgj.records.unions import evidence_note
 
 _MASK = (1 << 64) - 1
-#: Rows read column at a time per round (`records.columns`).
-ROUND_ROWS = 512
+#: Rows read column at a time per round (`records.columns`): each round costs ~1 ms of its own
+#: (a set and a memo lookup per column, the transposition), so 2,048 rather than 512 saves ~0.25 s
+#: at 200,000 rows; a round's cells are a few hundred KB.
+ROUND_ROWS = 2048
 
 
 #: A record's field names as they come → the same names sorted, and what reads its values in that
