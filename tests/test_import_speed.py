@@ -111,3 +111,45 @@ def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(tmp_path, 
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sorted(n for (n,) in con.execute("SELECT name FROM townships")) == ["城关镇", "白水镇"]
     con.close()
+
+
+def _ledger(path: Any, town: str) -> None:
+    from djgj.ledger import db
+
+    engine = db.open_engine(str(path))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES (?)", (town,))
+    engine.dispose()
+
+
+def _towns(path: Any) -> list[str]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return sorted(n for (n,) in con.execute("SELECT name FROM townships"))
+    finally:
+        con.close()
+
+
+def test_a_backup_restores_into_a_ledger_of_other_pages(tmp_path, monkeypatch) -> None:
+    """A backup of an earlier djgj's ledger (4 KiB pages) restores into a new ledger (16 KiB) and
+    the other way round; the ledger is then written as usual."""
+    from djgj.ledger import backup, db
+
+    monkeypatch.setattr(db, "PAGE_SIZE", 4096)
+    _ledger(tmp_path / "old.db", "城关镇")
+    monkeypatch.undo()
+    _ledger(tmp_path / "new.db", "白水镇")
+    db.backup_sqlite(tmp_path / "old.db", tmp_path / "old-backup.db")
+    db.backup_sqlite(tmp_path / "new.db", tmp_path / "new-backup.db")
+    for ledger, source, town in (
+        ("new.db", "old-backup.db", "城关镇"),
+        ("old.db", "new-backup.db", "白水镇"),
+    ):
+        backup.restore(str(tmp_path / ledger), tmp_path / source)
+        assert _towns(tmp_path / ledger) == [town]
+        _ledger(tmp_path / ledger, "青山镇")
+        assert _towns(tmp_path / ledger) == sorted([town, "青山镇"])
+        assert _page_size(tmp_path / ledger) == _page_size(tmp_path / source)
