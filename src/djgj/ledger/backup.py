@@ -78,6 +78,15 @@ def verify(path: Path) -> None:
     refuse_foreign_sqlite(path, verb="恢复")  # a backup of a newer schema would leave the ledger unusable
 
 
+def _match_page_size(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """SQLite cannot copy a database into a WAL-mode one of another page size (a backup made by
+    an earlier djgj, 4 KiB pages, restored into a new ledger of 16 KiB): the target leaves WAL mode
+    first (the copy takes the source's pages and mode; djgj's next connection puts WAL back)."""
+    size = "PRAGMA page_size"
+    if source.execute(size).fetchone()[0] != target.execute(size).fetchone()[0]:
+        target.execute("PRAGMA journal_mode=DELETE").fetchone()
+
+
 def restore(db: str | None, source: str | Path) -> Path | None:
     """Replace the ledger with ``source``; return the backup of the replaced ledger (if there was one)."""
     src = Path(source)
@@ -101,6 +110,7 @@ def restore(db: str | None, source: str | Path) -> Path | None:
     except (OSError, sqlite3.Error) as exc:
         raise LedgerError(f"恢复失败，台账未改变（{exc}）") from None
     try:
+        _match_page_size(source_con, target_con)
         source_con.backup(target_con)
     except sqlite3.Error as exc:
         raise LedgerError(f"恢复失败，台账未改变（{exc}）") from None

@@ -450,6 +450,8 @@ class RowClassifier:
                 if j < 4 and not hint and _TOTAL_HINT.search(c):
                     hint = True
             filled_n += 1
+            if filled_n == 4:  # (then j >= 3: every cell a hint can be in was seen; the rest cannot
+                break  # change what follows, which asks only whether more than three are filled)
         if not filled_n:
             return "empty"
         if self.marks and not self.in_footer and self._repeats_header(row):

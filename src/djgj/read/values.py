@@ -633,9 +633,9 @@ def kind_from_ownership(text: str | None) -> str | None:
 
 def kind_from_name(name: str) -> str | None:
     """村 and 社区 are recognised by their names' endings (docs/domain.md)."""
-    if name.endswith("社区") or name.endswith("居委会"):
+    if name.endswith(("社区", "居委会")):  # (one call for the endings of a kind)
         return "community"
-    if name.endswith("村") or name.endswith("村委会") or name.endswith("村民委员会"):
+    if name.endswith(("村", "村委会", "村民委员会")):
         return "village"
     return None
 

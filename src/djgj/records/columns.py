@@ -304,10 +304,13 @@ class ColumnReader:
         for keys, memo in zip(self.keys, self.memos, strict=True):
             if not memo.notes or memo.notes.keys().isdisjoint(keys):
                 continue
+            # The round's distinct cells looked up in the memo (never the memo's up to `MEMO_MAX`
+            # cells walked for every round).
             seen = Counter(keys if every else [keys[i] for i in fast])
-            for key, notes in memo.notes.items():
-                times = seen.get(key)
-                if times:
+            got = memo.notes.get
+            for key, times in seen.items():
+                notes = got(key)
+                if notes:
                     for note in notes:
                         counter[note] += times
 

@@ -19,7 +19,7 @@ from djgj.errors import InputError, UsageError
 from djgj.read import values as V
 from djgj.read.cards import read_form
 from djgj.read.choices import read_choices
-from djgj.read.files import Sheet, SheetStream, TextFile, Workbook
+from djgj.read.files import MAX_ROWS, Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
 from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header, resolve
 from djgj.read.layout import (
@@ -466,7 +466,9 @@ def _stream(
     if parsed.as_of is None:
         raise Fallback
     width = len(sheet.rows[table.header_rows[0]]) if fmt == "csv" else None
-    pipe = RowPipeline(table, cols, ctx, parsed, width=width, keep_firsts=False)
+    # A CSV's line count bounds its rows (an xlsx's declared extent is not trusted to size memory).
+    expected = min(estimate, MAX_ROWS) if fmt == "csv" else 0
+    pipe = RowPipeline(table, cols, ctx, parsed, width=width, keep_firsts=False, expected=expected)
     below = islice(lines, table.header_rows[-1] + 1, None)
     return Stream(parsed, _rounds(pipe, below, batch_rows), estimate)
 

@@ -29,6 +29,12 @@ class Seen:
         self._alloc(max(8, 1 << (capacity - 1).bit_length()))
         self.n = 0
 
+    @classmethod
+    def for_units(cls, expected: int) -> Seen:
+        """A table sized for ``expected`` units (a CSV's line count: never fewer than its rows), so
+        that it need not grow while they come; at least the usual first size."""
+        return cls(max(_FIRST_CAPACITY, int(expected / _MAX_LOAD) + 1))
+
     def _alloc(self, capacity: int) -> None:
         self.mask = capacity - 1
         self.used = bytearray(capacity)

@@ -1,0 +1,155 @@
+"""The import's cheaper steps answer exactly as the plain ones they replace (issue 13's import row).
+
+Each test holds a step to a reference written out here as the plain rule it shortens. Functional,
+not timed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from djgj.read.layout import RowClassifier
+from djgj.records.seen import Seen
+
+#: Cells that matter to the classifier: blanks of every kind, totals and footer words, header texts,
+#: numbers, long text.
+_CELLS = st.sampled_from(
+    [None, "", " ", "\u3000", "合计", "小计", "总数", "青山镇小计", "填表人：张三", "说明", "企业名称", "乡镇",
+     "甲公司", "城关镇", "12", 12, 0, 3.5, True, "一段很长的说明文字超过十五个字符的单独一格内容"]
+)  # fmt: skip
+_HEADER = ["乡镇", "企业名称", "从业人员数", "会员数", "是否建立工会"]
+
+
+class _FullScan(RowClassifier):
+    """The classifier as it was: every cell of the row counted before deciding."""
+
+    def __call__(self, row: list[Any]) -> str:
+        import re
+
+        hint_chars = re.compile("[总数數總計计\uf969]")
+        filled_n = 0
+        hint = False
+        for j, c in enumerate(row):
+            if c is None:
+                continue
+            if isinstance(c, str):
+                if not c or c.isspace():
+                    continue
+                if j < 4 and not hint and hint_chars.search(c):
+                    hint = True
+            filled_n += 1
+        if not filled_n:
+            return "empty"
+        if self.marks and not self.in_footer and self._repeats_header(row):
+            return "header"
+        if filled_n > 3 and not hint and not self.in_footer:
+            return "data"
+        return self._slow(row)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELLS, max_size=8), max_size=12), st.booleans())
+def test_row_classifier_stopping_at_four_filled_cells_equals_a_full_scan(rows, with_header) -> None:
+    header = [_HEADER] if with_header else None
+    fast, plain = RowClassifier(5, header), _FullScan(5, header)
+    for row in rows + ([_HEADER] if with_header else []):
+        assert fast(row) == plain(row), row
+        assert fast.in_footer == plain.in_footer
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 5000), st.lists(st.integers(-(2**63), 2**63 - 1), max_size=200))
+def test_seen_sized_for_its_units_answers_as_a_dict_and_never_grows(expected, keys) -> None:
+    seen, plain = Seen.for_units(expected), {}
+    slots = seen.mask + 1
+    assert slots >= expected / 0.7
+    for n, key in enumerate(keys):
+        assert seen.setdefault(key, n) == plain.setdefault(key, n)
+    assert len(seen) == len(plain)
+    if len(plain) <= expected:
+        assert seen.mask + 1 == slots  # sized once: no rehash while the expected units come
+    for key in keys:
+        assert seen.get(key) == plain.get(key)
+
+
+def _page_size(path: Any) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from djgj.ledger import db
+
+    new = tmp_path / "new.db"
+    db.open_engine(str(new)).dispose()
+    assert _page_size(new) == db.PAGE_SIZE == 16384
+    # A ledger written by an earlier djgj (SQLite's 4 KiB pages) is opened and written as it is.
+    old = tmp_path / "old.db"
+    monkeypatch.setattr(db, "PAGE_SIZE", 4096)
+    engine = db.open_engine(str(old))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('城关镇')")
+    engine.dispose()
+    monkeypatch.undo()
+    engine = db.open_engine(str(old))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES ('白水镇')")
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+    assert _page_size(old) == 4096
+    con = sqlite3.connect(old)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sorted(n for (n,) in con.execute("SELECT name FROM townships")) == ["城关镇", "白水镇"]
+    con.close()
+
+
+def _ledger(path: Any, town: str) -> None:
+    from djgj.ledger import db
+
+    engine = db.open_engine(str(path))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO townships (name) VALUES (?)", (town,))
+    engine.dispose()
+
+
+def _towns(path: Any) -> list[str]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return sorted(n for (n,) in con.execute("SELECT name FROM townships"))
+    finally:
+        con.close()
+
+
+def test_a_backup_restores_into_a_ledger_of_other_pages(tmp_path, monkeypatch) -> None:
+    """A backup of an earlier djgj's ledger (4 KiB pages) restores into a new ledger (16 KiB) and
+    the other way round; the ledger is then written as usual."""
+    from djgj.ledger import backup, db
+
+    monkeypatch.setattr(db, "PAGE_SIZE", 4096)
+    _ledger(tmp_path / "old.db", "城关镇")
+    monkeypatch.undo()
+    _ledger(tmp_path / "new.db", "白水镇")
+    db.backup_sqlite(tmp_path / "old.db", tmp_path / "old-backup.db")
+    db.backup_sqlite(tmp_path / "new.db", tmp_path / "new-backup.db")
+    for ledger, source, town in (
+        ("new.db", "old-backup.db", "城关镇"),
+        ("old.db", "new-backup.db", "白水镇"),
+    ):
+        backup.restore(str(tmp_path / ledger), tmp_path / source)
+        assert _towns(tmp_path / ledger) == [town]
+        _ledger(tmp_path / ledger, "青山镇")
+        assert _towns(tmp_path / ledger) == sorted([town, "青山镇"])
+        assert _page_size(tmp_path / ledger) == _page_size(tmp_path / source)
