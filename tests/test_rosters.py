@@ -122,3 +122,30 @@ def test_a_roster_whose_title_names_no_unit_of_the_ledger_is_refused(runner, tmp
     assert (
         "花名册没有“所在单位”列，标题“测试9号有限公司工会会员花名册”中也没有台账里的单位名称" in done.output
     )
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "csv"])
+def test_a_roster_in_blocks_per_unit_takes_each_members_unit_from_its_group_row(runner, tmp_path, ext):
+    """一、测试1号有限公司 over its members, 二、测试2号有限公司 over its own (no 所在单位 column)."""
+    from builders import write_csv
+
+    import_ledger(runner, tmp_path, clean_units())
+    header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]
+    rows = [["城关镇非公企业工会会员花名册"], header, ["一、测试1号有限公司"]]
+    rows += _without_unit_column([member(1, 1), member(2, 1)])
+    rows += [["二、测试2号有限公司"], *_without_unit_column([member(3, 2)])]
+    f = (write_xlsx if ext == "xlsx" else write_csv)(tmp_path / f"花名册.{ext}", rows)
+    done = invoke(runner, "import", str(f), "--roster")
+    assert done.exit_code == 0, done.output
+    assert "会员的所在单位取自其上方的分组行（如“测试1号有限公司”）" in done.output
+    assert sql(
+        "SELECT u.name, count(*) FROM memberships m JOIN units u ON u.id = m.unit_id GROUP BY u.name ORDER BY u.name"
+    ) == [("测试1号有限公司", 2), ("测试2号有限公司", 1)]
+    bad = [
+        ["城关镇非公企业工会会员花名册"],
+        header,
+        ["一、测试9号有限公司"],
+        *_without_unit_column([member(4, 1)]),
+    ]
+    refused = invoke(runner, "import", str(write_xlsx(tmp_path / "坏.xlsx", bad)), "--roster")
+    assert refused.exit_code == 1 and "台账中没有单位“测试9号有限公司”" in refused.output

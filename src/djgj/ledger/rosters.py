@@ -32,7 +32,7 @@ from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table, header_cells
+from djgj.read.layout import RowClassifier, Table, header_cells, section_of
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
 from djgj.records.record import reject, row_number
 
@@ -121,7 +121,8 @@ def write(conn: Connection, wb: Any, parsed: Any, batch_id: int, result: Any) ->
     writer = RosterWriter(conn, wb.path, parsed, batch_id, result)
     for table in parsed.roster_tables:
         sheet = table.sheet
-        writer.table(table, ((sheet.rows[r], row_number(sheet, r)) for r in table.data_rows))
+        rows = table.data_rows if _has_unit_column(table) else sorted({*table.data_rows, *table.section_rows})
+        writer.table(table, ((sheet.rows[r], row_number(sheet, r)) for r in rows))
     writer.store.close()
 
 
@@ -133,8 +134,14 @@ def write_stream(
     call data, through the same writer as `write`, one round at a time."""
     classify = RowClassifier(len(table.columns), header_cells(table))
     writer = RosterWriter(conn, path, parsed, batch_id, result)
-    writer.table(table, ((cells, line) for cells, line in lines if classify(cells) == "data"))
+    kept = ("data",) if _has_unit_column(table) else ("data", "section")  # (a block per unit)
+    writer.table(table, ((cells, line) for cells, line in lines if classify(cells) in kept))
     writer.store.close()
+
+
+def _has_unit_column(table: Table) -> bool:
+    """Whether a roster names each member's unit in a column (单位名称 is read as one, `_remap`)."""
+    return any(c.field in ("unit_name", "credit_code", "name") for c in table.columns)
 
 
 @contextmanager
@@ -228,9 +235,34 @@ class RosterWriter:
         self.store.end_table()
 
     def _unit_from_title(self, table: Table, lines: Lines) -> tuple[Table, Lines]:
-        """One unit's roster without a 所在单位 column (兴达五金厂工会会员花名册): the unit its title or
-        file name names, when that is exactly one unit of the ledger, for every row (said);
-        otherwise the roster is refused, as a guess would put people in the wrong union."""
+        """A roster without a 所在单位 column: each member's unit from the group row above it
+        (一、甘肃宏达建材有限公司, a block per unit), else from the title or file name when that names
+        exactly one unit of the ledger (兴达五金厂工会会员花名册), for every row (said); otherwise the
+        roster is refused, as a guess would put people in the wrong union. A group naming no unit of
+        the ledger refuses its rows by that name."""
+        width = max((c.index for c in table.columns), default=-1) + 1
+        column = Column(width, "", "所在单位（取自分组行或标题）", field="unit_name", why="分组行或标题")
+        widened = Table(table.sheet, table.header_rows, [*table.columns, column])
+        widened.title_lines = table.title_lines
+        return widened, self._rows_with_units(table, lines, width)
+
+    def _rows_with_units(self, table: Table, lines: Lines, width: int) -> Iterator[tuple[list[Any], int]]:
+        current: str | None = None
+        groups = 0
+        for cells, line in lines:
+            label = _group_label(cells)
+            if label is not None:
+                current, groups = label, groups + 1
+                if groups == 1:
+                    self.parsed.warnings.append(
+                        f"花名册没有“所在单位”列：会员的所在单位取自其上方的分组行（如“{label}”）"
+                    )
+                continue
+            if current is None:
+                current = self._title_unit(table)
+            yield _padded(cells, width) + [current], line
+
+    def _title_unit(self, table: Table) -> str:
         texts = [*table.title_lines, self.path.stem]
         candidates = {c: t for t in texts for c in _unit_names_in(t)}
         _, by_name = self.store.units(set(), {V.normalise_name(c) for c in candidates})
@@ -240,11 +272,7 @@ class RosterWriter:
             raise InputError(f"{self.path.name}：花名册没有“所在单位”列{named}，无法确定会员属于哪个单位")
         unit, text = found[0]
         self.parsed.warnings.append(f"花名册没有“所在单位”列：会员的所在单位“{unit}”取自“{text}”")
-        width = max((c.index for c in table.columns), default=-1) + 1
-        column = Column(width, "", "所在单位（取自标题）", field="unit_name", why="标题")
-        widened = Table(table.sheet, table.header_rows, [*table.columns, column])
-        widened.title_lines = table.title_lines
-        return widened, ((_padded(cells, width) + [unit], line) for cells, line in lines)
+        return unit
 
     def _end_table(self, sheet: Sheet, run: _TableRun) -> None:
         if run.problem_count:
@@ -569,6 +597,16 @@ def _unit_names_in(text: str) -> list[str]:
     plain = re.sub(r"[（(][^）)]*[）)]|\d{4}\s*年?度?|[_\-\s]+", "", V.simplify(text))
     head = _ROSTER_TAIL.sub("", plain)
     return [t for t in dict.fromkeys((head, plain)) if len(t) >= 2]
+
+
+def _group_label(cells: list[Any]) -> str | None:
+    """A group row's label (一、甘肃宏达建材有限公司 → 甘肃宏达建材有限公司): one filled text cell
+    under an ordinal (`layout.section_of`), else None."""
+    filled = [c for c in cells if not V.is_blank(c)]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return None
+    sec = section_of(filled[0])
+    return sec.label if sec is not None and sec.label != sec.text.strip() else None  # (an ordinal)
 
 
 def _padded(cells: list[Any], width: int) -> list[Any]:

@@ -638,6 +638,8 @@ class Section:
     text: str
     level: int
     town: str | None
+    #: The label without its ordinal and count (长岭镇 of 一、长岭镇（12家）).
+    label: str = ""
 
 
 def section_of(text: str) -> Section | None:
@@ -663,7 +665,7 @@ def section_of(text: str) -> Section | None:
         town = None
     if bare and town is None:
         return None
-    return Section(text.strip(), level, town)
+    return Section(text.strip(), level, town, label)
 
 
 #: An ordinal's number alone (第二, 三), which no label is.
