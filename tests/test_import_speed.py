@@ -46,7 +46,7 @@ class _FullScan(RowClassifier):
         if self.marks and not self.in_footer and self._repeats_header(row):
             return "header"
         if filled_n > 3 and not hint and not self.in_footer:
-            return "data"
+            return self.data_or_table(row)
         return self._slow(row)
 
 

@@ -457,8 +457,12 @@ class RowClassifier:
         if self.marks and not self.in_footer and self._repeats_header(row):
             return "header"
         if filled_n > 3 and not hint and not self.in_footer:
-            return "table" if _another_header(row) else "data"
+            return self.data_or_table(row)
         return self._slow(row)
+
+    def data_or_table(self, row: list[Any]) -> str:
+        """A row that reads as data: "table" when it is another table's header (`locate_tables`)."""
+        return "table" if _another_header(row) else "data"
 
     def _slow(self, row: list[Any]) -> str:
         filled = [t for t in map(_text, row) if t]
@@ -474,7 +478,7 @@ class RowClassifier:
             return "section"
         if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
             return "footer"
-        return "table" if _another_header(row) else "data"
+        return self.data_or_table(row)
 
 
 def _another_header(row: list[Any]) -> bool:
