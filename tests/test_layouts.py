@@ -908,3 +908,28 @@ def test_several_units_in_one_name_cell_refuse_the_row(runner, tmp_path, form):
     assert result.exit_code == 1
     assert "“柳河镇小刘饭馆、柳河镇红星五金店”像是几个单位写在同一格中；请每个单位一行" in result.output
     assert "中、小学" not in result.output
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_village_written_another_way_is_said_not_merged(runner, tmp_path):
+    """东关村委会 and 城关镇东关村 beside the ledger's 东关村 (same township): new units, named in the
+    summary (a name is the ledger's identity: never merged by a guess); 南关村 is simply new."""
+    first: list[list[Any]] = [
+        ["2014年各村工会情况"],
+        ["乡镇", "村（社区）名称", "是否建立工会", "会员数"],
+        ["城关镇", "东关村", "是", 50],
+        ["城关镇", "西关社区", "是", 20],
+    ]
+    imported(runner, write_csv(tmp_path / "2014各村.csv", first))
+    second = [
+        ["2015年各村工会情况"],
+        ["乡镇", "村（社区）名称", "是否建立工会", "会员数"],
+        ["城关镇", "东关村委会", "是", 55],
+        ["城关镇", "城关镇西关社区居委会", "是", 22],
+        ["城关镇", "南关村", "否", None],
+    ]
+    out = imported(runner, write_csv(tmp_path / "2015各村.csv", second))
+    assert len(units()) == 5
+    assert "2 个新的村（社区）与台账中同一乡镇的村（社区）只差“村委会”“居委会”或乡镇名" in out
+    assert "“东关村委会”与“东关村”" in out and "“城关镇西关社区居委会”与“西关社区”" in out
+    assert "南关村" not in out.split("只差")[-1]

@@ -22,6 +22,7 @@ from sqlalchemy.sql.functions import max as max_
 from djgj.ledger import copy
 from djgj.ledger.counts import Counts
 from djgj.ledger.models import Snapshot, Township, Unit
+from djgj.read.layout import village_core
 from djgj.records.parse import Record
 from djgj.records.record import identity_of
 
@@ -99,6 +100,9 @@ class UnitMatcher:
         self.towns: dict[str, int] = {}
         #: Units whose name, kind or township a later-dated snapshot keeps (this file is older).
         self.attributes_kept = 0
+        #: New villages and communities named like one the ledger has in the same township
+        #: (东关村委会 beside 东关村): (new name, known name), said, never merged.
+        self.near_names: list[tuple[str, str]] = []
 
     @property
     def reads_units(self) -> bool:
@@ -213,9 +217,29 @@ class UnitMatcher:
                 new_units.append((rec.kind, rec.name, rec.norm_name, rec.credit_code, tid, self.batch_id))
             matched.append(-1 - pending[key])
         self._update_attributes(records, tids, matched, units)
+        self._note_near_villages(new_units)
         new_ids = self._create_units(new_units)
         self.counts.units_created += len(new_ids)
         return [new_ids[-1 - m] if m < 0 else m for m in matched]
+
+    def _note_near_villages(self, new_units: list[tuple[Any, ...]]) -> None:
+        """New villages and communities whose name differs from one the ledger already has in the
+        same township only by its committee or its township (`layout.village_core`)."""
+        places = [(name, norm, tid) for kind, name, norm, _, tid, _ in new_units if kind in _PLACES and tid]
+        if not places or len(self.near_names) >= _NEAR_SHOWN:
+            return
+        towns = sorted({tid for *_, tid in places})
+        marks = ", ".join([self.mark] * len(towns))
+        known = self._rows(
+            f"SELECT name, norm_name, township_id FROM units WHERE township_id IN ({marks}) "
+            f"AND kind IN ('village', 'community') AND id <= {self.mark}",
+            [*towns, self.units_before],
+        )
+        cores = {(tid, village_core(norm)): name for name, norm, tid in known}
+        for name, norm, tid in places:
+            other = cores.get((tid, village_core(norm)))
+            if other is not None and len(self.near_names) < _NEAR_SHOWN:
+                self.near_names.append((name, other))
 
     def _update_attributes(
         self,
@@ -270,5 +294,9 @@ class UnitMatcher:
         )
         return ids
 
+
+_PLACES = ("village", "community")
+#: Near-named villages said, at most (a county has a few hundred villages).
+_NEAR_SHOWN = 50
 
 __all__ = ["LOOKUP_CHUNK", "UnitMatcher", "chunks", "identity", "insert_rows", "township_ids"]

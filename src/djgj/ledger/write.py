@@ -382,6 +382,14 @@ class RecordWriter:
         )
 
     def close(self) -> None:
+        near = self.units.near_names
+        if near:
+            shown = "；".join(f"“{a}”与“{b}”" for a, b in near[:3]) + ("等" if len(near) > 3 else "")
+            self.result.warnings.append(
+                f"{len(near)} 个新的村（社区）与台账中同一乡镇的村（社区）只差“村委会”“居委会”或乡镇名（{shown}），"
+                "已作为新单位导入；如是同一单位，请用 djgj undo 撤销本次导入，把名称改成一致后重新导入"
+            )
+            self.units.near_names = []
         if self.units.attributes_kept:
             self.result.warnings.append(
                 f"{self.units.attributes_kept} 个单位在台账中已有更晚日期的数据：其名称、类别、乡镇以较晚日期为准，"

@@ -689,6 +689,20 @@ def _ceased_words() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
 
+_VILLAGE_ORGANS = re.compile(r"(?:村民委员会|村委会)$|(?:社区)?(?:居民委员会|居委会)$")
+
+
+def village_core(name: str) -> str:
+    """A village's or community's name without its committee or its township (东关村委会,
+    城关镇东关村 → 东关村; 东关社区居委会, 东关居委会 → 东关社区): how one place written differently in two
+    files is recognised, to be said (never merged: a name is the ledger's identity)."""
+    core = _VILLAGE_ORGANS.sub(lambda m: "村" if m.group(0).startswith("村") else "社区", name)
+    town = township_from_text(core)
+    if town is not None and core.startswith(town) and len(core) - len(town) >= 3:
+        core = core[len(town) :]
+    return core
+
+
 @lru_cache(maxsize=1)
 def unit_endings() -> tuple[str, ...]:
     """How a unit's name ends (公司, 厂, 店, 合作社 …; layouts.toml [names])."""
