@@ -220,7 +220,7 @@ class RosterWriter:
         if warning:
             self.parsed.warnings.append(warning)
         if "unit_name" not in cols and "credit_code" not in cols:
-            table, lines = self._unit_from_title(table, lines)
+            table, lines = self._units_from_context(table, lines)
             cols = check_columns(table, self.path, roster=True)
         run = _TableRun()
         self.store.begin_table(self.batch_id, table.sheet.name)
@@ -234,7 +234,7 @@ class RosterWriter:
         self._end_table(table.sheet, run)
         self.store.end_table()
 
-    def _unit_from_title(self, table: Table, lines: Lines) -> tuple[Table, Lines]:
+    def _units_from_context(self, table: Table, lines: Lines) -> tuple[Table, Lines]:
         """A roster without a 所在单位 column: each member's unit from the group row above it
         (一、甘肃宏达建材有限公司, a block per unit), else from the title or file name when that names
         exactly one unit of the ledger (兴达五金厂工会会员花名册), for every row (said); otherwise the

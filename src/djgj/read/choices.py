@@ -85,9 +85,9 @@ def read_choices(columns: list[Column]) -> list[Choice]:
 
 
 def _place(fam: str, run: list[Column]) -> Choice:
-    letters = "、".join(_label(c) for c in run)
+    labels = "、".join(_label(c) for c in run)
     first = run[0]
-    first.field, first.why = fam, f"打√选择：{letters}"
+    first.field, first.why = fam, f"打√选择：{labels}"
     for c in run[1:]:
         c.field, c.why = IGNORE, f"打√选择，并入“{_label(first)}”列"
     return Choice(fam, first.index, tuple((c.index, _label(c)) for c in run))

@@ -612,13 +612,18 @@ def grade(cell: Cell) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _ownership_words() -> tuple[tuple[str, str], ...]:
-    """The words of a type cell that say a unit's kind (data/credit_codes.toml, with their sources)."""
+def credit_code_table() -> dict[str, Any]:
+    """data/credit_codes.toml: GB 32100's registration types, their families and the type-cell
+    words that say a unit's kind, each with its source."""
     import tomllib
     from pathlib import Path
 
-    doc = tomllib.loads((Path(__file__).parents[1] / "data" / "credit_codes.toml").read_text("utf-8"))
-    return tuple((w, k) for w, k in doc["ownership"]["words"])
+    return tomllib.loads((Path(__file__).parents[1] / "data" / "credit_codes.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _ownership_words() -> tuple[tuple[str, str], ...]:
+    return tuple((w, k) for w, k in credit_code_table()["ownership"]["words"])
 
 
 def kind_from_ownership(text: str | None) -> str | None:

@@ -8,11 +8,9 @@ and the conflict is counted, so the summary can say it.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from djgj.read import values as V
@@ -23,9 +21,7 @@ ENTERPRISE = "enterprise"
 
 @lru_cache(maxsize=1)
 def _code_table() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]]]:
-    doc = tomllib.loads(
-        resources.files("djgj").joinpath("data/credit_codes.toml").read_text(encoding="utf-8")
-    )
+    doc = V.credit_code_table()
     codes = {k: (v[0], v[1]) for k, v in doc["codes"].items()}
     return codes, {k: tuple(v) for k, v in doc["families"].items()}
 

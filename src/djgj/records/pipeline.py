@@ -222,7 +222,7 @@ class RowPipeline:
         out: list[str | None] = []
         for (cells, _), w in zip(chunk, what, strict=True):
             if w == "section":
-                sec = section_of(next(t for t in map(str, cells) if t and t.strip() and t != "None"))
+                sec = section_of(str(next(c for c in cells if not V.is_blank(c))))
                 if sec is None:  # (the classifier said it is one)
                     continue
                 self.sections.append(sec)
