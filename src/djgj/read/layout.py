@@ -439,6 +439,8 @@ class RowClassifier:
         return False
 
     def __call__(self, row: list[Any]) -> str:
+        if self._plain_data(row):
+            return "data"
         filled_n = 0
         hint = False
         for j, c in enumerate(row):
@@ -459,6 +461,24 @@ class RowClassifier:
         if filled_n > 3 and not hint and not self.in_footer:
             return self.data_or_table(row)
         return self._slow(row)
+
+    def _plain_data(self, row: list[Any]) -> bool:
+        """The common data row decided from its first four cells joined into one text (a few C
+        calls instead of a loop over cells): all four text and filled, none with a totals hint or
+        ending as a name column's header does, and not the header repeated. Any other row, and any
+        row whose four cells are not all text, is left to the full rules below (same answers)."""
+        if self.in_footer:
+            return False
+        first = row[:4]
+        try:
+            joined = _SEP.join(first)
+        except TypeError:  # (a number, date or None among them)
+            return False
+        if len(first) < 4 or "" in first or any(map(str.isspace, first)) or _TOTAL_HINT.search(joined):
+            return False
+        if _name_ending().search(joined):
+            return False
+        return not (self.marks and self._repeats_header(row))
 
     def data_or_table(self, row: list[Any]) -> str:
         """A row that reads as data: "table" when it is another table's header (`locate_tables`)."""
@@ -498,6 +518,18 @@ def _name_endings() -> tuple[tuple[str, ...], frozenset[str]]:
     last characters they end with, and a space)."""
     words = tuple(w for w, concepts in lexicon().words.items() if "name" in concepts and w)
     return words, frozenset(w[-1] for w in words) | {" ", "\u3000"}
+
+
+#: Joins a row's first cells for `RowClassifier._plain_data` (a character no cell text is read for).
+_SEP = "\x1f"
+
+
+@lru_cache(maxsize=1)
+def _name_ending() -> re.Pattern[str]:
+    """A cell ending as a name column's header does (`_name_endings`, spaces after it allowed), in
+    the joined first cells: a row that may be another table's header."""
+    words, _ = _name_endings()
+    return re.compile("(?:" + "|".join(map(re.escape, words)) + ")\\s*(?:\x1f|$)")
 
 
 def _numeric(row: list[Any]) -> bool:
