@@ -79,9 +79,9 @@ class ColumnPlan:
         blank: dict[str, Any] = {}
         convert_into(blank, fld, vkind, None, None, date_1904)
         self.blank = blank
-        notes: Counter[str] = Counter()
+        notes: list[str] = []
         note_normalisation(None, vkind, notes)
-        self.blank_notes = tuple(notes.elements())
+        self.blank_notes = tuple(notes)
         self.cache: dict[Any, tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]] = {}
 
     def convert(self, raw: Any, kind: str | None, date_1904: bool) -> tuple[tuple[Any, ...], tuple[str, ...]]:
@@ -92,9 +92,9 @@ class ColumnPlan:
         if hit is None:
             got: dict[str, Any] = {}
             convert_into(got, self.fld, self.vkind, raw, kind, date_1904)
-            notes: Counter[str] = Counter()
+            notes: list[str] = []
             note_normalisation(raw, self.vkind, notes)
-            hit = (tuple(got.items()), tuple(notes.elements()) or _NOTHING)
+            hit = (tuple(got.items()), tuple(notes) or _NOTHING)
             if is_text and len(self.cache) < CACHE_MAX:
                 self.cache[key] = hit
         return hit
@@ -366,37 +366,38 @@ def note_identities(
         counter[note] += times
 
 
-def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
+    """The normalisation notes of one cell read as ``kind``, each once, appended to ``notes``."""
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
-        counter["去掉数字中的千位分隔符（如“1,234”）"] += 1
+        notes.append("去掉数字中的千位分隔符（如“1,234”）")
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
         # ASCII is its own NFKC and Simplified form, and holds no 人/名 unit nor an unknown word.
         if kind == "date":
-            counter["文字日期转为日期"] += 1
+            notes.append("文字日期转为日期")
         return
     if V.is_unknown(raw):
-        counter["“未填/不详”记为未知"] += 1
+        notes.append("“未填/不详”记为未知")
         return
     if V.is_blank(raw):
         if kind == "count":
-            counter["空白计为 0"] += 1
+            notes.append("空白计为 0")
         elif kind == "bool":
-            counter["空白视为“否”"] += 1
+            notes.append("空白视为“否”")
         return
     if isinstance(raw, str):
         nfkc = unicodedata.normalize("NFKC", raw)
         if nfkc != raw:
-            counter["全角字符转半角"] += 1
+            notes.append("全角字符转半角")
         if V.simplify(raw) != nfkc:
-            counter["繁体字转简体"] += 1
+            notes.append("繁体字转简体")
         if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
-            counter["去掉人数后的单位（如“25人”）"] += 1
+            notes.append("去掉人数后的单位（如“25人”）")
         if kind == "count" and re.search(r"\)\s*$", nfkc):
-            counter["人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120）"] += 1
+            notes.append("人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120）")
         if kind == "count" and re.search("[零〇一二两三四五六七八九十百千万]", nfkc):
-            counter["中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000）"] += 1
+            notes.append("中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000）")
         if kind == "date":
-            counter["文字日期转为日期"] += 1
+            notes.append("文字日期转为日期")
 
 
 def convert_into(
