@@ -113,6 +113,58 @@ def test_one_units_roster_takes_its_unit_from_its_title(runner, tmp_path, ext):
     ) == [("测试2号有限公司", 2)]
 
 
+@pytest.mark.parametrize(
+    ("title", "filled_by"),
+    [
+        ("2014年城关镇测试2号有限公司工会会员实名制登记表", None),  # a township before the unit's name
+        ("非公企业工会会员实名制登记表", "填报单位（盖章）：测试2号有限公司工会"),  # a labelled line names it
+        ("城关镇 测试2号有限公司 职工入会名单", "填表日期：2014年12月20日"),
+    ],
+)
+def test_a_roster_title_naming_its_unit_after_a_township_or_a_label(runner, tmp_path, title, filled_by):
+    """The unit is read from the title lines by their grammar (township, label: value), not only as
+    the whole text before the roster words."""
+    import_ledger(runner, tmp_path, clean_units())
+    header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]
+    above = [[title], *([[filled_by]] if filled_by else [])]
+    rows = [*above, header, *_without_unit_column([member(1, 2), member(2, 2)])]
+    done = invoke(runner, "import", str(write_xlsx(tmp_path / "登记表.xlsx", rows)), "--roster")
+    assert done.exit_code == 0, done.output
+    assert "会员的所在单位“测试2号有限公司”取自" in done.output
+    assert sql(
+        "SELECT u.name, count(*) FROM memberships m JOIN units u ON u.id = m.unit_id GROUP BY u.name"
+    ) == [("测试2号有限公司", 2)]
+
+
+def test_a_roster_title_whose_township_is_not_its_units_is_refused(runner, tmp_path):
+    """白水镇测试2号有限公司: the ledger's 测试2号有限公司 is in 城关镇, so the title names another unit."""
+    import_ledger(runner, tmp_path, clean_units())
+    header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]
+    rows = [["白水镇测试2号有限公司工会会员花名册"], header, *_without_unit_column([member(1, 2)])]
+    done = invoke(runner, "import", str(write_xlsx(tmp_path / "花名册.xlsx", rows)), "--roster")
+    assert done.exit_code == 1
+    assert "无法确定会员属于哪个单位" in done.output
+    assert sql("SELECT count(*) FROM memberships") == [(0,)]
+
+
+def test_rows_refused_for_their_values_point_to_skip_bad_rows(runner, tmp_path):
+    """A file refused for some rows says how to import the others; --skip-bad-rows does, listing them."""
+    import_ledger(runner, tmp_path, clean_units())
+    rows = [member(1, 2), [2, "无号人", "男", "", "群众", "测试2号有限公司", "否", "2012-05-01", ""]]
+    f = _roster(tmp_path, rows)
+    refused = invoke(runner, "import", str(f), "--roster")
+    assert refused.exit_code == 1
+    assert (
+        "缺少身份证号" in refused.output
+        and "提示：改正这些行后重新导入；或加 --skip-bad-rows" in refused.output
+    )
+    done = invoke(
+        runner, "import", str(f), "--roster", "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv")
+    )
+    assert done.exit_code == 0 and "提示：改正这些行" not in done.output
+    assert sql("SELECT count(*) FROM memberships") == [(1,)]
+
+
 def test_a_roster_whose_title_names_no_unit_of_the_ledger_is_refused(runner, tmp_path):
     import_ledger(runner, tmp_path, clean_units())
     header = ROSTER_HEADER[:5] + ROSTER_HEADER[6:]

@@ -34,6 +34,11 @@ class InputError(DjgjError):
     """A file or a value in it is refused; the ledger is unchanged."""
 
 
+class RowsRefused(InputError):
+    """Rows of a file are refused for their values (each named): the file is not imported, but
+    ``--skip-bad-rows`` would import the others and list these in the reject report."""
+
+
 class FormatError(InputError):
     """The file is not a spreadsheet djgj can read (or not what its name says)."""
 

@@ -74,6 +74,11 @@ def say_error(message: object) -> None:
     typer.echo(f"错误：{mask_text(str(message))}", err=True)
 
 
+def say_hint(message: str) -> None:
+    """What the user can do next, on stderr below the error it follows."""
+    typer.echo(f"提示：{message}", err=True)
+
+
 def interrupted(exc: BaseException) -> bool:
     """Whether Ctrl-C is behind this exception (SQLAlchemy may wrap it in PendingRollbackError)."""
     seen: BaseException | None = exc

@@ -14,7 +14,7 @@ from djgj.cli.options import (
     Quiet,
     parse_date,
 )
-from djgj.errors import DjgjError, UsageError
+from djgj.errors import DjgjError, RowsRefused, UsageError
 
 
 @app.command("import")
@@ -94,7 +94,7 @@ def import_(
         county=county,
         strict=strict,
     )
-    from djgj.cli.app import interrupted, say_error, say_interrupted
+    from djgj.cli.app import interrupted, say_error, say_hint, say_interrupted
     from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
 
@@ -111,6 +111,10 @@ def import_(
         except DjgjError as exc:
             failed += 1
             say_error(f"{f.name}：{exc}" if f.name not in str(exc) else exc)
+            if isinstance(exc, RowsRefused) and not skip_bad_rows:
+                say_hint(
+                    "改正这些行后重新导入；或加 --skip-bad-rows 只导入其余的行（跳过的行及原因写入拒收报告）"
+                )
             results.append({"file": str(f), "status": "failed", "error": mask_text(str(exc))})
             continue
         except BaseException as exc:

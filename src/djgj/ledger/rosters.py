@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import Connection
 from stdnum.cn import ric
 
-from djgj.errors import InputError
+from djgj.errors import InputError, RowsRefused
 from djgj.ledger.privacy import mask_id, mask_phone
 from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import RowClassifier, Table, header_cells, section_of
+from djgj.read.layout import RowClassifier, Table, header_cells, section_of, township_from_text
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
 from djgj.records.record import reject, row_number
 
@@ -263,20 +263,28 @@ class RosterWriter:
             yield _padded(cells, width) + [current], line
 
     def _title_unit(self, table: Table) -> str:
+        """The one ledger unit the title lines or file name name (`_unit_names_in`); a township
+        before the name (青石镇鑫源纺织有限公司…) must be that unit's, and picks it among namesakes."""
         texts = [*table.title_lines, self.path.stem]
-        candidates = {c: t for t in texts for c in _unit_names_in(t)}
+        candidates = {c: (t, town) for t in texts for c, town in _unit_names_in(t)}
         _, by_name = self.store.units(set(), {V.normalise_name(c) for c in candidates})
-        found = [(c, t) for c, t in candidates.items() if len(by_name.get(V.normalise_name(c), [])) == 1]
-        if len({V.normalise_name(c) for c, _ in found}) != 1:
+        found: dict[int, tuple[str, str]] = {}
+        for c, (t, town) in candidates.items():
+            units = by_name.get(V.normalise_name(c), [])
+            if town is not None:
+                units = [u for u in units if u[2] == town]
+            if len(units) == 1:
+                found.setdefault(units[0][0], (c, t))
+        if len(found) != 1:
             named = f"，标题“{texts[0]}”中也没有台账里的单位名称" if table.title_lines else ""
             raise InputError(f"{self.path.name}：花名册没有“所在单位”列{named}，无法确定会员属于哪个单位")
-        unit, text = found[0]
+        unit, text = next(iter(found.values()))
         self.parsed.warnings.append(f"花名册没有“所在单位”列：会员的所在单位“{unit}”取自“{text}”")
         return unit
 
     def _end_table(self, sheet: Sheet, run: _TableRun) -> None:
         if run.problem_count:
-            raise InputError(
+            raise RowsRefused(
                 f"{self.path.name}：花名册有 {run.problem_count} 处不能导入，整个文件未导入",
                 details=run.problems,
             )
@@ -591,12 +599,20 @@ def _remap(table: Table) -> None:
 _ROSTER_TAIL = re.compile(r"(?:基层)?(?:工会|会员|职工|花名册|名册|名单|登记).*$")
 
 
-def _unit_names_in(text: str) -> list[str]:
-    """The unit names a roster's title may hold: the text before its roster words (兴达五金厂 of
-    兴达五金厂工会会员花名册（2023年）), without a year or a bracket."""
+def _unit_names_in(text: str) -> list[tuple[str, str | None]]:
+    """The unit names a roster's title line may hold, each with the township written before it
+    (or None): the text before its roster words (兴达五金厂 of 兴达五金厂工会会员花名册（2023年）),
+    without a year or a bracket; of a labelled line (填报单位（盖章）：兴达五金厂工会) its value; and
+    each without a leading township (青石镇兴达五金厂 → 兴达五金厂 of 青石镇)."""
     plain = re.sub(r"[（(][^）)]*[）)]|\d{4}\s*年?度?|[_\-\s]+", "", V.simplify(text))
-    head = _ROSTER_TAIL.sub("", plain)
-    return [t for t in dict.fromkeys((head, plain)) if len(t) >= 2]
+    texts = [plain, re.split("[:：]", plain)[-1]]
+    names = [n for t in texts for n in (_ROSTER_TAIL.sub("", t), t) if len(n) >= 2]
+    out: dict[str, str | None] = dict.fromkeys(names)
+    for n in names:
+        town = township_from_text(n)
+        if town is not None and n.startswith(town) and len(n) - len(town) >= 2:
+            out.setdefault(n[len(town) :], town)
+    return list(out.items())
 
 
 def _group_label(cells: list[Any]) -> str | None:

@@ -15,7 +15,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from djgj.errors import InputError
+from djgj.errors import InputError, RowsRefused
 from djgj.read import values as V
 from djgj.read.choices import fold
 from djgj.read.files import Sheet
@@ -392,7 +392,7 @@ class RowPipeline:
     def _raise_problems(self) -> None:
         shown = self.problems[:MAX_PROBLEMS_SHOWN]
         more = "（另有更多问题未列出）" if len(self.problems) > MAX_PROBLEMS_SHOWN else ""
-        raise InputError(
+        raise RowsRefused(
             f"{self.path.name}：有 {len(shown)} 处数据不能导入，整个文件未导入{more}", details=shown
         )
 
