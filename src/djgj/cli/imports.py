@@ -94,7 +94,7 @@ def import_(
         county=county,
         strict=strict,
     )
-    from djgj.cli.app import interrupted, say_error, say_hint, say_interrupted
+    from djgj.cli.app import interrupted, say_interrupted
     from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
 
@@ -110,12 +110,7 @@ def import_(
             raise
         except DjgjError as exc:
             failed += 1
-            say_error(f"{f.name}：{exc}" if f.name not in str(exc) else exc)
-            if isinstance(exc, RowsRefused) and not skip_bad_rows:
-                say_hint(
-                    "改正这些行后重新导入；或加 --skip-bad-rows 只导入其余的行（跳过的行及原因写入拒收报告）"
-                )
-            results.append({"file": str(f), "status": "failed", "error": mask_text(str(exc))})
+            results.append(_refused(f, exc, skip_bad_rows))
             continue
         except BaseException as exc:
             if not interrupted(exc):
@@ -138,6 +133,18 @@ def import_(
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     if failed:
         raise typer.Exit(1)
+
+
+def _refused(f: Path, exc: DjgjError, skip_bad_rows: bool) -> dict[str, Any]:
+    """Say why a file was refused (and, for rows refused for their values, how to import the
+    others); its entry for --format json."""
+    from djgj.cli.app import say_error, say_hint
+    from djgj.ledger.privacy import mask_text
+
+    say_error(f"{f.name}：{exc}" if f.name not in str(exc) else exc)
+    if isinstance(exc, RowsRefused) and not skip_bad_rows:
+        say_hint("改正这些行后重新导入；或加 --skip-bad-rows 只导入其余的行（跳过的行及原因写入拒收报告）")
+    return {"file": str(f), "status": "failed", "error": mask_text(str(exc))}
 
 
 def _list_flagged(eng: Any, batch_id: int, shown: int = 20) -> None:
