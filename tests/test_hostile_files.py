@@ -488,6 +488,21 @@ def test_id_number_stored_as_a_number_refuses_the_roster(runner, tmp_path, _isol
     assert sqlite3.connect(_isolated).execute("select count(*) from people").fetchone() == (0,)
 
 
+@pytest.mark.parametrize("shown", ["1.10105E+17", "1.10105e17", "1.10105194912E+17", "1E+17"])
+def test_id_number_saved_to_csv_as_excel_showed_it_refuses_the_roster(runner, tmp_path, _isolated, shown):
+    """A CSV saved from Excel keeps the ID as it was displayed (1.10105E+17): its digits are lost,
+    as in an xlsx number cell, never a person to import under a number that is no one's."""
+    from builders import write_csv
+
+    import_ledger(runner, tmp_path, [unit_row(1)])
+    bad = member(2, 1)
+    bad[3] = shown
+    f = write_csv(tmp_path / "roster.csv", [[ROSTER_TITLE], ROSTER_HEADER, member(1, 1), bad])
+    out = refused(runner, f, "--roster")
+    assert "身份证号被存成了数字" in out and "丢失" in out
+    assert sqlite3.connect(_isolated).execute("select count(*) from people").fetchone() == (0,)
+
+
 def test_credit_code_stored_as_a_number_is_refused(runner, tmp_path, _isolated):
     rows = ledger_rows(2)
     rows[3] = unit_row(2, 统一社会信用代码=9.11399e17)

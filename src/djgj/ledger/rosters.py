@@ -60,8 +60,16 @@ def normalise_id(cell: Any) -> str:
         )
     if isinstance(cell, int):
         cell = str(cell)
-    text = unicodedata.normalize("NFKC", str(cell))
-    return re.sub(r"[\s\u3000-]", "", text).upper()
+    text = re.sub(r"[\s\u3000-]", "", unicodedata.normalize("NFKC", str(cell))).upper()
+    if _SCIENTIFIC.fullmatch(text):  # (a CSV saved from Excel keeps the number as it was shown)
+        raise V.ValueProblem(
+            f"身份证号被存成了数字（{text}），后几位已经丢失；请把该列设为文本、重新填写后再导入"
+        )
+    return text
+
+
+#: A number as Excel shows one too long for its column: 3.30102E+17.
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+")
 
 
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
