@@ -201,3 +201,46 @@ def test_a_roster_in_blocks_per_unit_takes_each_members_unit_from_its_group_row(
     ]
     refused = invoke(runner, "import", str(write_xlsx(tmp_path / "坏.xlsx", bad)), "--roster")
     assert refused.exit_code == 1 and "台账中没有单位“测试9号有限公司”" in refused.output
+
+
+@pytest.mark.parametrize(
+    "header", ["是否工会会员", "是否为工会会员", "入会与否", "有无入会", "工会会员(是/否)"]
+)
+def test_a_list_of_employees_with_a_membership_column_imports_only_its_members(runner, tmp_path, header):
+    """职工花名册 with 是否工会会员: the rows saying no (否, 未入会, 非会员) or nothing are not members,
+    never counted as such (they had been: the column was ignored and every row became a member)."""
+    import_ledger(runner, tmp_path, clean_units())
+    head = [*ROSTER_HEADER, header]
+    said = ["是", "否", "未入会", "非会员", "", "已入会", "会员"]
+    rows = [[*member(i + 1, 2), v] for i, v in enumerate(said)]
+    done = invoke(runner, "import", str(_roster(tmp_path, rows, header=head)), "--roster")
+    assert done.exit_code == 0, done.output
+    assert sql("SELECT count(*) FROM memberships") == [(3,)]
+    assert sql("SELECT count(*) FROM people") == [(3,)]
+    assert "3 人写明不是会员，1 人未写是否会员，这些人未导入，不计为会员" in done.output
+
+
+def test_a_membership_cell_that_answers_nothing_refuses_its_row(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    rows = [[*member(1, 2), "是"], [*member(2, 2), "申请中"]]
+    done = invoke(
+        runner, "import", str(_roster(tmp_path, rows, header=[*ROSTER_HEADER, "是否会员"])), "--roster"
+    )
+    assert done.exit_code == 1
+    assert "“申请中”不是是否会员" in done.output
+    assert sql("SELECT count(*) FROM memberships") == [(0,)]
+
+
+def test_a_unit_lists_roster_columns_are_named_as_ignored(runner, tmp_path):
+    """是否农民工 and 联系电话 in a list of units are about one person each: said, never silently dropped."""
+    from builders import write_csv
+
+    rows = [["乡镇", "单位名称", "从业人员数", "是否建立工会", "是否农民工", "联系电话"]]
+    rows += [["城关镇", "测试1号有限公司", 30, "是", "是", "13900000000"]]
+    done = invoke(runner, "import", str(write_csv(tmp_path / "u.csv", rows)), "--as-of", "2014-12-31",
+                  "--kind", "non_public")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert (
+        "以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：E列“是否农民工”、F列“联系电话”"
+        in done.output
+    )

@@ -31,7 +31,7 @@ from djgj.ledger.privacy import mask_id, mask_phone
 from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
-from djgj.read.headers import Column
+from djgj.read.headers import Column, lexicon
 from djgj.read.layout import RowClassifier, Table, header_cells, section_of, township_from_text
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
 from djgj.records.record import reject, row_number
@@ -220,6 +220,8 @@ class RosterWriter:
         self.skip_bad_rows = bool(getattr(parsed, "skip_bad_rows", False))
         self.store = RosterStore(conn)
         self.memo: dict[str, dict[str, Any]] = {}
+        #: Rows left out by a 是否会员 column: [said no, said nothing] (this table; `_summary` says them).
+        self.not_members = [0, 0]
 
     def table(self, table: Table, lines: Lines) -> None:
         _remap(table)
@@ -377,6 +379,7 @@ class RosterWriter:
         names, ids = column("person_name", V.person_name), column("id_number")
         joined, changed = column("joined_on", to_date), column("membership_changed_on", to_date)
         migrant = column("is_migrant", V.yes_no) if "is_migrant" in cols else [None] * len(ids)
+        member = column("is_member", _membership) if "is_member" in cols else [True] * len(ids)
         left, sex = column("membership_change", _leaving), column("sex", V.clean_text)
         politics, phones = column("politics", V.clean_text), column("phone")
         codes, units = column("credit_code", V.clean_text), column("unit_name", V.clean_text)
@@ -385,6 +388,9 @@ class RosterWriter:
             raw_id = ids[r]
             if name is None and V.is_blank(raw_id):
                 out.append(None)
+                continue
+            if member[r] is not True:  # a list of employees: only those it says are members
+                out.append(self._not_member(member[r], sheet, r))
                 continue
             try:
                 number = normalise_id(raw_id) if not V.is_blank(raw_id) else ""
@@ -411,6 +417,14 @@ class RosterWriter:
             }
             out.append((values, codes[r], units[r]))
         return out
+
+    def _not_member(self, got: Any, sheet: Sheet, r: int) -> list[str] | None:
+        """A row whose 是否会员 cell is not yes: its problem when the cell could not be read, else
+        None (left out, counted as said no or said nothing)."""
+        if isinstance(got, _Refused):
+            return [f"{where(sheet, r)}：{got.message}"]
+        self.not_members[got is None] += 1
+        return None
 
     def _match_unit(
         self,
@@ -572,6 +586,13 @@ class RosterWriter:
 
     def _summary(self, sheet: Sheet, run: _TableRun) -> None:
         warnings = self.parsed.warnings
+        no, unsaid = self.not_members
+        if no or unsaid:
+            said = f"{no} 人写明不是会员" + (f"，{unsaid} 人未写是否会员" if unsaid else "")
+            warnings.append(
+                f"工作表“{sheet.name}”有“是否会员”列：{said}，这些人未导入，不计为会员（只有写明是会员的行记入会籍）"
+            )
+            self.not_members = [0, 0]
         if run.sex_count:
             shown = "、".join(map(str, run.sex_mismatch)) + ("等" if run.sex_count > 10 else "")
             warnings.append(
@@ -591,6 +612,29 @@ class RosterWriter:
             warnings.append(
                 f"身份证号 {mask_id(number)} 的会员同时在 {units} 个单位的花名册上（转会中？），只记为一人"
             )
+
+
+def _membership(cell: Any) -> bool | None:
+    """A roster's 是否会员 cell: yes, no, or None when blank (not said). An answer may repeat what
+    the column asks (已入会, 未入会, 非会员, 会员): the lexicon's words for membership are taken out
+    and what is left is read as a yes/no (nothing left: the membership itself, yes)."""
+    if V.is_blank(cell):
+        return None
+    if not isinstance(cell, str):
+        return V.yes_no(cell)
+    got = V.presence(cell)
+    if got is None:
+        rest = _member_words().sub("", V.simplify(cell)).strip()
+        got = True if not rest else V.presence(rest)
+    if got is None:
+        raise V.ValueProblem(f"“{cell}”不是是否会员（可写 是/否、已入会/未入会、会员/非会员）")
+    return got
+
+
+@lru_cache(maxsize=1)
+def _member_words() -> re.Pattern[str]:
+    words = [w for w, concepts in lexicon().words.items() if "member" in concepts and w]
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
 
 def _remap(table: Table) -> None:

@@ -47,6 +47,7 @@ from djgj.records.record import (
     where,
 )
 from djgj.records.rows import RowContext
+from djgj.vocab.fields import ROSTER_FIELDS
 
 ROSTER_MARKERS = {"person_name", "id_number"}
 
@@ -269,6 +270,22 @@ FIGURE_FIELDS = ("employees", "union_members", "migrant_workers", "party_members
 VILLAGE_FIGURE_FIELDS = ("union_members", "party_members", "villagers_away", "activists")
 
 
+def roster_fields_warning(table: Table) -> str | None:
+    """The columns of a unit list that are a member roster's (是否农民工, 联系电话, 是否会员): about one
+    person each, nothing a unit's figures read, so ignored, and named as such."""
+    person = [c for c in table.columns if c.field in ROSTER_ONLY]
+    for c in person:
+        c.field = IGNORE
+    if not person:
+        return None
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in person)
+    return f"工作表“{table.sheet.name}”中以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：{listed}"
+
+
+#: Fields of a member roster that no unit list reads (the unit's name and credit code it does).
+ROSTER_ONLY = frozenset(ROSTER_FIELDS) - {"unit_name"}
+
+
 def unfed_figures_warning(table: Table) -> str | None:
     """Which values this sheet does not carry: unknown for its units (never 0), so the figures made of
     them leave these units out and say how many."""
@@ -304,7 +321,11 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
     sheet = table.sheet
     name_is_union = _union_list(table)
     cols = check_columns(table, wb.path)
-    for warning in (unknown_columns_warning(table), unfed_figures_warning(table)):
+    for warning in (
+        unknown_columns_warning(table),
+        roster_fields_warning(table),
+        unfed_figures_warning(table),
+    ):
         if warning:
             parsed.warnings.append(warning)
     if not table.data_rows:
@@ -459,7 +480,11 @@ def _stream(
         cols = check_columns(table, path)
     except InputError:
         raise Fallback from None
-    for warning in (unknown_columns_warning(table), unfed_figures_warning(table)):
+    for warning in (
+        unknown_columns_warning(table),
+        roster_fields_warning(table),
+        unfed_figures_warning(table),
+    ):
         if warning:
             parsed.warnings.append(warning)
     ctx = sheet_context(path, table, options, parsed, name_is_union)

@@ -88,6 +88,7 @@ ROSTER_FIELDS: dict[str, str] = {
     "politics": "政治面貌",
     "unit_name": "所在单位",
     "is_migrant": "是否农民工",
+    "is_member": "是否会员",
     "joined_on": "入会时间",
     "phone": "联系电话",
     "membership_change": "会籍变化类型",
