@@ -247,11 +247,12 @@ def _csv_cell(value: Any) -> str:
     return _plain(value) if _is_number(value) else neutralise(_plain(value))
 
 
+_BLANK_CELL = _csv_cell(None)
 #: `_csv_cell` for the commonest exact types, without its tests (a province's listing is 100k cells).
 _CSV_CELL: dict[type, Callable[[Any], str]] = {
     str: neutralise,
     int: str,
-    type(None): lambda _: _csv_cell(None),
+    type(None): lambda _: _BLANK_CELL,
     date: lambda value: neutralise(value.isoformat()),
 }
 
@@ -260,9 +261,15 @@ def _csv(rows: list[Row], cols: list[tuple[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(h) for _, h in cols])
-    keys, fast, slow = [k for k, _ in cols], _CSV_CELL.get, _csv_cell
-    writer.writerows([(fast(type(v)) or slow)(v) for v in map(row.get, keys)] for row in rows)
+    columns = [_csv_column([row.get(key) for row in rows]) for key, _ in cols]  # a column at a time
+    writer.writerows(zip(*columns, strict=True) if columns else ([] for _ in rows))
     return out.getvalue()
+
+
+def _csv_column(values: list[Any]) -> list[str]:
+    """`_csv_cell` of every value of one column."""
+    fast, slow = _CSV_CELL.get, _csv_cell
+    return [(fast(type(v)) or slow)(v) for v in values]
 
 
 def _md_cell(text: str) -> str:
