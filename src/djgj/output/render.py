@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from djgj.errors import UsageError
-from djgj.read.cells import neutralise
+from djgj.read.cells import neutralise, neutralise_all
 from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
 from djgj.vocab.vocabulary import label_row, localise_rows, table
 
@@ -267,7 +267,12 @@ def _csv(rows: list[Row], cols: list[tuple[str, str]]) -> str:
 
 
 def _csv_column(values: list[Any]) -> list[str]:
-    """`_csv_cell` of every value of one column."""
+    """`_csv_cell` of every value of one column (a column of one type, the usual, without a test a cell)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return neutralise_all(values)
+    if kinds == {int}:
+        return list(map(str, values))
     fast, slow = _CSV_CELL.get, _csv_cell
     return [(fast(type(v)) or slow)(v) for v in values]
 
