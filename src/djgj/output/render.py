@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from djgj.errors import UsageError
-from djgj.read.cells import neutralise, neutralise_all
+from djgj.read.cells import neutralise
 from djgj.vocab.fields import GRADES, KINDS, LABELS, METRICS
 from djgj.vocab.vocabulary import label_row, localise_rows, table
 
@@ -261,20 +261,9 @@ def _csv(rows: list[Row], cols: list[tuple[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(h) for _, h in cols])
-    columns = [_csv_column([row.get(key) for row in rows]) for key, _ in cols]  # a column at a time
-    writer.writerows(zip(*columns, strict=True) if columns else ([] for _ in rows))
+    keys, fast, slow = [k for k, _ in cols], _CSV_CELL.get, _csv_cell
+    writer.writerows([(fast(type(v)) or slow)(v) for v in map(row.get, keys)] for row in rows)
     return out.getvalue()
-
-
-def _csv_column(values: list[Any]) -> list[str]:
-    """`_csv_cell` of every value of one column (a column of one type, the usual, without a test a cell)."""
-    kinds = set(map(type, values))
-    if kinds == {str}:
-        return neutralise_all(values)
-    if kinds == {int}:
-        return list(map(str, values))
-    fast, slow = _CSV_CELL.get, _csv_cell
-    return [(fast(type(v)) or slow)(v) for v in values]
 
 
 def _md_cell(text: str) -> str:

@@ -28,15 +28,9 @@ def neutralise(value: str) -> str:
     return "'" + value if _NEEDS_QUOTE.match(value) else value
 
 
-def neutralise_all(values: list[str]) -> list[str]:
-    """`neutralise` of every text (a column of a province's listing), the common case inline."""
-    first, one = _FIRST, neutralise
-    return [v if v[:1] not in first else one(v) for v in values]
-
-
 def unneutralise(value: str) -> str:
     """Remove the one ``'`` that :func:`neutralise` added, so our own exports import back unchanged."""
     return value[1:] if _QUOTED.match(value) else value
 
 
-__all__ = ["DANGEROUS", "neutralise", "neutralise_all", "unneutralise"]
+__all__ = ["DANGEROUS", "neutralise", "unneutralise"]
