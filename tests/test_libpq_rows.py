@@ -95,8 +95,10 @@ def test_rows_are_what_psycopg_gives(pg_url) -> None:
     assert got == want
     assert len(got) == len(HOSTILE) and got[-1] == (None,) * 5 + ("a%b",)
     assert {type(v) for v in got[0]} == {str, int, dt.date, bool}
+    plain = "SELECT NULL::VARCHAR AS t, 1 AS n UNION ALL SELECT 'x', NULL UNION ALL SELECT '', 2"  # no escape
     with libpq.connected(_conninfo(pg_url)) as session:
         assert session.rows("SELECT 1 AS one WHERE false", {}) == []
+        assert session.rows(plain, {}) == [(None, 1), ("x", None), ("", 2)]
 
 
 def test_rows_psycopg_would_type_otherwise_are_left_to_it(pg_url) -> None:

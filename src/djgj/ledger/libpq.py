@@ -268,16 +268,19 @@ def _parse(text: str, converters: list[Callable[[str], Any] | None]) -> list[tup
     lines = text.split("\n")[:-1]
     if not lines:
         return []
+    escaped = "\\" in text.replace("\\N", "")  # a backslash that is not a NULL's: an escape somewhere
     columns = zip(*(line.split("\t") for line in lines), strict=True)
-    values = [_column(cells, convert) for cells, convert in zip(columns, converters, strict=True)]
+    values = [_column(cells, convert, escaped) for cells, convert in zip(columns, converters, strict=True)]
     return list(zip(*values, strict=True))
 
 
-def _column(cells: tuple[str, ...], convert: Callable[[str], Any] | None) -> list[Any]:
+def _column(cells: tuple[str, ...], convert: Callable[[str], Any] | None, escaped: bool) -> list[Any]:
     null = "\\N"
-    if convert is None:  # text: the only values with escapes (numbers, dates and booleans have none)
-        return [None if c == null else c if "\\" not in c else _unescape(c) for c in cells]
-    return [None if c == null else convert(c) for c in cells]
+    if convert is not None or not escaped:  # numbers, dates and booleans have no escapes
+        if null not in cells:
+            return list(cells) if convert is None else list(map(convert, cells))
+        return [None if c == null else c if convert is None else convert(c) for c in cells]
+    return [None if c == null else c if "\\" not in c else _unescape(c) for c in cells]
 
 
 def _unescape(cell: str) -> str:
