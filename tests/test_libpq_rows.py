@@ -145,6 +145,15 @@ def test_postgresql_prints_the_csv_sqlite_prints(runner, tmp_path, pg_server, mo
         printed[backend] = [invoke(runner, *line).stdout_bytes for line in lines]
         assert printed[backend] == computed
     assert printed["postgresql"] == printed["sqlite"]
+    from djgj.ledger import libpq
+
+    with monkeypatch.context() as m:  # no libpq to load: psycopg runs the kept statements, same bytes
+        m.setattr(libpq, "load", lambda: (_ for _ in ()).throw(libpq.Unavailable("test")))
+        asked: list[object] = []
+        real_run = kept._run_psycopg
+        m.setattr(kept, "_run_psycopg", lambda *a: asked.append(a) or real_run(*a))
+        assert [invoke(runner, *line).stdout_bytes for line in lines] == printed["sqlite"]
+        assert len(asked) == len(lines)
     listed = printed["sqlite"][0].decode("utf-8")
     assert all(
         f",{x},城关镇," in listed
