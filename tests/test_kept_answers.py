@@ -164,7 +164,8 @@ def test_a_long_listing_is_not_kept(runner, tmp_path, monkeypatch, asked) -> Non
 
 def test_a_long_listing_is_found_again_by_its_kept_statements(runner, tmp_path, backend, monkeypatch) -> None:
     """PostgreSQL: a listing too long to keep is listed again, to the byte, by the statements that
-    found it, run with psycopg alone (no SQLAlchemy, no rule compiled); any write forgets them."""
+    found it, run with the driver alone (libpq, else psycopg; no SQLAlchemy, no rule compiled); any
+    write forgets them."""
     from djgj.cli import figures
     from djgj.figures import metrics
     from djgj.ledger import kept

@@ -125,7 +125,8 @@ KEPT_GAP_ROWS = 2000
 
 def _kept_listing(question: tuple[Any, ...] | None) -> dict[str, Any] | None:
     """A full listing too long to keep, found again by the statements kept for it (PostgreSQL: run
-    with psycopg alone, `djgj.ledger.kept.run`); None when there are none."""
+    with the driver alone, libpq itself or else psycopg: `djgj.ledger.kept.run`); None when there
+    are none."""
     if question is None:
         return None
     from djgj.cli.app import state

@@ -113,16 +113,36 @@ def _read_psycopg(conninfo: str, answer_key: str) -> Any | None:
 def run(url: str, statements_key: str) -> tuple[Any, list[list[tuple[Any, ...]]]] | None:
     """Kept statements run again with the driver alone: the value kept under ``statements_key`` (its
     ``statements``: SQL text compiled for this ledger's driver, and named values) and each statement's
-    rows, read in one read-only snapshot with the lookup; None on a miss. PostgreSQL only (psycopg
-    gives the rows the types SQLAlchemy gives them); any other ledger is a miss."""
+    rows, read in one read-only snapshot with the lookup; None on a miss. PostgreSQL only, through
+    libpq itself when it can be loaded (`djgj.ledger.libpq`: the rows as one COPY each, the types
+    psycopg gives them), else with psycopg alone; any other ledger is a miss."""
     if not url.startswith(POSTGRES_SCHEMES):
         return None
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    from djgj.ledger import libpq
+
+    try:
+        with libpq.connected(conninfo) as session:
+            session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            row = session.first_row(_ASK.format(m="{}").format("$1", "$2"), [statements_key, HEAD])
+            if row is None or row[0] is None:
+                return None
+            value = json.loads(row[0])
+            return value, [session.rows(s["sql"], s["params"]) for s in value["statements"]]
+    except libpq.Unavailable:
+        return _run_psycopg(conninfo, statements_key)
+    except (libpq.Failed, ValueError, LookupError, TypeError):  # a miss; the usual path says why
+        return None
+
+
+def _run_psycopg(conninfo: str, statements_key: str) -> tuple[Any, list[list[tuple[Any, ...]]]] | None:
+    """`run` with psycopg: one connection, the lookup and the statements in one read-only snapshot."""
     try:
         import psycopg
     except ImportError:
         return None
     try:
-        with psycopg.connect("postgresql://" + url.split("://", 1)[1], connect_timeout=10) as con:
+        with psycopg.connect(conninfo, connect_timeout=10) as con:
             con.read_only = True
             con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             row = con.execute(_ASK.format(m="%s"), (statements_key, HEAD)).fetchone()

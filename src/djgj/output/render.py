@@ -247,11 +247,12 @@ def _csv_cell(value: Any) -> str:
     return _plain(value) if _is_number(value) else neutralise(_plain(value))
 
 
+_BLANK_CELL = _csv_cell(None)
 #: `_csv_cell` for the commonest exact types, without its tests (a province's listing is 100k cells).
 _CSV_CELL: dict[type, Callable[[Any], str]] = {
     str: neutralise,
     int: str,
-    type(None): lambda _: _csv_cell(None),
+    type(None): lambda _: _BLANK_CELL,
     date: lambda value: neutralise(value.isoformat()),
 }
 

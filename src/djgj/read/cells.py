@@ -17,8 +17,14 @@ _NEEDS_QUOTE = re.compile("^'*[" + re.escape("".join(DANGEROUS)) + "]")
 _QUOTED = re.compile("^'+[" + re.escape("".join(DANGEROUS)) + "]")
 
 
+#: The first characters of every text `_NEEDS_QUOTE` matches (any other text is left as it is).
+_FIRST = frozenset(("'", *DANGEROUS))
+
+
 def neutralise(value: str) -> str:
     """Prefix ``'`` to text a spreadsheet would run as a formula; reversible by :func:`unneutralise`."""
+    if value[:1] not in _FIRST:
+        return value
     return "'" + value if _NEEDS_QUOTE.match(value) else value
 
 

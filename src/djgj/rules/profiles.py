@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from djgj.errors import UsageError
 
 DEFAULT = "national"
+#: The profiles shipped with djgj, read beside the package as the vocabulary is (`importlib.resources`
+#: and its zip readers cost a repeated answer more than reading the file).
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "profiles"
 
 
 @dataclass
@@ -55,7 +57,7 @@ def _find(name: str) -> tuple[str, str]:
     user = user_profile_dir() / f"{name}.toml"
     if user.exists():
         return user.read_text(encoding="utf-8"), str(user)
-    res = resources.files("djgj").joinpath(f"data/profiles/{name}.toml")
+    res = SHIPPED / f"{name}.toml"
     if res.is_file():
         return res.read_text(encoding="utf-8"), f"djgj:{name}"
     raise UsageError(f"找不到规则配置“{name}”；可用：{'、'.join(available())}，或给出 .toml 文件路径")
@@ -82,11 +84,7 @@ def fingerprint(name: str | None = None) -> str | None:
 
 
 def available() -> list[str]:
-    names = {
-        p.name[:-5]
-        for p in resources.files("djgj").joinpath("data/profiles").iterdir()
-        if p.name.endswith(".toml")
-    }
+    names = {p.name[:-5] for p in SHIPPED.iterdir() if p.name.endswith(".toml")}
     if user_profile_dir().is_dir():
         names |= {p.stem for p in user_profile_dir().glob("*.toml")}
     return sorted(names)

@@ -147,7 +147,8 @@ def localise_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def localise_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`localise_row` of every row, each category's names looked up once (a province's listing)."""
-    names = [(k, table()[c]) for k, c in COLUMN_CATEGORY.items()]
+    present, tables = set().union(*rows), table()  # the coded columns these rows have, looked up once
+    names = [(k, tables[c]) for k, c in COLUMN_CATEGORY.items() if k in present]
     out = []
     for row in rows:
         local = dict(row)
