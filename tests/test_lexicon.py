@@ -30,6 +30,12 @@ from djgj.read.headers import Column, cut, parse_map_options, read_header, read_
         ("党员职工", "party_members"),
         ("外出务工人员", "villagers_away"),
         ("已建立党组织类型", "party_org"),
+        # the unit a member belongs to (所属工会 is left to the roster: see test_rosters)
+        ("会员所在单位", "unit_name"),
+        ("职工所在企业", "unit_name"),
+        # a roster's yes/no of membership
+        ("是否系工会会员", "is_member"),
+        ("入会（是/否）", "is_member"),
     ],
 )
 def test_headers_compose_into_fields(header, field):
@@ -47,6 +53,8 @@ def test_headers_compose_into_fields(header, field):
         "备注",
         "单位法人",
         "组织机构代码",
+        "会员所属工会",  # a name, never a count of members (it had been 会员数)
+        "所属工会",  # a union's superior union in a list of unions
     ],
 )
 def test_ambiguous_or_foreign_headers_stay_unknown(header):

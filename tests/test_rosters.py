@@ -244,3 +244,44 @@ def test_a_unit_lists_roster_columns_are_named_as_ignored(runner, tmp_path):
         "以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：E列“是否农民工”、F列“联系电话”"
         in done.output
     )
+
+
+@pytest.mark.parametrize("header", ["所在工会", "会员所属基层工会", "所属工会名称"])
+def test_a_roster_naming_each_members_union_takes_the_unit_from_it(runner, tmp_path, header):
+    """所在工会 | 测试2号有限公司工会委员会: the member's unit is the union's (its name without 工会委员会);
+    a unit written after its township (城关镇测试1号有限公司) is that township's unit."""
+    import_ledger(runner, tmp_path, clean_units())
+    head = [*ROSTER_HEADER[:5], header, *ROSTER_HEADER[6:]]
+    rows = [member(1, 2), member(2, 2), member(3, 1)]
+    rows[0][5], rows[1][5], rows[2][5] = (
+        "测试2号有限公司工会委员会",
+        "测试2号有限公司工会",
+        "城关镇测试1号有限公司",
+    )
+    done = invoke(runner, "import", str(_roster(tmp_path, rows, header=head)), "--roster")
+    assert done.exit_code == 0, done.output
+    assert sql(
+        "SELECT u.name, count(*) FROM memberships m JOIN units u ON u.id = m.unit_id GROUP BY u.name ORDER BY 1"
+    ) == [("测试1号有限公司", 1), ("测试2号有限公司", 2)]
+
+
+def test_a_unit_after_another_township_is_not_taken(runner, tmp_path):
+    import_ledger(runner, tmp_path, clean_units())
+    rows = [member(1, 2)]
+    rows[0][5] = "白水镇测试2号有限公司"
+    done = invoke(runner, "import", str(_roster(tmp_path, rows)), "--roster")
+    assert done.exit_code == 1 and "台账中没有单位“白水镇测试2号有限公司”" in done.output
+
+
+@pytest.mark.parametrize(
+    ("politics", "party"),
+    [("中共党员", True), ("党员", True), ("中共预备党员", True), ("中国共产党党员", True),
+     ("中共党员（预备）", True), ("中國共產黨黨員", True), ("民革党员", False), ("民建会员", False),
+     ("非党员", False), ("不是党员", False), ("共青团员", False), ("入党积极分子", False), ("群众", False)],
+)  # fmt: skip
+def test_party_membership_is_read_from_politics_by_its_grammar(politics, party):
+    """A CPC member, full or probationary, and nothing else: a democratic party's 党员 and a negation
+    had been counted by a test of the words inside (民革党员, 非党员)."""
+    from djgj.ledger.rosters import is_party_member
+
+    assert is_party_member(politics) is party

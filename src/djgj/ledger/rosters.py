@@ -31,12 +31,11 @@ from djgj.ledger.privacy import mask_id, mask_phone
 from djgj.ledger.roster_store import RosterStore, UnitRow
 from djgj.read import values as V
 from djgj.read.files import Sheet
-from djgj.read.headers import Column, lexicon
+from djgj.read.headers import Column, cut, lexicon
 from djgj.read.layout import RowClassifier, Table, header_cells, section_of, township_from_text
 from djgj.records.parse import check_columns, column_letter, unknown_columns_warning, where
 from djgj.records.record import reject, row_number
-
-PARTY_WORDS = ("中共党员", "党员", "中共预备党员", "预备党员")
+from djgj.records.unions import unit_name_of_union
 
 
 @dataclass
@@ -382,7 +381,7 @@ class RosterWriter:
         member = column("is_member", _membership) if "is_member" in cols else [True] * len(ids)
         left, sex = column("membership_change", _leaving), column("sex", V.clean_text)
         politics, phones = column("politics", V.clean_text), column("phone")
-        codes, units = column("credit_code", V.clean_text), column("unit_name", V.clean_text)
+        codes, units = column("credit_code", V.clean_text), column("unit_name", _unit_of)
         out: list[Any] = []
         for r, name in enumerate(names):
             raw_id = ids[r]
@@ -418,6 +417,17 @@ class RosterWriter:
             out.append((values, codes[r], units[r]))
         return out
 
+    def _unit_after_township(self, name: str) -> int | None:
+        """青石镇鑫源纺织有限公司 for the ledger's 鑫源纺织有限公司 of 青石镇: a township written before
+        a unit's name, when it is that unit's own (and picks it among namesakes)."""
+        town = township_from_text(name)
+        if town is None or not name.startswith(town) or len(name) - len(town) < 2:
+            return None
+        norm = V.normalise_name(name[len(town) :])
+        _, by_name = self.store.units(set(), {norm})
+        units = [u for u in by_name.get(norm, []) if u[2] == town]
+        return units[0][0] if len(units) == 1 else None
+
     def _not_member(self, got: Any, sheet: Sheet, r: int) -> list[str] | None:
         """A row whose 是否会员 cell is not yes: its problem when the cell could not be read, else
         None (left out, counted as said no or said nothing)."""
@@ -443,6 +453,9 @@ class RosterWriter:
             return None
         if len(found) == 1:
             return found[0][0]
+        in_town = self._unit_after_township(name) if not found else None
+        if in_town is not None:
+            return in_town
         if len(found) > 1:
             towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
             problems.append(
@@ -638,13 +651,33 @@ def _member_words() -> re.Pattern[str]:
 
 
 def _remap(table: Table) -> None:
-    """In a roster, 单位名称 names the member's unit and 农民工 is a yes/no column."""
+    """In a roster, 单位名称 names the member's unit, 农民工 is a yes/no column, and without a unit
+    column the member's union (所在工会: 甲有限公司工会委员会) names it (`_unit_of`)."""
     fields = {c.field for c in table.columns}
     for c in table.columns:
         if c.field == "name" and "unit_name" not in fields:
             c.field = "unit_name"
+            fields.add("unit_name")
         elif c.field == "migrant_workers" and "is_migrant" not in fields:
             c.field = "is_migrant"
+    for c in table.columns:
+        if "unit_name" not in fields and (c.field == "union_name" or (c.field is None and _members_union(c))):
+            c.field, c.why = "unit_name", "会员所在的工会：单位名称取自工会名称"
+            fields.add("unit_name")
+
+
+def _members_union(col: Column) -> bool:
+    """A header naming the union a member belongs to (所在工会, 会员所属基层工会): its words are a union
+    and belonging, with nothing else than the member or a name."""
+    words = cut(col.header)
+    concepts = {c for _, cs in words.parts for c in cs}
+    return not words.unread and {"union", "belongs"} <= concepts <= {"union", "belongs", "member", "name"}
+
+
+def _unit_of(cell: Any) -> str | None:
+    """A roster's unit cell: the unit's name, or its union's (甲有限公司工会委员会 → 甲有限公司)."""
+    text = V.clean_text(cell)
+    return unit_name_of_union(text) if text else None
 
 
 #: What follows a unit's name in its roster's title: 工会会员花名册, 会员名册, 职工入会登记表 …
@@ -741,7 +774,17 @@ def _date_1904(cell: Any) -> Any:
 
 
 def is_party_member(politics: str | None) -> bool:
-    return bool(politics) and any(w in politics for w in PARTY_WORDS)  # type: ignore[operator]
+    """Whether a 政治面貌 says a member of the Communist Party of China, full or probationary
+    (中共党员, 党员, 中国共产党预备党员, 中共党员（预备）): never a democratic party's member (民革党员)
+    nor a negation (非党员), which a test of the words inside it took for one."""
+    if not politics:
+        return False
+    text = re.sub(r"[\s()（）]", "", V.simplify(politics))
+    return _CPC_MEMBER.fullmatch(text) is not None
+
+
+#: 政治面貌 of a CPC member: an optional party name, an optional full/probationary mark, 党员.
+_CPC_MEMBER = re.compile(r"(?:中共|中国共产党)?(?:正式|预备)?党员(?:预备|正式)?")
 
 
 __all__ = ["check_id", "column_letter", "is_party_member", "normalise_id", "write"]
