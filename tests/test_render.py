@@ -353,3 +353,21 @@ def test_csv_cells_follow_the_general_rule(rows: list[dict[str, Any]]) -> None:
         [[h for _, h in columns], *([_reference_cell(r.get(k)) for k, _ in columns] for r in local)]
     )
     assert render_rows(rows, "csv", columns=columns) == out.getvalue()
+
+
+def test_a_rates_units_in_the_report_table_are_those_it_is_taken_over(runner, tmp_path):
+    """计入单位 beside a rate counts its denominator's units, so that 计入 + 未计入 is the units in
+    scope (it had shown the numerator's: 建会率 50% over 4 units read 计入 2)."""
+    from builders import write_csv
+    from conftest import invoke
+
+    rows = [["乡镇", "单位名称", "企业类型", "从业人员数", "是否建立工会", "会员数"]]
+    rows += [["城关镇", f"测试{i}号有限公司", "私营企业", 30, "是" if i < 2 else "否", 20 if i < 2 else 0]
+             for i in range(4)]  # fmt: skip
+    done = invoke(runner, "import", str(write_csv(tmp_path / "u.csv", rows)), "--as-of", "2014-12-31")
+    assert done.exit_code == 0, done.output
+    text = invoke(runner, "report", "--year", "2014").output
+    line = next(x for x in text.splitlines() if x.strip().startswith("建会率（全部单位口径）"))
+    assert line.split()[1:] == ["50.0%", "—", "—", "4"], line
+    count = next(x for x in text.splitlines() if x.strip().startswith("建立基层工会的单位"))
+    assert count.split()[1:] == ["2", "—", "—", "2"], count

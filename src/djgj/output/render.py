@@ -487,7 +487,8 @@ def _section_rows(sec: dict[str, Any]) -> list[Row]:
                 "previous": prev,
                 "change": chg if _is_number(chg) else None,
                 "formula": formulas.get(key),
-                "units": d.get("units"),
+                # A rate's units are those it is taken over (its denominator's), beside those left out.
+                "units": d.get("denominator_units", d.get("units")),
                 "left_out": d.get("left_out"),
                 "section": title,
             }
