@@ -185,6 +185,27 @@ _NOTED_COUNT = re.compile(rf"^([0-9][0-9,]*)\s*[{_UNITS}]?\((?:其中|含|包含
 _CHINESE_COUNT = re.compile(rf"^([0-9.零〇一二两三四五六七八九十百千万]+)[{_UNITS}]?$")
 
 
+#: A count cell that says none at all (无, 没有, 暂无): 0, as a blank is.
+NONE_COUNT_WORDS = frozenset({"无", "没有", "暂无", "尚无", "均无", "无人", "没", "并无"})
+#: A count cell struck through (—, /, －): the form's "not filled / not applicable", never a number:
+#: read as unknown (left out of every figure that needs it, and counted), neither 0 nor refused.
+DASH_COUNT_SIGNS = frozenset({"-", "—", "–", "－", "/", "／", "\\", "--", "——", "---", "———", "―", "─"})
+#: Words that make a number an estimate (约30, 30左右, 50余人): refused, a guess is not a count.
+_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个家户位]?$")
+
+
+def count_or_unknown(cell: Cell) -> int | None:
+    """A head count as `count` reads it, except a struck-through cell (—, /): None, not known."""
+    if type(cell) is str and not cell.isdigit() and _SPACES.sub("", cell) in DASH_COUNT_SIGNS:
+        return None
+    return count(cell)
+
+
+def is_dash_count(cell: Cell) -> bool:
+    """Whether a count cell is struck through (—, /): `count_or_unknown` reads it as unknown."""
+    return type(cell) is str and _SPACES.sub("", cell) in DASH_COUNT_SIGNS
+
+
 def _chinese_count(text: str, cell: Cell) -> int:
     m = _CHINESE_COUNT.match(text)
     if m and not m.group(1).replace(".", "").isdigit():
@@ -196,6 +217,10 @@ def _chinese_count(text: str, cell: Cell) -> int:
             got = None
         if isinstance(got, (int, float)) and got >= 0 and float(got).is_integer():
             return int(got)
+    if text in NONE_COUNT_WORDS:
+        return 0
+    if _ROUGH.search(text) and any(c.isdigit() or c in "零一二两三四五六七八九十百千万" for c in text):
+        raise ValueProblem(f"“{cell}”是约数，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
     raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")
 
 
@@ -332,10 +357,17 @@ _MORPHEMES: dict[str, str] = {
             "制度",
             "指导员",
             "党建指导员",
+            "党建工作指导员",
+            "联络员",
+            "党建联络员",
         ],
         "obj",
     ),
-    **dict.fromkeys(["了", "的", "之"], "filler"),
+    **dict.fromkeys(["了", "的", "之", "由"], "filler"),
+    # Whose joint organisation a unit joined (纳入街道联合工会, 加入镇联合党支部): a place, not a form.
+    **dict.fromkeys(
+        ["街道", "乡镇", "镇", "乡", "县", "镇级", "乡级", "县级", "街道级", "本镇", "本街道"], "place"
+    ),
     # Whose union it is (企业工会, 机关工会, 村工会): the unit's own, unless a joint word says otherwise.
     **dict.fromkeys(
         ["企业", "公司", "机关", "事业单位", "村", "村级", "社区", "居委会", "学校", "医院"], "own"
@@ -516,6 +548,24 @@ def _why_impossible(year: int, month: int, day: int) -> str:
     return f"{year}年{month}月只有{calendar.monthrange(year, month)[1]}天"
 
 
+#: The words of a Party-building instructor (党建指导员, 联络员): sent from outside, not an organisation.
+_INSTRUCTOR_WORDS = ("指导员", "联络员")
+
+
+def names_instructor(cell: Cell) -> bool:
+    """Whether a Party-organisation cell says an instructor covers the unit (选派指导员, 党建指导员)
+    rather than an organisation of its own: `party_org` reads it as none, the instructor as present."""
+    if is_blank(cell):
+        return False
+    text = _value_text(cell)
+    roles = set(morphemes(text) or ())
+    return (
+        any(w in text for w in _INSTRUCTOR_WORDS)
+        and "neg" not in roles
+        and not roles & {"p_committee", "p_general", "p_branch"}  # (联合党支部+指导员: the branch)
+    )
+
+
 def party_org(cell: Cell) -> str:
     """The Party organisation form; a plain "yes" is kept as ``own`` (form not stated)."""
     if is_blank(cell):
@@ -525,11 +575,14 @@ def party_org(cell: Cell) -> str:
     got = presence(cell)
     if got is False or "p_group" in roles and not roles & {"p_branch", "p_general", "p_committee"}:
         return "none"
+    if roles and names_instructor(cell):  # 选派指导员: covered by an instructor, no organisation of its own
+        return "none"
     if roles and roles <= {
         "perf",
         "verb",
         "obj",
         "filler",
+        "place",
         "committee",
         "joint",
         "p_committee",
@@ -567,6 +620,7 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
         "verb",
         "obj",
         "filler",
+        "place",
         "own",
         "committee",
         "joint",

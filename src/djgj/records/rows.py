@@ -48,6 +48,9 @@ class RowContext:
     options: Options
     default_town: str | None = None
     non_public_hint: bool = False
+    #: The one kind the sheet's titles, its name or the file's name give its units (非公 → non_public,
+    #: 社会组织 → social_org), after their own evidence; `non_public_hint` is this being non_public.
+    title_kind: str | None = None
     #: Where `default_town` was read (标题“…”, 工作表名“…”, 文件名“…”), said in the summary.
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
@@ -192,7 +195,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
     note_identity(get("name"), get("credit_code"), code, counter)
     township = _row_township(town_of_cell(plan.clean_text(get("township")), counter), ctx)
-    title_kind = "non_public" if ctx.non_public_hint else None
+    title_kind = ctx.title_kind or ("non_public" if ctx.non_public_hint else None)
     kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
     if township is None:
         township = town_in_name(name, kind, ctx)
@@ -367,6 +370,9 @@ def note_identities(
 
 
 def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
+    if kind == "count" and V.is_dash_count(raw):
+        counter["人数栏的“—”“/”记为未知（不计为 0，用到它的指标不计入该单位）"] += 1
+        return
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
         counter["去掉数字中的千位分隔符（如“1,234”）"] += 1
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
@@ -389,6 +395,8 @@ def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
             counter["全角字符转半角"] += 1
         if V.simplify(raw) != nfkc:
             counter["繁体字转简体"] += 1
+        if kind == "count" and nfkc.strip() in V.NONE_COUNT_WORDS:
+            counter["人数栏的“无”计为 0"] += 1
         if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
             counter["去掉人数后的单位（如“25人”）"] += 1
         if kind == "count" and re.search(r"\)\s*$", nfkc):
@@ -422,6 +430,8 @@ def convert_into(
         values["union_established_precision"] = got[1] if got else None
     else:
         values[fld] = _CONVERTERS.get(vkind, _text)(raw, kind)
+        if vkind == "party_org" and V.names_instructor(raw):
+            values["has_instructor"] = True  # 选派指导员 in the Party column: covered, no own organisation
 
 
 def _text(raw: Any, kind: str | None) -> str | None:
@@ -430,7 +440,7 @@ def _text(raw: Any, kind: str | None) -> str | None:
 
 
 _CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
-    "count": lambda raw, kind: V.count(raw),
+    "count": lambda raw, kind: V.count_or_unknown(raw),
     "bool": lambda raw, kind: V.yes_no(raw),
     "party_org": lambda raw, kind: V.party_org(raw),
     "union_form": lambda raw, kind: V.union_form(raw, kind=kind),

@@ -1,0 +1,234 @@
+"""Counties laid out in ways the sample county never was: each file is written here by code, imported
+as a cadre would, and every figure compared with what the file says, worked out by hand.
+
+Phrasings are checked twice: those a rule was written from, and held-out ones it was not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builders import write_xlsx
+from conftest import invoke
+from djgj.read import values as V
+from djgj.read.headers import read_one
+
+# ---------------------------------------------------------------- headers
+
+
+@pytest.mark.parametrize(
+    ("group", "header", "want"),
+    [
+        # written from
+        ("工会", "组建状态", "union_form"),
+        ("", "工会联合会是否成立", "union_form"),
+        ("", "在编在岗人数", "employees"),
+        ("", "党组织覆盖方式", "party_org"),
+        ("", "社团名称", "name"),
+        ("", "机关事业单位名称", "name"),
+        # held out
+        ("党组织", "建立状态", "party_org"),
+        ("", "党支部设立状态", "party_org"),
+        ("", "建会状态", "union_form"),
+        ("", "是否成立村级工会联合会", "union_form"),
+        ("", "在编职工数", "employees"),
+        ("", "工会覆盖形式", "union_form"),
+        ("", "协会名称", "name"),
+        ("", "商户名称", "name"),
+        ("", "工会组织现状", "union_form"),
+    ],
+)
+def test_new_phrasings_of_known_fields_are_read(group, header, want):
+    assert read_one(header, [group] if group else []).field == want
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "工会状态",  # a union list's record state (正常/注销), not whether one exists
+        "单位状态",
+        "编制人数",  # an agency's quota, not the people it has
+        "工会覆盖率",
+        "党组织覆盖单位数",
+        "登记管理机关",
+    ],
+)
+def test_neighbouring_phrasings_stay_unplaced(header):
+    assert read_one(header, []).field in (None, "")
+
+
+# ---------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize("cell", ["—", "/", "－", " / ", "——", "／", "--"])
+def test_a_struck_through_count_is_unknown_not_zero_nor_refused(cell):
+    assert V.count_or_unknown(cell) is None
+
+
+@pytest.mark.parametrize("cell", ["无", "暂无", "没有", "尚无"])
+def test_a_count_saying_none_is_zero(cell):
+    assert V.count_or_unknown(cell) == 0 and V.count(cell) == 0
+
+
+@pytest.mark.parametrize("cell", ["约30", "30左右", "50余人", "约四十人", "二十多人", "100以上"])
+def test_an_estimate_is_refused_and_called_an_estimate(cell):
+    with pytest.raises(V.ValueProblem, match="约数"):
+        V.count_or_unknown(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "form", "instructor"),
+    [
+        ("选派指导员", "none", True),  # written from
+        ("派驻党建指导员", "none", True),  # held out
+        ("已选派党建工作指导员", "none", True),
+        ("由指导员覆盖", "none", True),
+        ("有联络员", "none", True),
+        ("未选派指导员", "none", False),
+        ("联合党支部", "joint_branch", False),
+        ("单独组建党支部", "branch", False),
+    ],
+)
+def test_an_instructor_in_the_party_column_is_no_organisation_of_its_own(cell, form, instructor):
+    assert V.party_org(cell) == form
+    assert V.names_instructor(cell) is instructor
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [("纳入街道联合工会", "joint"), ("加入镇联合工会", "joint"), ("已加入乡镇区域性工会", "joint")],
+)
+def test_a_joint_union_named_with_its_place_is_joint(cell, want):
+    assert V.union_form(cell) == want
+
+
+# ---------------------------------------------------------------- whole files
+
+
+def _report(runner, *args: str) -> dict:
+    res = invoke(runner, "report", "--format", "json", *args)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def _units(runner) -> dict[str, dict]:
+    res = invoke(runner, "units", "--format", "json")
+    assert res.exit_code == 0, res.output
+    return {u["name"]: u for u in json.loads(res.stdout)}
+
+
+def _two_family_workbook(path: Path) -> Path:
+    """A township's workbook: a 非公企业 sheet (no type column; the sheet's name says the kind) with
+    a two-row header, status words and struck-through counts, beside a 村（社区） sheet."""
+    firms = [
+        ["2023年青石镇两新组织党建带工建工作台账"],
+        ["序", "企业全称", "职工", None, "工会", None, "党组织", None],
+        [None, None, "人数", "其中女", "组建状态", "会员", "是否组建", "党员"],
+        [1, "青石镇华兴五金有限公司", "48人", "20", "已建", "45", "有", "5"],
+        [2, "青石镇鑫达物流有限公司", "26", "/", "正在组建", "/", "否", "1"],
+        [3, "青石镇宏远建材厂", "不详", None, "已建", "12人", "无", "0"],
+        [4, "青石镇顺丰食品有限公司", "60", "25", "筹建中", "无", "是", "4"],
+        [None, "合计", "134", None, None, "57", None, "10"],
+        ["填报说明：职工人数含劳务派遣人员。"],
+    ]
+    villages = [
+        ["2023年青石镇村（社区）工会组建情况"],
+        ["村（社区）", "工会联合会是否成立", "会员人数", "外出务工人员", "其中已入会"],
+        ["石门村", "已成立", "120", "300", "40"],
+        ["青石社区", "是", "80", "0", "0"],
+        ["北山村", "未成立", "0", "150", "0"],
+        ["南河村", "筹备中", "0", "90", "0"],
+    ]
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    for name, rows in (("非公企业", firms), ("村（社区）", villages)):
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+    for c0, c1, text in ((2, 3, "职工"), (4, 5, "工会"), (6, 7, "党组织")):
+        wb.get_worksheet_by_name("非公企业").merge_range(1, c0, 1, c1, text)
+    wb.close()
+    return path
+
+
+def test_a_workbook_of_enterprises_and_villages_each_read_by_its_own_meaning(runner, tmp_path):
+    path = _two_family_workbook(tmp_path / "青石镇_2023年党建带工建台账.xlsx")
+    res = invoke(runner, "import", str(path))
+    assert res.exit_code == 0, res.output
+    assert "“—”“/”记为未知" in res.output and "“无”计为 0" in res.output
+    units = _units(runner)
+    assert {u["kind"] for n, u in units.items() if n.endswith("公司") or n.endswith("厂")} == {"non_public"}
+    assert units["石门村"]["union_form"] == "federation" and units["青石社区"]["union_form"] == "federation"
+    assert units["北山村"]["union_form"] == "none" and units["南河村"]["union_form"] == "none"
+    assert units["青石镇鑫达物流有限公司"]["union_form"] == "none"  # 正在组建: none yet
+    firms = _report(runner, "--kind", "non_public")
+    t, f = firms["totals"], firms["figures"]
+    assert t["orgs"] == 4 and t["employees"] == 134 and f["employees"]["left_out"] == 1  # 不详
+    assert t["unions"] == 2 and t["union_required"] == 3 and t["union_rate"] == pytest.approx(1 / 3)
+    # 会员 of the units whose employees are known: 45 + 0 (无); 鑫达's "/" is unknown, not 0
+    assert t["member_rate"] == pytest.approx(45 / 108) and f["member_rate"]["left_out"] == 2
+    sections = {s["family"]: s for s in _report(runner)["sections"]}
+    v = sections["villages"]["totals"]
+    assert v["orgs"] == 4 and v["union_covered"] == 2 and v["union_coverage_rate"] == 0.5
+    assert v["union_members"] == 200
+    for s in sections.values():  # two families, never one rate, none above 100%
+        assert all(x is None or x <= 1 for k, x in s["totals"].items() if k.endswith(("rate", "share")))
+
+
+def test_a_struck_through_member_count_is_left_out_not_read_as_zero(runner, tmp_path):
+    rows = [
+        ["城南镇非公企业工会情况（2023年）"],
+        ["企业名称", "职工人数", "是否建会", "会员人数"],
+        ["城南镇甲有限公司", "40", "是", "—"],
+        ["城南镇乙有限公司", "60", "是", "30"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城南镇.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    f = _report(runner)["figures"]
+    assert f["union_members"]["value"] == 30 and f["union_members"]["left_out"] == 1
+    assert f["member_rate"]["value"] == pytest.approx(0.5)  # 30 / 60, not 30 / 100
+
+
+@pytest.mark.parametrize(
+    ("title", "sheet", "want"),
+    [
+        ("金沙街道社会组织“两个覆盖”情况统计表", "Sheet1", "social_org"),  # written from
+        ("2023年金沙街道党建工作统计", "社会团体", "social_org"),  # held out: the sheet's name
+        ("金沙街道国有企业工会情况", "Sheet1", "state_owned"),
+        ("金沙街道集体企业党建情况", "Sheet1", "collective"),
+    ],
+)
+def test_a_title_or_sheet_naming_one_kind_gives_it_to_units_without_their_own(
+    runner, tmp_path, title, sheet, want
+):
+    rows = [
+        [title],
+        ["组织名称", "党员人数", "党组织覆盖方式", "工会覆盖方式"],
+        ["金沙街道老年人协会", "3", "单独组建党支部", "纳入街道联合工会"],
+        ["金沙街道志愿者服务中心", "0", "选派指导员", "无"],
+    ]
+    path = write_xlsx(tmp_path / "金沙街道.xlsx", [], sheets={sheet: rows})
+    res = invoke(runner, "import", str(path), "--as-of", "2023-12-31")
+    assert res.exit_code == 0, res.output
+    units = _units(runner)
+    assert {u["kind"] for u in units.values()} == {want}
+    assert units["金沙街道老年人协会"]["party_org"] == "branch"
+    assert units["金沙街道志愿者服务中心"]["party_org"] == "none"
+    gaps = json.loads(invoke(runner, "gaps", "--year", "2023", "--format", "json").stdout)
+    assert not [g for g in gaps if g.get("rule") == "party_coverage"]  # the instructor covers it
+
+
+def test_a_title_naming_two_kinds_gives_neither(runner, tmp_path):
+    rows = [
+        ["金沙街道非公企业和社会组织党建情况（2023年）"],
+        ["单位名称", "党员人数", "党组织"],
+        ["金沙街道老年人协会", "3", "党支部"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "金沙街道.xlsx", rows)))
+    assert res.exit_code == 1 and "无法判断" in res.output and "单位类别" in res.output
