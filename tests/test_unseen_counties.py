@@ -232,3 +232,61 @@ def test_a_title_naming_two_kinds_gives_neither(runner, tmp_path):
     ]
     res = invoke(runner, "import", str(write_xlsx(tmp_path / "金沙街道.xlsx", rows)))
     assert res.exit_code == 1 and "无法判断" in res.output and "单位类别" in res.output
+
+
+# ---------------------------------------------------------------- a 备注 carrying the union's status
+
+
+@pytest.mark.parametrize(
+    ("remark", "want"),
+    [
+        ("与卫生院联合建会", "joint"),  # written from
+        ("已纳入园区联合工会", "joint"),  # held out
+        ("尚未建立工会", "none"),
+        ("工会正在筹建", "none"),
+        ("2019年单独建会", "committee"),
+        ("设工会组织员一名", "organizer"),
+        ("已注销", None),  # speaks of no union: no evidence
+        ("法人代表兼任会计", None),
+    ],
+)
+def test_a_remark_states_the_union_form_by_its_words(remark, want):
+    from djgj.records.unions import form_in_remark
+
+    assert form_in_remark(remark) == want
+
+
+def test_a_remark_stating_a_joint_union_comes_before_members_as_evidence():
+    from djgj.records.unions import UnionEvidence, infer_union
+
+    ev = UnionEvidence()
+    values: dict = {"union_members": 10}
+    infer_union(values, None, None, ev, "与卫生院联合建会")
+    assert values["union_form"] == "joint" and ev.remarked == 1 and ev.inferred == 0
+    values = {"union_members": 10}
+    infer_union(values, None, None, ev, None)
+    assert values["union_form"] == "committee"  # members alone: an own union, said in the summary
+
+
+def _remark_sheet(path: Path) -> Path:
+    rows = [
+        ["桃源镇机关事业单位工会组建情况统计（2023年）"],
+        ["备注", "会员（名）", "在编在岗人数", "单位名称", "单位性质", "工会成立时间"],
+        [None, "35", "38", "桃源镇人民政府", "机关", "2010年5月"],
+        ["与卫生院联合建会", "10", "15", "桃源镇农业服务中心", "事业单位", None],
+        [None, "50", "52", "桃源镇卫生院", "事业单位", "2015.3"],
+    ]
+    return write_xlsx(path, rows)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="records/columns.py (ColumnReader.read) does not pass the row's 备注 to infer_union: "
+    "the column reader infers an own union from the member count alone",
+)
+def test_a_remark_saying_joint_union_is_not_counted_as_an_own_union(runner, tmp_path):
+    res = invoke(runner, "import", str(_remark_sheet(tmp_path / "桃源镇.xlsx")))
+    assert res.exit_code == 0, res.output
+    units = _units(runner)
+    assert units["桃源镇农业服务中心"]["union_form"] == "joint"
+    assert _report(runner)["totals"]["unions"] == 2

@@ -21,7 +21,7 @@ from djgj.read.cards import read_form
 from djgj.read.choices import read_choices
 from djgj.read.files import MAX_ROWS, Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
-from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header, resolve
+from djgj.read.headers import IGNORE, Column, column_rows, field_label, is_remark, read_header, resolve
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     RowClassifier,
@@ -352,6 +352,7 @@ def sheet_context(
     title_kind = kind_in_titles([*titles, table.sheet.name]) or kind_in_titles([path.stem])
     ctx = RowContext(options, default_town, title_kind == "non_public", source, name_is_union=name_is_union)
     ctx.title_kind = title_kind
+    ctx.remarks = tuple(c.index for c in table.columns if c.field in (None, IGNORE) and is_remark(c))
     ctx.unions.union_list = name_is_union or any(c.field == "union_name" for c in table.columns)
     return ctx
 

@@ -68,6 +68,8 @@ class RowContext:
     #: The name column is the union's name (工会名称, no unit name column): the unit's name is it
     #: without 工会委员会.
     name_is_union: bool = False
+    #: The 备注 columns (not placed as a field): a sheet without a union column may state it there.
+    remarks: tuple[int, ...] = ()
 
 
 class ColumnPlan:
@@ -211,7 +213,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
     if "union_form" not in cols or ctx.unions.union_list:
-        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
+        remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
+        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions, remark)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
