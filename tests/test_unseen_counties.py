@@ -290,3 +290,19 @@ def test_a_remark_saying_joint_union_is_not_counted_as_an_own_union(runner, tmp_
     units = _units(runner)
     assert units["桃源镇农业服务中心"]["union_form"] == "joint"
     assert _report(runner)["totals"]["unions"] == 2
+
+
+def test_instructors_sent_but_not_named_leave_their_number_unknown(runner, tmp_path):
+    rows = [
+        ["柳河镇非公企业党建情况（2023年）"],
+        ["企业名称", "职工人数", "党员人数", "党组织", "党建指导员"],
+        ["柳河镇甲有限公司", "20", "1", "无", "否"],
+        ["柳河镇乙有限公司", "30", "2", "无", "王建国"],
+        ["柳河镇丙有限公司", "40", "1", "无", "是"],  # has one, not named
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "柳河镇.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    report = _report(runner)
+    assert report["totals"]["instructors"] is None  # not "1 名": 丙's instructor is not named
+    assert report["figures"]["instructors"]["left_out"] == 1
+    assert "选派党建指导员1名" not in invoke(runner, "report").stdout

@@ -420,7 +420,13 @@ def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -
     grades = {g: totals.pop(f"std_{g}", None) for g in ("initial", "basic", "standard")}
     if any(f.key == "std_initial" for f in figs):
         totals["standardization"] = grades
-    if instructors is not None:
+    unnamed = int(sums.get("instructors_unnamed", 0) or 0)
+    if instructors is not None and unnamed:
+        # Units that have an instructor whose name the sheet did not give (选派指导员): the number of
+        # distinct instructors is not known (two units may share one), so it is left out and counted.
+        totals["instructors"] = None
+        detail["instructors"] = {"value": None, "units": 0, "left_out": unnamed, "unknown": unnamed}
+    elif instructors is not None:
         totals["instructors"] = instructors
         detail["instructors"] = {"value": instructors, "units": instructors, "left_out": 0}
     totals["fresh_units"] = int(sums.get("fresh", 0))
@@ -508,9 +514,11 @@ def _instructor_columns(conn: Connection) -> list[Any]:
     """Per group: how many units say whether they have an instructor, and the distinct names."""
     said = or_(Snapshot.has_instructor.is_not(None), Snapshot.instructor.is_not(None))
     agg = func.json_group_array if conn.dialect.name == "sqlite" else func.json_agg
+    unnamed = and_(Snapshot.has_instructor.is_(True), Snapshot.instructor.is_(None))
     return [
         _sum_if(said).label("instructors_said"),
         agg(Snapshot.instructor.distinct()).label("instructor_names"),
+        _sum_if(unnamed).label("instructors_unnamed"),
     ]
 
 
