@@ -292,7 +292,7 @@ def test_a_remark_saying_joint_union_is_not_counted_as_an_own_union(runner, tmp_
     assert _report(runner)["totals"]["unions"] == 2
 
 
-def test_instructors_sent_but_not_named_leave_their_number_unknown(runner, tmp_path):
+def test_instructors_sent_but_not_named_are_said_to_be_left_out(runner, tmp_path):
     rows = [
         ["柳河镇非公企业党建情况（2023年）"],
         ["企业名称", "职工人数", "党员人数", "党组织", "党建指导员"],
@@ -303,6 +303,9 @@ def test_instructors_sent_but_not_named_leave_their_number_unknown(runner, tmp_p
     res = invoke(runner, "import", str(write_xlsx(tmp_path / "柳河镇.xlsx", rows)))
     assert res.exit_code == 0, res.output
     report = _report(runner)
-    assert report["totals"]["instructors"] is None  # not "1 名": 丙's instructor is not named
-    assert report["figures"]["instructors"]["left_out"] == 1
-    assert "选派党建指导员1名" not in invoke(runner, "report").stdout
+    assert report["totals"]["instructors"] == 1  # the instructors named (王建国) …
+    assert report["figures"]["instructors"]["left_out"] == 1  # … and 丙's, not named, said as left out
+    text = invoke(runner, "report").stdout
+    assert (
+        "党建指导员：1个单位未计入" in text and "选派党建指导员1名（另有1家有党建指导员但未填姓名）" in text
+    )

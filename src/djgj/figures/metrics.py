@@ -420,15 +420,17 @@ def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -
     grades = {g: totals.pop(f"std_{g}", None) for g in ("initial", "basic", "standard")}
     if any(f.key == "std_initial" for f in figs):
         totals["standardization"] = grades
-    unnamed = int(sums.get("instructors_unnamed", 0) or 0)
-    if instructors is not None and unnamed:
-        # Units that have an instructor whose name the sheet did not give (选派指导员): the number of
-        # distinct instructors is not known (two units may share one), so it is left out and counted.
-        totals["instructors"] = None
-        detail["instructors"] = {"value": None, "units": 0, "left_out": unnamed, "unknown": unnamed}
-    elif instructors is not None:
+    if instructors is not None:
+        # The instructors the ledger names; a unit whose instructor is not named (选派指导员, 是) is
+        # left out of that count and counted, so the report says so.
+        unnamed = int(sums.get("instructors_unnamed", 0) or 0)
         totals["instructors"] = instructors
-        detail["instructors"] = {"value": instructors, "units": instructors, "left_out": 0}
+        detail["instructors"] = {
+            "value": instructors,
+            "units": instructors,
+            "left_out": unnamed,
+            **({"unknown": unnamed} if unnamed else {}),
+        }
     totals["fresh_units"] = int(sums.get("fresh", 0))
     return {"totals": totals, "detail": detail}
 
