@@ -309,3 +309,52 @@ def test_instructors_sent_but_not_named_are_said_to_be_left_out(runner, tmp_path
     assert (
         "党建指导员：1个单位未计入" in text and "选派党建指导员1名（另有1家有党建指导员但未填姓名）" in text
     )
+
+
+# ---------------------------------------------------------------- a union column holding dates
+
+
+@pytest.mark.parametrize(
+    ("cell", "day", "precision"),
+    [
+        ("2016.5", "2016-05-01", "month"),  # written from
+        ("2021年3月", "2021-03-01", "month"),
+        ("2016年5月建会", "2016-05-01", "month"),  # held out
+        ("于2019年成立", "2019-01-01", "year"),
+        ("2018-07-12", "2018-07-12", "day"),
+    ],
+)
+def test_a_union_cell_giving_its_founding_date_says_it_exists(cell, day, precision):
+    got = V.founding_date(cell)
+    assert got is not None and got[0].isoformat() == day and got[1] == precision
+
+
+@pytest.mark.parametrize("cell", ["已建", "未建", "1", 1, "3月", "2016.13"])
+def test_a_union_cell_that_is_no_date_is_read_as_before(cell):
+    assert V.founding_date(cell) is None
+
+
+def test_a_sheet_asking_for_the_founding_date_in_its_union_column(runner, tmp_path):
+    from builders import write_csv
+
+    rows = [
+        ["东岭乡非公有制企业工会组建情况表"],
+        ["填报说明："],
+        ["1．“建会情况”栏已建会的填写建会年月，未建会的填“未建”；"],
+        ["企业名称", "从业人员", "建会情况", "会员", "党员"],
+        ["东岭乡金穗米业有限公司", "35", "2016.5", "30", "2"],
+        ["东岭乡顺达运输有限公司", "28", "未建", "0", "0"],
+        ["东岭乡兴旺养殖场", "9", "2021年3月", "9", "1"],
+        ["东岭乡福源酒店", "52", "2023年10月", "40", "3"],
+        [],
+        ["审核人：王五", "", "填表人：赵六", "", "填报日期：2024年1月8日"],
+    ]
+    path = write_csv(tmp_path / "东岭乡.csv", rows, encoding="gbk")
+    res = invoke(runner, "import", str(path))
+    assert res.exit_code == 1 and "--as-of" in res.output  # the 填报日期 footer is no year-end
+    res = invoke(runner, "import", str(path), "--as-of", "2023-12-31")
+    assert res.exit_code == 0, res.output
+    assert "工会栏写的日期记为已建会" in res.output
+    t = _report(runner)["totals"]
+    assert (t["unions"], t["union_required"], t["union_members"], t["new_unions"]) == (3, 3, 79, 1)
+    assert t["union_rate"] == pytest.approx(2 / 3)

@@ -539,6 +539,28 @@ _CHINESE_DATE = re.compile(
 )
 
 
+#: What may follow the date in a union cell that gives its founding date (2016年5月建会, 2016.5成立).
+_FOUNDED = re.compile(r"(?:已|于)?(.+?)(?:建会|成立|建立|组建|建)?")
+
+
+def founding_date(cell: Cell) -> tuple[dt.date, str] | None:
+    """The date a union (or organisation) cell gives instead of 已建 (2016.5, 2021年3月, 2016年5月建会,
+    a real date cell): the union exists and was set up then. None when the cell is no such date
+    (a number such as 1 stays a yes/no; a year is read only as four digits in text)."""
+    if isinstance(cell, (dt.date, dt.datetime)):
+        return date_value(cell)
+    if type(cell) is not str or not any(c.isdigit() for c in cell):
+        return None
+    m = _FOUNDED.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", cell)))
+    if m is None or not re.match(r"\d{4}", m.group(1)):
+        return None
+    try:
+        got = date_value(m.group(1))
+    except ValueProblem:
+        return None
+    return got if got and MIN_YEAR <= got[0].year <= MAX_YEAR else None
+
+
 def _why_impossible(year: int, month: int, day: int) -> str:
     """The reason a year/month/day triple is no date, for the user to correct the right part."""
     if not 1 <= year <= 9999:

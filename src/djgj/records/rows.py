@@ -376,6 +376,9 @@ def note_normalisation(raw: Any, kind: str, counter: Counter[str]) -> None:
     if kind == "count" and V.is_dash_count(raw):
         counter["人数栏的“—”“/”记为未知（不计为 0，用到它的指标不计入该单位）"] += 1
         return
+    if kind == "union_form" and V.founding_date(raw) is not None:
+        counter["工会栏写的日期记为已建会，并作为建会时间（如“2016.5”）"] += 1
+        return
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
         counter["去掉数字中的千位分隔符（如“1,234”）"] += 1
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
@@ -427,6 +430,10 @@ def convert_into(
         else:
             values["has_instructor"] = True
             values["instructor"] = V.person_name(raw)
+    elif vkind == "union_form" and (founded := V.founding_date(raw)) is not None:
+        # 建会情况 written as the date it was set up (2016.5): a union, and its date
+        values[fld] = V.union_form("已建", kind=kind)
+        values["union_established_on"], values["union_established_precision"] = founded
     elif vkind == "date":
         got = V.date_value(raw, date_1904=date_1904)
         values[fld] = got[0] if got else None
