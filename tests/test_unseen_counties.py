@@ -358,3 +358,48 @@ def test_a_sheet_asking_for_the_founding_date_in_its_union_column(runner, tmp_pa
     t = _report(runner)["totals"]
     assert (t["unions"], t["union_required"], t["union_members"], t["new_unions"]) == (3, 3, 79, 1)
     assert t["union_rate"] == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------- villages and enterprises in one sheet
+
+
+@pytest.mark.parametrize(
+    ("group", "header", "want"),
+    [
+        ("", "类别", "kind"),  # written from
+        ("", "类型", "kind"),  # held out
+        ("", "分类", "kind"),
+        ("工会", "类型", "union_form"),  # a group naming a subject keeps its meaning
+        ("党组织", "类别", "party_org"),
+        ("", "组建方式", None),  # how something was set up: not the unit's kind
+    ],
+)
+def test_a_bare_kind_word_in_a_unit_list_is_the_units_kind(group, header, want):
+    assert (read_one(header, [group] if group else []).field or None) == want
+
+
+def test_villages_and_enterprises_in_one_sheet_are_two_families(runner, tmp_path):
+    rows = [
+        ["北岗镇2023年基层工会组建情况一览表"],
+        ["序号", "单位", "类别", "职工（人）", "工会", "会员"],
+        [1, "北岗镇红旗村", "村", None, "已建", "150"],
+        [2, "北岗镇新华社区", "社区", None, "未建", "0"],
+        [3, "北岗镇鼎盛铸造有限公司", "民营企业", "80", "已建", "70"],
+        [4, "北岗镇永安", "行政村", None, "已建", "90"],  # held out: the 类别 cell alone says village
+        [5, "北岗镇卫生院", "事业单位", "40", "已建", "40"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "北岗镇.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    kinds = {n: u["kind"] for n, u in _units(runner).items()}
+    assert kinds == {
+        "北岗镇红旗村": "village",
+        "北岗镇新华社区": "community",
+        "北岗镇鼎盛铸造有限公司": "non_public",
+        "北岗镇永安": "village",
+        "北岗镇卫生院": "institution",
+    }
+    sections = {s["family"]: s["totals"] for s in _report(runner)["sections"]}
+    firms, villages = sections["enterprises"], sections["villages"]
+    assert (firms["orgs"], firms["employees"], firms["unions"], firms["union_members"]) == (2, 120, 2, 110)
+    assert (villages["orgs"], villages["union_covered"], villages["union_members"]) == (3, 2, 240)
+    assert villages["union_coverage_rate"] == pytest.approx(2 / 3)

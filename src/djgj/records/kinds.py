@@ -67,12 +67,24 @@ class KindNotes:
     cache: dict[Any, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def _kind_spellings() -> dict[str, str]:
+    """Every spelling of a kind a 类别 cell may hold: key, label and aliases (vocabulary.toml)."""
+    from djgj.vocab import vocabulary
+
+    out: dict[str, str] = {}
+    for key, label in KINDS.items():
+        for spelling in (key, label, *vocabulary.aliases("kinds", key)):
+            out.setdefault(spelling, key)
+    return out
+
+
 def _declared(clean: Callable[[Any], str | None], get: Callable[[str], Any]) -> str | None:
     declared = clean(get("kind"))
     if declared:
-        for key, label in KINDS.items():
-            if declared in (key, label):
-                return key
+        got = _kind_spellings().get(declared) or V.kind_from_ownership(declared)
+        if got:
+            return got
     return V.kind_from_ownership(clean(get("ownership"))) or V.kind_from_ownership(clean(get("union_type")))
 
 
