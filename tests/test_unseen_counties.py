@@ -403,3 +403,43 @@ def test_villages_and_enterprises_in_one_sheet_are_two_families(runner, tmp_path
     assert (firms["orgs"], firms["employees"], firms["unions"], firms["union_members"]) == (2, 120, 2, 110)
     assert (villages["orgs"], villages["union_covered"], villages["union_members"]) == (3, 2, 240)
     assert villages["union_coverage_rate"] == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------- the date a title gives
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        ("2023年上半年青石镇党建统计", "2023-06-30"),  # written from
+        ("青石镇2023年第三季度党建统计", "2023-09-30"),
+        ("2023年1-9月非公企业工会情况", "2023-09-30"),
+        ("二〇二三年青石镇党建统计", "2023-12-31"),
+        ("石桥镇2022年度工会统计（第一季度）", "2022-03-31"),  # held out
+        ("2021年二季度非公企业情况", "2021-06-30"),
+        ("2020年1—6月党建工作台账", "2020-06-30"),
+        ("二〇一九年度工会组建情况", "2019-12-31"),
+        ("2023年下半年", "2023-12-31"),
+        ("2014年度城关镇", "2014-12-31"),
+    ],
+)
+def test_a_title_naming_part_of_a_year_gives_that_parts_end(title, want):
+    from djgj.read.layout import as_of_from_titles
+
+    assert as_of_from_titles([title])[0].isoformat() == want
+
+
+@pytest.mark.parametrize(
+    ("title", "town"), [("二〇二三年青石镇党建统计", "青石镇"), ("二〇一九年度龙泉乡工会组建情况", "龙泉乡")]
+)
+def test_a_year_in_chinese_numerals_is_no_part_of_the_township(title, town):
+    from djgj.read.layout import township_from_text
+
+    assert township_from_text(title) == town
+
+
+def test_a_file_named_for_half_a_year_is_dated_at_its_end():
+    from djgj.read.layout import as_of_from_file_name
+
+    assert as_of_from_file_name("2023年上半年_青石镇").isoformat() == "2023-06-30"
+    assert as_of_from_file_name("青石镇2023年第三季度台账").isoformat() == "2023-09-30"

@@ -48,9 +48,6 @@ class RowContext:
     options: Options
     default_town: str | None = None
     non_public_hint: bool = False
-    #: The one kind the sheet's titles, its name or the file's name give its units (非公 → non_public,
-    #: 社会组织 → social_org), after their own evidence; `non_public_hint` is this being non_public.
-    title_kind: str | None = None
     #: Where `default_town` was read (标题“…”, 工作表名“…”, 文件名“…”), said in the summary.
     town_source: str = ""
     #: Records that took `default_town` (their own township cell was blank or absent).
@@ -70,6 +67,9 @@ class RowContext:
     name_is_union: bool = False
     #: The 备注 columns (not placed as a field): a sheet without a union column may state it there.
     remarks: tuple[int, ...] = ()
+    #: The one kind the sheet's titles, its name or the file's name give its units (非公 → non_public,
+    #: 社会组织 → social_org), after their own evidence; `non_public_hint` is this being non_public.
+    title_kind: str | None = None
 
 
 class ColumnPlan:
