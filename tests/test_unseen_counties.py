@@ -443,3 +443,65 @@ def test_a_file_named_for_half_a_year_is_dated_at_its_end():
 
     assert as_of_from_file_name("2023年上半年_青石镇").isoformat() == "2023-06-30"
     assert as_of_from_file_name("青石镇2023年第三季度台账").isoformat() == "2023-09-30"
+
+
+# ---------------------------------------------------------------- an answer with a note
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("否（已纳入联合工会）", "joint"),  # written from
+        ("已建（2019年）", "committee"),
+        ("单建", "committee"),
+        ("否，有组织员", "organizer"),  # held out
+        ("无（已加入区域工会联合会）", "joint"),
+        ("是，2019年建", "committee"),
+        ("独建", "committee"),
+        ("无（筹建中）", "none"),
+        ("已纳入桥头镇联合工会", "joint"),
+        ("未加入桥头镇联合工会", "none"),
+    ],
+)
+def test_a_union_answer_with_a_note_is_read_with_it(cell, want):
+    assert V.read_with_note(V.union_form, cell) == want
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "单独建会、联合建会（同时打√，只能选一项）",
+        "未建（拟明年建）",
+        "未建（停产）",
+        "不适用",
+        "已建（待核）",
+    ],
+)
+def test_a_note_that_cannot_be_read_keeps_the_cell_refused(cell):
+    with pytest.raises(V.ValueProblem):
+        V.read_with_note(V.union_form, cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "form", "instructor"),
+    [
+        ("否（纳入联合党支部）", "joint_branch", False),
+        ("无（选派指导员）", "none", True),
+        ("联合党支部，派指导员", "joint_branch", True),
+    ],
+)
+def test_a_party_answer_with_a_note_is_read_with_it(cell, form, instructor):
+    assert V.read_with_note(V.party_org, cell) == form and V.names_instructor(cell) is instructor
+
+
+def test_a_no_with_a_joint_union_note_covers_the_unit(runner, tmp_path):
+    rows = [
+        ["桥头镇非公企业工会情况（2023年）"],
+        ["企业名称", "职工人数", "是否建会", "会员人数"],
+        ["桥头镇甲五金店", "6", "否（已纳入桥头镇联合工会）", "6"],
+        ["桥头镇乙有限公司", "30", "已建（2019年）", "28"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "桥头镇.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["unions"], t["union_covered"], t["union_members"]) == (1, 2, 34)

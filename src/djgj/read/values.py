@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -373,7 +374,8 @@ _MORPHEMES: dict[str, str] = {
         ["企业", "公司", "机关", "事业单位", "村", "村级", "社区", "居委会", "学校", "医院"], "own"
     ),
     **dict.fromkeys(
-        ["独立", "单独", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"], "committee"
+        ["独立", "单独", "单建", "独建", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"],
+        "committee",
     ),
     **dict.fromkeys(
         ["联合", "联建", "区域", "区域性", "行业", "片区", "园区", "楼宇", "村企", "联合基层工会"], "joint"
@@ -579,13 +581,16 @@ def names_instructor(cell: Cell) -> bool:
     rather than an organisation of its own: `party_org` reads it as none, the instructor as present."""
     if is_blank(cell):
         return False
-    text = _value_text(cell)
-    roles = set(morphemes(text) or ())
-    return (
-        any(w in text for w in _INSTRUCTOR_WORDS)
-        and "neg" not in roles
-        and not roles & {"p_committee", "p_general", "p_branch"}  # (联合党支部+指导员: the branch)
-    )
+    for part in _CLAUSE_BREAK.split(str(cell)):  # (无（选派指导员）: the note says it)
+        text = _value_text(part)
+        roles = set(morphemes(text) or ())
+        if (
+            any(w in text for w in _INSTRUCTOR_WORDS)
+            and "neg" not in roles
+            and not roles & {"p_committee", "p_general", "p_branch"}  # (联合党支部+指导员: the branch)
+        ):
+            return True
+    return False
 
 
 def party_org(cell: Cell) -> str:
@@ -597,7 +602,8 @@ def party_org(cell: Cell) -> str:
     got = presence(cell)
     if got is False or "p_group" in roles and not roles & {"p_branch", "p_general", "p_committee"}:
         return "none"
-    if roles and names_instructor(cell):  # 选派指导员: covered by an instructor, no organisation of its own
+    forms = {"p_committee", "p_general", "p_branch"}
+    if roles and not roles & forms and names_instructor(cell):  # 选派指导员: an instructor, no organisation
         return "none"
     if roles and roles <= {
         "perf",
@@ -624,6 +630,56 @@ def party_org(cell: Cell) -> str:
     if got:
         return "own"
     raise ValueProblem(f"“{cell}”不是可识别的党组织形式（可写 党委/党总支/党支部/联合党支部/无 或 是/否）")
+
+
+#: Where a form cell's answer ends and its note begins: 否（已纳入联合工会）, 已建，2019年.
+_CLAUSE_BREAK = re.compile(r"[()（）\[\]【】,，;；]+")
+#: Forms by which another's organisation covers a unit: a note saying one refines a bare "no".
+_COVERING = ("joint", "organizer", "federation", "joint_branch")
+
+
+#: A place named between a joining verb and the organisation joined (纳入桥头镇联合工会): the place
+#: is whose organisation it is, not its form; the verb (and a negation before it) is kept.
+_PLACE_JOINED = re.compile(
+    r"(纳入|加入|参加|属于|挂靠|隶属|覆盖|在|于)[\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|社区|村|园区|工业园|开发区)"
+    r"(?=联合|区域|行业|工会|党|总工会)"
+)
+
+
+def read_with_note(read: Callable[[Cell], str], cell: Cell) -> str:
+    """`read` (a form reader) of a cell that may carry a note after its answer: the whole cell
+    first; a "none" whose note names a covering form (否（已纳入联合工会）) is that form; a cell the
+    whole of which cannot be read is its answer's reading when the note is a date (已建（2019年））."""
+    if type(cell) is str and (plain := _PLACE_JOINED.sub(r"\1", cell)) != cell:
+        try:
+            return read_with_note(read, plain)
+        except ValueProblem:
+            pass  # (refused below, quoting the cell as written)
+    try:
+        whole: str | None = read(cell)
+    except ValueProblem:
+        whole = None
+    if type(cell) is not str or whole not in (None, "none"):
+        return read(cell) if whole is None else whole
+    parts = [p for p in _CLAUSE_BREAK.split(cell) if p.strip()]
+    if len(parts) < 2:
+        return read(cell) if whole is None else whole
+    readings: list[str | None] = []
+    for part in parts:
+        try:
+            readings.append(read(part))
+        except ValueProblem:
+            readings.append(None)
+    if whole == "none":
+        return next((r for r in readings[1:] if r in _COVERING), "none")
+    # An unreadable whole: its answer, when the note it carries is a date or a count (已建（2019年）);
+    # any other note (同时打√, 应打√或留空) or several answers (甲、乙) keep the cell refused.
+    notes_ok = all(
+        r is not None or any(c.isdigit() for c in p) for p, r in zip(parts[1:], readings[1:], strict=True)
+    )
+    if readings[0] is None or "、" in parts[0] or not notes_ok:
+        return read(cell)
+    return readings[0]
 
 
 def union_form(cell: Cell, *, kind: str | None = None) -> str:

@@ -452,8 +452,8 @@ def _text(raw: Any, kind: str | None) -> str | None:
 _CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
     "count": lambda raw, kind: V.count_or_unknown(raw),
     "bool": lambda raw, kind: V.yes_no(raw),
-    "party_org": lambda raw, kind: V.party_org(raw),
-    "union_form": lambda raw, kind: V.union_form(raw, kind=kind),
+    "party_org": lambda raw, kind: V.read_with_note(V.party_org, raw),
+    "union_form": lambda raw, kind: V.read_with_note(lambda c: V.union_form(c, kind=kind), raw),
     "grade": lambda raw, kind: V.grade(raw),
     "person": lambda raw, kind: V.person_name(raw),
 }
