@@ -421,8 +421,16 @@ def _finish(sums: dict[str, Any], figs: list[Figure], instructors: int | None) -
     if any(f.key == "std_initial" for f in figs):
         totals["standardization"] = grades
     if instructors is not None:
+        # The instructors the ledger names; a unit whose instructor is not named (选派指导员, 是) is
+        # left out of that count and counted, so the report says so.
+        unnamed = int(sums.get("instructors_unnamed", 0) or 0)
         totals["instructors"] = instructors
-        detail["instructors"] = {"value": instructors, "units": instructors, "left_out": 0}
+        detail["instructors"] = {
+            "value": instructors,
+            "units": instructors,
+            "left_out": unnamed,
+            **({"unknown": unnamed} if unnamed else {}),
+        }
     totals["fresh_units"] = int(sums.get("fresh", 0))
     return {"totals": totals, "detail": detail}
 
@@ -508,9 +516,11 @@ def _instructor_columns(conn: Connection) -> list[Any]:
     """Per group: how many units say whether they have an instructor, and the distinct names."""
     said = or_(Snapshot.has_instructor.is_not(None), Snapshot.instructor.is_not(None))
     agg = func.json_group_array if conn.dialect.name == "sqlite" else func.json_agg
+    unnamed = and_(Snapshot.has_instructor.is_(True), Snapshot.instructor.is_(None))
     return [
         _sum_if(said).label("instructors_said"),
         agg(Snapshot.instructor.distinct()).label("instructor_names"),
+        _sum_if(unnamed).label("instructors_unnamed"),
     ]
 
 

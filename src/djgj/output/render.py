@@ -538,6 +538,20 @@ def _numbers(
     return n, p
 
 
+def _instructors_text(sec: dict[str, Any], unit: str) -> str | None:
+    """选派党建指导员4名, and the units whose instructor the ledger does not name (not in that count)."""
+    named = (sec.get("totals") or {}).get("instructors")
+    unnamed = ((sec.get("figures") or {}).get("instructors") or {}).get("left_out") or 0
+    if not _is_number(named):
+        return None
+    said = f"选派党建指导员{_count(named)}名" if named else ""
+    if unnamed:
+        said += (
+            f"{'（另有' if said else ''}{_count(unnamed)}{unit}有党建指导员但未填姓名{'）' if said else ''}"
+        )
+    return said or None
+
+
 def _village_summary(sec: dict[str, Any], scope: dict[str, Any]) -> str:
     """The villages' own idiom (report 1): 全县248个村村村成立工会，会员人数为126816人，入会积极分子达1389人。"""
     t: dict[str, Any] = sec.get("totals") or {}
@@ -608,7 +622,7 @@ def _summary(report: dict[str, Any], sec: dict[str, Any] | None = None) -> str:
             p("member_rate") and f"职工入会率为{p('member_rate')}",
             p("migrant_member_rate") and f"农民工入会率为{p('migrant_member_rate')}",
         ],
-        [n("instructors") and f"选派党建指导员{n('instructors')}名"],
+        [_instructors_text(sec, unit)],
         [
             n("new_unions") and f"年内新建工会{n('new_unions')}{unit}",
             n("new_members")

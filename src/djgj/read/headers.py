@@ -297,6 +297,8 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
         noted = _without_notes(label, groups, left)
         if noted is not None:
             return noted
+        if found == "kind" and not subjects:  # (证件类型: the unread words are whose type it is)
+            found = None
         return Reading(None, f"{words}；未能读懂“{own.unread}”", likely=found or _likely(subjects))
     if found is None and not subjects and attrs == {"count", "headcount"}:
         # A bare 人数 under a group naming no subject (基本情况/人数): whose people, it does not say.

@@ -561,6 +561,32 @@ _YEAR_END = [
     re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
 ]
 _YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
+#: A part of the year after it (2023年上半年, 2023年第三季度, 2023年1-9月): the data end with that part.
+_PERIOD = re.compile(
+    r"(\d{4})\s*年\s*(?:(上半年|下半年)|第?([一二三四1-4])\s*季度?(?!度)|1?\s*[-—–~～至到]\s*(\d{1,2})\s*月)"
+)
+_QUARTER_END = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
+#: A year written in Chinese numerals (二〇二三年): its digits.
+_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=\s*年)")
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+#: The same part of the year standing apart from it (城关镇2023年度工会统计（第一季度）).
+_PART = re.compile(r"()(?:(上半年|下半年)|第([一二三四1-4])季度)()")
+
+
+def _period_end(m: re.Match[str], year: int) -> dt.date | None:
+    """The last day of the part of the year a title names (上半年 → 30 June, 第三季度 → 30 September)."""
+    if m.group(2):
+        month = 6 if m.group(2) == "上半年" else 12
+    elif m.group(3):
+        month = _QUARTER_END[m.group(3)]
+    else:
+        month = int(m.group(4))
+    if not 1 <= month <= 12:  # (1-13月: no such part of a year)
+        return None
+    after = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return after - dt.timedelta(days=1)
 
 
 def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
@@ -577,9 +603,14 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
                     return None, ""
     for line in lines:
         text = re.sub(r"(?:填报|填表|报送|制表)(?:日期|时间)[:：]?\s*\S+", "", simplify(line))
+        text = _CHINESE_YEAR.sub(lambda y: y.group(1).translate(_CHINESE_DIGITS), text)
         m = _YEAR.search(text)
         if m and 1949 < int(m.group(1)) < 2200:
-            return dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
+            period = _PERIOD.search(text)
+            if period is None or period[1] != m[1]:
+                period = _PART.search(text)
+            end = _period_end(period, int(m[1])) if period else None
+            return end or dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
     return None, ""
 
 
@@ -595,7 +626,9 @@ def as_of_from_file_name(stem: str) -> dt.date | None:
     years = {int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", text) if 1949 < int(y) < 2200}
     if len(years) != 1 or not _FILE_YEAR.search(text):
         return None
-    return dt.date(years.pop(), 12, 31)
+    year = years.pop()
+    period = _PERIOD.search(text) or _PART.search(text)  # (2023年上半年_城关镇: 30 June)
+    return (_period_end(period, year) if period else None) or dt.date(year, 12, 31)
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -185,6 +186,27 @@ _NOTED_COUNT = re.compile(rf"^([0-9][0-9,]*)\s*[{_UNITS}]?\((?:其中|含|包含
 _CHINESE_COUNT = re.compile(rf"^([0-9.零〇一二两三四五六七八九十百千万]+)[{_UNITS}]?$")
 
 
+#: A count cell that says none at all (无, 没有, 暂无): 0, as a blank is.
+NONE_COUNT_WORDS = frozenset({"无", "没有", "暂无", "尚无", "均无", "无人", "没", "并无"})
+#: A count cell struck through (—, /, －): the form's "not filled / not applicable", never a number:
+#: read as unknown (left out of every figure that needs it, and counted), neither 0 nor refused.
+DASH_COUNT_SIGNS = frozenset({"-", "—", "–", "－", "/", "／", "\\", "--", "——", "---", "———", "―", "─"})
+#: Words that make a number an estimate (约30, 30左右, 50余人): refused, a guess is not a count.
+_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个家户位]?$")
+
+
+def count_or_unknown(cell: Cell) -> int | None:
+    """A head count as `count` reads it, except a struck-through cell (—, /): None, not known."""
+    if type(cell) is str and not cell.isdigit() and _SPACES.sub("", cell) in DASH_COUNT_SIGNS:
+        return None
+    return count(cell)
+
+
+def is_dash_count(cell: Cell) -> bool:
+    """Whether a count cell is struck through (—, /): `count_or_unknown` reads it as unknown."""
+    return type(cell) is str and _SPACES.sub("", cell) in DASH_COUNT_SIGNS
+
+
 def _chinese_count(text: str, cell: Cell) -> int:
     m = _CHINESE_COUNT.match(text)
     if m and not m.group(1).replace(".", "").isdigit():
@@ -196,6 +218,10 @@ def _chinese_count(text: str, cell: Cell) -> int:
             got = None
         if isinstance(got, (int, float)) and got >= 0 and float(got).is_integer():
             return int(got)
+    if text in NONE_COUNT_WORDS:
+        return 0
+    if _ROUGH.search(text) and any(c.isdigit() or c in "零一二两三四五六七八九十百千万" for c in text):
+        raise ValueProblem(f"“{cell}”是约数，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
     raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")
 
 
@@ -347,16 +373,24 @@ _MORPHEMES: dict[str, str] = {
             "制度",
             "指导员",
             "党建指导员",
+            "党建工作指导员",
+            "联络员",
+            "党建联络员",
         ],
         "obj",
     ),
-    **dict.fromkeys(["了", "的", "之"], "filler"),
+    **dict.fromkeys(["了", "的", "之", "由"], "filler"),
+    # Whose joint organisation a unit joined (纳入街道联合工会, 加入镇联合党支部): a place, not a form.
+    **dict.fromkeys(
+        ["街道", "乡镇", "镇", "乡", "县", "镇级", "乡级", "县级", "街道级", "本镇", "本街道"], "place"
+    ),
     # Whose union it is (企业工会, 机关工会, 村工会): the unit's own, unless a joint word says otherwise.
     **dict.fromkeys(
         ["企业", "公司", "机关", "事业单位", "村", "村级", "社区", "居委会", "学校", "医院"], "own"
     ),
     **dict.fromkeys(
-        ["独立", "单独", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"], "committee"
+        ["独立", "单独", "单建", "独建", "基层工会委员会", "工会委员会", "委员会", "基层工会", "基层"],
+        "committee",
     ),
     **dict.fromkeys(
         ["联合", "联建", "区域", "区域性", "行业", "片区", "园区", "楼宇", "村企", "联合基层工会"], "joint"
@@ -522,6 +556,28 @@ _CHINESE_DATE = re.compile(
 )
 
 
+#: What may follow the date in a union cell that gives its founding date (2016年5月建会, 2016.5成立).
+_FOUNDED = re.compile(r"(?:已|于)?(.+?)(?:建会|成立|建立|组建|建)?")
+
+
+def founding_date(cell: Cell) -> tuple[dt.date, str] | None:
+    """The date a union (or organisation) cell gives instead of 已建 (2016.5, 2021年3月, 2016年5月建会,
+    a real date cell): the union exists and was set up then. None when the cell is no such date
+    (a number such as 1 stays a yes/no; a year is read only as four digits in text)."""
+    if isinstance(cell, (dt.date, dt.datetime)):
+        return date_value(cell)
+    if type(cell) is not str or not any(c.isdigit() for c in cell):
+        return None
+    m = _FOUNDED.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", cell)))
+    if m is None or not re.match(r"\d{4}", m.group(1)):
+        return None
+    try:
+        got = date_value(m.group(1))
+    except ValueProblem:
+        return None
+    return got if got and MIN_YEAR <= got[0].year <= MAX_YEAR else None
+
+
 def _why_impossible(year: int, month: int, day: int) -> str:
     """The reason a year/month/day triple is no date, for the user to correct the right part."""
     if not 1 <= year <= 9999:
@@ -529,6 +585,27 @@ def _why_impossible(year: int, month: int, day: int) -> str:
     if not 1 <= month <= 12:
         return f"没有{month}月"
     return f"{year}年{month}月只有{calendar.monthrange(year, month)[1]}天"
+
+
+#: The words of a Party-building instructor (党建指导员, 联络员): sent from outside, not an organisation.
+_INSTRUCTOR_WORDS = ("指导员", "联络员")
+
+
+def names_instructor(cell: Cell) -> bool:
+    """Whether a Party-organisation cell says an instructor covers the unit (选派指导员, 党建指导员)
+    rather than an organisation of its own: `party_org` reads it as none, the instructor as present."""
+    if is_blank(cell):
+        return False
+    for part in _CLAUSE_BREAK.split(str(cell)):  # (无（选派指导员）: the note says it)
+        text = _value_text(part)
+        roles = set(morphemes(text) or ())
+        if (
+            any(w in text for w in _INSTRUCTOR_WORDS)
+            and "neg" not in roles
+            and not roles & {"p_committee", "p_general", "p_branch"}  # (联合党支部+指导员: the branch)
+        ):
+            return True
+    return False
 
 
 def party_org(cell: Cell) -> str:
@@ -540,11 +617,15 @@ def party_org(cell: Cell) -> str:
     got = presence(cell)
     if got is False or "p_group" in roles and not roles & {"p_branch", "p_general", "p_committee"}:
         return "none"
+    forms = {"p_committee", "p_general", "p_branch"}
+    if roles and not roles & forms and names_instructor(cell):  # 选派指导员: an instructor, no organisation
+        return "none"
     if roles and roles <= {
         "perf",
         "verb",
         "obj",
         "filler",
+        "place",
         "committee",
         "joint",
         "p_committee",
@@ -566,6 +647,56 @@ def party_org(cell: Cell) -> str:
     raise ValueProblem(f"“{cell}”不是可识别的党组织形式（可写 党委/党总支/党支部/联合党支部/无 或 是/否）")
 
 
+#: Where a form cell's answer ends and its note begins: 否（已纳入联合工会）, 已建，2019年.
+_CLAUSE_BREAK = re.compile(r"[()（）\[\]【】,，;；]+")
+#: Forms by which another's organisation covers a unit: a note saying one refines a bare "no".
+_COVERING = ("joint", "organizer", "federation", "joint_branch")
+
+
+#: A place named between a joining verb and the organisation joined (纳入桥头镇联合工会): the place
+#: is whose organisation it is, not its form; the verb (and a negation before it) is kept.
+_PLACE_JOINED = re.compile(
+    r"(纳入|加入|参加|属于|挂靠|隶属|覆盖|在|于)[\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|社区|村|园区|工业园|开发区)"
+    r"(?=联合|区域|行业|工会|党|总工会)"
+)
+
+
+def read_with_note(read: Callable[[Cell], str], cell: Cell) -> str:
+    """`read` (a form reader) of a cell that may carry a note after its answer: the whole cell
+    first; a "none" whose note names a covering form (否（已纳入联合工会）) is that form; a cell the
+    whole of which cannot be read is its answer's reading when the note is a date (已建（2019年））."""
+    if type(cell) is str and (plain := _PLACE_JOINED.sub(r"\1", cell)) != cell:
+        try:
+            return read_with_note(read, plain)
+        except ValueProblem:
+            pass  # (refused below, quoting the cell as written)
+    try:
+        whole: str | None = read(cell)
+    except ValueProblem:
+        whole = None
+    if type(cell) is not str or whole not in (None, "none"):
+        return read(cell) if whole is None else whole
+    parts = [p for p in _CLAUSE_BREAK.split(cell) if p.strip()]
+    if len(parts) < 2:
+        return read(cell) if whole is None else whole
+    readings: list[str | None] = []
+    for part in parts:
+        try:
+            readings.append(read(part))
+        except ValueProblem:
+            readings.append(None)
+    if whole == "none":
+        return next((r for r in readings[1:] if r in _COVERING), "none")
+    # An unreadable whole: its answer, when the note it carries is a date or a count (已建（2019年）);
+    # any other note (同时打√, 应打√或留空) or several answers (甲、乙) keep the cell refused.
+    notes_ok = all(
+        r is not None or any(c.isdigit() for c in p) for p, r in zip(parts[1:], readings[1:], strict=True)
+    )
+    if readings[0] is None or "、" in parts[0] or not notes_ok:
+        return read(cell)
+    return readings[0]
+
+
 def union_form(cell: Cell, *, kind: str | None = None) -> str:
     """The union form, by its words: 联合/区域/行业 → joint, 组织员 → organizer, 工会联合会 →
     federation (区域/行业工会联合会 → joint), 独立建会/基层工会/已组建/有 → committee, 尚未建立/无 →
@@ -582,6 +713,7 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
         "verb",
         "obj",
         "filler",
+        "place",
         "own",
         "committee",
         "joint",

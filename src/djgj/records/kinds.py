@@ -18,6 +18,24 @@ from djgj.vocab.fields import KINDS
 
 ENTERPRISE = "enterprise"
 
+#: The kinds a sheet's title or name may give all of its units (非公企业, 社会组织 …). Villages and
+#: communities are told by their names; 机关事业单位 names two kinds, so it gives neither.
+_TITLE_KINDS = ("non_public", "social_org", "state_owned", "collective")
+
+
+def kind_in_titles(texts: list[str]) -> str | None:
+    """The one kind the titles (and sheet name) name by its label or an alias (vocabulary.toml);
+    None when they name none or several (非公企业和社会组织: the units' own evidence decides)."""
+    from djgj.vocab import vocabulary
+
+    named = set()
+    for text in texts:
+        plain = V.simplify(text)
+        for kind in _TITLE_KINDS:
+            if any(w in plain for w in (KINDS[kind], *vocabulary.aliases("kinds", kind))):
+                named.add(kind)
+    return named.pop() if len(named) == 1 else None
+
 
 @lru_cache(maxsize=1)
 def _code_table() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]]]:
@@ -49,12 +67,24 @@ class KindNotes:
     cache: dict[Any, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def _kind_spellings() -> dict[str, str]:
+    """Every spelling of a kind a 类别 cell may hold: key, label and aliases (vocabulary.toml)."""
+    from djgj.vocab import vocabulary
+
+    out: dict[str, str] = {}
+    for key, label in KINDS.items():
+        for spelling in (key, label, *vocabulary.aliases("kinds", key)):
+            out.setdefault(spelling, key)
+    return out
+
+
 def _declared(clean: Callable[[Any], str | None], get: Callable[[str], Any]) -> str | None:
     declared = clean(get("kind"))
     if declared:
-        for key, label in KINDS.items():
-            if declared in (key, label):
-                return key
+        got = _kind_spellings().get(declared) or V.kind_from_ownership(declared)
+        if got:
+            return got
     return V.kind_from_ownership(clean(get("ownership"))) or V.kind_from_ownership(clean(get("union_type")))
 
 
@@ -92,7 +122,16 @@ def decide(
 ) -> Decision:
     """(kind, evidence, evidence against it) of a unit that is not a village or community by
     --kind, from its code's first two characters, its type cells and its name's ending (cached)."""
-    key = (code[:2] if code else None, get("kind"), get("ownership"), get("union_type"), from_name)
+    # (title_hint in the key: the column reader and `parse_row` share the cache, and only
+    # `parse_row` knows a title kind other than 非公)
+    key = (
+        code[:2] if code else None,
+        get("kind"),
+        get("ownership"),
+        get("union_type"),
+        from_name,
+        title_hint,
+    )
     hit: Decision | None = cache.get(key)
     if hit is None:
         evidence = _evidence(code, clean, get, from_name, title_hint, option)

@@ -21,7 +21,7 @@ from djgj.read.cards import read_form
 from djgj.read.choices import read_choices
 from djgj.read.files import MAX_ROWS, Sheet, SheetStream, TextFile, Workbook
 from djgj.read.files import stream_csv as stream_csv_rows
-from djgj.read.headers import IGNORE, Column, column_rows, field_label, read_header, resolve
+from djgj.read.headers import IGNORE, Column, column_rows, field_label, is_remark, read_header, resolve
 from djgj.read.layout import (
     HEADER_SCAN_ROWS,
     RowClassifier,
@@ -35,6 +35,7 @@ from djgj.read.layout import (
     not_a_unit_list,
     township_from_text,
 )
+from djgj.records.kinds import kind_in_titles
 from djgj.records.pipeline import RowPipeline
 from djgj.records.record import (
     MAX_PROBLEMS_SHOWN,
@@ -44,6 +45,7 @@ from djgj.records.record import (
     column_letter,
     identity_of,
     row_number,
+    shown_header,
     where,
 )
 from djgj.records.rows import RowContext
@@ -241,7 +243,8 @@ def check_columns(table: Table, path: Path, roster: bool = False) -> dict[str, C
         if c.field in by_field:
             other = by_field[c.field]
             raise InputError(
-                f"{path.name}：{column_letter(other.index)}列“{other.header}”和 {column_letter(c.index)}列“{c.header}”"
+                f"{path.name}：工作表“{table.sheet.name}”{column_letter(other.index)}列“{shown_header(other)}”"
+                f"和 {column_letter(c.index)}列“{shown_header(c)}”"
                 f"都对应“{field_label(c.field)}”，无法确定以哪一列为准；请用 --map '{column_letter(c.index)}=忽略' 忽略其中一列"
             )
         by_field[c.field] = c
@@ -366,8 +369,11 @@ def sheet_context(
         parsed.warnings.append(
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
         )
-    non_public = any("非公" in V.simplify(t) for t in titles) or "非公" in path.stem
-    ctx = RowContext(options, default_town, non_public, source, name_is_union=name_is_union)
+    # (the sheet's own name too: a workbook with a 非公企业 sheet beside a 村（社区） sheet)
+    title_kind = kind_in_titles([*titles, table.sheet.name]) or kind_in_titles([path.stem])
+    ctx = RowContext(options, default_town, title_kind == "non_public", source, name_is_union=name_is_union)
+    ctx.title_kind = title_kind
+    ctx.remarks = tuple(c.index for c in table.columns if c.field in (None, IGNORE) and is_remark(c))
     ctx.unions.union_list = name_is_union or any(c.field == "union_name" for c in table.columns)
     return ctx
 

@@ -88,10 +88,15 @@ class Parsed:
     skip_bad_rows: bool = False
 
 
+def shown_header(col: Column) -> str:
+    """A header as a message quotes it: on one line (a cell wrapped as 党组织⏎设置 reads 党组织设置)."""
+    return "".join(col.header.splitlines())
+
+
 def where(sheet: Sheet, row: int, col: Column | None = None) -> str:
     place = f"工作表“{sheet.name}”{sheet.row_label(row)}"
     if col is not None:
-        place += f"，{column_letter(col.index)}列“{col.header}”"
+        place += f"，{column_letter(col.index)}列“{shown_header(col)}”"
     return place
 
 

@@ -24,7 +24,7 @@ from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
 from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
-from djgj.vocab.fields import SNAPSHOT_FIELDS
+from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
 from djgj.vocab.vocabulary import choices_text
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -65,6 +65,11 @@ class RowContext:
     #: The name column is the union's name (工会名称, no unit name column): the unit's name is it
     #: without 工会委员会.
     name_is_union: bool = False
+    #: The 备注 columns (not placed as a field): a sheet without a union column may state it there.
+    remarks: tuple[int, ...] = ()
+    #: The one kind the sheet's titles, its name or the file's name give its units (非公 → non_public,
+    #: 社会组织 → social_org), after their own evidence; `non_public_hint` is this being non_public.
+    title_kind: str | None = None
 
 
 class ColumnPlan:
@@ -192,7 +197,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
     note_identity(get("name"), get("credit_code"), code, counter)
     township = _row_township(town_of_cell(plan.clean_text(get("township")), counter), ctx)
-    title_kind = "non_public" if ctx.non_public_hint else None
+    title_kind = ctx.title_kind or ("non_public" if ctx.non_public_hint else None)
     kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
     if township is None:
         township = town_in_name(name, kind, ctx)
@@ -208,7 +213,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
     if "union_form" not in cols or ctx.unions.union_list:
-        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
+        _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
+    if kind in VILLAGE_KINDS and "employees" in blank:
+        values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
@@ -223,6 +230,14 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         row_number(sheet, r),
         tuple(blank),
     )
+
+
+def _infer(
+    values: dict[str, Any], cells: list[Any], union_type: str | None, union_name: str | None, ctx: RowContext
+) -> None:
+    """`infer_union` of a row without a union column, its first non-blank 备注 as evidence."""
+    remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
+    infer_union(values, union_type, union_name, ctx.unions, remark)
 
 
 def _several_units(name: str) -> bool:
@@ -368,6 +383,12 @@ def note_identities(
 
 def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
     """The normalisation notes of one cell read as ``kind``, each once, appended to ``notes``."""
+    if kind == "count" and V.is_dash_count(raw):
+        notes.append("人数栏的“—”“/”记为未知（不计为 0，用到它的指标不计入该单位）")
+        return
+    if kind == "union_form" and V.founding_date(raw) is not None:
+        notes.append("工会栏写的日期记为已建会，并作为建会时间（如“2016.5”）")
+        return
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
         notes.append("去掉数字中的千位分隔符（如“1,234”）")
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
@@ -390,6 +411,8 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
             notes.append("全角字符转半角")
         if V.simplify(raw) != nfkc:
             notes.append("繁体字转简体")
+        if kind == "count" and nfkc.strip() in V.NONE_COUNT_WORDS:
+            notes.append("人数栏的“无”计为 0")
         if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
             notes.append("去掉人数后的单位（如“25人”）")
         if kind == "count" and re.search(r"\)\s*$", nfkc):
@@ -417,12 +440,18 @@ def convert_into(
         else:
             values["has_instructor"] = True
             values["instructor"] = V.person_name(raw)
+    elif vkind == "union_form" and (founded := V.founding_date(raw)) is not None:
+        # 建会情况 written as the date it was set up (2016.5): a union, and its date
+        values[fld] = V.union_form("已建", kind=kind)
+        values["union_established_on"], values["union_established_precision"] = founded
     elif vkind == "date":
         got = V.date_value(raw, date_1904=date_1904)
         values[fld] = got[0] if got else None
         values["union_established_precision"] = got[1] if got else None
     else:
         values[fld] = _CONVERTERS.get(vkind, _text)(raw, kind)
+        if vkind == "party_org" and V.names_instructor(raw):
+            values["has_instructor"] = True  # 选派指导员 in the Party column: covered, no own organisation
 
 
 def _text(raw: Any, kind: str | None) -> str | None:
@@ -431,10 +460,10 @@ def _text(raw: Any, kind: str | None) -> str | None:
 
 
 _CONVERTERS: dict[str, Callable[[Any, str | None], Any]] = {
-    "count": lambda raw, kind: V.count(raw),
+    "count": lambda raw, kind: V.count_or_unknown(raw),
     "bool": lambda raw, kind: V.yes_no(raw),
-    "party_org": lambda raw, kind: V.party_org(raw),
-    "union_form": lambda raw, kind: V.union_form(raw, kind=kind),
+    "party_org": lambda raw, kind: V.read_with_note(V.party_org, raw),
+    "union_form": lambda raw, kind: V.read_with_note(lambda c: V.union_form(c, kind=kind), raw),
     "grade": lambda raw, kind: V.grade(raw),
     "person": lambda raw, kind: V.person_name(raw),
 }

@@ -26,6 +26,8 @@ class UnionEvidence:
     union_list: bool = False
     inferred: int = 0
     unknown: int = 0
+    #: Units whose union form (or its absence) their 备注 stated (与卫生院联合建会).
+    remarked: int = 0
     by: Counter[str] = field(default_factory=Counter)
 
 
@@ -53,12 +55,46 @@ def _form_from_type(text: str | None) -> str:
     return "committee"
 
 
+#: A 备注 clause about the union: what it is about, and the words that say its form or its absence.
+_UNION_WORDS = ("工会", "建会", "组会")
+_REMARK_CLAUSES = re.compile(r"[，,；;。、\s]+")
+_NOT_YET = ("未", "没有", "无", "筹", "待", "拟", "正在", "准备")
+
+
+def form_in_remark(text: str | None) -> str | None:
+    """The union form a 备注 cell states (与卫生院联合建会 → joint, 尚未建立工会 → none, 已单独建会 →
+    committee), read from its clause about the union; None when no clause speaks of a union."""
+    if not text:
+        return None
+    for clause in _REMARK_CLAUSES.split(text):
+        if not any(w in clause for w in _UNION_WORDS):
+            continue
+        if any(w in clause for w in _NOT_YET):
+            return "none"
+        if "组织员" in clause:
+            return "organizer"
+        if "联合会" in clause and "联合建会" not in clause:
+            return "federation"
+        return _form_from_type(clause)
+    return None
+
+
 def infer_union(
-    values: dict[str, Any], union_type: str | None, union_name: str | None, ev: UnionEvidence
+    values: dict[str, Any],
+    union_type: str | None,
+    union_name: str | None,
+    ev: UnionEvidence,
+    remark: str | None = None,
 ) -> None:
     """Set `values['union_form']` from the row's evidence when no column said it; on a union list
-    (a row naming its union) the union exists, its form from a type column when there is one."""
+    (a row naming its union) the union exists, its form from a type column when there is one.
+    A 备注 that states the union's form (与卫生院联合建会) is that evidence first."""
     listed = ev.union_list and bool(union_name)
+    stated = form_in_remark(remark) if remark and values.get("union_form") is None and not listed else None
+    if stated is not None:
+        values["union_form"] = stated
+        ev.remarked += 1
+        return
     said = ["工会名单"] if listed else []
     if values.get("union_established_on") is not None:
         said.append("建会日期")
@@ -92,6 +128,11 @@ def evidence_note(sheet: str, ev: UnionEvidence) -> list[str]:
         )
         by = "、".join(k for k, _ in ev.by.most_common())
         out.append(f"工作表“{sheet}”{what}：{ev.inferred} 个单位的工会按{by}推断为已建")
+    if ev.remarked:
+        out.append(
+            f"工作表“{sheet}”没有“是否建立工会”列：{ev.remarked} 个单位的工会情况取自备注"
+            "（如“与某单位联合建会”记为联合工会，“尚未建会”记为未建）"
+        )
     if ev.unknown:
         out.append(
             f"工作表“{sheet}”没有“是否建立工会”列，{ev.unknown} 个单位也没有建会日期、会员数、工会主席等依据："
