@@ -279,11 +279,6 @@ def _remark_sheet(path: Path) -> Path:
     return write_xlsx(path, rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records/columns.py (ColumnReader.read) does not pass the row's 备注 to infer_union: "
-    "the column reader infers an own union from the member count alone",
-)
 def test_a_remark_saying_joint_union_is_not_counted_as_an_own_union(runner, tmp_path):
     res = invoke(runner, "import", str(_remark_sheet(tmp_path / "桃源镇.xlsx")))
     assert res.exit_code == 0, res.output
@@ -507,12 +502,6 @@ def test_a_no_with_a_joint_union_note_covers_the_unit(runner, tmp_path):
     assert (t["unions"], t["union_covered"], t["union_members"]) == (1, 2, 34)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records/columns.py (ColumnReader.read) reads a village's blank 职工 cell as 0 before its kind "
-    "is applied, so 会员 > 从业人员 is flagged: it should set employees None for village/community rows "
-    "whose employees cell was blank (as rows.parse_row does) before `_contradictions`",
-)
 def test_a_villages_blank_employees_cell_in_a_mixed_list_is_no_contradiction(runner, tmp_path):
     rows = [
         ["北岗镇2023年基层工会组建情况一览表"],

@@ -25,6 +25,7 @@ from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
 from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identities, town_in_name
 from djgj.records.unions import infer_union, unit_name_of_union
+from djgj.vocab.fields import VILLAGE_KINDS
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
 #: room for every day of fifteen years (a date column of a province-sized file, converted once).
@@ -94,6 +95,7 @@ class ColumnReader:
         decisions = self._kinds(rows, names, codes, slow)
         kinds = [d[0] for d in decisions]
         values, blanks = self._values(rows, kinds, slow)
+        self._places_without_employees(values, blanks, kinds)
         self._contradictions(values, slow)
         fast = [i for i in range(n) if i not in slow] if slow else range(n)
         self._count(fast, raw_names, raw_codes, codes, simplified)
@@ -101,6 +103,7 @@ class ColumnReader:
         got = Round(out)
         default = self.ctx.default_town
         union_types = self._union_types(rows) if self.infer else None
+        remarks = self._remarks() if self.infer and self.ctx.remarks else None
         self.transposed = []  # (the cells are not kept beyond the round)
         for i in fast:
             town = towns[i]
@@ -114,7 +117,8 @@ class ColumnReader:
                 town = town_in_name(names[i], kinds[i], self.ctx)
             vals = values[i]
             if union_types is not None:
-                infer_union(vals, union_types[i], union_names[i], self.ctx.unions)
+                remark = remarks[i] if remarks is not None else None
+                infer_union(vals, union_types[i], union_names[i], self.ctx.unions, remark)
             if i in self.suspect:
                 plausible.check(vals, self.plan.as_of, False, self.counter)
             if decisions[i][2]:
@@ -190,6 +194,24 @@ class ColumnReader:
         if changed:
             self.counter[TOWN_ORGAN_NOTE] += changed
         return [town for _, town in towns]
+
+    def _remarks(self) -> list[str | None]:
+        """Each row's first non-blank 备注 (`rows.RowContext.remarks`): evidence of its union when
+        the sheet has no union column."""
+        columns = [V.clean_texts(self._column(i)) for i in self.ctx.remarks]
+        return [next((t for t in texts if t), None) for texts in zip(*columns, strict=True)]
+
+    def _places_without_employees(
+        self, values: list[dict[str, Any]], blanks: list[tuple[str, ...]], kinds: list[Any]
+    ) -> None:
+        """A village's or community's blank 职工 cell (a list mixing them with enterprises) is
+        unknown, not the sheet's 0: it has no employees to count (as `rows.parse_row` reads it)."""
+        if "employees" not in self.by_field:
+            return
+        column = self.by_field["employees"]
+        for i, kind in enumerate(kinds):
+            if kind in VILLAGE_KINDS and "employees" in blanks[i]:
+                values[i]["employees"] = column[i] = None
 
     def _union_types(self, rows: list[list[Any]]) -> list[Any]:
         clean = self.plan.clean_text
