@@ -26,6 +26,10 @@ def test_every_command_help_is_chinese_with_an_example(runner, path, _isolated):
     for english in ("Usage:", "Show this message", "Options:", "Arguments:", "[default:", "[required]"):
         assert english not in text
     assert not _isolated.exists()  # help never opens (or creates) the ledger
+    # Arguments are named in Chinese, in the usage line and in the errors that name them
+    # (缺少参数 目标值, not "value"; 导入编号 的值无效, not "import_id").
+    usage = next(line for line in text.splitlines() if line.startswith("用法："))
+    assert not re.search(r"\b[a-z_]{2,}[0-9]*\b", usage.split("[选项]")[-1]), usage
 
 
 def test_top_level_help_version_and_missing_command(runner):

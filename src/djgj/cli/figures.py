@@ -314,8 +314,8 @@ def _listing(
 
 @app.command()
 def diff(
-    year1: Annotated[int, typer.Argument(help="前一年度，如 2013")],
-    year2: Annotated[int, typer.Argument(help="后一年度，如 2014")],
+    year1: Annotated[int, typer.Argument(help="前一年度，如 2013", metavar="前一年度")],
+    year2: Annotated[int, typer.Argument(help="后一年度，如 2014", metavar="后一年度")],
     kind: Kind = None,
     township: Town = None,
     top: Annotated[int, typer.Option("--top", help="从业人员、会员变化最大的各列出几个")] = 10,
@@ -355,7 +355,7 @@ def targets_set(
             metavar="指标",
         ),
     ],
-    value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%")],
+    value: Annotated[str, typer.Argument(help="目标值：0.8 或 80%", metavar="目标值")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度", callback=year_option)],
     township: Town = None,
     source: Annotated[str, typer.Option("--source", help="目标出处，如 市总工会〔2014〕5号")] = "",

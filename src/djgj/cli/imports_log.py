@@ -91,13 +91,17 @@ def imports(fmt: Fmt = "table", output: Output = None) -> None:
 
 @app.command("undo")
 def undo(
-    import_id: Annotated[int, typer.Argument(help="要撤销的导入编号（见 djgj imports）", show_default=False)],
+    import_id: Annotated[
+        int,
+        typer.Argument(help="要撤销的导入编号（见 djgj imports）", show_default=False, metavar="导入编号"),
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将撤销的内容，不改动台账")] = False,
 ) -> None:
     """撤销一次导入：删除它新增的快照，把它改动过的快照恢复为导入前的数值，删除只由它建立的单位；
     在一个事务中完成并记入审计日志。撤销后该导入仍在 djgj imports 中列出（状态“已撤销”），同一文件可以重新导入。
 
     例：djgj undo 12
+
     例：djgj undo 12 --dry-run
     """
     from djgj.ledger.batches import undo as do_undo
