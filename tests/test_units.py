@@ -119,6 +119,9 @@ def test_set_on_a_new_date_creates_a_snapshot_from_the_latest_one(runner, any_sa
     [
         (["从业人员", "很多"], ["从业人员"]),
         (["没有的字段", "3"], ["未知的字段"]),
+        # a roster's field or a unit's identity is no snapshot value to correct: not offered
+        (["姓名", "张三"], ["字段“姓名”在这里不可用", "可用：从业人员"]),
+        (["是否会员", "是"], ["在这里不可用"]),
     ],
 )
 def test_set_refuses_bad_values_and_fields(runner, any_sample_ledger, args, words):

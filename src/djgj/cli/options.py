@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,9 +18,12 @@ FORMAT_HELP = (
 )
 
 
-def vocab_parser(category: str, allowed: tuple[str, ...] | None = None) -> Any:
+def vocab_parser(
+    category: str, allowed: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None
+) -> Any:
     """A Typer ``parser`` taking the Chinese name, an alias or the id (any case) of a vocabulary entry,
-    returning the id; anything else is a usage error (exit 2) before the ledger is opened."""
+    returning the id; anything else is a usage error (exit 2) before the ledger is opened. ``allowed``
+    (or what it returns, asked only when a value is parsed) narrows the entries it takes."""
 
     def parse(value: Any) -> Any:
         if value is None or not isinstance(value, str):
@@ -27,7 +31,7 @@ def vocab_parser(category: str, allowed: tuple[str, ...] | None = None) -> Any:
         from djgj.vocab.vocabulary import resolve
 
         try:
-            return resolve(category, value, allowed=allowed)
+            return resolve(category, value, allowed=allowed() if callable(allowed) else allowed)
         except UsageError as exc:
             raise typer.BadParameter(exc.message) from None
 

@@ -129,6 +129,14 @@ def _json(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _settable() -> tuple[str, ...]:
+    """The fields `djgj set` corrects: a snapshot's values (a unit's name, code, township and kind
+    come from its files; a roster's columns are people's)."""
+    from djgj.vocab.fields import SNAPSHOT_FIELDS
+
+    return tuple(SNAPSHOT_FIELDS)
+
+
 @app.command("set")
 def set_(
     key: UnitKey,
@@ -136,7 +144,7 @@ def set_(
         str,
         typer.Argument(
             help="字段：中文名或代码，如 从业人员、会员、工会、党组织（djgj fields 列出全部）",
-            parser=vocab_parser("fields"),
+            parser=vocab_parser("fields", allowed=_settable),
             metavar="字段",
             show_default=False,
         ),

@@ -121,7 +121,12 @@ def resolve(category: str, text: str, *, allowed: list[str] | tuple[str, ...] | 
     key = _lookup(category).get(normalise(text))
     choices = list(allowed) if allowed is not None else list(table()[category])
     if key is None or key not in choices:
-        raise UsageError(f"未知的{CATEGORY_NAMES[category]}“{text}”；可用：{choices_text(category, choices)}")
+        what = (
+            f"未知的{CATEGORY_NAMES[category]}“{text}”"
+            if key is None
+            else f"{CATEGORY_NAMES[category]}“{text}”在这里不可用"
+        )
+        raise UsageError(f"{what}；可用：{choices_text(category, choices)}")
     return key
 
 
