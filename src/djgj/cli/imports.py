@@ -97,6 +97,7 @@ def import_(
     from djgj.cli.app import interrupted, say_interrupted
     from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
+    from djgj.records.plausible import NOTE as FLAGGED  # (rows marked: listed after the summary)
 
     eng = engine()
     failed = 0
@@ -123,7 +124,7 @@ def import_(
             results.append(_as_json(result))
         elif not quiet:
             typer.echo(mask_text(_describe(result)))
-            if result.batch_id is not None:
+            if result.batch_id is not None and result.normalised.get(FLAGGED):
                 _list_flagged(eng, result.batch_id)
         if result.rejects:
             _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"), quiet or fmt == "json")
