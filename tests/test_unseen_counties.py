@@ -281,8 +281,10 @@ def _remark_sheet(path: Path) -> Path:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="records/columns.py (ColumnReader.read) does not pass the row's 备注 to infer_union: "
-    "the column reader infers an own union from the member count alone",
+    reason="neither reader passes the row's 备注 to infer_union (its `remark` argument; the sheet's 备注 "
+    "columns are in RowContext.remarks): records/columns.py ColumnReader.read (each row's first "
+    "non-blank 备注 text from self._column(i) for i in ctx.remarks) and rows.parse_row (the same from "
+    "cells) should both pass it; test_import_columns holds the two readers equal, so both at once",
 )
 def test_a_remark_saying_joint_union_is_not_counted_as_an_own_union(runner, tmp_path):
     res = invoke(runner, "import", str(_remark_sheet(tmp_path / "桃源镇.xlsx")))
@@ -509,9 +511,10 @@ def test_a_no_with_a_joint_union_note_covers_the_unit(runner, tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="records/columns.py (ColumnReader.read) reads a village's blank 职工 cell as 0 before its kind "
-    "is applied, so 会员 > 从业人员 is flagged: it should set employees None for village/community rows "
-    "whose employees cell was blank (as rows.parse_row does) before `_contradictions`",
+    reason="a village's blank 职工 cell is read as 0, so 会员 > 从业人员 is flagged: records/columns.py "
+    "(ColumnReader.read, after `_values`) and rows.parse_row (after `_row_values`) should both set "
+    "employees None for village/community rows whose employees cell was blank, before the "
+    "contradiction check (test_import_columns holds the two readers equal, so both at once)",
 )
 def test_a_villages_blank_employees_cell_in_a_mixed_list_is_no_contradiction(runner, tmp_path):
     rows = [

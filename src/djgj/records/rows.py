@@ -24,7 +24,7 @@ from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
 from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
-from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
+from djgj.vocab.fields import SNAPSHOT_FIELDS
 from djgj.vocab.vocabulary import choices_text
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -213,9 +213,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     blank: list[str] = []
     values = _row_values(table, r, plan, kind, counter, problems, blank)
     if "union_form" not in cols or ctx.unions.union_list:
-        _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
-    if kind in VILLAGE_KINDS and "employees" in blank:
-        values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
+        infer_union(values, plan.clean_text(get("union_type")), union_name, ctx.unions)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
@@ -230,14 +228,6 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         row_number(sheet, r),
         tuple(blank),
     )
-
-
-def _infer(
-    values: dict[str, Any], cells: list[Any], union_type: str | None, union_name: str | None, ctx: RowContext
-) -> None:
-    """`infer_union` of a row without a union column, its first non-blank 备注 as evidence."""
-    remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
-    infer_union(values, union_type, union_name, ctx.unions, remark)
 
 
 def _several_units(name: str) -> bool:
