@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from djgj.read.headers import Column
+from djgj.read.layout import layout_words
 
 #: The suffix of a union's name that names the union, not its unit: 甲公司工会委员会 → 甲公司.
 _UNION_SUFFIX = re.compile(r"(?:联合)?(?:基层)?工会(?:委员会|联合会)?$")
@@ -55,10 +56,8 @@ def _form_from_type(text: str | None) -> str:
     return "committee"
 
 
-#: A 备注 clause about the union: what it is about, and the words that say its form or its absence.
-_UNION_WORDS = ("工会", "建会", "组会")
+#: Where a 备注 cell splits into clauses (its words about the union: layouts.toml [remarks]).
 _REMARK_CLAUSES = re.compile(r"[，,；;。、\s]+")
-_NOT_YET = ("未", "没有", "无", "筹", "待", "拟", "正在", "准备")
 
 
 def form_in_remark(text: str | None) -> str | None:
@@ -66,10 +65,11 @@ def form_in_remark(text: str | None) -> str | None:
     committee), read from its clause about the union; None when no clause speaks of a union."""
     if not text:
         return None
+    words = layout_words()["remarks"]
     for clause in _REMARK_CLAUSES.split(text):
-        if not any(w in clause for w in _UNION_WORDS):
+        if not any(w in clause for w in words["union"]):
             continue
-        if any(w in clause for w in _NOT_YET):
+        if any(w in clause for w in words["not_yet"]):
             return "none"
         if "组织员" in clause:
             return "organizer"
