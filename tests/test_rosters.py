@@ -285,3 +285,21 @@ def test_party_membership_is_read_from_politics_by_its_grammar(politics, party):
     from djgj.ledger.rosters import is_party_member
 
     assert is_party_member(politics) is party
+
+
+def test_a_unit_whose_own_name_ends_in_gonghui_is_found_as_written(runner, tmp_path):
+    """县总工会 is a unit of the ledger (an agency): a member's 所在单位 naming it is that unit, never
+    read as the union of a unit called 县总."""
+    from builders import unit_row
+
+    units = clean_units()
+    units.append(unit_row(4))
+    units[-1][1] = "示例县总工会"
+    import_ledger(runner, tmp_path, units)
+    rows = [member(1, 2), member(2, 2)]
+    rows[0][5], rows[1][5] = "示例县总工会", "测试2号有限公司工会委员会"
+    done = invoke(runner, "import", str(_roster(tmp_path, rows)), "--roster")
+    assert done.exit_code == 0, done.output
+    assert sql(
+        "SELECT u.name, count(*) FROM memberships m JOIN units u ON u.id = m.unit_id GROUP BY u.name ORDER BY 1"
+    ) == [("测试2号有限公司", 1), ("示例县总工会", 1)]

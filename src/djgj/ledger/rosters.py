@@ -381,7 +381,7 @@ class RosterWriter:
         member = column("is_member", _membership) if "is_member" in cols else [True] * len(ids)
         left, sex = column("membership_change", _leaving), column("sex", V.clean_text)
         politics, phones = column("politics", V.clean_text), column("phone")
-        codes, units = column("credit_code", V.clean_text), column("unit_name", _unit_of)
+        codes, units = column("credit_code", V.clean_text), column("unit_name", V.clean_text)
         out: list[Any] = []
         for r, name in enumerate(names):
             raw_id = ids[r]
@@ -417,16 +417,22 @@ class RosterWriter:
             out.append((values, codes[r], units[r]))
         return out
 
-    def _unit_after_township(self, name: str) -> int | None:
-        """青石镇鑫源纺织有限公司 for the ledger's 鑫源纺织有限公司 of 青石镇: a township written before
-        a unit's name, when it is that unit's own (and picks it among namesakes)."""
-        town = township_from_text(name)
-        if town is None or not name.startswith(town) or len(name) - len(town) < 2:
-            return None
-        norm = V.normalise_name(name[len(town) :])
-        _, by_name = self.store.units(set(), {norm})
-        units = [u for u in by_name.get(norm, []) if u[2] == town]
-        return units[0][0] if len(units) == 1 else None
+    def _unit_by_grammar(self, name: str) -> int | None:
+        """The one ledger unit a 所在单位 cell names when it is not a unit's name as written: its
+        union's name (甲有限公司工会委员会 → 甲有限公司, from a 所在工会 column), or a name after its
+        township (青石镇鑫源纺织有限公司 → 鑫源纺织有限公司 of 青石镇: that township's unit only)."""
+        for text in dict.fromkeys((name, unit_name_of_union(name))):
+            town = township_from_text(text)
+            ways: list[tuple[str, str | None]] = [(text, None)] if text != name else []
+            if town is not None and text.startswith(town) and len(text) - len(town) >= 2:
+                ways.append((text[len(town) :], town))
+            for unit_name, in_town in ways:
+                norm = V.normalise_name(unit_name)
+                _, by_name = self.store.units(set(), {norm})
+                units = [u for u in by_name.get(norm, []) if in_town is None or u[2] == in_town]
+                if len(units) == 1:
+                    return units[0][0]
+        return None
 
     def _not_member(self, got: Any, sheet: Sheet, r: int) -> list[str] | None:
         """A row whose 是否会员 cell is not yes: its problem when the cell could not be read, else
@@ -453,9 +459,9 @@ class RosterWriter:
             return None
         if len(found) == 1:
             return found[0][0]
-        in_town = self._unit_after_township(name) if not found else None
-        if in_town is not None:
-            return in_town
+        by_grammar = self._unit_by_grammar(name) if not found else None
+        if by_grammar is not None:
+            return by_grammar
         if len(found) > 1:
             towns = "、".join(f"{t or '未填乡镇'}的{n}" for _, n, t in found)
             problems.append(
@@ -652,7 +658,7 @@ def _member_words() -> re.Pattern[str]:
 
 def _remap(table: Table) -> None:
     """In a roster, 单位名称 names the member's unit, 农民工 is a yes/no column, and without a unit
-    column the member's union (所在工会: 甲有限公司工会委员会) names it (`_unit_of`)."""
+    column the member's union (所在工会: 甲有限公司工会委员会) names it (`_unit_by_grammar`)."""
     fields = {c.field for c in table.columns}
     for c in table.columns:
         if c.field == "name" and "unit_name" not in fields:
@@ -672,12 +678,6 @@ def _members_union(col: Column) -> bool:
     words = cut(col.header)
     concepts = {c for _, cs in words.parts for c in cs}
     return not words.unread and {"union", "belongs"} <= concepts <= {"union", "belongs", "member", "name"}
-
-
-def _unit_of(cell: Any) -> str | None:
-    """A roster's unit cell: the unit's name, or its union's (甲有限公司工会委员会 → 甲有限公司)."""
-    text = V.clean_text(cell)
-    return unit_name_of_union(text) if text else None
 
 
 #: What follows a unit's name in its roster's title: 工会会员花名册, 会员名册, 职工入会登记表 …
