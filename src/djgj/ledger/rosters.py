@@ -422,10 +422,8 @@ class RosterWriter:
         union's name (甲有限公司工会委员会 → 甲有限公司, from a 所在工会 column), or a name after its
         township (青石镇鑫源纺织有限公司 → 鑫源纺织有限公司 of 青石镇: that township's unit only)."""
         for text in dict.fromkeys((name, unit_name_of_union(name))):
-            town = township_from_text(text)
             ways: list[tuple[str, str | None]] = [(text, None)] if text != name else []
-            if town is not None and text.startswith(town) and len(text) - len(town) >= 2:
-                ways.append((text[len(town) :], town))
+            ways += _after_township(text)
             for unit_name, in_town in ways:
                 norm = V.normalise_name(unit_name)
                 _, by_name = self.store.units(set(), {norm})
@@ -694,10 +692,17 @@ def _unit_names_in(text: str) -> list[tuple[str, str | None]]:
     names = [n for t in texts for n in (_ROSTER_TAIL.sub("", t), t) if len(n) >= 2]
     out: dict[str, str | None] = dict.fromkeys(names)
     for n in names:
-        town = township_from_text(n)
-        if town is not None and n.startswith(town) and len(n) - len(town) >= 2:
-            out.setdefault(n[len(town) :], town)
+        for rest, town in _after_township(n):
+            out.setdefault(rest, town)
     return list(out.items())
+
+
+def _after_township(text: str) -> list[tuple[str, str | None]]:
+    """A name written after its township (青石镇兴达五金厂 → 兴达五金厂 of 青石镇), or nothing."""
+    town = township_from_text(text)
+    if town is None or not text.startswith(town) or len(text) - len(town) < 2:
+        return []
+    return [(text[len(town) :], town)]
 
 
 def _group_label(cells: list[Any]) -> str | None:
