@@ -31,6 +31,7 @@ from djgj.ledger.models import ImportBatch
 from djgj.ledger.privacy import os_user
 from djgj.ledger.snapshots import SNAPSHOT_VALUE_COLUMNS, SnapshotWriter
 from djgj.read import files as sources
+from djgj.records import ahead
 from djgj.records import parse as importer
 
 Progress = Callable[[int, int], None]
@@ -165,7 +166,9 @@ def _open_stream(
     try:
         tf = sources.text_file(path)
         if tf is not None:
-            stream = importer.stream_csv(tf, sources.sha256_of(tf.path), options, BATCH_ROWS)
+            sha256 = sources.sha256_of(tf.path)
+            stream = importer.stream_csv(tf, sha256, options, BATCH_ROWS)
+            stream = ahead.read_ahead(stream, tf, sha256, options, BATCH_ROWS)
             return stream, sources.Workbook(tf.path, "csv", stream.parsed.sha256, [], encoding=tf.encoding)
         ss = sources.stream_workbook(path)
         if ss is None:
@@ -213,6 +216,7 @@ def _import_streamed(
                     if progress:
                         progress(result.rows, max(stream.estimate, result.rows))
             finally:
+                getattr(stream.rounds, "close", lambda: None)()  # (a child reading ahead is stopped)
                 if writer is not None:
                     writer.close()
             result.townships = sorted(parsed.townships)

@@ -26,7 +26,10 @@ class Seen:
     """identity hash → (first row << 64) | content digest, like ``dict[int, int]`` (`get`, `[]=`, `len`)."""
 
     def __init__(self, capacity: int = _FIRST_CAPACITY) -> None:
-        self._alloc(max(8, 1 << (capacity - 1).bit_length()))
+        #: The table's size once a unit comes: allocated then, not before (a file whose rows another
+        #: process reads, `records.ahead`, never fills this one).
+        self.wanted = max(8, 1 << (capacity - 1).bit_length())
+        self._alloc(8)
         self.n = 0
 
     @classmethod
@@ -61,6 +64,8 @@ class Seen:
         return (self.rows[i] << 64) | self.digests[i]
 
     def __setitem__(self, key: int, packed: int) -> None:
+        if not self.n and self.mask < self.wanted - 1:
+            self._alloc(self.wanted)
         key = _signed(key)
         i = self._slot(key)
         if not self.used[i]:
@@ -74,6 +79,8 @@ class Seen:
 
     def setdefault(self, key: int, packed: int) -> int:
         """The value of ``key``, after setting it to ``packed`` when it had none (one probe)."""
+        if not self.n and self.mask < self.wanted - 1:
+            self._alloc(self.wanted)
         key = _signed(key)
         used, keys, mask = self.used, self.keys, self.mask
         i = key & mask

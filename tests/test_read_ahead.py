@@ -1,0 +1,141 @@
+"""A long CSV read ahead by a child process (`records.ahead`) imports exactly as when this process
+reads it: the same ledger, the same result (warnings, counts, townships, rejects), the same
+refusals; a child that cannot start, talks nonsense or dies leaves the file to be read here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from builders import HEADER, unit_row, write_csv
+from conftest import invoke, sql
+from djgj.records import ahead
+from test_import_streaming import _outcome, _tricky_rows
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Every file read ahead (whatever its length); the children started, as their commands."""
+    started: list[list[str]] = []
+    real = ahead.subprocess.Popen
+
+    def popen(args, *a, **k):
+        started.append(list(args))
+        return real(args, *a, **k)
+
+    monkeypatch.setattr(ahead, "READ_AHEAD_ROWS", 0)
+    monkeypatch.setattr(ahead.subprocess, "Popen", popen)
+    return started
+
+
+def _both(tmp_path: Path, f: Path, monkeypatch, **options):
+    """The outcome of importing ``f`` with the child reading ahead, then read here."""
+    from djgj.ledger.db import open_engine
+    from djgj.records.parse import Options
+
+    got = []
+    for ahead_rows in (0, 10**9):
+        monkeypatch.setattr(ahead, "READ_AHEAD_ROWS", ahead_rows)
+        engine = open_engine(str(f.parent / f"{ahead_rows}.db"), write=True)
+        got.append(_outcome(engine, f, Options(**options)))
+    return got
+
+
+def _long(tmp_path: Path, n: int, **extra) -> Path:
+    rows = [["城关镇非公有制企业党建工建情况（2014年度）"], HEADER, *[unit_row(i) for i in range(1, n + 1)]]
+    rows += extra.get("tail", [])
+    tmp_path.mkdir(exist_ok=True)
+    return write_csv(tmp_path / "城关镇_2014.csv", rows)
+
+
+def test_records_survive_the_pipe_field_for_field(tmp_path):
+    from djgj.read.files import read
+    from djgj.records.parse import Options, parse
+
+    blanks = [unit_row(60 + i, union="未建", **{h: ""}) for i, h in enumerate(("会员数", "农民工会员数"))]
+    f = write_csv(tmp_path / "城关镇_2014.csv", [*_tricky_rows()[:-3], *blanks])
+    records = parse(read(f), Options(skip_bad_rows=True)).records
+    assert len(records) > 30 and any(r.blank for r in records)
+    assert ahead.unpack(ahead.pack(records)) == records
+    assert ahead.unpack(ahead.pack([])) == []
+
+
+@pytest.mark.parametrize("skip_bad_rows", [True, False])
+def test_a_file_read_ahead_imports_as_one_read_here(tmp_path, monkeypatch, children, skip_bad_rows):
+    f = write_csv(tmp_path / "城关镇_2014.csv", _tricky_rows())
+    ahead_outcome, here = _both(tmp_path, f, monkeypatch, skip_bad_rows=skip_bad_rows)
+    assert len(children) == 1 and children[0][-1] == "djgj.records.ahead"
+    assert ahead_outcome == here
+    if skip_bad_rows:  # the child's warnings, rejects and counts reached the result
+        result = ahead_outcome[0]
+        assert isinstance(result, dict)
+        assert len(result["rejects"]) == 1 and result["rows"] == 41
+        assert any("重复出现，内容相同" in w for w in result["warnings"])
+        assert result["normalised"] and result["townships"] == ["城关镇"]
+    else:  # the child's refusal: nothing written, the same message
+        assert "整个文件未导入" in ahead_outcome[0][1]
+        assert ahead_outcome[1][0] == []
+
+
+def test_several_rounds_and_a_conflict_met_late(tmp_path, monkeypatch, children):
+    from djgj.ledger import write
+
+    f = _long(tmp_path, 2 * write.BATCH_ROWS + 10)
+    ahead_outcome, here = _both(tmp_path, f, monkeypatch)
+    assert ahead_outcome == here and len(children) == 1
+    assert ahead_outcome[0]["rows"] == 2 * write.BATCH_ROWS + 10  # type: ignore[index]
+
+    late = _long(tmp_path / "late", write.BATCH_ROWS + 10, tail=[unit_row(3, 从业人员数=77)])
+    ahead_outcome, here = _both(tmp_path, late, monkeypatch)
+    assert ahead_outcome == here
+    assert "重复出现且内容不同" in ahead_outcome[0][1]  # type: ignore[index]
+    assert ahead_outcome[1][0] == []
+
+
+_DIES_AFTER_ONE_ROUND = """
+import os, pickle, sys
+from djgj.records import ahead
+from djgj.records.parse import stream_csv
+tf, sha256, options, rows = pickle.load(sys.stdin.buffer)
+first = next(iter(stream_csv(tf, sha256, options, rows).rounds))
+pickle.dump(("round", ahead.pack(first)), sys.stdout.buffer)
+sys.stdout.flush()
+os._exit(3)
+"""
+
+
+@pytest.mark.parametrize(
+    "child",
+    [
+        ["/nonexistent/python"],  # cannot start: read here
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(); print('nonsense')"],  # read here
+        [sys.executable, "-c", _DIES_AFTER_ONE_ROUND],  # dies after a round: read again, whole
+    ],
+    ids=["cannot-start", "nonsense", "dies"],
+)
+def test_a_child_that_fails_leaves_the_file_to_this_process(tmp_path, monkeypatch, child):
+    from djgj.ledger import write
+
+    f = _long(tmp_path, write.BATCH_ROWS + 10)
+    monkeypatch.setattr(ahead, "command", lambda: child)
+    whole: list[Path] = []
+    read = write.sources.read
+    monkeypatch.setattr(write.sources, "read", lambda path: whole.append(path) or read(path))
+    ahead_outcome, here = _both(tmp_path, f, monkeypatch)
+    assert ahead_outcome == here
+    assert ahead_outcome[0]["rows"] == write.BATCH_ROWS + 10  # type: ignore[index]
+    # A child that never spoke leaves the rounds to this process; one that died mid-way, the whole file.
+    assert len(whole) == (1 if "os._exit" in child[-1] else 0)
+
+
+def test_the_command_reads_ahead_as_a_user_runs_it(runner, tmp_path, children):
+    f = _long(tmp_path, 30)
+    dry = invoke(runner, "import", "--dry-run", str(f))
+    assert dry.exit_code == 0 and "30 行" in dry.output
+    assert sql("SELECT count(*) FROM units") == [(0,)]
+    done = invoke(runner, "import", str(f))
+    assert done.exit_code == 0, done.output
+    assert sql("SELECT count(*), count(DISTINCT township_id) FROM units") == [(30, 1)]
+    assert len(children) == 2
