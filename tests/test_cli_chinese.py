@@ -55,6 +55,8 @@ def test_top_level_help_version_and_missing_command(runner):
         (["reprt"], ["没有命令“reprt”"]),
         (["import"], ["缺少参数"]),
         (["set", "某公司", "从业人员", "5"], ["缺少选项"]),
+        (["export", "台账.xlsx"], ["多余的参数：台账.xlsx"]),  # (export writes where -o says)
+        (["report", "2014", "2015"], ["多余的参数：2014 2015"]),
     ],
 )
 def test_usage_errors_are_chinese_exit_2_and_never_open_the_ledger(runner, _isolated, args, words):
@@ -62,7 +64,7 @@ def test_usage_errors_are_chinese_exit_2_and_never_open_the_ledger(runner, _isol
     assert result.exit_code == 2, result.output
     for w in words:
         assert w in result.output
-    assert "Error:" not in result.output and "Usage:" not in result.output
+    assert "Error:" not in result.output and "Usage:" not in result.output and "Got " not in result.output
     assert "运行 djgj" in result.output and "--help" in result.output
     assert not _isolated.exists()
 

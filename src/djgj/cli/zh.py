@@ -57,7 +57,7 @@ ERRORS = [
     (r"^Option '(.*)' requires an argument\.$", "选项 {0} 需要一个值"),
     (r"^Option '(.*)' requires (\d+) arguments\.$", "选项 {0} 需要 {1} 个值"),
     (r"^Option '(.*)' does not take a value\.$", "选项 {0} 不接受值"),
-    (r"^Got unexpected extra arguments? \((.*)\)$", "多余的参数：{0}"),
+    (r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", "多余的参数：{0}"),
     (r"^Invalid value for (.*?): (.*)$", "{0} 的值无效：{1}"),
     (r"^Invalid value: (.*)$", "值无效：{0}"),
 ]
