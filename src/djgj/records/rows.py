@@ -282,10 +282,14 @@ def _row_values(
 ) -> dict[str, Any]:
     """The snapshot values of row `r`, converted column by column (problems appended, not raised).
 
-    Fields whose cell was blank and whose value is only the sheet's convention go to `blank`."""
+    Fields whose cell was blank and whose value is only the sheet's convention go to `blank`. A
+    blank cell's convention never overrides what another column's cell said of the same field (选派
+    指导员 in the Party column beside a blank 党建指导员; 工会 written as its founding date beside a
+    blank 建会时间), whichever column comes first."""
     cells = table.sheet.rows[r]
     n = len(cells)
     values: dict[str, Any] = {}
+    conventions: dict[str, Any] = {}  # what blank cells gave, applied after the cells that speak
     for cp in plan.columns:
         i = cp.index
         raw = cells[i] if i < n else None
@@ -308,8 +312,7 @@ def _row_values(
             if not raw or raw.isspace():
                 raw = None
         if raw is None:
-            values.update(cp.blank)
-            blank.extend(cp.blank)
+            conventions.update(cp.blank)
             for note in cp.blank_notes:
                 counter[note] += 1
             continue
@@ -321,6 +324,10 @@ def _row_values(
         values.update(got)
         for note in notes:
             counter[note] += 1
+    for fld, value in conventions.items():
+        if fld not in values:
+            values[fld] = value
+            blank.append(fld)
     return values
 
 
