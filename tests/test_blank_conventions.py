@@ -78,3 +78,19 @@ def test_the_record_lists_as_blank_only_what_no_cell_said(tmp_path):
     (rec,) = parse(read(f), Options(as_of=dt.date(2023, 12, 31))).records
     assert rec.values["has_instructor"] is True and rec.values["instructor"] is None
     assert "has_instructor" not in rec.blank and "union_members" in rec.blank
+
+
+def test_a_figure_no_unit_can_give_says_its_data_is_lacking_not_absent(runner, tmp_path):
+    """党员 is summed over units whose 从业人员 is known (the two are checked against each other): a
+    list without 从业人员 gives no such unit, which the report must not word as 党员 being absent."""
+    rows = [
+        ["乡镇", "企业名称", "企业类型", "党员人数", "党组织形式"],
+        ["城关镇", "甲有限公司", "私营企业", 4, "党支部"],
+        ["城关镇", "乙有限公司", "私营企业", 1, "联合党支部"],
+    ]
+    f = write_csv(tmp_path / "城关镇2023年非公企业.csv", rows)
+    assert invoke(runner, "import", str(f)).exit_code == 0
+    assert sql("SELECT sum(party_members) FROM snapshots") == [(5,)]
+    out = invoke(runner, "report", "--year", "2023").output
+    assert "所有单位都缺少计算这些指标所需的数据，不作统计：" in out and "党员" in out
+    assert "台账中没有这些数据" not in out

@@ -231,7 +231,8 @@ def _notes(detail: dict[str, Any], totals: dict[str, Any], fresh: int, carried: 
         out.append(f"{orgs - fresh}个单位{year}年未报数据，沿用以前的数据；年内新建不计这些单位")
     absent = [d["label"] for k, d in detail.items() if orgs and d.get("unknown") == orgs and k[:4] != "std_"]
     if absent:
-        out.append(f"台账中没有这些数据，不作统计：{'、'.join(absent)}")
+        # (a figure may need two fields, 党员 and 从业人员: every unit lacking either is what it says)
+        out.append(f"所有单位都缺少计算这些指标所需的数据，不作统计：{'、'.join(absent)}")
     for key, d in detail.items():
         if key.startswith("std_") or not d.get("left_out") or d["label"] in absent:
             continue
