@@ -94,3 +94,18 @@ def test_a_figure_no_unit_can_give_says_its_data_is_lacking_not_absent(runner, t
     out = invoke(runner, "report", "--year", "2023").output
     assert "所有单位都缺少计算这些指标所需的数据，不作统计：" in out and "党员" in out
     assert "台账中没有这些数据" not in out
+
+
+def test_a_coverage_gap_says_what_the_ledger_holds_of_the_instructor(runner, tmp_path):
+    """Without a 党建指导员 column the ledger does not know of an instructor: the gap says the ledger
+    has none recorded, never that the unit has none."""
+    rows = [
+        ["乡镇", "企业名称", "企业类型", "从业人员数", "党员人数", "党组织形式"],
+        ["城关镇", "乙商贸有限公司", "私营企业", 32, 1, "无"],
+    ]
+    f = write_csv(tmp_path / "城关镇2024年非公企业.csv", rows)
+    assert invoke(runner, "import", str(f)).exit_code == 0
+    gaps = invoke(runner, "gaps", "--year", "2024", "--rule", "party_coverage", "--format", "csv")
+    assert gaps.exit_code == 0, gaps.output
+    assert "乙商贸有限公司" in gaps.output and "台账中也没有其党建指导员" in gaps.output
+    assert "也无党建指导员" not in gaps.output

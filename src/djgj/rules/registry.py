@@ -101,7 +101,9 @@ def party_coverage(p: Params) -> Condition:
         S.party_org != "joint_branch",
         _NO_INSTRUCTOR,
     )
-    return cond, f"正式党员不足{n}人，既无联合党支部也无党建指导员"
+    # (an instructor the ledger does not know counts as none here, as the county's own lists count
+    # it: the message says what the ledger holds, not that the unit has none)
+    return cond, f"正式党员不足{n}人，未参加联合党支部，台账中也没有其党建指导员"
 
 
 @rule("party_org_form")
