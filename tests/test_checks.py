@@ -422,3 +422,20 @@ def test_sample_county_rosters(runner, any_sample_ledger, expected):
         "union_after_snapshot",
     }
     assert not structural & set(codes(found))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="a terminal is a pty here")
+def test_a_clean_ledger_is_said_clean_at_a_terminal_only(clean_ledger):
+    """At a terminal the user is told nothing was found; a script (no terminal) still reads nothing."""
+    import os
+    import subprocess
+    import sys
+
+    master, slave = os.openpty()
+    cmd = [sys.executable, "-c", "from djgj.cli import main; main()", "check", "--year", "2014"]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=slave, timeout=120)
+    os.close(slave)
+    said = os.read(master, 4096).decode("utf-8")
+    os.close(master)
+    assert done.returncode == 0 and done.stdout == b""
+    assert "未发现问题（2014年底" in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -68,7 +69,7 @@ def check(
 ) -> None:
     """检查台账本身：数字自相矛盾、花名册与填报会员数不符、身份证号无效、一人在两个花名册上、数据库完整性。
 
-    没有问题时什么也不输出，退出码 0；有问题时逐条列出，退出码 1。
+    没有问题时退出码 0，只在终端上说“未发现问题”（脚本和重定向时什么也不输出）；有问题时逐条列出，退出码 1。
 
     例：djgj check --year 2014 --format xlsx -o 台账检查.xlsx
     """
@@ -77,6 +78,10 @@ def check(
     with engine(write=False).connect() as conn:
         problems = run(conn, year)
     if not problems and output is None:
+        if sys.stderr.isatty():  # (a person at a terminal is told; a script reads the exit code)
+            typer.echo(
+                f"未发现问题（{f'{year}年底' if year else '所有快照'}；台账 {ledger_name()}）", err=True
+            )
         return
     rows = _private(ctx, [p.as_dict() | {"location": p.location()} for p in problems], show_pii)
     errors = sum(p.severity == "error" for p in problems)
