@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from typer.testing import CliRunner
 
 from builders import command_paths, credit_code, ledger_rows, write_xlsx
 from conftest import invoke
@@ -30,6 +31,12 @@ def test_every_command_help_is_chinese_with_an_example(runner, path, _isolated):
     # (缺少参数 目标值, not "value"; 导入编号 的值无效, not "import_id").
     usage = next(line for line in text.splitlines() if line.startswith("用法："))
     assert not re.search(r"\b[a-z_]{2,}[0-9]*\b", usage.split("[选项]")[-1]), usage
+    # A line of Chinese is wrapped between characters, never inside an id or a bracketed id
+    # (非公有制企业（non_p / ublic）had been printed so, and could not be copied).
+    for width in ("50", "64", "80"):
+        page = invoke(CliRunner(env={"COLUMNS": width}), *path, "--help").output
+        assert not re.search(r"[（(][A-Za-z0-9_]*\n", page), page
+        assert not re.search(r"[A-Za-z0-9_]\n *[A-Za-z0-9_]*[）)]", page), page
 
 
 def test_top_level_help_version_and_missing_command(runner):

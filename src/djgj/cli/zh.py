@@ -88,6 +88,40 @@ TYPES = {
 _TYPE = re.compile(r"<(" + "|".join(re.escape(t) for t in TYPES) + r")>")
 
 
+#: A break between these two characters would split an id, a number or a bracketed id
+#: (非公有制企业（non_public）): ASCII word characters, and a bracket against them.
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _splits_a_word(left: str, right: str) -> bool:
+    return (right in _WORD and (left in _WORD or left in "（(")) or (left in _WORD and right in "）)")
+
+
+def _handle_long_word(
+    self: Any, reversed_chunks: list[str], cur_line: list[str], cur_len: int, width: int
+) -> None:
+    """Click's cut of a run too long for a line (Chinese has no spaces to break at), moved back so
+    that it never falls inside an id or a number; the run goes to the next line when nothing fits."""
+    space_left = max(width - cur_len, 1)
+    last = reversed_chunks[-1]
+    cut = space_left
+    while 0 < cut < len(last) and _splits_a_word(last[cut - 1], last[cut]):
+        cut -= 1
+    if cut == 0:
+        if cur_line:
+            return  # (the line ends here; the run starts the next one)
+        cut = space_left  # a word longer than a whole line: cut as Click does
+    cur_line.append(last[:cut])
+    reversed_chunks[-1] = last[cut:]
+
+
+try:
+    from typer._click import _textwrap as _click_textwrap
+except ImportError:  # pragma: no cover - older Typer on Click
+    from click import _textwrap as _click_textwrap  # type: ignore[no-redef]
+_click_textwrap.TextWrapper._handle_long_word = _handle_long_word  # type: ignore[method-assign]
+
+
 def text(s: str) -> str:
     """Help or usage text with Click's English words in Chinese."""
     for en, zh in PHRASES:
