@@ -155,3 +155,97 @@ def test_a_backup_restores_into_a_ledger_of_other_pages(tmp_path, monkeypatch) -
         _ledger(tmp_path / ledger, "青山镇")
         assert _towns(tmp_path / ledger) == sorted([town, "青山镇"])
         assert _page_size(tmp_path / ledger) == _page_size(tmp_path / source)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300),
+    st.lists(st.integers(-(2**63), 2**63 - 1), min_size=520, max_size=900),
+    st.integers(0, 5),
+    st.booleans(),
+)
+def test_seen_set_by_rounds_answers_as_one_key_at_a_time(before, batch, collide, expected_known):
+    """`Seen.add_new` sets a round's keys together only when each is new and none repeats, and then
+    answers as `setdefault` one key after another would have; otherwise it sets nothing."""
+    from djgj.records.seen import BATCH_MIN
+
+    assert len(batch) >= BATCH_MIN
+    # keys of one home slot (home & mask alike) make the probing meet: a crowded table
+    batch = [k if i % 3 else (k & ~0xFFFF) | (i % (collide + 1)) for i, k in enumerate(batch)]
+    if collide == 5 and before:
+        batch[len(batch) // 2] = before[0]  # a key set before: nothing may be set
+    seen = Seen.for_units(len(before) + len(batch) if expected_known else 8)
+    assert not seen.batch  # (a small table: one key at a time, unless asked)
+    seen.batch = True
+    plain: dict[int, int] = {}
+    for n, key in enumerate(before):
+        assert seen.setdefault(key, n) == plain.setdefault(key, n)
+    rows = list(range(1000, 1000 + len(batch)))
+    digests = [(k * 7919) & ((1 << 64) - 1) for k in batch]
+    fresh = len(set(batch)) == len(batch) and not set(batch) & set(plain)
+    snapshot = {k: seen.get(k) for k in [*batch, *before]}
+    assert seen.add_new(batch, rows, digests) is fresh
+    if fresh:
+        for key, row, digest in zip(batch, rows, digests, strict=True):
+            plain[key] = (row << 64) | digest
+    else:
+        assert {k: seen.get(k) for k in snapshot} == snapshot
+    assert len(seen) == len(plain)
+    for key in [*batch, *before]:
+        assert seen.get(key) == plain.get(key)
+    assert seen.setdefault(12345, 1) == plain.setdefault(12345, 1)  # and it goes on as a dict
+
+
+def test_rounds_of_first_rows_import_as_rows_taken_one_at_a_time(tmp_path, monkeypatch):
+    """A long file whose rounds are set as seen together (`RowPipeline._all_first`) imports as the
+    whole file read row by row does: its repeats (identical, kept once; differing, refused) met in a
+    later round or inside one, whichever round they fall in."""
+    from builders import HEADER, unit_row, write_csv
+    from djgj.ledger.db import open_engine
+    from djgj.read import files as sources
+    from djgj.records import ahead, seen
+    from djgj.records.parse import Options
+    from djgj.records.pipeline import ROUND_ROWS
+    from djgj.records.seen import Seen
+    from test_import_streaming import _outcome
+
+    monkeypatch.setattr(ahead, "READ_AHEAD_ROWS", 10**9)  # (this process's pipeline)
+    monkeypatch.setattr(seen, "BATCH_TABLE", 0)  # (rounds set together in a file this short too)
+    batched: list[bool] = []
+    add_new = Seen.add_new
+
+    def spy(self, *args):
+        batched.append(add_new(self, *args))
+        return batched[-1]
+
+    n = 2 * ROUND_ROWS + 700  # (three rounds, each long enough to be set together)
+    body = [unit_row(i) for i in range(1, n + 1)]
+    cases = {
+        "distinct": body,
+        "repeat_later": [*body, unit_row(5)],  # round 3 repeats a unit of round 1: kept once
+        "repeat_inside": [*body[:100], unit_row(7), *body[100:]],  # within round 1
+        "differs": [*body, unit_row(9, 从业人员数=99)],  # refused
+    }
+    for name, rows in cases.items():
+        (tmp_path / name).mkdir()
+        f = write_csv(tmp_path / name / "城关镇_2014.csv", [["城关镇（2014年度）"], HEADER, *rows])
+        outcomes = []
+        batched.clear()
+        monkeypatch.setattr(Seen, "add_new", spy)
+        for streamed in (True, False):
+            if not streamed:
+                monkeypatch.setattr(sources, "text_file", lambda path: None)
+            engine = open_engine(str(f.parent / f"{streamed}.db"), write=True)
+            outcomes.append(_outcome(engine, f, Options()))
+        monkeypatch.undo()
+        monkeypatch.setattr(ahead, "READ_AHEAD_ROWS", 10**9)
+        monkeypatch.setattr(seen, "BATCH_TABLE", 0)
+        assert outcomes[0] == outcomes[1], name
+        # rounds of first rows were set together; a round holding a repeat was taken row by row
+        assert len(batched) == 3 and batched[0] is (name != "repeat_inside"), (name, batched)
+        assert (False in batched) is (name != "distinct"), (name, batched)
+        said = str(outcomes[0][0])
+        if name.startswith("repeat"):
+            assert "重复出现，内容相同" in said
+        if name == "differs":
+            assert "重复出现且内容不同" in said
