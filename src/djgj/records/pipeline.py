@@ -33,7 +33,7 @@ from djgj.records.columns import ColumnReader, Round
 from djgj.records.kinds import note_conflict
 from djgj.records.record import MAX_PROBLEMS_SHOWN, Identity, Parsed, Record, reject
 from djgj.records.rows import RowContext, RowPlan, RowProblems, parse_row
-from djgj.records.seen import BATCH_MIN, Seen
+from djgj.records.seen import Seen
 from djgj.records.totals import Totals, is_subtotal
 from djgj.records.unions import evidence_note
 
@@ -117,8 +117,6 @@ class RowPipeline:
         #: Group rows met (一、红旗镇, （二）社会组织), and the one whose township the rows below take.
         self.sections: list[Section] = []
         self.town_section: Section | None = None
-        #: This round's records are each the first of its unit, set as seen together (`_all_first`).
-        self.all_first = False
 
     def rows(self, lines: Iterable[tuple[list[Any], int]]) -> Iterator[Record]:
         """The records of `lines` (each row's cells and the row or CSV line the user sees), in order,
@@ -144,7 +142,6 @@ class RowPipeline:
             self._note_ceased(data)
         above = self._towns_above(chunk, what) if "section" in what or self.town_section else None
         read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
-        self.all_first = read is not None and self._all_first(read.records)
         out: list[Record] = []
         summed = 0  # out[:summed] added to the totals (`Totals.add_many`, before each totals row)
         j = -1
@@ -252,7 +249,7 @@ class RowPipeline:
         elif j in read.kind_conflicts:
             kind, evidence, against = read.kind_conflicts[j]
             note_conflict(rec.name, kind, evidence, against, self.ctx.kinds)
-        if self.problems or self.conflict is not None or not (self.all_first or self._first_time(rec)):
+        if self.problems or self.conflict is not None or not self._first_time(rec):
             return None
         if rec.township:
             self.parsed.townships.add(rec.township)
@@ -371,21 +368,6 @@ class RowPipeline:
         self.problems.extend(problems)
         if len(self.problems) > MAX_PROBLEMS_SHOWN:
             self._raise_problems()
-
-    def _all_first(self, records: list[Record | None]) -> bool:
-        """Whether every record of a round read column at a time is the first of its unit, all of
-        them then set as seen at once (`Seen.add_new`): what `_first_time` would say of each, in
-        order, when none repeats a unit seen before or in the round. Any other round (a row left
-        to `parse_row`, a repeat, a file already refused) is taken one row at a time."""
-        seen = self.seen
-        if not isinstance(seen, Seen) or self.problems or self.conflict is not None:
-            return False
-        if len(records) < BATCH_MIN or None in records:
-            return False
-        identities = [rec.identity() for rec in records]  # type: ignore[union-attr]
-        keys = list(map(hash, identities))
-        digests = list(map(content_digest, records, identities))  # type: ignore[arg-type]
-        return seen.add_new(keys, [rec.row for rec in records], digests)  # type: ignore[union-attr]
 
     def _first_time(self, rec: Record) -> bool:
         """Whether `rec` is the first row of its unit; a repeat is noted (identical) or a conflict."""

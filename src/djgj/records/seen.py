@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from array import array
 from itertools import compress
-from typing import Any
 
 _MASK64 = (1 << 64) - 1
 _FIRST_CAPACITY = 1 << 12
 _MAX_LOAD = 0.7
-#: Keys a round must bring before they are set together (`Seen.add_new`, numpy): below it, one by one.
-BATCH_MIN = 512
-#: ... and units the table is sized for (`for_units`): loading numpy (~0.1 s) pays off only for a
-#: file of some tens of thousands of units (~2 µs saved per unit).
-BATCH_TABLE = 1 << 16
 
 
 def _signed(value: int) -> int:
@@ -35,8 +29,6 @@ class Seen:
         #: The table's size once a unit comes: allocated then, not before (a file whose rows another
         #: process reads, `records.ahead`, never fills this one).
         self.wanted = max(8, 1 << (capacity - 1).bit_length())
-        #: Rounds are set together (`add_new`) in a table sized for many units.
-        self.batch = self.wanted >= BATCH_TABLE
         self._alloc(8)
         self.n = 0
 
@@ -105,65 +97,6 @@ class Seen:
             self._grow()
         return packed
 
-    def add_new(self, keys: list[int], rows: list[int], digests: list[int]) -> bool:
-        """Set every key of a round at once, when none is set yet and no two are equal (every row
-        the first of its unit: the usual round); otherwise set nothing and return False, and the
-        caller takes the round one row at a time. Afterwards the table answers as if `setdefault`
-        had set them one after another (numpy probes the slots for all of them at once)."""
-        if len(keys) < BATCH_MIN or not self.batch:
-            return False
-        import numpy as np
-
-        try:
-            k = np.array(keys, dtype=np.int64)  # (hash() values: signed 64-bit)
-        except OverflowError:
-            return False
-        if len(np.unique(k)) != len(k):
-            return False
-        if not self.n and self.mask < self.wanted - 1:
-            self._alloc(self.wanted)
-        while self.n + len(keys) > _MAX_LOAD * (self.mask + 1):
-            if self.n:
-                self._grow()
-            else:
-                self._alloc(2 * (self.mask + 1))
-        slots = self._free_slots(np, k)
-        if slots is None:
-            return False
-        used = np.frombuffer(self.used, dtype=np.uint8)
-        used[slots] = 1
-        np.frombuffer(self.keys, dtype=np.int64)[slots] = k
-        np.frombuffer(self.rows, dtype=np.int64)[slots] = np.array(rows, dtype=np.int64)
-        np.frombuffer(self.digests, dtype=np.uint64)[slots] = np.array(digests, dtype=np.uint64)
-        self.n += len(keys)
-        return True
-
-    def _free_slots(self, np: Any, k: Any) -> Any:
-        """A free slot for each of the keys ``k`` (distinct), probing on from its home slot as
-        `setdefault` does; None when one of them is set already. Keys reaching one free slot
-        together leave it to the earliest and probe on: each key still lies past only taken slots
-        from its home, so `get` and `setdefault` find it (which free slot it took is not seen)."""
-        used = np.frombuffer(self.used, dtype=np.uint8).astype(bool)
-        table = np.frombuffer(self.keys, dtype=np.int64)
-        mask = self.mask
-        pos = k & mask
-        slots = np.full(len(k), -1, dtype=np.int64)
-        pending = np.arange(len(k))
-        while pending.size:
-            p = pos[pending]
-            taken = used[p]
-            if (taken & (table[p] == k[pending])).any():
-                return None
-            free = pending[~taken]
-            # of the keys reaching one free slot, the earliest takes it
-            first = np.unique(pos[free], return_index=True)[1]
-            won = free[first]
-            slots[won] = pos[won]
-            used[pos[won]] = True
-            pending = np.setdiff1d(pending, won, assume_unique=True)
-            pos[pending] = (pos[pending] + 1) & mask
-        return slots
-
     def _grow(self) -> None:
         old = self.used, self.keys, self.rows, self.digests
         self._alloc(2 * (self.mask + 1))
@@ -178,4 +111,4 @@ class Seen:
             keys[i], rows[i], digests[i] = key, row, digest
 
 
-__all__ = ["BATCH_MIN", "BATCH_TABLE", "Seen"]
+__all__ = ["Seen"]
