@@ -444,6 +444,7 @@ def read_header(
         notices.append(f"工作表“{sheet}”沿用此前为相同表头指定的对应：{shown}")
     else:
         resolve(columns, overrides, year=year)
+    _dates_of_listed_unions(columns)
     if then is not None:
         then(columns)
     placed = {c.field for c in columns if c.field}
@@ -468,6 +469,20 @@ def read_header(
     if ignored:
         notices.append(f"工作表“{sheet}”中以下列不是台账字段，已忽略：{'、'.join(ignored)}")
     return notices
+
+
+def _dates_of_listed_unions(columns: list[Column]) -> None:
+    """In a list whose rows are unions (工会名称 and no unit-name column: a federation's 基层工会名录), a
+    date column naming no subject of its own (成立日期, 成立时间) is the union's, as under a 工会 group."""
+    placed = {c.field for c in columns}
+    if "union_name" not in placed or "name" in placed or "union_established_on" in placed:
+        return
+    for c in columns:
+        if c.field is None and not c.groups and c.label:
+            got = _read(c.label, ("工会",), None)
+            if got.field == "union_established_on":
+                c.field, c.why = got.field, f"{got.words}（各行是工会，无主语的日期是工会的）"
+                return
 
 
 def column_rows(columns: list[Column]) -> list[dict[str, str]]:

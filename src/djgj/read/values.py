@@ -527,7 +527,7 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
             return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
-    text = text.rstrip("。")
+    text = _four_digit_year(text.rstrip("。"))
     for pattern, precision in _DATE_PATTERNS:
         m = pattern.match(text)
         if not m:
@@ -547,6 +547,21 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
         except ValueProblem as exc:
             raise ValueProblem(str(exc).replace(digits, str(cell))) from None
     raise ValueProblem(f"“{cell}”不是可识别的日期（可写 2014-03-05、2014年3月5日、2014.3）")
+
+
+#: A year written with two digits and its 年 (19年5月, 98年): only with 年, which says it is a year.
+TWO_DIGIT_YEAR = re.compile(r"^(\d{2})年(?=$|\d{1,2}月)")
+
+
+def _four_digit_year(text: str) -> str:
+    """19年5月 → 2019年5月, 98年 → 1998年: the century is the latest that is not after this year, as a
+    cadre means it (a date in a ledger is never in the future)."""
+    m = TWO_DIGIT_YEAR.match(text)
+    if m is None:
+        return text
+    yy = int(m.group(1))
+    year = 2000 + yy if 2000 + yy <= dt.date.today().year else 1900 + yy
+    return f"{year}{text[2:]}"
 
 
 #: A date written in Chinese numerals (二〇一九年六月一日), read as digits once cn2an has turned them.

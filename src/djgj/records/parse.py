@@ -117,11 +117,13 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
     """Whether a table's rows are townships, not units (乡镇 | 企业数 | 建会率 …, a county's summary
     sheet beside its townships' lists): the cells of its name column, or of its township column when
-    it has no name column, are mostly bare township names (东城镇, not 东城镇人民政府)."""
+    it has no name column, are mostly bare township names (东城镇, not 东城镇人民政府). A column naming
+    each row's own organisation or unit (工会名称 in a union list, 所在单位) is its name column: beside it,
+    a 所在乡镇 column of townships is what such lists always have."""
     columns = [Column(c.index, c.group, c.label) for c in table.columns]
     resolve(columns, overrides)
     by_field = {c.field: c.index for c in reversed(columns) if c.field}
-    j = by_field.get("name", by_field.get("township"))
+    j = next((by_field[f] for f in ("name", "union_name", "unit_name", "township") if f in by_field), None)
     if j is None:
         return False
     classify = RowClassifier(len(table.columns), header_cells(table))

@@ -23,7 +23,7 @@ from djgj.read.layout import Table, township_cell, township_from_text, unit_endi
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
-from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
+from djgj.records.unions import UnionEvidence, covers_several_units, infer_union, unit_name_of_union
 from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
 from djgj.vocab.vocabulary import choices_text
 
@@ -140,6 +140,13 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
     return (V.clean_text(get("union_name")) if has_union_name else None), name
 
 
+#: Why a union list's row of a joint union (城关镇个体劳动者联合工会) is no unit.
+SEVERAL_UNITS_UNION = (
+    "“{}”是多个单位共建的工会（联合工会、行业或区域工会），不是一个单位，不计入单位数；"
+    "请把它覆盖的单位逐个列为一行（工会形式写“联合工会”）"
+)
+
+
 #: The normalisation note of a 乡镇 cell that named one of the township's organs.
 TOWN_ORGAN_NOTE = "乡镇名去掉其后的机关或村（社区）名（如“城关镇人民政府”“城关镇东关村”记为城关镇）"
 
@@ -186,9 +193,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
     name = unneutralise(name)
     union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
-    problems: list[str] = []
-    if _several_units(name):
-        problems.append(f"{where(sheet, r, cols['name'])}：“{name}”像是几个单位写在同一格中；请每个单位一行")
+    problems = _name_problems(name, union_name, ctx, where(sheet, r, cols["name"]))
     code = None
     if "credit_code" in cols:
         try:
@@ -238,6 +243,16 @@ def _infer(
     """`infer_union` of a row without a union column, its first non-blank 备注 as evidence."""
     remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
     infer_union(values, union_type, union_name, ctx.unions, remark)
+
+
+def _name_problems(name: str, union_name: str | None, ctx: RowContext, place: str) -> list[str]:
+    """What a row's name says is wrong with it: several units in one cell; a union list's row of a
+    union of several units (refused at once: it is no unit, its values are no one's)."""
+    if ctx.name_is_union and covers_several_units(union_name):
+        raise RowProblems([f"{place}：{SEVERAL_UNITS_UNION.format(union_name)}"])
+    if _several_units(name):
+        return [f"{place}：“{name}”像是几个单位写在同一格中；请每个单位一行"]
+    return []
 
 
 def _several_units(name: str) -> bool:
@@ -421,6 +436,8 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
             notes.append("中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000）")
         if kind == "date":
             notes.append("文字日期转为日期")
+            if V.TWO_DIGIT_YEAR.match(nfkc.strip()):
+                notes.append("两位数年份补全（如“19年5月”记为 2019年5月）")
 
 
 def convert_into(

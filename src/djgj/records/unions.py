@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from djgj.read.headers import Column
-from djgj.read.layout import layout_words
+from djgj.read.layout import layout_words, unit_endings
 
 #: The suffix of a union's name that names the union, not its unit: 甲公司工会委员会 → 甲公司.
 _UNION_SUFFIX = re.compile(r"(?:联合)?(?:基层)?工会(?:委员会|联合会)?$")
@@ -39,9 +40,29 @@ def is_union_list(cols: dict[str, Column]) -> bool:
 
 
 def unit_name_of_union(name: str) -> str:
-    """甲有限公司工会委员会 → 甲有限公司 (a name that is only 工会 stays as it is)."""
+    """甲有限公司工会委员会 → 甲有限公司, 甲镇人民政府机关工会 → 甲镇人民政府 (a name that is only 工会
+    stays as it is)."""
     stripped = _UNION_SUFFIX.sub("", name)
+    organ = _union_words()["organ"]
+    if stripped.endswith(organ) and stripped[: -len(organ)].endswith(unit_endings()):
+        stripped = stripped[: -len(organ)]
     return stripped or name
+
+
+@lru_cache(maxsize=1)
+def _union_words() -> dict[str, Any]:
+    return layout_words()["unions"]
+
+
+def covers_several_units(union_name: str | None) -> bool:
+    """Whether a union list's union is one of several units (城关镇个体劳动者联合工会, 商贸行业工会联合会:
+    layouts.toml [unions]), so its row names no one unit; a village's or community's 工会联合会 is its own."""
+    if not union_name:
+        return False
+    words = _union_words()
+    if not any(w in union_name for w in words["joint"]):
+        return False
+    return not unit_name_of_union(union_name).endswith(tuple(words["village_endings"]))
 
 
 def _form_from_type(text: str | None) -> str:
