@@ -24,7 +24,7 @@ from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
 from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identities, town_in_name
-from djgj.records.unions import infer_union, unit_name_of_union
+from djgj.records.unions import covers_several_units, infer_union, unit_name_of_union
 from djgj.vocab.fields import VILLAGE_KINDS
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
@@ -154,6 +154,7 @@ class ColumnReader:
             if name is not None:
                 names[i] = unneutralise(name)
         if self.ctx.name_is_union:
+            slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)
             names = [unit_name_of_union(n) if n is not None else None for n in names]
         return names, {raw[i]: s for i, s in zip(texts, simple, strict=True)}
 
