@@ -226,3 +226,99 @@ def test_a_union_list_as_csv_reads_its_founding_dates_as_a_workbook_does(runner,
     assert res.exit_code == 0, res.output
     t = _report(runner)["totals"]
     assert (t["orgs"], t["unions"], t["union_members"], t["new_unions"]) == (2, 2, 60, 1)
+
+
+# ---------------------------------------------------------------- a summary whose rows are kinds
+
+
+def _by_kind_workbook(path, kinds: list[str]):
+    summary = [["东湖镇2023年党建带工建情况汇总"], ["类别", "单位数", "已建工会数", "会员数", "党员数"]]
+    summary += [[k, 1, 1, 10, 1] for k in kinds] + [
+        ["合计", len(kinds), len(kinds), 10 * len(kinds), len(kinds)]
+    ]
+    firms = [
+        ["企业名称", "职工人数", "是否建会", "会员数", "党员数"],
+        ["东湖镇永兴制衣有限公司", 60, "是", 50, 4],
+        ["东湖镇老张五金店", 5, "否", 0, 1],
+    ]
+    orgs = [["组织名称", "工作人员数", "是否建会", "会员数", "党员数"], ["东湖镇商会", 10, "是", 8, 1]]
+    return write_xlsx(path, [], sheets={"汇总表": summary, "非公企业": firms, "社会组织": orgs})
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["非公企业", "社会组织"],  # written from
+        ["私营企业", "社会团体", "事业单位", "行政村"],  # held out
+        ["非公有制企业", "民办非企业单位", "国有企业"],
+    ],
+)
+def test_a_summary_by_kind_beside_the_unit_sheets_is_skipped_not_read_as_units(runner, tmp_path, kinds):
+    res = invoke(
+        runner, "import", str(_by_kind_workbook(tmp_path / "东湖镇2023年党建带工建台账.xlsx", kinds))
+    )
+    assert res.exit_code == 0, res.output
+    assert "跳过工作表“汇总表”：是分类别的汇总数" in res.output
+    assert set(_units(runner)) == {"东湖镇永兴制衣有限公司", "东湖镇老张五金店", "东湖镇商会"}
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["party_members"], t["unions"], t["union_members"]) == (
+        3,
+        75,
+        6,
+        2,
+        58,
+    )
+
+
+def test_a_summary_by_kind_alone_is_refused_as_what_it_is(runner, tmp_path):
+    rows = [
+        ["2023年全县两新组织建会情况"],
+        ["分类", "单位数", "已建会数"],
+        ["非公企业", "120", "80"],
+        ["社会组织", "30", "12"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "全县2023.csv", rows)))
+    assert res.exit_code == 1 and "分类别的汇总数" in res.output and "整个文件未导入" in res.output
+
+
+def test_a_kind_column_beside_unit_names_is_still_a_unit_list(runner, tmp_path):
+    rows = [
+        ["2023年东湖镇台账"],
+        ["单位名称", "类别", "职工人数", "会员数"],
+        ["东湖镇商会", "社会组织", "10", "8"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "东湖镇.csv", rows)))
+    assert res.exit_code == 0, res.output
+    assert _units(runner)["东湖镇商会"]["kind"] == "social_org"
+
+
+# ---------------------------------------------------------------- a 新就业形态 list
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["站点（网点）名称", "网点名称", "配送站名称", "服务站名称"],  # written from: the first
+)
+def test_a_stations_name_column_names_the_units(header):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field == "name"
+
+
+def test_a_new_forms_of_employment_list_reads_its_stations(runner, tmp_path):
+    rows = [
+        ["城关镇新就业形态劳动者入会情况台账（2023年）"],
+        ["序号", "站点（网点）名称", "所属平台/品牌", "劳动者人数", "已入会人数", "入会率", "是否建立工会"],
+        [1, "城关镇美团外卖城北站", "美团", "45", "40", "88.9%", "是"],
+        [2, "城关镇中通快递网点", "中通", "18", "12", "66.7%", "否"],
+        [3, "城关镇饿了么城南站", "饿了么", "30", "30", "100%", "是"],
+        ["合计", "", "", "93", "82", "88.2%", ""],
+    ]
+    res = invoke(
+        runner, "import", str(write_csv(tmp_path / "城关镇新就业形态.csv", rows)), "--kind", "non_public"
+    )
+    assert res.exit_code == 0, res.output
+    assert "入会率" in res.output and "已忽略" in res.output  # a rate column is never a figure's source
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (3, 93, 2, 82)
+    assert t["member_rate"] == pytest.approx(82 / 93)

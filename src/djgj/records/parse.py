@@ -35,7 +35,7 @@ from djgj.read.layout import (
     not_a_unit_list,
     township_from_text,
 )
-from djgj.records.kinds import kind_in_titles
+from djgj.records.kinds import kind_cell, kind_in_titles
 from djgj.records.pipeline import RowPipeline
 from djgj.records.record import (
     MAX_PROBLEMS_SHOWN,
@@ -92,12 +92,11 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             continue
         found = locate_tables(s)
         for t in found:
-            if not options.kind and rows_are_townships(t, options.overrides):
+            summary = _summary_of(t, options)
+            if summary is not None:
                 if len(sheets) == 1 and len(found) == 1:
-                    raise InputError(
-                        f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST['by_township']}。整个文件未导入"
-                    )
-                parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST['by_township']}")
+                    raise InputError(f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST[summary]}。整个文件未导入")
+                parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST[summary]}")
             else:
                 tables.append(t)
         if len(found) > 1:
@@ -112,6 +111,31 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             "请确认这是台账表格；如表头写法特殊，可用 --map '表头=字段' 指明，字段见 djgj import --help"
         )
     return tables
+
+
+def _summary_of(table: Table, options: Options) -> str | None:
+    """"by_township" or "by_kind" when a table's rows are groups of units, not units; None otherwise."""
+    if rows_are_kinds(table, options.overrides):
+        return "by_kind"
+    if not options.kind and rows_are_townships(table, options.overrides):
+        return "by_township"
+    return None
+
+
+def rows_are_kinds(table: Table, overrides: dict[str, str]) -> bool:
+    """Whether a table's rows are kinds of unit, not units (类别 | 单位数 | 已建工会数 …: 非公企业,
+    社会组织, 村): it has no column naming units or organisations, and the cells of its 类别 column
+    are mostly kinds."""
+    columns = [Column(c.index, c.group, c.label) for c in table.columns]
+    resolve(columns, overrides)
+    by_field = {c.field: c.index for c in reversed(columns) if c.field}
+    j = by_field.get("kind", by_field.get("ownership"))
+    if j is None or any(f in by_field for f in ("name", "union_name", "unit_name")):
+        return False
+    classify = RowClassifier(len(table.columns), header_cells(table))
+    below = table.sheet.rows[table.header_rows[-1] + 1 :][:200]
+    named = [t for t in (V.clean_text(r[j]) for r in below if j < len(r) and classify(r) == "data") if t]
+    return bool(named) and 2 * sum(kind_cell(t) is not None for t in named) > len(named)
 
 
 def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
@@ -139,6 +163,8 @@ _NOT_A_UNIT_LIST = {
     "djgj 不导入党员名册",
     "by_township": "是分乡镇的汇总数（各行是乡镇，不是单位），不是单位名单；djgj 的各乡镇数字由台账逐个单位算出"
     "（djgj report），请导入各单位逐行填写的台账（如各行确是单位，如乡镇机关，请用 --kind 指明其类别）",
+    "by_kind": "是分类别的汇总数（各行是单位类别，如非公企业、社会组织，不是单位），不是单位名单；djgj 的分类别数字"
+    "由台账逐个单位算出（djgj report），请导入各单位逐行填写的台账",
     "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
 }
 
