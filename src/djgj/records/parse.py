@@ -95,7 +95,9 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             summary = _summary_of(t, options)
             if summary is not None:
                 if len(sheets) == 1 and len(found) == 1:
-                    raise InputError(f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST[summary]}。整个文件未导入")
+                    raise InputError(
+                        f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST[summary]}。整个文件未导入"
+                    )
                 parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST[summary]}")
             else:
                 tables.append(t)
@@ -114,7 +116,7 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
 
 
 def _summary_of(table: Table, options: Options) -> str | None:
-    """"by_township" or "by_kind" when a table's rows are groups of units, not units; None otherwise."""
+    """ "by_township" or "by_kind" when a table's rows are groups of units, not units; None otherwise."""
     if rows_are_kinds(table, options.overrides):
         return "by_kind"
     if not options.kind and rows_are_townships(table, options.overrides):
