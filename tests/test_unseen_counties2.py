@@ -322,3 +322,37 @@ def test_a_new_forms_of_employment_list_reads_its_stations(runner, tmp_path):
     t = _report(runner)["totals"]
     assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (3, 93, 2, 82)
     assert t["member_rate"] == pytest.approx(82 / 93)
+
+
+# ---------------------------------------------------------------- 是 in the union column, its form in 备注
+
+
+@pytest.mark.parametrize(
+    ("cell", "remark", "want"),
+    [
+        ("是", "已纳入城关镇快递物流行业联合工会", "joint"),  # written from
+        ("√", "与邻近企业联合建会", "joint"),  # held out
+        ("有", "设工会组织员", "organizer"),
+        ("已建", "加入园区联合工会", "joint"),
+        ("是", "2019年建会", "committee"),  # the remark says no other form
+        (
+            "单独建会",
+            "已纳入联合工会",
+            "committee",
+        ),  # the cell says its form: the remark does not overrule it
+        ("是", "法人代表兼任会计", "committee"),
+    ],
+)
+def test_a_bare_yes_takes_its_form_from_the_remark(runner, tmp_path, cell, remark, want):
+    rows = [
+        ["城关镇新就业形态劳动者入会情况台账（2023年）"],
+        ["站点名称", "劳动者人数", "已入会人数", "是否建立工会", "备注"],
+        ["城关镇美团外卖城北站", "45", "40", cell, remark],
+        ["城关镇饿了么城南站", "30", "30", "是", ""],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "城关镇.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert _units(runner)["城关镇美团外卖城北站"]["union_form"] == want
+    t = _report(runner)["totals"]
+    assert t["unions"] == (2 if want == "committee" else 1) and t["union_covered"] == 2
+    assert ("按备注记为该形式" in res.output) is (want != "committee")

@@ -752,6 +752,21 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
     return form
 
 
+def says_only_yes(cell: Cell) -> bool:
+    """Whether a union cell says only that a union exists (是, 有, √, 已建), not its form (单独建会,
+    基层工会委员会, 联合工会): a 备注 may then say which form it is."""
+    if is_blank(cell) or presence(cell) is not True:
+        return False
+    text = _value_text(cell)
+    return not any(w in text for w in _FORM_WORDS)
+
+
+#: The words that say a union's form (单独, 委员会, 联合, 组织员, 企业工会 …), wherever they stand.
+_FORM_WORDS = tuple(
+    w for w, role in _MORPHEMES.items() if role in ("own", "committee", "joint", "organizer", "federation")
+)
+
+
 _GRADES = {"g_initial": "initial", "g_basic": "basic", "g_standard": "standard"}
 
 

@@ -23,7 +23,13 @@ from djgj.read.layout import Table, township_cell, township_from_text, unit_endi
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
-from djgj.records.unions import UnionEvidence, covers_several_units, infer_union, unit_name_of_union
+from djgj.records.unions import (
+    UnionEvidence,
+    covers_several_units,
+    infer_union,
+    refine_by_remark,
+    unit_name_of_union,
+)
 from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
 from djgj.vocab.vocabulary import choices_text
 
@@ -219,6 +225,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     values = _row_values(table, r, plan, kind, counter, problems, blank)
     if "union_form" not in cols or ctx.unions.union_list:
         _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
+    elif ctx.remarks:
+        refine_by_remark(values, get("union_form"), ctx.unions, first_remark(cells, ctx.remarks))
     if kind in VILLAGE_KINDS and "employees" in blank:
         values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
@@ -241,8 +249,12 @@ def _infer(
     values: dict[str, Any], cells: list[Any], union_type: str | None, union_name: str | None, ctx: RowContext
 ) -> None:
     """`infer_union` of a row without a union column, its first non-blank 备注 as evidence."""
-    remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
-    infer_union(values, union_type, union_name, ctx.unions, remark)
+    infer_union(values, union_type, union_name, ctx.unions, first_remark(cells, ctx.remarks))
+
+
+def first_remark(cells: list[Any], remarks: tuple[int, ...]) -> str | None:
+    """A row's first non-blank 备注 (`RowContext.remarks`)."""
+    return next((t for i in remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
 
 
 def _name_problems(name: str, union_name: str | None, ctx: RowContext, place: str) -> list[str]:

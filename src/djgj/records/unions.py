@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from djgj.read import values as V
 from djgj.read.headers import Column
 from djgj.read.layout import layout_words, unit_endings
 
@@ -31,6 +32,8 @@ class UnionEvidence:
     #: Units whose union form (or its absence) their 备注 stated (与卫生院联合建会).
     remarked: int = 0
     by: Counter[str] = field(default_factory=Counter)
+    #: Units whose union cell said only yes and whose 备注 said the union is a joint one (`refine_by_remark`).
+    refined: int = 0
 
 
 def is_union_list(cols: dict[str, Column]) -> bool:
@@ -100,6 +103,21 @@ def form_in_remark(text: str | None) -> str | None:
     return None
 
 
+#: The forms a 备注 may give a union cell that says only yes (是 + 已纳入园区联合工会): covered, not own.
+COVERED_FORMS = ("joint", "organizer", "federation")
+
+
+def refine_by_remark(values: dict[str, Any], raw: Any, ev: UnionEvidence, remark: str | None) -> None:
+    """A union cell saying only yes (是, √) whose row's 备注 states a covered form (已纳入城关镇快递行业
+    联合工会): the unit is covered by that union, not one of its own (it would count in 建会率)."""
+    if values.get("union_form") != "committee" or not remark or not V.says_only_yes(raw):
+        return
+    stated = form_in_remark(remark)
+    if stated in COVERED_FORMS:
+        values["union_form"] = stated
+        ev.refined += 1
+
+
 def infer_union(
     values: dict[str, Any],
     union_type: str | None,
@@ -153,6 +171,11 @@ def evidence_note(sheet: str, ev: UnionEvidence) -> list[str]:
         out.append(
             f"工作表“{sheet}”没有“是否建立工会”列：{ev.remarked} 个单位的工会情况取自备注"
             "（如“与某单位联合建会”记为联合工会，“尚未建会”记为未建）"
+        )
+    if ev.refined:
+        out.append(
+            f"工作表“{sheet}”有 {ev.refined} 个单位的工会栏只写“是”，备注写明是联合工会（或组织员、工会联合会），"
+            "按备注记为该形式（不计入单独建会）"
         )
     if ev.unknown:
         out.append(
