@@ -356,3 +356,77 @@ def test_a_bare_yes_takes_its_form_from_the_remark(runner, tmp_path, cell, remar
     t = _report(runner)["totals"]
     assert t["unions"] == (2 if want == "committee" else 1) and t["union_covered"] == 2
     assert ("按备注记为该形式" in res.output) is (want != "committee")
+
+
+# ---------------------------------------------------------------- dates and townships in unusual phrasings
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        ("统计截止日期：2023.12.31", "2023-12-31"),  # written from
+        ("截至2023年6月", "2023-06-30"),
+        ("截止日期：2023-06-30", "2023-06-30"),  # held out
+        ("数据截至时间：2023/9/30", "2023-09-30"),
+        ("统计时点：2023年3月", "2023-03-31"),
+        ("截止2023.6", "2023-06-30"),
+        ("城关镇2023年6月份工会台账", "2023-06-30"),
+        ("统计时间：2023年12月", "2023-12-31"),
+        ("2023年度非公企业统计（2024年1月5日填报）", "2023-12-31"),  # the filling date is no as-of
+        ("2023年1-9月非公企业", "2023-09-30"),
+    ],
+)
+def test_a_title_dating_its_data_by_a_label_or_a_month(title, want):
+    from djgj.read.layout import as_of_from_titles
+
+    assert as_of_from_titles([title])[0].isoformat() == want  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("填报单位：中共城关镇委员会（盖章）", "城关镇"),  # written from
+        ("中国共产党红旗街道工作委员会", "红旗街道"),  # held out
+        ("中共石门乡党委组织办", "石门乡"),
+    ],
+)
+def test_the_partys_name_before_a_township_is_no_part_of_it(text, town):
+    from djgj.read.layout import township_from_text
+
+    assert township_from_text(text) == town
+
+
+def test_a_filling_unit_of_the_township_party_committee_and_a_dotted_as_of(runner, tmp_path):
+    rows = [
+        ["非公企业工会情况统计"],
+        ["填报单位：中共城关镇委员会（盖章）", None, "统计截止日期：2023.12.31"],
+        ["企业名称", "从业人员数", "是否建立工会", "工会会员数"],
+        ["甲有限公司", 40, "是", 30],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "f.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert "截至 2023-12-31" in res.output
+    assert _units(runner)["甲有限公司"]["township"] == "城关镇"  # not 中共城关镇
+
+
+def _sheets_by_year(path, names):
+    header = ["企业名称", "从业人员数", "是否建立工会", "工会会员数"]
+    first = [["城关镇非公企业工会情况"], header, ["甲有限公司", 40, "否", 0], ["乙有限公司", 30, "是", 20]]
+    second = [["城关镇非公企业工会情况"], header, ["甲有限公司", 42, "是", 35], ["乙有限公司", 31, "是", 22]]
+    return write_xlsx(path, [], sheets=dict(zip(names, (first, second), strict=True)))
+
+
+@pytest.mark.parametrize(
+    "names", [("2022年", "2023年"), ("城关镇2022", "城关镇2023"), ("2022年度", "2023年上半年")]
+)
+def test_a_workbook_of_one_sheet_per_year_is_never_dated_by_its_first_sheet(runner, tmp_path, names):
+    path = _sheets_by_year(tmp_path / "城关镇工会情况.xlsx", names)
+    res = invoke(runner, "import", str(path), "--kind", "non_public")
+    assert res.exit_code == 1 and "一次导入只能有一个截至日期" in res.output and "--sheet" in res.output
+    for name in names:
+        res = invoke(runner, "import", str(path), "--kind", "non_public", "--sheet", name)
+        assert res.exit_code == 0, res.output
+        assert f"取自工作表名“{name}”" in res.output
+    t = _report(runner, "--year", "2023")["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (2, 73, 2, 57)
+    assert t["new_members"] == 37  # 57 at 2023's date against 20 at 2022's end

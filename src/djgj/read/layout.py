@@ -554,11 +554,16 @@ def _totals_label(text: str) -> bool:
     return any(text.endswith(w) or text.startswith(w) for w in _TOTAL_AFFIXES)
 
 
+#: The label of the date the data stand at: 截至, 统计截止日期, 数据截至时间, 统计时点 (never 填报日期).
+_AS_OF_LABEL = r"(?:(?:统计|数据)?(?:截至|截止)(?:到|至)?(?:日期|时间|时点)?|统计(?:时间|日期|时点))[:：]?\s*"
 _YEAR_END = [
-    re.compile(
-        r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
-    ),
-    re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+    re.compile(_AS_OF_LABEL + r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(_AS_OF_LABEL + r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+]
+#: A year and a month (截至2023年6月, 统计截止日期：2023.6, 2023年6月份台账): the data stand at that month's end.
+_MONTH_END = [
+    re.compile(_AS_OF_LABEL + r"(\d{4})[-./](\d{1,2})(?![\d./-])"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)"),
 ]
 _YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
 #: A part of the year after it (2023年上半年, 2023年第三季度, 2023年1-9月): the data end with that part.
@@ -589,6 +594,17 @@ def _period_end(m: re.Match[str], year: int) -> dt.date | None:
     return after - dt.timedelta(days=1)
 
 
+def _month_end(text: str, year: str | None) -> dt.date | None:
+    """The last day of the month a title dates its data by (截至2023年6月 → 30 June), of ``year``
+    when given (the year the title names first); None when it names no month."""
+    for pat in _MONTH_END:
+        for m in pat.finditer(text):
+            y, month = int(m[1]), int(m[2])
+            if (year is None or m[1] == year) and 1949 < y < 2200 and 1 <= month <= 12:
+                return dt.date(y + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return None
+
+
 def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
     """The year-end a sheet describes, from its title lines; ignores 填报日期 (the filling date)."""
     for line in lines:
@@ -609,8 +625,11 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
             period = _PERIOD.search(text)
             if period is None or period[1] != m[1]:
                 period = _PART.search(text)
-            end = _period_end(period, int(m[1])) if period else None
+            end = _period_end(period, int(m[1])) if period else _month_end(text, m[1])
             return end or dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
+        month = _month_end(text, None)  # (统计截止日期：2023.6, which names no 年)
+        if month is not None:
+            return month, f"标题“{line}”"
     return None, ""
 
 
@@ -628,7 +647,8 @@ def as_of_from_file_name(stem: str) -> dt.date | None:
         return None
     year = years.pop()
     period = _PERIOD.search(text) or _PART.search(text)  # (2023年上半年_城关镇: 30 June)
-    return (_period_end(period, year) if period else None) or dt.date(year, 12, 31)
+    end = _period_end(period, year) if period else _month_end(text, str(year))  # (…2023年6月台账)
+    return end or dt.date(year, 12, 31)
 
 
 @lru_cache(maxsize=1)

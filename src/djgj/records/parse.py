@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -377,8 +378,20 @@ def sheet_year(table: Table, path: Path, parsed: Parsed) -> int | None:
     else the titles, else the file name — where `sheet_context` will take the year-end from."""
     if parsed.as_of is not None:
         return parsed.as_of.year
-    as_of = as_of_from_titles(table.title_lines)[0] or as_of_from_file_name(path.stem)
+    as_of = as_of_of_sheet(table, path)[0]
     return as_of.year if as_of else None
+
+
+def as_of_of_sheet(table: Table, path: Path) -> tuple[date | None, str]:
+    """The date a sheet's data stand at and where it was read: its titles, else its own name (a
+    workbook's 城关镇2023 sheet), else its file's name."""
+    as_of, source = as_of_from_titles(table.title_lines)
+    sheet = table.sheet_name or table.sheet.name
+    if as_of is None and sheet != path.stem:  # (a CSV's one sheet is named after its file)
+        as_of, source = as_of_from_file_name(sheet), f"工作表名“{sheet}”"
+    if as_of is None:
+        as_of, source = as_of_from_file_name(path.stem), f"文件名“{path.name}”"
+    return as_of, source
 
 
 def sheet_context(
@@ -387,12 +400,12 @@ def sheet_context(
     """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
     titles = table.title_lines
     if parsed.as_of is None:
-        as_of, source = as_of_from_titles(titles)
-        if as_of is None:
-            as_of, source = as_of_from_file_name(path.stem), f"文件名“{path.name}”"
+        as_of, source = as_of_of_sheet(table, path)
         if as_of is not None:
             parsed.as_of = as_of
             parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    elif options.as_of is None:
+        _same_date_as_before(table, path, parsed.as_of)
     default_town, source = _default_township(path, table, options)
     title_town = next((t for t in map(township_from_text, titles) if t), None)
     if options.township and title_town and title_town != options.township:
@@ -406,6 +419,20 @@ def sheet_context(
     ctx.remarks = tuple(c.index for c in table.columns if c.field in (None, IGNORE) and is_remark(c))
     ctx.unions.union_list = name_is_union or any(c.field == "union_name" for c in table.columns)
     return ctx
+
+
+def _same_date_as_before(table: Table, path: Path, as_of: date) -> None:
+    """A later sheet whose own titles or name date it otherwise than the file's earlier sheets (a
+    workbook of 2022年 and 2023年 sheets): one import has one date, so the file is refused; its rows
+    would have been dated by the first sheet's."""
+    own, source = as_of_of_sheet(table, path)
+    if own is None or own == as_of or source.startswith("文件名"):
+        return
+    raise InputError(
+        f"{path.name}：工作表“{table.sheet_name or table.sheet.name}”的数据截至 {own.isoformat()}（取自{source}），"
+        f"而前面的工作表截至 {as_of.isoformat()}；一次导入只能有一个截至日期。请用 --sheet 逐个工作表导入"
+        "（或用 --as-of 指定所有工作表共同的截至日期）。整个文件未导入"
+    )
 
 
 def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
