@@ -430,3 +430,54 @@ def test_a_workbook_of_one_sheet_per_year_is_never_dated_by_its_first_sheet(runn
     t = _report(runner, "--year", "2023")["totals"]
     assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (2, 73, 2, 57)
     assert t["new_members"] == 37  # 57 at 2023's date against 20 at 2022's end
+
+
+# ---------------------------------------------------------------- a credit code cell saying there is none
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "暂无",
+        "个体户无代码",
+        "—",
+        "未办理",
+        "无",
+        "/",
+        "未登记",
+        "尚未取得",
+        "不详",
+        " － ",
+    ],  # first four written from
+)
+def test_a_credit_code_cell_saying_none_is_no_code(cell):
+    assert V.credit_code(cell) is None
+    assert V.credit_codes([cell]) == [None]
+
+
+@pytest.mark.parametrize("cell", ["见营业执照", "91330100MA000000X0", "9133无", "12345"])
+def test_a_credit_code_cell_that_is_no_code_nor_says_none_is_still_refused(cell):
+    with pytest.raises(V.ValueProblem):
+        V.credit_code(cell)
+
+
+def test_units_without_codes_and_a_male_part_of_employees(runner, tmp_path):
+    rows = [
+        ["2023年度全县非公企业党建工建情况"],
+        ["乡镇", "企业名称", "统一社会信用代码", "从业人员", None, "是否建会", "会员数"],
+        [None, None, None, "男", "女", None, None],
+        ["城关镇", "城关镇甲有限公司", "暂无", 30, 20, "是", 45],
+        ["城关镇", "城关镇乙有限公司", "个体户无代码", 12, 8, "否", 0],
+        ["城关镇", "城关镇丙有限公司", "—", 50, 10, "是", 55],
+    ]
+    merged = [(1, c, 2, c, rows[1][c]) for c in (0, 1, 2, 5, 6)] + [(1, 3, 1, 4, "从业人员")]
+    res = invoke(
+        runner, "import", str(write_xlsx(tmp_path / "t.xlsx", rows, merged=merged)), "--kind", "non_public"
+    )
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "记为没有代码" in out and "3 处" in out
+    assert "从业人员/男" in out and "已忽略" in out  # the male part is never the employees
+    t = _report(runner)["figures"]
+    assert t["employees"]["value"] is None and t["employees"]["left_out"] == 3
+    assert {u["credit_code"] for u in _units(runner).values()} == {None}

@@ -865,6 +865,18 @@ def credit_codes(cells: list[Cell]) -> list[str | None | ValueProblem]:
     return out
 
 
+#: What a credit-code cell says when the unit has none or it is not known (暂无, 未办理, 个体户无代码).
+_NO_CODE_WORDS = ("无", "未", "没有", "不详", "暂缺", "待")
+
+
+def says_no_code(text: str) -> bool:
+    """Whether a credit-code cell says there is no code (暂无, 未办理, 个体户无代码, —, /): no letter
+    or digit of a code, and a word of absence, or struck through. The unit is then read without one."""
+    if _SPACES.sub("", text) in DASH_COUNT_SIGNS:
+        return True
+    return not any(c.isascii() and c.isalnum() for c in text) and any(w in text for w in _NO_CODE_WORDS)
+
+
 def credit_code(cell: Cell) -> str | None:
     """A unified social credit code (GB 32100), normalised and checked (the GB 32100 check digit;
     python-stdnum words the reason when a code is refused)."""
@@ -882,6 +894,8 @@ def credit_code(cell: Cell) -> str | None:
     from stdnum.exceptions import ValidationError
 
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper()
+    if says_no_code(text):
+        return None
     try:
         return str(uscc.validate(text))
     except ValidationError as exc:

@@ -374,12 +374,15 @@ def note_identity(
             counter[_WIDE] += 1
     if code is not None and isinstance(raw_code, str) and raw_code != code:
         counter[_RECODED] += 1
+    elif code is None and isinstance(raw_code, str) and raw_code.strip():
+        counter[_NO_CODE] += 1
 
 
 _TRADITIONAL = "单位名称繁体字转简体"
 _BRACKETS = "单位名称全角括号转半角（比对时不分全角半角）"
 _WIDE = "单位名称全角字符转半角"
 _RECODED = "统一社会信用代码转大写或去掉空格"
+_NO_CODE = "统一社会信用代码栏写“暂无”“未办理”“—”等，记为没有代码（按名称比对）"
 
 
 def note_identities(
@@ -404,6 +407,8 @@ def note_identities(
                 seen[_WIDE] = seen.get(_WIDE, 0) + 1
         if code is not None and isinstance(raw_code, str) and raw_code != code:
             seen[_RECODED] = seen.get(_RECODED, 0) + 1
+        elif code is None and isinstance(raw_code, str) and raw_code.strip():
+            seen[_NO_CODE] = seen.get(_NO_CODE, 0) + 1
     for note, times in seen.items():
         counter[note] += times
 
