@@ -222,6 +222,11 @@ _SUBJECT_OF_FIELD = {
 }
 
 
+#: The role a column names (工会主席, 党组织书记): a 兼任 header beside it names the other.
+_ROLE_OF_FIELD = {"union_chair": "chair", "party_secretary": "secretary"}
+_ROLES = frozenset(_ROLE_OF_FIELD.values())
+
+
 def read_one(
     label: str, groups: Iterable[str] = (), left: str | None = None, *, year: int | None = None
 ) -> Reading:
@@ -284,6 +289,10 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
             shown.append(f"（上级表头“{g}”：{'、'.join(w for w, cs in gw.parts if set(cs) & extra)}）")
     if "of_which" in concepts and left in _SUBJECT_OF_FIELD:
         concepts.add(_SUBJECT_OF_FIELD[left])
+        shown.append(f"（左列：{LABELS.get(left, left)}）")
+    elif "concurrent" in concepts and left in _ROLE_OF_FIELD and len(concepts & _ROLES) == 1:
+        # 工会主席 | 是否由村党组织书记兼任: whose post is held concurrently is the column on its left
+        concepts.add(_ROLE_OF_FIELD[left])
         shown.append(f"（左列：{LABELS.get(left, left)}）")
     words = " + ".join(shown)
     if "qualifier" in concepts or "remark" in concepts:
