@@ -569,3 +569,49 @@ def test_an_excel_error_in_a_count_cell_is_never_zero(runner, tmp_path):
     assert f is None or (
         f["union_members"]["left_out"] == 1 and f["member_rate"]["value"] == pytest.approx(0.5)
     )
+
+
+# ---------------------------------------------------------------- parts of the column on the left
+
+
+@pytest.mark.parametrize(
+    ("labels", "want"),
+    [
+        # written from: the statistical tables' "#" for 其中, and two parts of one whole
+        (["从业人员", "#女职工", "# 农民工"], ["employees", "female_employees", "migrant_workers"]),
+        (["从业人员", "其中女职工", "其中农民工"], ["employees", "female_employees", "migrant_workers"]),
+        # held out
+        (["职工人数", "其中：女", "其中：农民工"], ["employees", "female_employees", "migrant_workers"]),
+        (["会员数", "＃农民工"], ["union_members", "migrant_union_members"]),
+        (["工会会员", "其中农民工", "其中女"], ["union_members", "migrant_union_members", None]),
+        # a part is never its whole again (it had been read as 女职工 / 会员 a second time)
+        (["从业人员", "其中女职工", "其中已成立工会"], ["employees", "female_employees", None]),
+        (["会员数", "其中已建会"], ["union_members", None]),
+        (["女职工", "#已成立工会"], ["female_employees", None]),
+    ],
+)
+def test_parts_of_a_whole_are_read_against_the_whole(labels, want):
+    from djgj.read.headers import Column, resolve
+
+    cols = [Column(0, "", "企业名称"), *(Column(i + 1, "", label) for i, label in enumerate(labels))]
+    resolve(cols)
+    assert [c.field or None for c in cols[1:]] == want
+
+
+def test_a_statistical_table_with_hash_parts_is_read_figure_by_figure(runner, tmp_path):
+    rows = [
+        ["城关镇2023年非公企业工会统计表"],
+        ["企业名称", "从业人员", "#女职工", "#农民工", "工会会员", "#农民工", "是否建会"],
+        ["城关镇甲有限公司", 100, 40, 60, 90, 50, "是"],
+        ["城关镇乙有限公司", 50, 20, 30, 0, 0, "否"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "t.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["employees"], t["migrant_workers"], t["union_members"], t["migrant_union_members"]) == (
+        150,
+        90,
+        90,
+        50,
+    )
+    assert t["migrant_member_rate"] == pytest.approx(50 / 90)

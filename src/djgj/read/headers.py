@@ -235,9 +235,20 @@ def read_one(
     从业人员/2015年) is the field only for that year, another period's value otherwise."""
     label, groups = str(label), tuple(groups)
     years = {int(y) for t in (label, *groups) for y in _PERIOD.findall(t)} if year else set()
-    if year is None or not years:
-        return _read(label, groups, left)
-    return _read_period(label, groups, left, years, year)
+    got = (
+        _read(label, groups, left)
+        if year is None or not years
+        else _read_period(label, groups, left, years, year)
+    )
+    if got.field is not None and got.field == left and is_part_of_left(label):
+        # 女职工 | 其中已成立工会: a part of the column on its left is never that column again
+        return Reading(None, f"{got.words}；“其中”是左列的一部分，不能与左列相同", different=True)
+    return got
+
+
+def is_part_of_left(label: str) -> bool:
+    """Whether a header names a part of the column on its left (其中女职工, #农民工)."""
+    return "of_which" in cut(label).concepts
 
 
 #: A year a header names as its period: 2014年, 2014年度, 2014年底, 2014年末.
@@ -404,8 +415,8 @@ def resolve(
             reading = read_one(label, col.groups if col.label else (), left, year=year)
             col.field, col.why = reading.field, reading.words
             col.likely, col.different = reading.likely, reading.different
-        if col.field and col.field != IGNORE:
-            left = col.field
+        if col.field and col.field != IGNORE and not is_part_of_left(col.label or col.group):
+            left = col.field  # (从业人员 | 其中女职工 | 其中农民工: both parts are of 从业人员)
 
 
 def _override(col: Column, overrides: dict[str, str]) -> str | None:
