@@ -615,3 +615,28 @@ def test_a_statistical_table_with_hash_parts_is_read_figure_by_figure(runner, tm
         50,
     )
     assert t["migrant_member_rate"] == pytest.approx(50 / 90)
+
+
+# ---------------------------------------------------------------- a Party column saying whose organisation it joined
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("挂靠村党支部", "joint_branch"),  # written from
+        ("纳入社区党委管理", "joint_branch"),
+        ("隶属社区党总支", "joint_branch"),  # held out
+        ("已加入村企联合党支部", "joint_branch"),
+        ("否（挂靠社区党支部）", "joint_branch"),
+        ("联合党支部", "joint_branch"),
+        ("单独建立党支部", "branch"),
+    ],
+)
+def test_a_party_cell_naming_the_organisation_it_joined_is_covered_jointly(cell, want):
+    assert V.read_with_note(V.party_org, cell) == want
+
+
+@pytest.mark.parametrize("cell", ["已纳入联合工会", "已纳入联合工会管理", "村党支部"])
+def test_a_union_answer_or_another_units_branch_in_the_party_column_is_refused(cell):
+    with pytest.raises(V.ValueProblem):
+        V.read_with_note(V.party_org, cell)

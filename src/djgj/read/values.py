@@ -379,7 +379,7 @@ _MORPHEMES: dict[str, str] = {
         ],
         "obj",
     ),
-    **dict.fromkeys(["了", "的", "之", "由"], "filler"),
+    **dict.fromkeys(["了", "的", "之", "由", "管理"], "filler"),
     # Whose joint organisation a unit joined (纳入街道联合工会, 加入镇联合党支部): a place, not a form.
     **dict.fromkeys(
         ["街道", "乡镇", "镇", "乡", "县", "镇级", "乡级", "县级", "街道级", "本镇", "本街道"], "place"
@@ -635,6 +635,10 @@ def party_org(cell: Cell) -> str:
     forms = {"p_committee", "p_general", "p_branch"}
     if roles and not roles & forms and names_instructor(cell):  # 选派指导员: an instructor, no organisation
         return "none"
+    if "joint" in roles:  # 挂靠村党支部, 纳入社区党委管理: whose organisation it joined, not its own
+        roles.discard("own")
+    if "工会" in text and "党" not in text:  # (已纳入联合工会: the union's answer, not the Party's)
+        roles.add("union")
     if roles and roles <= {
         "perf",
         "verb",
