@@ -341,9 +341,15 @@ def test_a_new_forms_of_employment_list_reads_its_stations(runner, tmp_path):
             "committee",
         ),  # the cell says its form: the remark does not overrule it
         ("是", "法人代表兼任会计", "committee"),
+        # 是否建会 answered for an own union, the joint one in 备注 (否（已纳入联合工会） split in two cells)
+        ("否", "已加入街道联合工会", "joint"),
+        ("×", "纳入园区联合工会", "joint"),  # held out
+        ("", "已加入街道联合工会", "joint"),
+        ("否", "尚未建会", "none"),
+        ("未建", "个体户", "none"),
     ],
 )
-def test_a_bare_yes_takes_its_form_from_the_remark(runner, tmp_path, cell, remark, want):
+def test_a_bare_yes_or_no_takes_its_form_from_the_remark(runner, tmp_path, cell, remark, want):
     rows = [
         ["城关镇新就业形态劳动者入会情况台账（2023年）"],
         ["站点名称", "劳动者人数", "已入会人数", "是否建立工会", "备注"],
@@ -354,8 +360,9 @@ def test_a_bare_yes_takes_its_form_from_the_remark(runner, tmp_path, cell, remar
     assert res.exit_code == 0, res.output
     assert _units(runner)["城关镇美团外卖城北站"]["union_form"] == want
     t = _report(runner)["totals"]
-    assert t["unions"] == (2 if want == "committee" else 1) and t["union_covered"] == 2
-    assert ("按备注记为该形式" in res.output) is (want != "committee")
+    assert t["unions"] == (2 if want == "committee" else 1)
+    assert t["union_covered"] == (1 if want == "none" else 2)
+    assert ("按备注记为该形式" in res.output) is (want not in ("committee", "none"))
 
 
 # ---------------------------------------------------------------- dates and townships in unusual phrasings

@@ -756,10 +756,12 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
     return form
 
 
-def says_only_yes(cell: Cell) -> bool:
-    """Whether a union cell says only that a union exists (是, 有, √, 已建), not its form (单独建会,
-    基层工会委员会, 联合工会): a 备注 may then say which form it is."""
-    if is_blank(cell) or presence(cell) is not True:
+def says_no_form(cell: Cell) -> bool:
+    """Whether a union cell says only yes or no (是, √, 已建; 否, ×, 未建) or nothing, not a form
+    (单独建会, 基层工会委员会, 联合工会): a 备注 may then say which form covers the unit."""
+    if is_blank(cell):
+        return True
+    if presence(cell) is None:
         return False
     text = _value_text(cell)
     return not any(w in text for w in _FORM_WORDS)

@@ -105,12 +105,15 @@ def form_in_remark(text: str | None) -> str | None:
 
 #: The forms a 备注 may give a union cell that says only yes (是 + 已纳入园区联合工会): covered, not own.
 COVERED_FORMS = ("joint", "organizer", "federation")
+#: The readings of a union cell a 备注 may refine: yes (an own union assumed) and no (none of its own).
+REFINED = ("committee", "none")
 
 
 def refine_by_remark(values: dict[str, Any], raw: Any, ev: UnionEvidence, remark: str | None) -> None:
-    """A union cell saying only yes (是, √) whose row's 备注 states a covered form (已纳入城关镇快递行业
-    联合工会): the unit is covered by that union, not one of its own (it would count in 建会率)."""
-    if values.get("union_form") != "committee" or not remark or not V.says_only_yes(raw):
+    """A union cell saying only yes or no (是, √; 否, 未建; blank) whose row's 备注 states a covered
+    form (已纳入城关镇快递行业联合工会): the unit is covered by that union — not one of its own (it
+    would count in 建会率), nor none (是否建会 asks about its own; 否（已纳入联合工会） in one cell)."""
+    if values.get("union_form") not in REFINED or not remark or not V.says_no_form(raw):
         return
     stated = form_in_remark(remark)
     if stated in COVERED_FORMS:
@@ -174,8 +177,8 @@ def evidence_note(sheet: str, ev: UnionEvidence) -> list[str]:
         )
     if ev.refined:
         out.append(
-            f"工作表“{sheet}”有 {ev.refined} 个单位的工会栏只写“是”，备注写明是联合工会（或组织员、工会联合会），"
-            "按备注记为该形式（不计入单独建会）"
+            f"工作表“{sheet}”有 {ev.refined} 个单位的工会栏只写“是”或“否”，备注写明是联合工会（或组织员、工会联合会），"
+            "按备注记为该形式（不计入单独建会，也不计为未建）"
         )
     if ev.unknown:
         out.append(
