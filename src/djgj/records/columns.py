@@ -26,6 +26,7 @@ from djgj.records.record import Record
 from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identities, town_in_name
 from djgj.records.unions import (
     COVERED_FORMS,
+    REFINED,
     covers_several_units,
     form_in_remark,
     infer_union,
@@ -210,16 +211,12 @@ class ColumnReader:
         return [next((t for t in texts if t), None) for texts in zip(*columns, strict=True)]
 
     def _remarked_unions(self, values: list[dict[str, Any]], slow: set[int]) -> None:
-        """Rows with an own union beside a 备注 naming a covered form (是 + 已纳入园区联合工会): read by
-        `parse_row` (`unions.refine_by_remark`)."""
+        """Rows with an own union or none beside a 备注 naming a covered form (是/否 + 已纳入园区联合工会):
+        read by `parse_row` (`unions.refine_by_remark`)."""
         if self.infer or not self.ctx.remarks:
             return
         for i, remark in enumerate(self._remarks()):
-            if (
-                remark
-                and values[i].get("union_form") == "committee"
-                and form_in_remark(remark) in COVERED_FORMS
-            ):
+            if remark and values[i].get("union_form") in REFINED and form_in_remark(remark) in COVERED_FORMS:
                 slow.add(i)
 
     def _places_without_employees(
