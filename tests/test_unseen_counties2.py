@@ -647,3 +647,42 @@ def test_a_party_cell_naming_the_organisation_it_joined_is_covered_jointly(cell,
 def test_a_union_answer_or_another_units_branch_in_the_party_column_is_refused(cell):
     with pytest.raises(V.ValueProblem):
         V.read_with_note(V.party_org, cell)
+
+
+# ---------------------------------------------------------------- a title naming several townships
+
+
+@pytest.mark.parametrize(
+    ("text", "towns"),
+    [
+        ("桥头镇、石门镇2023年非公企业工会情况", ["桥头镇", "石门镇"]),  # written from
+        ("城关镇等5个乡镇2023年非公企业情况", ["城关镇", "等"]),
+        ("桥头镇和石门镇非公企业情况", ["桥头镇", "石门镇"]),  # held out (the second read loosely: several)
+        ("东片区（城关镇、红旗街道）企业名单", ["城关镇", "红旗街道"]),
+        ("城关镇（含原石门乡）非公企业", ["城关镇", "石门乡"]),
+        ("青山县城关镇2023年台账", ["城关镇"]),
+        ("2024年各乡镇统计表", []),
+    ],
+)
+def test_the_townships_a_text_names(text, towns):
+    from djgj.read.layout import townships_in_text
+
+    got = townships_in_text(text)
+    assert len(got) == len(towns) and got[0:1] == towns[0:1]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "桥头镇、石门镇2023年非公企业工会情况",
+        "城关镇等5个乡镇2023年非公企业情况",
+        "2023年桥头镇和石门镇企业名单",
+    ],
+)
+def test_a_title_naming_several_townships_gives_its_units_none_of_them(runner, tmp_path, title):
+    rows = [[title], ["企业名称", "从业人员数", "是否建立工会", "工会会员数"], ["甲有限公司", 40, "是", 30]]
+    # (the file is named for one of them: a title naming several must not let the file name decide)
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "桥头镇.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert "提到不止一个乡镇" in " ".join(res.output.split())
+    assert _units(runner)["甲有限公司"]["township"] is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -681,17 +682,41 @@ def township_from_text(text: str) -> str | None:
     cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
     for segment in cut.split("|"):
         m = name_re.match(segment)
-        if m is None:
-            continue
-        stem, suffix = m.group(1), m.group(2)
-        # 示例县红旗镇: the place is what follows the county's name.
-        stem = re.split(r"[县市区旗](?=..)", stem)[-1]
-        if not t["min_stem"] <= len(stem) <= t["max_stem"] or any(
-            stem.startswith(w) if len(w) == 1 else w in stem for w in t["not_names"]
-        ):
-            continue
-        return stem + t["normalise"].get(suffix, suffix)
+        if m is not None and (place := _place(m, t)) is not None:
+            return place
     return None
+
+
+def _place(m: re.Match[str], t: dict[str, Any]) -> str | None:
+    """The township a match of the place grammar names, None when its stem is no name."""
+    stem, suffix = m.group(1), m.group(2)
+    # 示例县红旗镇: the place is what follows the county's name.
+    stem = re.split(r"[县市区旗](?=..)", stem)[-1]
+    if not t["min_stem"] <= len(stem) <= t["max_stem"] or any(
+        stem.startswith(w) if len(w) == 1 else w in stem for w in t["not_names"]
+    ):
+        return None
+    return stem + t["normalise"].get(suffix, suffix)
+
+
+def townships_in_text(text: str) -> list[str]:
+    """The distinct townships a text names (a title naming several: 桥头镇、石门镇非公企业情况,
+    城关镇等5个乡镇 — `等` counts as another —, 城关镇（含原石门乡）); `township_from_text` is the first."""
+    return list(dict.fromkeys(_places(text)))
+
+
+def _places(text: str) -> Iterator[str]:
+    """The township names of a text, in order (a name followed by 等 stands for several: yields two)."""
+    strip, breaks, name_re, t = _place_grammar()
+    cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
+    for segment in cut.split("|"):
+        while (m := name_re.match(segment)) is not None:
+            segment = segment[m.end() :]
+            place = _place(m, t)
+            if place is not None:
+                yield place
+                if segment.startswith("等"):
+                    yield "等"
 
 
 def township_cell(text: str) -> str:

@@ -35,6 +35,7 @@ from djgj.read.layout import (
     locate_tables,
     not_a_unit_list,
     township_from_text,
+    townships_in_text,
 )
 from djgj.records.kinds import kind_cell, kind_in_titles
 from djgj.records.pipeline import RowPipeline
@@ -407,6 +408,7 @@ def sheet_context(
     elif options.as_of is None:
         _same_date_as_before(table, path, parsed.as_of)
     default_town, source = _default_township(path, table, options)
+    _say_several_townships(table, default_town, parsed)
     title_town = next((t for t in map(township_from_text, titles) if t), None)
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
@@ -435,6 +437,21 @@ def _same_date_as_before(table: Table, path: Path, as_of: date) -> None:
     )
 
 
+def _say_several_townships(table: Table, default_town: str | None, parsed: Parsed) -> None:
+    """Why a sheet whose titles name several townships gives its rows none of them."""
+    if default_town is not None:
+        return
+    for line in table.title_lines:
+        named = townships_in_text(line)
+        if len(named) > 1:
+            shown = "、".join(t for t in named if t != "等") + ("等" if "等" in named else "")
+            parsed.warnings.append(
+                f"工作表“{table.sheet.name}”的标题“{line}”提到不止一个乡镇（{shown}），"
+                "不把其中任何一个当作各单位的乡镇；请在表中填写乡镇列，或用 --township 指定"
+            )
+            return
+
+
 def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
     """The township of rows that do not name their own, and where it was read: --township, else a
     plausible place name in a title line, the sheet's name (one sheet per township) or the file's."""
@@ -445,9 +462,11 @@ def _default_township(path: Path, table: Table, options: Options) -> tuple[str |
         places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
     places.append((path.stem, f"文件名“{path.name}”"))
     for text, source in places:
-        town = township_from_text(text)
-        if town:
-            return town, source
+        towns = townships_in_text(text)
+        if len(towns) > 1:  # (a title naming two townships gives neither, nor lets a file name decide)
+            return None, ""
+        if towns:
+            return towns[0], source
     return None, ""
 
 
