@@ -686,3 +686,44 @@ def test_a_title_naming_several_townships_gives_its_units_none_of_them(runner, t
     assert res.exit_code == 0, res.output
     assert "提到不止一个乡镇" in " ".join(res.output.split())
     assert _units(runner)["甲有限公司"]["township"] is None
+
+
+# ---------------------------------------------------------------- a county summary whose rows carry counts
+
+
+@pytest.mark.parametrize(
+    "towns",
+    [
+        ("城关镇（2家）", "西河乡（1家）"),  # written from
+        ("1.城关镇", "2.西河乡"),  # held out
+        ("一、城关镇", "二、西河乡"),
+        ("城关镇共2家", "西河乡共1家"),
+    ],
+)
+def test_a_county_summary_by_township_is_skipped_even_with_a_kind_for_the_unit_sheets(
+    runner, tmp_path, towns
+):
+    summary = [
+        ["2023年全县非公企业建会情况汇总表"],
+        ["单位", "企业数", "职工人数", "会员人数"],
+        [towns[0], 2, 130, 100],
+        [towns[1], 1, 40, 30],
+        ["合计", 3, 170, 130],
+    ]
+    sheets = {"全县汇总": summary}
+    for town, rows in {
+        "城关镇": [["城关镇华丰有限公司", 100, "是", 90], ["城关镇小李商店", 30, "否", 10]],
+        "西河乡": [["西河乡酿酒厂", 40, "是", 30]],
+    }.items():
+        sheets[town] = [
+            [f"{town}非公企业名单（2023年）"],
+            ["企业名称", "职工人数", "是否建会", "会员人数"],
+            *rows,
+        ]
+    path = write_xlsx(tmp_path / "全县2023汇总.xlsx", [], sheets=sheets)
+    res = invoke(runner, "import", str(path), "--kind", "non_public")  # the unit sheets have no type column
+    assert res.exit_code == 0, res.output
+    assert "跳过工作表“全县汇总”：是分乡镇的汇总数" in res.output
+    assert set(_units(runner)) == {"城关镇华丰有限公司", "城关镇小李商店", "西河乡酿酒厂"}
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["union_members"]) == (3, 170, 130)  # never 340 and 260

@@ -34,6 +34,7 @@ from djgj.read.layout import (
     locate_header,
     locate_tables,
     not_a_unit_list,
+    section_of,
     township_from_text,
     townships_in_text,
 )
@@ -121,7 +122,9 @@ def _summary_of(table: Table, options: Options) -> str | None:
     """ "by_township" or "by_kind" when a table's rows are groups of units, not units; None otherwise."""
     if rows_are_kinds(table, options.overrides):
         return "by_kind"
-    if not options.kind and rows_are_townships(table, options.overrides):
+    # --kind 机关 says the rows are the townships' own organs; another kind (非公企业 for a workbook's
+    # unit sheets) never makes a township's row a unit of that kind.
+    if options.kind != "agency" and rows_are_townships(table, options.overrides):
         return "by_township"
     return None
 
@@ -158,15 +161,23 @@ def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
     below = table.sheet.rows[table.header_rows[-1] + 1 :][:200]  # (a streamed file's first rows)
     texts = [V.clean_text(row[j]) for row in below if j < len(row) and classify(row) == "data"]
     named = [t for t in texts if t]
-    towns = sum(township_from_text(t) == t for t in named)
+    towns = sum(_is_township(t) for t in named)
     return bool(named) and 2 * towns > len(named)
+
+
+def _is_township(text: str) -> bool:
+    """A cell that is a township's bare name, maybe numbered or with its count (1.城关镇, 城关镇（12家）)."""
+    if township_from_text(text) == text:
+        return True
+    section = section_of(text)
+    return section is not None and section.town is not None and section.town == section.label
 
 
 _NOT_A_UNIT_LIST = {
     "party_roster": "是党员花名册（有入党时间、党籍状态、所在党支部等列），不是工会会员花名册，也不是单位名单；"
     "djgj 不导入党员名册",
     "by_township": "是分乡镇的汇总数（各行是乡镇，不是单位），不是单位名单；djgj 的各乡镇数字由台账逐个单位算出"
-    "（djgj report），请导入各单位逐行填写的台账（如各行确是单位，如乡镇机关，请用 --kind 指明其类别）",
+    "（djgj report），请导入各单位逐行填写的台账（如各行确是乡镇机关，请用 --kind 机关 指明）",
     "by_kind": "是分类别的汇总数（各行是单位类别，如非公企业、社会组织，不是单位），不是单位名单；djgj 的分类别数字"
     "由台账逐个单位算出（djgj report），请导入各单位逐行填写的台账",
     "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
