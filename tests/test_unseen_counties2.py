@@ -727,3 +727,44 @@ def test_a_county_summary_by_township_is_skipped_even_with_a_kind_for_the_unit_s
     assert set(_units(runner)) == {"城关镇华丰有限公司", "城关镇小李商店", "西河乡酿酒厂"}
     t = _report(runner)["totals"]
     assert (t["orgs"], t["employees"], t["union_members"]) == (3, 170, 130)  # never 340 and 260
+
+
+# ---------------------------------------------------------------- a roster named by its sheet
+
+
+def test_a_workbook_of_one_roster_sheet_per_unit_takes_each_unit_from_its_sheets_name(runner, tmp_path):
+    from test_checks import person_id
+
+    units = [
+        ["城关镇非公企业名单（2023年）"],
+        ["企业名称", "职工人数", "是否建会", "会员数"],
+        ["城关镇华丰纺织有限公司", 100, "是", 2],
+        ["城关镇顺达物流有限公司", 60, "是", 1],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇.xlsx", units)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    header = ["序号", "姓名", "性别", "身份证号", "政治面貌", "入会时间"]
+    pid = [person_id(1), person_id(2, "女"), person_id(3)]
+    sheets = {
+        "城关镇华丰纺织有限公司": [
+            ["工会会员花名册"],
+            header,
+            [1, "张三", "男", pid[0], "群众", "19年5月"],
+            [2, "李四", "女", pid[1].lower(), "群众", "2019.5"],
+        ],
+        "城关镇顺达物流有限公司": [
+            ["会员名册（2023年）"],
+            header,
+            [1, "王五", "男", pid[2], "中共党员", "2020年3月"],
+        ],
+    }
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "花名册.xlsx", [], sheets=sheets)), "--roster")
+    assert res.exit_code == 0, res.output
+    assert "取自工作表名“城关镇华丰纺织有限公司”" in res.output
+    listed = json.loads(invoke(runner, "members", "list", "--format", "json").stdout)
+    by_unit = sorted((m["unit_name"], m["joined_on"]) for m in listed)
+    assert by_unit == [
+        ("城关镇华丰纺织有限公司", "2019-05-01"),
+        ("城关镇华丰纺织有限公司", "2019-05-01"),
+        ("城关镇顺达物流有限公司", "2020-03-01"),
+    ]
