@@ -768,3 +768,46 @@ def test_a_workbook_of_one_roster_sheet_per_unit_takes_each_unit_from_its_sheets
         ("城关镇华丰纺织有限公司", "2019-05-01"),
         ("城关镇顺达物流有限公司", "2020-03-01"),
     ]
+
+
+# ---------------------------------------------------------------- a header listing the answers to choose from
+
+
+@pytest.mark.parametrize(
+    ("header", "want"),
+    [
+        ("建会情况（已建/未建/联合）", "union_form"),  # written from
+        ("党组织形式（党委/党总支/党支部/联合党支部）", "party_org"),
+        ("工会组建形式（单独、联合）", "union_form"),  # held out
+        ("建会情况（已建/未建）", "union_form"),
+        ("规范化建设（初级/基本/规范化）", "standardization"),
+        ("入会（是/否）", "is_member"),  # yes/no options say it is a yes/no question: kept
+        ("工会会员数（含退休）", None),  # what a count holds is no list of answers
+        ("党员数（正式/预备）", None),  # both standings: neither field
+    ],
+)
+def test_a_bracket_listing_the_answers_does_not_change_what_the_column_holds(header, want):
+    from djgj.read.headers import read_one
+
+    assert (read_one(header, []).field or None) == want
+
+
+def test_a_union_column_listing_its_answers_is_read_not_inferred_from_members(runner, tmp_path):
+    rows = [
+        ["红旗镇2023年非公企业工会情况"],
+        [
+            "企业名称",
+            "职工人数",
+            "建会情况（已建/未建/联合）",
+            "会员数",
+            "党组织形式（党委/党总支/党支部/联合党支部/无）",
+        ],
+        ["红旗镇甲有限公司", 60, "已建", 55, "党支部"],
+        ["红旗镇乙五金店", 8, "联合", 8, "联合党支部"],
+        ["红旗镇丙饭店", 12, "未建", 0, "无"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "红旗镇.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert "推断为已建" not in res.output  # the column is read, not ignored for an inference
+    t = _report(runner)["totals"]
+    assert (t["unions"], t["union_covered"], t["party_orgs"], t["party_covered"]) == (1, 2, 1, 2)

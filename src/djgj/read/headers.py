@@ -26,7 +26,7 @@ from pathlib import Path
 
 from djgj.errors import InputError, UsageError
 from djgj.read.files import col_letters as column_letter
-from djgj.read.values import simplify
+from djgj.read.values import is_answer, is_yes_no, simplify
 from djgj.vocab.fields import LABELS
 
 IGNORE = "ignore"
@@ -275,6 +275,11 @@ def _read_period(
 
 @lru_cache(maxsize=8192)
 def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
+    options = _answer_options(label)
+    if options:  # 建会情况（已建/未建/联合）: the answers to choose from, not what the column holds
+        inner = _read(_BRACKETED.sub("", unicodedata.normalize("NFKC", label)), groups, left)
+        said = f"{inner.words}；括注“{options}”是可选的答案，不改变含义"
+        return Reading(inner.field, said, inner.likely, inner.different)
     lex = lexicon()
     own_key = normalise_header(label)
     groups = tuple(g for g in groups if normalise_header(g) and normalise_header(g) != own_key)
@@ -342,6 +347,21 @@ def _head_subjects(words: Words) -> frozenset[str]:
 #: A bracket saying what a count holds (（含预备）, （不包括退休）, （其中女职工）) changes the quantity:
 #: 党员人数（含预备） is not 正式党员, whatever words follow 含.
 _COMPOSITION = re.compile(r"\s*(?:不?含|不?包括|包含|内含|其中)")
+
+
+#: How a bracket lists the answers to choose from: 已建/未建/联合, 是、否, 党委或党支部.
+_OPTION_BREAK = re.compile(r"[/／、,，|]|或")
+
+
+def _answer_options(label: str) -> str | None:
+    """The bracket of a header that lists the forms its cells may hold (（已建/未建/联合）,
+    （党委/党总支/党支部/联合党支部）): two or more answers the value grammar reads, not all of them yes
+    or no (（是/否） says the column is a yes/no question: 入会（是/否） is whether one is a member)."""
+    for note in _BRACKETED.findall(unicodedata.normalize("NFKC", label)):
+        parts = [p.strip() for p in _OPTION_BREAK.split(note)]
+        if len(parts) >= 2 and all(p and is_answer(p) for p in parts) and not all(map(is_yes_no, parts)):
+            return note
+    return None
 
 
 def _without_notes(label: str, groups: tuple[str, ...], left: str | None) -> Reading | None:

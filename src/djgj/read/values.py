@@ -467,6 +467,24 @@ def presence(cell: Cell) -> bool | None:
     return None
 
 
+def is_yes_no(text: str) -> bool:
+    """Whether a short text is a plain yes or no (是, 否, 有, 无, √, ×), not a state (已建, 未建)."""
+    text = _value_text(text)
+    return text in _YES_SIGNS or text in _NO_SIGNS or text in _PLAIN_YES_NO
+
+
+_PLAIN_YES_NO = frozenset({"是", "否", "有", "无", "没有", "不是", "对", "错"})
+
+
+def is_answer(text: str) -> bool:
+    """Whether a short text is an answer a form cell may hold (是, 否, 已建, 未建, 联合, 党委, 联合党支部,
+    √): yes/no or words of organisation forms only."""
+    if presence(text) is not None:
+        return True
+    roles = morphemes(_value_text(text)) or ()
+    return bool(roles) and not set(roles) & {"place", "filler", "obj"}
+
+
 def yes_no(cell: Cell) -> bool:
     """Yes/no in every spelling townships use; blank means no."""
     if is_blank(cell):
