@@ -811,3 +811,30 @@ def test_a_union_column_listing_its_answers_is_read_not_inferred_from_members(ru
     assert "推断为已建" not in res.output  # the column is read, not ignored for an inference
     t = _report(runner)["totals"]
     assert (t["unions"], t["union_covered"], t["party_orgs"], t["party_covered"]) == (1, 2, 1, 2)
+
+
+# ---------------------------------------------------------------- dates as cadres and systems write them
+
+
+@pytest.mark.parametrize(
+    ("cell", "day", "precision"),
+    [
+        ("2019年5月份", "2019-05-01", "month"),  # written from
+        ("2019-05-08 00:00:00", "2019-05-08", "day"),
+        ("2019年度", "2019-01-01", "year"),
+        ("2019.5.", "2019-05-01", "month"),
+        ("2019.5月", "2019-05-01", "month"),  # held out
+        ("2019年5月底", "2019-05-01", "month"),
+        ("2019-05-08T00:00:00", "2019-05-08", "day"),
+        ("2021年末", "2021-01-01", "year"),
+    ],
+)
+def test_a_date_written_with_its_period_word_is_read(cell, day, precision):
+    got = V.date_value(cell)
+    assert got is not None and got[0].isoformat() == day and got[1] == precision
+
+
+@pytest.mark.parametrize("cell", ["5/8/2019", "2019年上半年", "2019-05-08 10:30:00", "2019.13"])
+def test_a_date_that_is_ambiguous_or_not_one_day_stays_refused(cell):
+    with pytest.raises(V.ValueProblem):
+        V.date_value(cell)

@@ -510,11 +510,14 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _DATE_PATTERNS = [
     (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"), "day"),
-    (re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]0?0:00(?::00)?)?$"), "day"),
+    # (a time of midnight after it, as a system's export writes a date: 2019-05-08 00:00:00)
+    (re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]?0?0:00(?::00)?)?$"), "day"),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "day"),
-    (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月?$"), "month"),
-    (re.compile(r"^(\d{4})[./\-](\d{1,2})$"), "month"),
-    (re.compile(r"^(\d{4})\s*年?$"), "year"),
+    # 2019年5月, 2019年5月份, 2019年5月底; 2019.5, 2019.5月
+    (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*(?:月(?:份|底|末)?)?$"), "month"),
+    (re.compile(r"^(\d{4})[./\-](\d{1,2})(?:月份?)?$"), "month"),
+    # 2019, 2019年, 2019年度, 2019年底
+    (re.compile(r"^(\d{4})\s*(?:年(?:度|底|末)?)?$"), "year"),
 ]
 
 
@@ -545,7 +548,7 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
             return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
-    text = _four_digit_year(text.rstrip("。"))
+    text = _four_digit_year(text.rstrip("。."))  # (2019.5. as typed)
     for pattern, precision in _DATE_PATTERNS:
         m = pattern.match(text)
         if not m:
