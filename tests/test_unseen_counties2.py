@@ -838,3 +838,54 @@ def test_a_date_written_with_its_period_word_is_read(cell, day, precision):
 def test_a_date_that_is_ambiguous_or_not_one_day_stays_refused(cell):
     with pytest.raises(V.ValueProblem):
         V.date_value(cell)
+
+
+# ---------------------------------------------------------------- a public body's 单位性质
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("行政", "agency"),  # written from
+        ("差额拨款", "institution"),
+        ("个人独资企业", "non_public"),
+        ("行政单位", "agency"),  # held out
+        ("参公", "institution"),
+        ("自收自支", "institution"),
+        ("公益二类", "institution"),
+        ("普通合伙企业", "non_public"),
+        ("行政村", "village"),  # never the agency of 行政
+    ],
+)
+def test_a_type_cell_naming_funding_or_registration_gives_the_kind(cell, want):
+    from djgj.records.kinds import kind_cell
+
+    assert kind_cell(cell) == want
+
+
+def test_a_list_of_public_bodies_by_their_funding(runner, tmp_path):
+    rows = [
+        ["桃源镇机关事业单位工会组建情况（2023年）"],
+        ["单位名称", "单位性质", "在编在岗人数", "是否建会", "会员数"],
+        ["桃源镇人民政府", "行政", "38", "是", "35"],
+        ["桃源镇卫生院", "差额拨款", "52", "是", "50"],
+        ["桃源镇中心学校", "全额拨款", "80", "是", "78"],
+        ["桃源镇农业服务中心", "公益一类", "15", "否（已纳入镇机关联合工会）", "10"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "桃源镇.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    kinds = {n: u["kind"] for n, u in _units(runner).items()}
+    assert kinds == {
+        "桃源镇人民政府": "agency",
+        "桃源镇卫生院": "institution",
+        "桃源镇中心学校": "institution",
+        "桃源镇农业服务中心": "institution",
+    }
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_covered"], t["union_members"]) == (
+        4,
+        185,
+        3,
+        4,
+        173,
+    )
