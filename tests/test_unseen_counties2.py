@@ -889,3 +889,52 @@ def test_a_list_of_public_bodies_by_their_funding(runner, tmp_path):
         4,
         173,
     )
+
+
+# ---------------------------------------------------------------- a sign marking a unit's name
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("★城关镇甲有限公司", "城关镇甲有限公司"),  # written from
+        ("城关镇甲有限公司*", "城关镇甲有限公司"),
+        ("※城关镇甲有限公司", "城关镇甲有限公司"),  # held out
+        ("城关镇甲有限公司△", "城关镇甲有限公司"),
+        ("▲ 城关镇甲有限公司", "城关镇甲有限公司"),
+        ("★", "★"),  # only a sign: as written
+        ("城关镇★星有限公司", "城关镇★星有限公司"),  # inside a name: its own
+    ],
+)
+def test_a_sign_marking_a_name_is_no_part_of_it(cell, want):
+    from djgj.read.layout import name_without_marks
+
+    assert name_without_marks(V.clean_text(cell) or "") == want
+
+
+def test_a_starred_unit_is_the_same_unit_next_year(runner, tmp_path):
+    header = ["企业名称", "职工人数", "是否建会", "会员数"]
+    first = [
+        ["城关镇2022年非公企业台账"],
+        header,
+        ["★城关镇甲有限公司", "100", "是", "80"],
+        ["城关镇乙有限公司*", "30", "否", "0"],
+    ]
+    second = [
+        ["城关镇2023年非公企业台账"],
+        header,
+        ["城关镇甲有限公司", "110", "是", "95"],
+        ["城关镇乙有限公司", "32", "是", "30"],
+    ]
+    said = []
+    for name, rows in (("2022.xlsx", first), ("2023.csv", second)):
+        path = (
+            write_xlsx(tmp_path / name, rows) if name.endswith("xlsx") else write_csv(tmp_path / name, rows)
+        )
+        res = invoke(runner, "import", str(path), "--kind", "non_public")
+        assert res.exit_code == 0, res.output
+        said.append(" ".join(res.output.split()))
+    assert "标记符号" in said[0] and "2 处" in said[0] and "标记符号" not in said[1]
+    assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
+    t = _report(runner, "--year", "2023")["totals"]
+    assert (t["orgs"], t["employees"], t["union_members"], t["new_members"]) == (2, 142, 125, 45)

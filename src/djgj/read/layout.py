@@ -814,6 +814,29 @@ def village_core(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _mark_signs() -> str:
+    return "".join(layout_words()["marks"]["signs"]) + " \u3000"
+
+
+def name_without_marks(name: str) -> str:
+    """A unit's name without the signs that mark it (★城关镇甲有限公司, 城关镇甲有限公司*:
+    layouts.toml [marks]); a name that is only signs stays as written."""
+    signs = _mark_signs()
+    if name[:1] not in signs and name[-1:] not in signs:
+        return name
+    return name.strip(signs) or name
+
+
+def has_marks(name: Any) -> bool:
+    """Whether a name cell carries a marking sign before or after it (`name_without_marks`)."""
+    if type(name) is not str or not name:
+        return False
+    text = name.strip()
+    signs = _mark_signs()
+    return bool(text) and (text[0] in signs or text[-1] in signs) and bool(text.strip(signs))
+
+
+@lru_cache(maxsize=1)
 def unit_endings() -> tuple[str, ...]:
     """How a unit's name ends (公司, 厂, 店, 合作社 …; layouts.toml [names])."""
     return tuple(layout_words()["names"]["unit_endings"])

@@ -19,7 +19,14 @@ from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import Table, township_cell, township_from_text, unit_endings
+from djgj.read.layout import (
+    Table,
+    has_marks,
+    name_without_marks,
+    township_cell,
+    township_from_text,
+    unit_endings,
+)
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
@@ -197,7 +204,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         if sum(not V.is_blank(c) for c in cells) <= 1:
             return None  # a stray numbering cell or note, not a unit
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
-    name = unneutralise(name)
+    name = name_without_marks(unneutralise(name))
     union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
     problems = _name_problems(name, union_name, ctx, where(sheet, r, cols["name"]))
     code = None
@@ -372,6 +379,8 @@ def note_identity(
             counter[_BRACKETS] += 1
         elif nfkc != raw_name:
             counter[_WIDE] += 1
+    if has_marks(raw_name):
+        counter[_MARKED] += 1
     if code is not None and isinstance(raw_code, str) and raw_code != code:
         counter[_RECODED] += 1
     elif code is None and isinstance(raw_code, str) and raw_code.strip():
@@ -382,6 +391,7 @@ _TRADITIONAL = "单位名称繁体字转简体"
 _BRACKETS = "单位名称全角括号转半角（比对时不分全角半角）"
 _WIDE = "单位名称全角字符转半角"
 _RECODED = "统一社会信用代码转大写或去掉空格"
+_MARKED = "单位名称前后的标记符号（如“★”“*”）不属于名称，已去掉"
 _NO_CODE = "统一社会信用代码栏写“暂无”“未办理”“—”等，记为没有代码（按名称比对）"
 
 
@@ -405,6 +415,8 @@ def note_identities(
                 seen[_BRACKETS] = seen.get(_BRACKETS, 0) + 1
             elif nfkc != raw_name:
                 seen[_WIDE] = seen.get(_WIDE, 0) + 1
+        if has_marks(raw_name):
+            seen[_MARKED] = seen.get(_MARKED, 0) + 1
         if code is not None and isinstance(raw_code, str) and raw_code != code:
             seen[_RECODED] = seen.get(_RECODED, 0) + 1
         elif code is None and isinstance(raw_code, str) and raw_code.strip():
