@@ -19,7 +19,7 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
-from djgj.read.layout import township_cell
+from djgj.read.layout import name_without_marks, township_cell
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
@@ -160,7 +160,7 @@ class ColumnReader:
             if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
                 slow.add(i)
             if name is not None:
-                names[i] = unneutralise(name)
+                names[i] = name_without_marks(unneutralise(name))
         if self.ctx.name_is_union:
             slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)
             names = [unit_name_of_union(n) if n is not None else None for n in names]
