@@ -938,3 +938,28 @@ def test_a_starred_unit_is_the_same_unit_next_year(runner, tmp_path):
     assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
     t = _report(runner, "--year", "2023")["totals"]
     assert (t["orgs"], t["employees"], t["union_members"], t["new_members"]) == (2, 142, 125, 45)
+
+
+# ---------------------------------------------------------------- a short name and a place beside the name
+
+
+@pytest.mark.parametrize("header", ["简称", "单位简称", "曾用名", "原名称"])
+def test_a_short_or_former_name_is_not_the_name_of_record(header):
+    from djgj.read.headers import read_one
+
+    got = read_one(header, [])
+    assert got.field is None and got.different
+
+
+def test_a_short_name_and_the_village_an_enterprise_is_in_are_named_as_ignored(runner, tmp_path):
+    rows = [
+        ["城关镇2023年非公企业台账"],
+        ["企业名称", "简称", "所在村（社区）", "职工人数", "是否建会", "会员数"],
+        ["城关镇甲纺织有限公司", "甲纺织", "东关村", "120", "是", "100"],
+        ["城关镇乙五金店", "乙五金", "西关社区", "8", "否", "0"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "p.csv", rows)))
+    assert res.exit_code == 0, res.output  # (both had been taken for the name: the file was refused)
+    out = " ".join(res.output.split())
+    assert "B列“简称”" in out and "C列“所在村(社区)”" in out
+    assert set(_units(runner)) == {"城关镇甲纺织有限公司", "城关镇乙五金店"}

@@ -319,13 +319,33 @@ VILLAGE_FIGURE_FIELDS = ("union_members", "party_members", "villagers_away", "ac
 def roster_fields_warning(table: Table) -> str | None:
     """The columns of a unit list that are a member roster's (是否农民工, 联系电话, 是否会员): about one
     person each, nothing a unit's figures read, so ignored, and named as such."""
+    said = [_where_units_are(table)]
     person = [c for c in table.columns if c.field in ROSTER_ONLY]
     for c in person:
         c.field = IGNORE
-    if not person:
+    if person:
+        listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in person)
+        said.append(
+            f"工作表“{table.sheet.name}”中以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：{listed}"
+        )
+    return "；".join(s for s in said if s) or None
+
+
+def _where_units_are(table: Table) -> str | None:
+    """A 所在单位-like column beside a unit list's own name column (所在村（社区）: where an enterprise
+    is): no unit's name and nothing the ledger keeps, so ignored and named (it had gone unsaid)."""
+    fields = [c.field for c in table.columns]
+    if "name" not in fields:
         return None
-    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in person)
-    return f"工作表“{table.sheet.name}”中以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：{listed}"
+    where = [c for c in table.columns if c.field == "unit_name"]
+    for c in where:
+        c.field = IGNORE
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in where)
+    return (
+        f"工作表“{table.sheet.name}”中以下列是单位所在的地方，不是台账字段，已忽略：{listed}"
+        if where
+        else None
+    )
 
 
 #: Fields of a member roster that no unit list reads (the unit's name and credit code it does).
