@@ -963,3 +963,48 @@ def test_a_short_name_and_the_village_an_enterprise_is_in_are_named_as_ignored(r
     out = " ".join(res.output.split())
     assert "B列“简称”" in out and "C列“所在村(社区)”" in out
     assert set(_units(runner)) == {"城关镇甲纺织有限公司", "城关镇乙五金店"}
+
+
+# ---------------------------------------------------------------- statistics rows under a table
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "平均",
+        "入会率",
+        "建会率",
+        "占比",
+        "人均",
+        "平均数",
+        "覆盖率（%）",
+        "党员占比",
+        "比例",
+    ],  # first three written from
+)
+def test_a_statistics_row_under_the_table_is_no_unit(runner, tmp_path, label):
+    rows = [
+        ["城关镇2023年非公企业台账"],
+        ["企业名称", "职工人数", "是否建会", "会员数", "党员数"],
+        ["城关镇甲纺织有限公司", "120", "是", "100", "5"],
+        ["城关镇乙五金店", "8", "否", "0", "1"],
+        ["合计：2家", "128", "1", "100", "6"],
+        [label, "64", "", "50", "3"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "q.csv", rows, encoding="gbk")))
+    assert res.exit_code == 0, res.output
+    assert set(_units(runner)) == {"城关镇甲纺织有限公司", "城关镇乙五金店"}
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["union_members"]) == (2, 128, 100)
+
+
+def test_a_unit_whose_name_holds_a_statistic_word_is_still_a_unit(runner, tmp_path):
+    rows = [
+        ["城关镇2023年非公企业台账"],
+        ["企业名称", "职工人数", "是否建会", "会员数"],
+        ["城关镇比亚迪汽车销售有限公司", "30", "是", "25"],
+        ["城关镇均安物流有限公司", "40", "是", "30"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "q.csv", rows)))
+    assert res.exit_code == 0, res.output
+    assert set(_units(runner)) == {"城关镇比亚迪汽车销售有限公司", "城关镇均安物流有限公司"}

@@ -400,7 +400,7 @@ def _title_line(row: list[Any]) -> str:
 
 #: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
 #: all the characters that become one of them (found by running every CJK code point through both).
-_TOTAL_HINT = re.compile("[总数數總計计\uf969]")
+_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比]")  # (均率比: a statistics row's label, `_looks_statistic`)
 
 
 def header_cells(table: Table) -> list[list[Any]]:
@@ -495,6 +495,8 @@ class RowClassifier:
             return "footer"
         if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
             return "totals"
+        if _looks_statistic(row):  # 平均, 入会率: no unit; skipped with the footer rows (not all below)
+            return "footer"
         if len(filled) == 1 and self.n_columns > 3 and not _numeric(row) and section_of(joined):
             return "section"
         if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
@@ -546,6 +548,19 @@ _TOTAL_LABEL_MAX = 12
 def _looks_totals(row: list[Any]) -> bool:
     first = [normalise_header(_text(c)) for c in row[:4]]
     return any(t in TOTAL_WORDS or _totals_label(t) for t in first if t)
+
+
+def _looks_statistic(row: list[Any]) -> bool:
+    """A row labelled as a statistic of the rows above (平均, 人均, 占比, 入会率, 建会率（%）:
+    layouts.toml [rows]) in its first filled cell of the first four."""
+    label = next((t for t in map(_text, row[:4]) if t), None)
+    if label is None:
+        return False
+    text = normalise_header(label).rstrip("%")  # (建会率（%）: its brackets are dropped)
+    words = layout_words()["rows"]
+    if not text or len(text) > words["stat_max"]:
+        return False
+    return text.startswith(tuple(words["stat_starts"])) or text.endswith(tuple(words["stat_ends"]))
 
 
 def _totals_label(text: str) -> bool:
