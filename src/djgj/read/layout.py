@@ -400,7 +400,8 @@ def _title_line(row: list[Any]) -> str:
 
 #: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
 #: all the characters that become one of them (found by running every CJK code point through both).
-_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比]")  # (均率比: a statistics row's label, `_looks_statistic`)
+#: (均率比: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比; the same in Traditional.)
+_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比]")
 
 
 def header_cells(table: Table) -> list[list[Any]]:
