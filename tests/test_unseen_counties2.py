@@ -1008,3 +1008,38 @@ def test_a_unit_whose_name_holds_a_statistic_word_is_still_a_unit(runner, tmp_pa
     res = invoke(runner, "import", str(write_csv(tmp_path / "q.csv", rows)))
     assert res.exit_code == 0, res.output
     assert set(_units(runner)) == {"城关镇比亚迪汽车销售有限公司", "城关镇均安物流有限公司"}
+
+
+# ---------------------------------------------------------------- a joint union's list of the units it covers
+
+
+def test_a_joint_unions_list_of_covered_units_reads_each_unit_as_covered(runner, tmp_path):
+    rows = [
+        ["城关镇联合工会覆盖单位名单（2023年）"],
+        ["联合工会名称", "覆盖单位名称", "职工人数", "入会人数"],
+        ["城关镇个体劳动者联合工会", "城关镇小李餐馆", "6", "6"],
+        ["城关镇个体劳动者联合工会", "城关镇红星五金店", "4", "3"],
+        ["城关镇商贸行业工会联合会", "城关镇华联超市", "20", "18"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "r.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output  # (both columns had been unread: the file was refused)
+    assert {n: u["union_form"] for n, u in _units(runner).items()} == {
+        "城关镇小李餐馆": "joint",
+        "城关镇红星五金店": "joint",
+        "城关镇华联超市": "joint",  # a 行业工会联合会 covers enterprises: joint, not a village's federation
+    }
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_covered"], t["union_members"]) == (
+        3,
+        30,
+        0,
+        3,
+        27,
+    )
+
+
+@pytest.mark.parametrize("header", ["党组织覆盖单位数", "联合工会涵盖单位数", "覆盖单位"])
+def test_counts_of_covered_units_stay_unplaced(header):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field is None

@@ -71,9 +71,10 @@ def covers_several_units(union_name: str | None) -> bool:
 def _form_from_type(text: str | None) -> str:
     if not text:
         return "committee"
-    if "联合会" in text:
+    regional = any(w in text for w in ("区域", "行业", "片区", "园区", "楼宇"))
+    if "联合会" in text and not regional:  # (商贸行业工会联合会 covers enterprises: joint)
         return "federation"
-    if any(w in text for w in ("联合", "联建", "区域", "行业")):
+    if regional or any(w in text for w in ("联合", "联建")):
         return "joint"
     if "组织员" in text:
         return "organizer"
