@@ -1043,3 +1043,24 @@ def test_counts_of_covered_units_stay_unplaced(header):
     from djgj.read.headers import read_one
 
     assert read_one(header, []).field is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("国有参股", None),  # written from: a minority state share is not state-owned
+        ("民非", "social_org"),
+        ("合资", "non_public"),
+        ("国有控股", "state_owned"),  # held out
+        ("县属国企", "state_owned"),
+        ("民办非企", "social_org"),
+        ("台资", "non_public"),
+        ("私企", "non_public"),
+        ("商会", "social_org"),
+        ("国有参股（民营控股）", None),  # first word decides: nothing said of the kind by 国有参股
+    ],
+)
+def test_abbreviated_ownership_words(cell, want):
+    from djgj.records.kinds import kind_cell
+
+    assert kind_cell(cell) == want

@@ -836,7 +836,7 @@ def kind_from_ownership(text: str | None) -> str | None:
         return None
     for word, kind in _ownership_words():
         if word in text:
-            return kind
+            return kind or None  # ("": the words say the kind is none of them, 国有参股)
     return None
 
 
