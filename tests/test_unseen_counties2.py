@@ -163,7 +163,16 @@ def test_a_union_list_with_a_township_column_is_a_list_of_unions(runner, tmp_pat
     # several units, is none of them: refused by name, never a unit of its own.
     assert res.exit_code == 1 and "分乡镇的汇总数" not in res.output
     assert f"“{third}”是多个单位共建的工会" in res.output
-    res = invoke(runner, "import", str(path), "--kind", "non_public", "--skip-bad-rows")
+    res = invoke(
+        runner,
+        "import",
+        str(path),
+        "--kind",
+        "non_public",
+        "--skip-bad-rows",
+        "--rejects",
+        str(tmp_path / "r.csv"),
+    )
     assert res.exit_code == 0, res.output
     assert (
         "工会统一社会信用代码" in res.output and "已忽略" in res.output
