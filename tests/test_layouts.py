@@ -329,16 +329,20 @@ def test_a_list_of_base_level_unions_reads_as_unions_that_exist(runner, tmp_path
         [2, "测试2号有限公司工会", credit_code(2), "2013-05-01", "企业工会", "李四", 12],
         [3, "红旗镇商贸企业联合工会委员会", credit_code(3), "2012-01-01", "联合基层工会", "王五", 40],
     ]
-    out = imported(runner, write_xlsx(tmp_path / "u.xlsx", rows))
+    path = write_xlsx(tmp_path / "u.xlsx", rows)
+    # The joint union is the union of several enterprises, not one unit (`红旗镇商贸企业` is none):
+    # refused by name, never counted as a unit of its own.
+    refused = invoke(runner, "import", str(path))
+    assert refused.exit_code == 1 and "“红旗镇商贸企业联合工会委员会”是多个单位共建的工会" in refused.output
+    out = imported(runner, path, "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv"))
     got = units()
-    # By hand: three units, each with a union (two of their own, one joint); 72 members.
+    # By hand: two units, each with its own union; 32 members.
     assert {k: v[4] for k, v in got.items()} == {
         "测试1号有限公司": "committee",
         "测试2号有限公司": "committee",
-        "红旗镇商贸企业": "joint",
     }
-    assert sum(v[5] for v in got.values()) == 72
-    assert "工会名单" in out and "3 个单位的工会按" in out and "推断为已建" in out
+    assert sum(v[5] for v in got.values()) == 32
+    assert "工会名单" in out and "2 个单位的工会按" in out and "推断为已建" in out
 
 
 def test_union_inferred_from_evidence_is_said_and_no_evidence_stays_unknown(runner, tmp_path):

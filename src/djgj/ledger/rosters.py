@@ -272,9 +272,11 @@ class RosterWriter:
             yield _padded(cells, width) + [current], line
 
     def _title_unit(self, table: Table) -> str:
-        """The one ledger unit the title lines or file name name (`_unit_names_in`); a township
-        before the name (青石镇鑫源纺织有限公司…) must be that unit's, and picks it among namesakes."""
-        texts = [*table.title_lines, self.path.stem]
+        """The one ledger unit the title lines, the sheet's name (a workbook of one sheet per unit) or
+        the file name name (`_unit_names_in`); a township before the name (青石镇鑫源纺织有限公司…)
+        must be that unit's, and picks it among namesakes."""
+        sheet = table.sheet_name or table.sheet.name
+        texts = [*table.title_lines, *([sheet] if sheet != self.path.stem else []), self.path.stem]
         candidates = {c: (t, town) for t in texts for c, town in _unit_names_in(t)}
         _, by_name = self.store.units(set(), {V.normalise_name(c) for c in candidates})
         found: dict[int, tuple[str, str]] = {}
@@ -288,7 +290,8 @@ class RosterWriter:
             named = f"，标题“{texts[0]}”中也没有台账里的单位名称" if table.title_lines else ""
             raise InputError(f"{self.path.name}：花名册没有“所在单位”列{named}，无法确定会员属于哪个单位")
         unit, text = next(iter(found.values()))
-        self.parsed.warnings.append(f"花名册没有“所在单位”列：会员的所在单位“{unit}”取自“{text}”")
+        where = f"工作表名“{text}”" if text == sheet and text not in table.title_lines else f"“{text}”"
+        self.parsed.warnings.append(f"花名册没有“所在单位”列：会员的所在单位“{unit}”取自{where}")
         return unit
 
     def _end_table(self, sheet: Sheet, run: _TableRun) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from djgj.errors import InputError, UsageError
 from djgj.read.files import col_letters as column_letter
-from djgj.read.values import simplify
+from djgj.read.values import is_answer, is_yes_no, simplify
 from djgj.vocab.fields import LABELS
 
 IGNORE = "ignore"
@@ -222,6 +222,11 @@ _SUBJECT_OF_FIELD = {
 }
 
 
+#: The role a column names (工会主席, 党组织书记): a 兼任 header beside it names the other.
+_ROLE_OF_FIELD = {"union_chair": "chair", "party_secretary": "secretary"}
+_ROLES = frozenset(_ROLE_OF_FIELD.values())
+
+
 def read_one(
     label: str, groups: Iterable[str] = (), left: str | None = None, *, year: int | None = None
 ) -> Reading:
@@ -230,9 +235,20 @@ def read_one(
     从业人员/2015年) is the field only for that year, another period's value otherwise."""
     label, groups = str(label), tuple(groups)
     years = {int(y) for t in (label, *groups) for y in _PERIOD.findall(t)} if year else set()
-    if year is None or not years:
-        return _read(label, groups, left)
-    return _read_period(label, groups, left, years, year)
+    got = (
+        _read(label, groups, left)
+        if year is None or not years
+        else _read_period(label, groups, left, years, year)
+    )
+    if got.field is not None and got.field == left and is_part_of_left(label):
+        # 女职工 | 其中已成立工会: a part of the column on its left is never that column again
+        return Reading(None, f"{got.words}；“其中”是左列的一部分，不能与左列相同", different=True)
+    return got
+
+
+def is_part_of_left(label: str) -> bool:
+    """Whether a header names a part of the column on its left (其中女职工, #农民工)."""
+    return "of_which" in cut(label).concepts
 
 
 #: A year a header names as its period: 2014年, 2014年度, 2014年底, 2014年末.
@@ -259,6 +275,11 @@ def _read_period(
 
 @lru_cache(maxsize=8192)
 def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
+    options = _answer_options(label)
+    if options:  # 建会情况（已建/未建/联合）: the answers to choose from, not what the column holds
+        inner = _read(_BRACKETED.sub("", unicodedata.normalize("NFKC", label)), groups, left)
+        said = f"{inner.words}；括注“{options}”是可选的答案，不改变含义"
+        return Reading(inner.field, said, inner.likely, inner.different)
     lex = lexicon()
     own_key = normalise_header(label)
     groups = tuple(g for g in groups if normalise_header(g) and normalise_header(g) != own_key)
@@ -284,6 +305,10 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
             shown.append(f"（上级表头“{g}”：{'、'.join(w for w, cs in gw.parts if set(cs) & extra)}）")
     if "of_which" in concepts and left in _SUBJECT_OF_FIELD:
         concepts.add(_SUBJECT_OF_FIELD[left])
+        shown.append(f"（左列：{LABELS.get(left, left)}）")
+    elif "concurrent" in concepts and left in _ROLE_OF_FIELD and len(concepts & _ROLES) == 1:
+        # 工会主席 | 是否由村党组织书记兼任: whose post is held concurrently is the column on its left
+        concepts.add(_ROLE_OF_FIELD[left])
         shown.append(f"（左列：{LABELS.get(left, left)}）")
     words = " + ".join(shown)
     if "qualifier" in concepts or "remark" in concepts:
@@ -322,6 +347,21 @@ def _head_subjects(words: Words) -> frozenset[str]:
 #: A bracket saying what a count holds (（含预备）, （不包括退休）, （其中女职工）) changes the quantity:
 #: 党员人数（含预备） is not 正式党员, whatever words follow 含.
 _COMPOSITION = re.compile(r"\s*(?:不?含|不?包括|包含|内含|其中)")
+
+
+#: How a bracket lists the answers to choose from: 已建/未建/联合, 是、否, 党委或党支部.
+_OPTION_BREAK = re.compile(r"[/／、,，|]|或")
+
+
+def _answer_options(label: str) -> str | None:
+    """The bracket of a header that lists the forms its cells may hold (（已建/未建/联合）,
+    （党委/党总支/党支部/联合党支部）): two or more answers the value grammar reads, not all of them yes
+    or no (（是/否） says the column is a yes/no question: 入会（是/否） is whether one is a member)."""
+    for note in _BRACKETED.findall(unicodedata.normalize("NFKC", label)):
+        parts = [p.strip() for p in _OPTION_BREAK.split(note)]
+        if len(parts) >= 2 and all(p and is_answer(p) for p in parts) and not all(map(is_yes_no, parts)):
+            return note
+    return None
 
 
 def _without_notes(label: str, groups: tuple[str, ...], left: str | None) -> Reading | None:
@@ -395,8 +435,8 @@ def resolve(
             reading = read_one(label, col.groups if col.label else (), left, year=year)
             col.field, col.why = reading.field, reading.words
             col.likely, col.different = reading.likely, reading.different
-        if col.field and col.field != IGNORE:
-            left = col.field
+        if col.field and col.field != IGNORE and not is_part_of_left(col.label or col.group):
+            left = col.field  # (从业人员 | 其中女职工 | 其中农民工: both parts are of 从业人员)
 
 
 def _override(col: Column, overrides: dict[str, str]) -> str | None:
@@ -444,6 +484,7 @@ def read_header(
         notices.append(f"工作表“{sheet}”沿用此前为相同表头指定的对应：{shown}")
     else:
         resolve(columns, overrides, year=year)
+    _dates_of_listed_unions(columns)
     if then is not None:
         then(columns)
     placed = {c.field for c in columns if c.field}
@@ -468,6 +509,20 @@ def read_header(
     if ignored:
         notices.append(f"工作表“{sheet}”中以下列不是台账字段，已忽略：{'、'.join(ignored)}")
     return notices
+
+
+def _dates_of_listed_unions(columns: list[Column]) -> None:
+    """In a list whose rows are unions (工会名称 and no unit-name column: a federation's 基层工会名录), a
+    date column naming no subject of its own (成立日期, 成立时间) is the union's, as under a 工会 group."""
+    placed = {c.field for c in columns}
+    if "union_name" not in placed or "name" in placed or "union_established_on" in placed:
+        return
+    for c in columns:
+        if c.field is None and not c.groups and c.label:
+            got = _read(c.label, ("工会",), None)
+            if got.field == "union_established_on":
+                c.field, c.why = got.field, f"{got.words}（各行是工会，无主语的日期是工会的）"
+                return
 
 
 def column_rows(columns: list[Column]) -> list[dict[str, str]]:

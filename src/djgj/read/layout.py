@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -399,7 +400,8 @@ def _title_line(row: list[Any]) -> str:
 
 #: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
 #: all the characters that become one of them (found by running every CJK code point through both).
-_TOTAL_HINT = re.compile("[总数數總計计\uf969]")
+#: (均率比: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比; the same in Traditional.)
+_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比]")
 
 
 def header_cells(table: Table) -> list[list[Any]]:
@@ -494,6 +496,8 @@ class RowClassifier:
             return "footer"
         if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
             return "totals"
+        if _looks_statistic(row):  # 平均, 入会率: no unit; skipped with the footer rows (not all below)
+            return "footer"
         if len(filled) == 1 and self.n_columns > 3 and not _numeric(row) and section_of(joined):
             return "section"
         if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
@@ -547,6 +551,19 @@ def _looks_totals(row: list[Any]) -> bool:
     return any(t in TOTAL_WORDS or _totals_label(t) for t in first if t)
 
 
+def _looks_statistic(row: list[Any]) -> bool:
+    """A row labelled as a statistic of the rows above (平均, 人均, 占比, 入会率, 建会率（%）:
+    layouts.toml [rows]) in its first filled cell of the first four."""
+    label = next((t for t in map(_text, row[:4]) if t), None)
+    if label is None:
+        return False
+    text = normalise_header(label).rstrip("%")  # (建会率（%）: its brackets are dropped)
+    words = layout_words()["rows"]
+    if not text or len(text) > words["stat_max"]:
+        return False
+    return text.startswith(tuple(words["stat_starts"])) or text.endswith(tuple(words["stat_ends"]))
+
+
 def _totals_label(text: str) -> bool:
     """青山镇小计, 全县非公企业合计, 小计青山镇 (from 小计（青山镇）): a block's name and a totals word."""
     if len(text) > _TOTAL_LABEL_MAX:
@@ -554,11 +571,16 @@ def _totals_label(text: str) -> bool:
     return any(text.endswith(w) or text.startswith(w) for w in _TOTAL_AFFIXES)
 
 
+#: The label of the date the data stand at: 截至, 统计截止日期, 数据截至时间, 统计时点 (never 填报日期).
+_AS_OF_LABEL = r"(?:(?:统计|数据)?(?:截至|截止)(?:到|至)?(?:日期|时间|时点)?|统计(?:时间|日期|时点))[:：]?\s*"
 _YEAR_END = [
-    re.compile(
-        r"(?:截至|截止|截止到|截至到|统计截止|统计时间|统计日期)[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
-    ),
-    re.compile(r"(?:截至|截止|统计截止)[:：]?\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+    re.compile(_AS_OF_LABEL + r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(_AS_OF_LABEL + r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+]
+#: A year and a month (截至2023年6月, 统计截止日期：2023.6, 2023年6月份台账): the data stand at that month's end.
+_MONTH_END = [
+    re.compile(_AS_OF_LABEL + r"(\d{4})[-./](\d{1,2})(?![\d./-])"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)"),
 ]
 _YEAR = re.compile(r"(\d{4})\s*年(?:度|底|末)?")
 #: A part of the year after it (2023年上半年, 2023年第三季度, 2023年1-9月): the data end with that part.
@@ -589,6 +611,17 @@ def _period_end(m: re.Match[str], year: int) -> dt.date | None:
     return after - dt.timedelta(days=1)
 
 
+def _month_end(text: str, year: str | None) -> dt.date | None:
+    """The last day of the month a title dates its data by (截至2023年6月 → 30 June), of ``year``
+    when given (the year the title names first); None when it names no month."""
+    for pat in _MONTH_END:
+        for m in pat.finditer(text):
+            y, month = int(m[1]), int(m[2])
+            if (year is None or m[1] == year) and 1949 < y < 2200 and 1 <= month <= 12:
+                return dt.date(y + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return None
+
+
 def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
     """The year-end a sheet describes, from its title lines; ignores 填报日期 (the filling date)."""
     for line in lines:
@@ -609,8 +642,11 @@ def as_of_from_titles(lines: list[str]) -> tuple[dt.date | None, str]:
             period = _PERIOD.search(text)
             if period is None or period[1] != m[1]:
                 period = _PART.search(text)
-            end = _period_end(period, int(m[1])) if period else None
+            end = _period_end(period, int(m[1])) if period else _month_end(text, m[1])
             return end or dt.date(int(m.group(1)), 12, 31), f"标题“{line}”"
+        month = _month_end(text, None)  # (统计截止日期：2023.6, which names no 年)
+        if month is not None:
+            return month, f"标题“{line}”"
     return None, ""
 
 
@@ -628,7 +664,8 @@ def as_of_from_file_name(stem: str) -> dt.date | None:
         return None
     year = years.pop()
     period = _PERIOD.search(text) or _PART.search(text)  # (2023年上半年_城关镇: 30 June)
-    return (_period_end(period, year) if period else None) or dt.date(year, 12, 31)
+    end = _period_end(period, year) if period else _month_end(text, str(year))  # (…2023年6月台账)
+    return end or dt.date(year, 12, 31)
 
 
 @lru_cache(maxsize=1)
@@ -661,17 +698,41 @@ def township_from_text(text: str) -> str | None:
     cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
     for segment in cut.split("|"):
         m = name_re.match(segment)
-        if m is None:
-            continue
-        stem, suffix = m.group(1), m.group(2)
-        # 示例县红旗镇: the place is what follows the county's name.
-        stem = re.split(r"[县市区旗](?=..)", stem)[-1]
-        if not t["min_stem"] <= len(stem) <= t["max_stem"] or any(
-            stem.startswith(w) if len(w) == 1 else w in stem for w in t["not_names"]
-        ):
-            continue
-        return stem + t["normalise"].get(suffix, suffix)
+        if m is not None and (place := _place(m, t)) is not None:
+            return place
     return None
+
+
+def _place(m: re.Match[str], t: dict[str, Any]) -> str | None:
+    """The township a match of the place grammar names, None when its stem is no name."""
+    stem, suffix = m.group(1), m.group(2)
+    # 示例县红旗镇: the place is what follows the county's name.
+    stem = re.split(r"[县市区旗](?=..)", stem)[-1]
+    if not t["min_stem"] <= len(stem) <= t["max_stem"] or any(
+        stem.startswith(w) if len(w) == 1 else w in stem for w in t["not_names"]
+    ):
+        return None
+    return stem + t["normalise"].get(suffix, suffix)
+
+
+def townships_in_text(text: str) -> list[str]:
+    """The distinct townships a text names (a title naming several: 桥头镇、石门镇非公企业情况,
+    城关镇等5个乡镇 — `等` counts as another —, 城关镇（含原石门乡）); `township_from_text` is the first."""
+    return list(dict.fromkeys(_places(text)))
+
+
+def _places(text: str) -> Iterator[str]:
+    """The township names of a text, in order (a name followed by 等 stands for several: yields two)."""
+    strip, breaks, name_re, t = _place_grammar()
+    cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
+    for segment in cut.split("|"):
+        while (m := name_re.match(segment)) is not None:
+            segment = segment[m.end() :]
+            place = _place(m, t)
+            if place is not None:
+                yield place
+                if segment.startswith("等"):
+                    yield "等"
 
 
 def township_cell(text: str) -> str:
@@ -766,6 +827,29 @@ def village_core(name: str) -> str:
     if town is not None and core.startswith(town) and len(core) - len(town) >= 3:
         core = core[len(town) :]
     return core
+
+
+@lru_cache(maxsize=1)
+def _mark_signs() -> str:
+    return "".join(layout_words()["marks"]["signs"]) + " \u3000"
+
+
+def name_without_marks(name: str) -> str:
+    """A unit's name without the signs that mark it (★城关镇甲有限公司, 城关镇甲有限公司*:
+    layouts.toml [marks]); a name that is only signs stays as written."""
+    signs = _mark_signs()
+    if name[:1] not in signs and name[-1:] not in signs:
+        return name
+    return name.strip(signs) or name
+
+
+def has_marks(name: Any) -> bool:
+    """Whether a name cell carries a marking sign before or after it (`name_without_marks`)."""
+    if type(name) is not str or not name:
+        return False
+    text = name.strip()
+    signs = _mark_signs()
+    return bool(text) and (text[0] in signs or text[-1] in signs) and bool(text.strip(signs))
 
 
 @lru_cache(maxsize=1)

@@ -379,7 +379,7 @@ _MORPHEMES: dict[str, str] = {
         ],
         "obj",
     ),
-    **dict.fromkeys(["了", "的", "之", "由"], "filler"),
+    **dict.fromkeys(["了", "的", "之", "由", "管理"], "filler"),
     # Whose joint organisation a unit joined (纳入街道联合工会, 加入镇联合党支部): a place, not a form.
     **dict.fromkeys(
         ["街道", "乡镇", "镇", "乡", "县", "镇级", "乡级", "县级", "街道级", "本镇", "本街道"], "place"
@@ -467,6 +467,24 @@ def presence(cell: Cell) -> bool | None:
     return None
 
 
+def is_yes_no(text: str) -> bool:
+    """Whether a short text is a plain yes or no (是, 否, 有, 无, √, ×), not a state (已建, 未建)."""
+    text = _value_text(text)
+    return text in _YES_SIGNS or text in _NO_SIGNS or text in _PLAIN_YES_NO
+
+
+_PLAIN_YES_NO = frozenset({"是", "否", "有", "无", "没有", "不是", "对", "错"})
+
+
+def is_answer(text: str) -> bool:
+    """Whether a short text is an answer a form cell may hold (是, 否, 已建, 未建, 联合, 党委, 联合党支部,
+    √): yes/no or words of organisation forms only."""
+    if presence(text) is not None:
+        return True
+    roles = morphemes(_value_text(text)) or ()
+    return bool(roles) and not set(roles) & {"place", "filler", "obj"}
+
+
 def yes_no(cell: Cell) -> bool:
     """Yes/no in every spelling townships use; blank means no."""
     if is_blank(cell):
@@ -492,11 +510,14 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _DATE_PATTERNS = [
     (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"), "day"),
-    (re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]0?0:00(?::00)?)?$"), "day"),
+    # (a time of midnight after it, as a system's export writes a date: 2019-05-08 00:00:00)
+    (re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]?0?0:00(?::00)?)?$"), "day"),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "day"),
-    (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月?$"), "month"),
-    (re.compile(r"^(\d{4})[./\-](\d{1,2})$"), "month"),
-    (re.compile(r"^(\d{4})\s*年?$"), "year"),
+    # 2019年5月, 2019年5月份, 2019年5月底; 2019.5, 2019.5月
+    (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*(?:月(?:份|底|末)?)?$"), "month"),
+    (re.compile(r"^(\d{4})[./\-](\d{1,2})(?:月份?)?$"), "month"),
+    # 2019, 2019年, 2019年度, 2019年底
+    (re.compile(r"^(\d{4})\s*(?:年(?:度|底|末)?)?$"), "year"),
 ]
 
 
@@ -527,7 +548,7 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
             return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
-    text = text.rstrip("。")
+    text = _four_digit_year(text.rstrip("。."))  # (2019.5. as typed)
     for pattern, precision in _DATE_PATTERNS:
         m = pattern.match(text)
         if not m:
@@ -547,6 +568,21 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
         except ValueProblem as exc:
             raise ValueProblem(str(exc).replace(digits, str(cell))) from None
     raise ValueProblem(f"“{cell}”不是可识别的日期（可写 2014-03-05、2014年3月5日、2014.3）")
+
+
+#: A year written with two digits and its 年 (19年5月, 98年): only with 年, which says it is a year.
+TWO_DIGIT_YEAR = re.compile(r"^(\d{2})年(?=$|\d{1,2}月)")
+
+
+def _four_digit_year(text: str) -> str:
+    """19年5月 → 2019年5月, 98年 → 1998年: the century is the latest that is not after this year, as a
+    cadre means it (a date in a ledger is never in the future)."""
+    m = TWO_DIGIT_YEAR.match(text)
+    if m is None:
+        return text
+    yy = int(m.group(1))
+    year = 2000 + yy if 2000 + yy <= dt.date.today().year else 1900 + yy
+    return f"{year}{text[2:]}"
 
 
 #: A date written in Chinese numerals (二〇一九年六月一日), read as digits once cn2an has turned them.
@@ -620,6 +656,10 @@ def party_org(cell: Cell) -> str:
     forms = {"p_committee", "p_general", "p_branch"}
     if roles and not roles & forms and names_instructor(cell):  # 选派指导员: an instructor, no organisation
         return "none"
+    if "joint" in roles:  # 挂靠村党支部, 纳入社区党委管理: whose organisation it joined, not its own
+        roles.discard("own")
+    if "工会" in text and "党" not in text:  # (已纳入联合工会: the union's answer, not the Party's)
+        roles.add("union")
     if roles and roles <= {
         "perf",
         "verb",
@@ -737,6 +777,23 @@ def union_form(cell: Cell, *, kind: str | None = None) -> str:
     return form
 
 
+def says_no_form(cell: Cell) -> bool:
+    """Whether a union cell says only yes or no (是, √, 已建; 否, ×, 未建) or nothing, not a form
+    (单独建会, 基层工会委员会, 联合工会): a 备注 may then say which form covers the unit."""
+    if is_blank(cell):
+        return True
+    if presence(cell) is None:
+        return False
+    text = _value_text(cell)
+    return not any(w in text for w in _FORM_WORDS)
+
+
+#: The words that say a union's form (单独, 委员会, 联合, 组织员, 企业工会 …), wherever they stand.
+_FORM_WORDS = tuple(
+    w for w, role in _MORPHEMES.items() if role in ("own", "committee", "joint", "organizer", "federation")
+)
+
+
 _GRADES = {"g_initial": "initial", "g_basic": "basic", "g_standard": "standard"}
 
 
@@ -779,7 +836,7 @@ def kind_from_ownership(text: str | None) -> str | None:
         return None
     for word, kind in _ownership_words():
         if word in text:
-            return kind
+            return kind or None  # ("": the words say the kind is none of them, 国有参股)
     return None
 
 
@@ -835,6 +892,18 @@ def credit_codes(cells: list[Cell]) -> list[str | None | ValueProblem]:
     return out
 
 
+#: What a credit-code cell says when the unit has none or it is not known (暂无, 未办理, 个体户无代码).
+_NO_CODE_WORDS = ("无", "未", "没有", "不详", "暂缺", "待")
+
+
+def says_no_code(text: str) -> bool:
+    """Whether a credit-code cell says there is no code (暂无, 未办理, 个体户无代码, —, /): no letter
+    or digit of a code, and a word of absence, or struck through. The unit is then read without one."""
+    if _SPACES.sub("", text) in DASH_COUNT_SIGNS:
+        return True
+    return not any(c.isascii() and c.isalnum() for c in text) and any(w in text for w in _NO_CODE_WORDS)
+
+
 def credit_code(cell: Cell) -> str | None:
     """A unified social credit code (GB 32100), normalised and checked (the GB 32100 check digit;
     python-stdnum words the reason when a code is refused)."""
@@ -852,6 +921,8 @@ def credit_code(cell: Cell) -> str | None:
     from stdnum.exceptions import ValidationError
 
     text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper()
+    if says_no_code(text):
+        return None
     try:
         return str(uscc.validate(text))
     except ValidationError as exc:

@@ -19,12 +19,19 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
-from djgj.read.layout import township_cell
+from djgj.read.layout import name_without_marks, township_cell
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
 from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, note_identities, town_in_name
-from djgj.records.unions import infer_union, unit_name_of_union
+from djgj.records.unions import (
+    COVERED_FORMS,
+    REFINED,
+    covers_several_units,
+    form_in_remark,
+    infer_union,
+    unit_name_of_union,
+)
 from djgj.vocab.fields import VILLAGE_KINDS
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
@@ -97,6 +104,7 @@ class ColumnReader:
         values, blanks = self._values(rows, kinds, slow)
         self._places_without_employees(values, blanks, kinds)
         self._contradictions(values, slow)
+        self._remarked_unions(values, slow)
         fast = [i for i in range(n) if i not in slow] if slow else range(n)
         self._count(fast, raw_names, raw_codes, codes, simplified)
         out: list[Record | None] = [None] * n
@@ -152,8 +160,9 @@ class ColumnReader:
             if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
                 slow.add(i)
             if name is not None:
-                names[i] = unneutralise(name)
+                names[i] = name_without_marks(unneutralise(name))
         if self.ctx.name_is_union:
+            slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)
             names = [unit_name_of_union(n) if n is not None else None for n in names]
         return names, {raw[i]: s for i, s in zip(texts, simple, strict=True)}
 
@@ -200,6 +209,15 @@ class ColumnReader:
         the sheet has no union column."""
         columns = [V.clean_texts(self._column(i)) for i in self.ctx.remarks]
         return [next((t for t in texts if t), None) for texts in zip(*columns, strict=True)]
+
+    def _remarked_unions(self, values: list[dict[str, Any]], slow: set[int]) -> None:
+        """Rows with an own union or none beside a 备注 naming a covered form (是/否 + 已纳入园区联合工会):
+        read by `parse_row` (`unions.refine_by_remark`)."""
+        if self.infer or not self.ctx.remarks:
+            return
+        for i, remark in enumerate(self._remarks()):
+            if remark and values[i].get("union_form") in REFINED and form_in_remark(remark) in COVERED_FORMS:
+                slow.add(i)
 
     def _places_without_employees(
         self, values: list[dict[str, Any]], blanks: list[tuple[str, ...]], kinds: list[Any]

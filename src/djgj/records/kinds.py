@@ -79,6 +79,13 @@ def _kind_spellings() -> dict[str, str]:
     return out
 
 
+def kind_cell(text: str | None) -> str | None:
+    """The kind a 类别 cell names (非公企业, 社会组织, 行政村, 私营企业), None when it names none."""
+    if not text:
+        return None
+    return _kind_spellings().get(text) or V.kind_from_ownership(text)
+
+
 def _declared(clean: Callable[[Any], str | None], get: Callable[[str], Any]) -> str | None:
     declared = clean(get("kind"))
     if declared:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,11 @@ from djgj.read.layout import (
     locate_header,
     locate_tables,
     not_a_unit_list,
+    section_of,
     township_from_text,
+    townships_in_text,
 )
-from djgj.records.kinds import kind_in_titles
+from djgj.records.kinds import kind_cell, kind_in_titles
 from djgj.records.pipeline import RowPipeline
 from djgj.records.record import (
     MAX_PROBLEMS_SHOWN,
@@ -92,12 +95,13 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
             continue
         found = locate_tables(s)
         for t in found:
-            if not options.kind and rows_are_townships(t, options.overrides):
+            summary = _summary_of(t, options)
+            if summary is not None:
                 if len(sheets) == 1 and len(found) == 1:
                     raise InputError(
-                        f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST['by_township']}。整个文件未导入"
+                        f"{wb.path.name} 工作表“{s.name}”{_NOT_A_UNIT_LIST[summary]}。整个文件未导入"
                     )
-                parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST['by_township']}")
+                parsed.warnings.append(f"跳过工作表“{t.sheet.name}”：{_NOT_A_UNIT_LIST[summary]}")
             else:
                 tables.append(t)
         if len(found) > 1:
@@ -114,29 +118,68 @@ def select_tables(wb: Workbook, options: Options, parsed: Parsed) -> list[Table]
     return tables
 
 
-def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
-    """Whether a table's rows are townships, not units (乡镇 | 企业数 | 建会率 …, a county's summary
-    sheet beside its townships' lists): the cells of its name column, or of its township column when
-    it has no name column, are mostly bare township names (东城镇, not 东城镇人民政府)."""
+def _summary_of(table: Table, options: Options) -> str | None:
+    """ "by_township" or "by_kind" when a table's rows are groups of units, not units; None otherwise."""
+    if rows_are_kinds(table, options.overrides):
+        return "by_kind"
+    # --kind 机关 says the rows are the townships' own organs; another kind (非公企业 for a workbook's
+    # unit sheets) never makes a township's row a unit of that kind.
+    if options.kind != "agency" and rows_are_townships(table, options.overrides):
+        return "by_township"
+    return None
+
+
+def rows_are_kinds(table: Table, overrides: dict[str, str]) -> bool:
+    """Whether a table's rows are kinds of unit, not units (类别 | 单位数 | 已建工会数 …: 非公企业,
+    社会组织, 村): it has no column naming units or organisations, and the cells of its 类别 column
+    are mostly kinds."""
     columns = [Column(c.index, c.group, c.label) for c in table.columns]
     resolve(columns, overrides)
     by_field = {c.field: c.index for c in reversed(columns) if c.field}
-    j = by_field.get("name", by_field.get("township"))
+    j = by_field.get("kind", by_field.get("ownership"))
+    if j is None or any(f in by_field for f in ("name", "union_name", "unit_name")):
+        return False
+    classify = RowClassifier(len(table.columns), header_cells(table))
+    below = table.sheet.rows[table.header_rows[-1] + 1 :][:200]
+    named = [t for t in (V.clean_text(r[j]) for r in below if j < len(r) and classify(r) == "data") if t]
+    return bool(named) and 2 * sum(kind_cell(t) is not None for t in named) > len(named)
+
+
+def rows_are_townships(table: Table, overrides: dict[str, str]) -> bool:
+    """Whether a table's rows are townships, not units (乡镇 | 企业数 | 建会率 …, a county's summary
+    sheet beside its townships' lists): the cells of its name column, or of its township column when
+    it has no name column, are mostly bare township names (东城镇, not 东城镇人民政府). A column naming
+    each row's own organisation or unit (工会名称 in a union list, 所在单位) is its name column: beside it,
+    a 所在乡镇 column of townships is what such lists always have."""
+    columns = [Column(c.index, c.group, c.label) for c in table.columns]
+    resolve(columns, overrides)
+    by_field = {c.field: c.index for c in reversed(columns) if c.field}
+    j = next((by_field[f] for f in ("name", "union_name", "unit_name", "township") if f in by_field), None)
     if j is None:
         return False
     classify = RowClassifier(len(table.columns), header_cells(table))
     below = table.sheet.rows[table.header_rows[-1] + 1 :][:200]  # (a streamed file's first rows)
     texts = [V.clean_text(row[j]) for row in below if j < len(row) and classify(row) == "data"]
     named = [t for t in texts if t]
-    towns = sum(township_from_text(t) == t for t in named)
+    towns = sum(_is_township(t) for t in named)
     return bool(named) and 2 * towns > len(named)
+
+
+def _is_township(text: str) -> bool:
+    """A cell that is a township's bare name, maybe numbered or with its count (1.城关镇, 城关镇（12家）)."""
+    if township_from_text(text) == text:
+        return True
+    section = section_of(text)
+    return section is not None and section.town is not None and section.town == section.label
 
 
 _NOT_A_UNIT_LIST = {
     "party_roster": "是党员花名册（有入党时间、党籍状态、所在党支部等列），不是工会会员花名册，也不是单位名单；"
     "djgj 不导入党员名册",
     "by_township": "是分乡镇的汇总数（各行是乡镇，不是单位），不是单位名单；djgj 的各乡镇数字由台账逐个单位算出"
-    "（djgj report），请导入各单位逐行填写的台账（如各行确是单位，如乡镇机关，请用 --kind 指明其类别）",
+    "（djgj report），请导入各单位逐行填写的台账（如各行确是乡镇机关，请用 --kind 机关 指明）",
+    "by_kind": "是分类别的汇总数（各行是单位类别，如非公企业、社会组织，不是单位），不是单位名单；djgj 的分类别数字"
+    "由台账逐个单位算出（djgj report），请导入各单位逐行填写的台账",
     "aggregate": "是汇总统计表，不是单位名单（各行是统计项目/指标和栏次，没有单位名称）；请导入各单位逐行填写的台账",
 }
 
@@ -276,13 +319,33 @@ VILLAGE_FIGURE_FIELDS = ("union_members", "party_members", "villagers_away", "ac
 def roster_fields_warning(table: Table) -> str | None:
     """The columns of a unit list that are a member roster's (是否农民工, 联系电话, 是否会员): about one
     person each, nothing a unit's figures read, so ignored, and named as such."""
+    said = [_where_units_are(table)]
     person = [c for c in table.columns if c.field in ROSTER_ONLY]
     for c in person:
         c.field = IGNORE
-    if not person:
+    if person:
+        listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in person)
+        said.append(
+            f"工作表“{table.sheet.name}”中以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：{listed}"
+        )
+    return "；".join(s for s in said if s) or None
+
+
+def _where_units_are(table: Table) -> str | None:
+    """A 所在单位-like column beside a unit list's own name column (所在村（社区）: where an enterprise
+    is): no unit's name and nothing the ledger keeps, so ignored and named (it had gone unsaid)."""
+    fields = [c.field for c in table.columns]
+    if "name" not in fields:
         return None
-    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in person)
-    return f"工作表“{table.sheet.name}”中以下列是会员花名册的栏目（每人一项），单位台账不读，已忽略：{listed}"
+    where = [c for c in table.columns if c.field == "unit_name"]
+    for c in where:
+        c.field = IGNORE
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in where)
+    return (
+        f"工作表“{table.sheet.name}”中以下列是单位所在的地方，不是台账字段，已忽略：{listed}"
+        if where
+        else None
+    )
 
 
 #: Fields of a member roster that no unit list reads (the unit's name and credit code it does).
@@ -347,8 +410,20 @@ def sheet_year(table: Table, path: Path, parsed: Parsed) -> int | None:
     else the titles, else the file name — where `sheet_context` will take the year-end from."""
     if parsed.as_of is not None:
         return parsed.as_of.year
-    as_of = as_of_from_titles(table.title_lines)[0] or as_of_from_file_name(path.stem)
+    as_of = as_of_of_sheet(table, path)[0]
     return as_of.year if as_of else None
+
+
+def as_of_of_sheet(table: Table, path: Path) -> tuple[date | None, str]:
+    """The date a sheet's data stand at and where it was read: its titles, else its own name (a
+    workbook's 城关镇2023 sheet), else its file's name."""
+    as_of, source = as_of_from_titles(table.title_lines)
+    sheet = table.sheet_name or table.sheet.name
+    if as_of is None and sheet != path.stem:  # (a CSV's one sheet is named after its file)
+        as_of, source = as_of_from_file_name(sheet), f"工作表名“{sheet}”"
+    if as_of is None:
+        as_of, source = as_of_from_file_name(path.stem), f"文件名“{path.name}”"
+    return as_of, source
 
 
 def sheet_context(
@@ -357,13 +432,14 @@ def sheet_context(
     """The year-end (into `parsed`), the default township and the 非公 hint a sheet's titles give."""
     titles = table.title_lines
     if parsed.as_of is None:
-        as_of, source = as_of_from_titles(titles)
-        if as_of is None:
-            as_of, source = as_of_from_file_name(path.stem), f"文件名“{path.name}”"
+        as_of, source = as_of_of_sheet(table, path)
         if as_of is not None:
             parsed.as_of = as_of
             parsed.warnings.append(f"截至日期 {as_of.isoformat()} 取自{source}")
+    elif options.as_of is None:
+        _same_date_as_before(table, path, parsed.as_of)
     default_town, source = _default_township(path, table, options)
+    _say_several_townships(table, default_town, parsed)
     title_town = next((t for t in map(township_from_text, titles) if t), None)
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
@@ -378,6 +454,35 @@ def sheet_context(
     return ctx
 
 
+def _same_date_as_before(table: Table, path: Path, as_of: date) -> None:
+    """A later sheet whose own titles or name date it otherwise than the file's earlier sheets (a
+    workbook of 2022年 and 2023年 sheets): one import has one date, so the file is refused; its rows
+    would have been dated by the first sheet's."""
+    own, source = as_of_of_sheet(table, path)
+    if own is None or own == as_of or source.startswith("文件名"):
+        return
+    raise InputError(
+        f"{path.name}：工作表“{table.sheet_name or table.sheet.name}”的数据截至 {own.isoformat()}（取自{source}），"
+        f"而前面的工作表截至 {as_of.isoformat()}；一次导入只能有一个截至日期。请用 --sheet 逐个工作表导入"
+        "（或用 --as-of 指定所有工作表共同的截至日期）。整个文件未导入"
+    )
+
+
+def _say_several_townships(table: Table, default_town: str | None, parsed: Parsed) -> None:
+    """Why a sheet whose titles name several townships gives its rows none of them."""
+    if default_town is not None:
+        return
+    for line in table.title_lines:
+        named = townships_in_text(line)
+        if len(named) > 1:
+            shown = "、".join(t for t in named if t != "等") + ("等" if "等" in named else "")
+            parsed.warnings.append(
+                f"工作表“{table.sheet.name}”的标题“{line}”提到不止一个乡镇（{shown}），"
+                "不把其中任何一个当作各单位的乡镇；请在表中填写乡镇列，或用 --township 指定"
+            )
+            return
+
+
 def _default_township(path: Path, table: Table, options: Options) -> tuple[str | None, str]:
     """The township of rows that do not name their own, and where it was read: --township, else a
     plausible place name in a title line, the sheet's name (one sheet per township) or the file's."""
@@ -388,9 +493,11 @@ def _default_township(path: Path, table: Table, options: Options) -> tuple[str |
         places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
     places.append((path.stem, f"文件名“{path.name}”"))
     for text, source in places:
-        town = township_from_text(text)
-        if town:
-            return town, source
+        towns = townships_in_text(text)
+        if len(towns) > 1:  # (a title naming two townships gives neither, nor lets a file name decide)
+            return None, ""
+        if towns:
+            return towns[0], source
     return None, ""
 
 

@@ -19,11 +19,24 @@ from djgj.read import values as V
 from djgj.read.cells import unneutralise
 from djgj.read.files import Sheet
 from djgj.read.headers import Column
-from djgj.read.layout import Table, township_cell, township_from_text, unit_endings
+from djgj.read.layout import (
+    Table,
+    has_marks,
+    name_without_marks,
+    township_cell,
+    township_from_text,
+    unit_endings,
+)
 from djgj.records import plausible
 from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
-from djgj.records.unions import UnionEvidence, infer_union, unit_name_of_union
+from djgj.records.unions import (
+    UnionEvidence,
+    covers_several_units,
+    infer_union,
+    refine_by_remark,
+    unit_name_of_union,
+)
 from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
 from djgj.vocab.vocabulary import choices_text
 
@@ -140,6 +153,13 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
     return (V.clean_text(get("union_name")) if has_union_name else None), name
 
 
+#: Why a union list's row of a joint union (城关镇个体劳动者联合工会) is no unit.
+SEVERAL_UNITS_UNION = (
+    "“{}”是多个单位共建的工会（联合工会、行业或区域工会），不是一个单位，不计入单位数；"
+    "请把它覆盖的单位逐个列为一行（工会形式写“联合工会”）"
+)
+
+
 #: The normalisation note of a 乡镇 cell that named one of the township's organs.
 TOWN_ORGAN_NOTE = "乡镇名去掉其后的机关或村（社区）名（如“城关镇人民政府”“城关镇东关村”记为城关镇）"
 
@@ -184,11 +204,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         if sum(not V.is_blank(c) for c in cells) <= 1:
             return None  # a stray numbering cell or note, not a unit
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
-    name = unneutralise(name)
+    name = name_without_marks(unneutralise(name))
     union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
-    problems: list[str] = []
-    if _several_units(name):
-        problems.append(f"{where(sheet, r, cols['name'])}：“{name}”像是几个单位写在同一格中；请每个单位一行")
+    problems = _name_problems(name, union_name, ctx, where(sheet, r, cols["name"]))
     code = None
     if "credit_code" in cols:
         try:
@@ -214,6 +232,8 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
     values = _row_values(table, r, plan, kind, counter, problems, blank)
     if "union_form" not in cols or ctx.unions.union_list:
         _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
+    elif ctx.remarks:
+        refine_by_remark(values, get("union_form"), ctx.unions, first_remark(cells, ctx.remarks))
     if kind in VILLAGE_KINDS and "employees" in blank:
         values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
@@ -236,8 +256,22 @@ def _infer(
     values: dict[str, Any], cells: list[Any], union_type: str | None, union_name: str | None, ctx: RowContext
 ) -> None:
     """`infer_union` of a row without a union column, its first non-blank 备注 as evidence."""
-    remark = next((t for i in ctx.remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
-    infer_union(values, union_type, union_name, ctx.unions, remark)
+    infer_union(values, union_type, union_name, ctx.unions, first_remark(cells, ctx.remarks))
+
+
+def first_remark(cells: list[Any], remarks: tuple[int, ...]) -> str | None:
+    """A row's first non-blank 备注 (`RowContext.remarks`)."""
+    return next((t for i in remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
+
+
+def _name_problems(name: str, union_name: str | None, ctx: RowContext, place: str) -> list[str]:
+    """What a row's name says is wrong with it: several units in one cell; a union list's row of a
+    union of several units (refused at once: it is no unit, its values are no one's)."""
+    if ctx.name_is_union and covers_several_units(union_name):
+        raise RowProblems([f"{place}：{SEVERAL_UNITS_UNION.format(union_name)}"])
+    if _several_units(name):
+        return [f"{place}：“{name}”像是几个单位写在同一格中；请每个单位一行"]
+    return []
 
 
 def _several_units(name: str) -> bool:
@@ -352,14 +386,20 @@ def note_identity(
             counter[_BRACKETS] += 1
         elif nfkc != raw_name:
             counter[_WIDE] += 1
+    if has_marks(raw_name):
+        counter[_MARKED] += 1
     if code is not None and isinstance(raw_code, str) and raw_code != code:
         counter[_RECODED] += 1
+    elif code is None and isinstance(raw_code, str) and raw_code.strip():
+        counter[_NO_CODE] += 1
 
 
 _TRADITIONAL = "单位名称繁体字转简体"
 _BRACKETS = "单位名称全角括号转半角（比对时不分全角半角）"
 _WIDE = "单位名称全角字符转半角"
 _RECODED = "统一社会信用代码转大写或去掉空格"
+_MARKED = "单位名称前后的标记符号（如“★”“*”）不属于名称，已去掉"
+_NO_CODE = "统一社会信用代码栏写“暂无”“未办理”“—”等，记为没有代码（按名称比对）"
 
 
 def note_identities(
@@ -382,8 +422,12 @@ def note_identities(
                 seen[_BRACKETS] = seen.get(_BRACKETS, 0) + 1
             elif nfkc != raw_name:
                 seen[_WIDE] = seen.get(_WIDE, 0) + 1
+        if has_marks(raw_name):
+            seen[_MARKED] = seen.get(_MARKED, 0) + 1
         if code is not None and isinstance(raw_code, str) and raw_code != code:
             seen[_RECODED] = seen.get(_RECODED, 0) + 1
+        elif code is None and isinstance(raw_code, str) and raw_code.strip():
+            seen[_NO_CODE] = seen.get(_NO_CODE, 0) + 1
     for note, times in seen.items():
         counter[note] += times
 
@@ -428,6 +472,8 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
             notes.append("中文数字转为数字（如“一百二十”记为 120，“1.2万”记为 12000）")
         if kind == "date":
             notes.append("文字日期转为日期")
+            if V.TWO_DIGIT_YEAR.match(nfkc.strip()):
+                notes.append("两位数年份补全（如“19年5月”记为 2019年5月）")
 
 
 def convert_into(

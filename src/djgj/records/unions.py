@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from djgj.read import values as V
 from djgj.read.headers import Column
-from djgj.read.layout import layout_words
+from djgj.read.layout import layout_words, unit_endings
 
 #: The suffix of a union's name that names the union, not its unit: 甲公司工会委员会 → 甲公司.
 _UNION_SUFFIX = re.compile(r"(?:联合)?(?:基层)?工会(?:委员会|联合会)?$")
@@ -30,6 +32,8 @@ class UnionEvidence:
     #: Units whose union form (or its absence) their 备注 stated (与卫生院联合建会).
     remarked: int = 0
     by: Counter[str] = field(default_factory=Counter)
+    #: Units whose union cell said only yes and whose 备注 said the union is a joint one (`refine_by_remark`).
+    refined: int = 0
 
 
 def is_union_list(cols: dict[str, Column]) -> bool:
@@ -39,17 +43,38 @@ def is_union_list(cols: dict[str, Column]) -> bool:
 
 
 def unit_name_of_union(name: str) -> str:
-    """甲有限公司工会委员会 → 甲有限公司 (a name that is only 工会 stays as it is)."""
+    """甲有限公司工会委员会 → 甲有限公司, 甲镇人民政府机关工会 → 甲镇人民政府 (a name that is only 工会
+    stays as it is)."""
     stripped = _UNION_SUFFIX.sub("", name)
+    organ = _union_words()["organ"]
+    if stripped.endswith(organ) and stripped[: -len(organ)].endswith(unit_endings()):
+        stripped = stripped[: -len(organ)]
     return stripped or name
+
+
+@lru_cache(maxsize=1)
+def _union_words() -> dict[str, Any]:
+    return layout_words()["unions"]
+
+
+def covers_several_units(union_name: str | None) -> bool:
+    """Whether a union list's union is one of several units (城关镇个体劳动者联合工会, 商贸行业工会联合会:
+    layouts.toml [unions]), so its row names no one unit; a village's or community's 工会联合会 is its own."""
+    if not union_name:
+        return False
+    words = _union_words()
+    if not any(w in union_name for w in words["joint"]):
+        return False
+    return not unit_name_of_union(union_name).endswith(tuple(words["village_endings"]))
 
 
 def _form_from_type(text: str | None) -> str:
     if not text:
         return "committee"
-    if "联合会" in text:
+    regional = any(w in text for w in ("区域", "行业", "片区", "园区", "楼宇"))
+    if "联合会" in text and not regional:  # (商贸行业工会联合会 covers enterprises: joint)
         return "federation"
-    if any(w in text for w in ("联合", "联建", "区域", "行业")):
+    if regional or any(w in text for w in ("联合", "联建")):
         return "joint"
     if "组织员" in text:
         return "organizer"
@@ -77,6 +102,24 @@ def form_in_remark(text: str | None) -> str | None:
             return "federation"
         return _form_from_type(clause)
     return None
+
+
+#: The forms a 备注 may give a union cell that says only yes (是 + 已纳入园区联合工会): covered, not own.
+COVERED_FORMS = ("joint", "organizer", "federation")
+#: The readings of a union cell a 备注 may refine: yes (an own union assumed) and no (none of its own).
+REFINED = ("committee", "none")
+
+
+def refine_by_remark(values: dict[str, Any], raw: Any, ev: UnionEvidence, remark: str | None) -> None:
+    """A union cell saying only yes or no (是, √; 否, 未建; blank) whose row's 备注 states a covered
+    form (已纳入城关镇快递行业联合工会): the unit is covered by that union — not one of its own (it
+    would count in 建会率), nor none (是否建会 asks about its own; 否（已纳入联合工会） in one cell)."""
+    if values.get("union_form") not in REFINED or not remark or not V.says_no_form(raw):
+        return
+    stated = form_in_remark(remark)
+    if stated in COVERED_FORMS:
+        values["union_form"] = stated
+        ev.refined += 1
 
 
 def infer_union(
@@ -132,6 +175,11 @@ def evidence_note(sheet: str, ev: UnionEvidence) -> list[str]:
         out.append(
             f"工作表“{sheet}”没有“是否建立工会”列：{ev.remarked} 个单位的工会情况取自备注"
             "（如“与某单位联合建会”记为联合工会，“尚未建会”记为未建）"
+        )
+    if ev.refined:
+        out.append(
+            f"工作表“{sheet}”有 {ev.refined} 个单位的工会栏只写“是”或“否”，备注写明是联合工会（或组织员、工会联合会），"
+            "按备注记为该形式（不计入单独建会，也不计为未建）"
         )
     if ev.unknown:
         out.append(
