@@ -738,6 +738,23 @@ def test_a_county_summary_by_township_is_skipped_even_with_a_kind_for_the_unit_s
     assert (t["orgs"], t["employees"], t["union_members"]) == (3, 170, 130)  # never 340 and 260
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])  # read as it streams, and whole
+def test_a_summary_by_township_alone_is_refused_whatever_kind_is_given(runner, tmp_path, suffix):
+    rows = [
+        ["2023年全县非公企业建会情况汇总表"],
+        ["单位", "企业数", "职工人数", "会员人数"],  # (the townships in a name column)
+        ["城关镇", 2, 130, 100],
+        ["西河乡", 1, 40, 30],
+        ["合计", 3, 170, 130],
+    ]
+    path = tmp_path / f"全县2023汇总{suffix}"
+    (write_csv if suffix == ".csv" else write_xlsx)(path, rows)
+    for kind in ([], ["--kind", "non_public"]):
+        res = invoke(runner, "import", str(path), *kind)
+        assert res.exit_code == 1 and "是分乡镇的汇总数" in res.output, (kind, res.output)
+    assert _units(runner) == {}
+
+
 # ---------------------------------------------------------------- a roster named by its sheet
 
 

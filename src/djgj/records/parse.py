@@ -562,7 +562,7 @@ def _stream(
     table = locate_header(sheet)
     if table is None or any(r1 > table.header_rows[-1] for (_, _), (r1, _) in sheet.merged):
         raise Fallback
-    if not options.kind and rows_are_townships(table, options.overrides):  # as `parse` says
+    if _summary_of(table, options) is not None:  # a summary by township or kind: as `parse` says it
         raise Fallback
     if has_earlier_header(table):  # two tables: `parse` reads them with `locate_tables`
         raise Fallback
