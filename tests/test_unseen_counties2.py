@@ -561,11 +561,6 @@ def test_a_village_list_with_a_chair_and_whether_the_secretary_holds_it(runner, 
 # ---------------------------------------------------------------- an Excel error in a count cell
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calamine hands djgj '' for an error cell (t=\"e\": #N/A, #DIV/0!), read as blank, so 0 in a "
-    "count; the pre-scan in read/files.py (off-limits to probe4) must refuse or mark it",
-)
 def test_an_excel_error_in_a_count_cell_is_never_zero(runner, tmp_path):
     import openpyxl
 
@@ -581,10 +576,34 @@ def test_an_excel_error_in_a_count_cell_is_never_zero(runner, tmp_path):
     path = tmp_path / "城关镇.xlsx"
     wb.save(path)
     res = invoke(runner, "import", str(path), "--kind", "non_public")
-    f = _report(runner)["figures"] if res.exit_code == 0 else None
-    assert f is None or (
-        f["union_members"]["left_out"] == 1 and f["member_rate"]["value"] == pytest.approx(0.5)
-    )
+    # calamine gives the error cell as an empty one (read, 0 members): refused, naming it
+    assert res.exit_code == 1, res.output
+    assert "工作表“Sheet”D3（#N/A）" in res.output and "Excel 错误值" in res.output
+    assert _units(runner) == {}
+    skipped = invoke(runner, "import", str(path), "--kind", "non_public", "--sheet", "Sheet")
+    assert skipped.exit_code == 1  # (the sheet read whole too: never a 0 from it)
+
+
+def test_an_excel_error_outside_a_units_figures_is_no_refusal(runner, tmp_path):
+    """An error in a column no field reads (备注) matters not; in a 合计 row it is said, not checked."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (
+        ["城关镇非公企业工会情况（2023年）"],
+        ["企业名称", "职工人数", "是否建会", "会员数", "备注"],
+        ["城关镇甲有限公司", 40, "是", 20, "#DIV/0!"],
+        ["城关镇乙有限公司", 60, "是", 30, None],
+        ["合计", 100, None, "#VALUE!", None],
+    ):
+        ws.append(row)
+    path = tmp_path / "城关镇.xlsx"
+    wb.save(path)
+    res = invoke(runner, "import", str(path), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert "D5（#VALUE!）：合计行是 Excel 错误值，未核对" in res.output
+    assert _report(runner)["totals"]["union_members"] == 50
 
 
 # ---------------------------------------------------------------- parts of the column on the left

@@ -198,7 +198,7 @@ SHEETS = {
     "other types": (
         '<row r="2"><c r="A2" t="d"><v>2014-03-05</v></c><c r="B2" t="d"><v>2014-03-05T08:30:00</v></c>'
         '<c r="C2" t="d"><v>08:30:00</v></c><c r="D2" t="d"><v>not a date</v></c>'
-        '<c r="E2" t="e"><v>#REF!</v></c><c r="F2" t="str"><v>a &amp; b</v></c><c r="G2"><v>1E3</v></c>'
+        '<c r="F2" t="str"><v>a &amp; b</v></c><c r="G2"><v>1E3</v></c>'
         '<c r="H2"><v>0012</v></c><c r="I2"><v>abc</v></c><c r="J2" t="n"><v>-0</v></c>'
         '<c r="K2" t="inlineStr"><is><t>  内联  </t></is></c><c r="L2" t="inlineStr"><v>7</v><is><t>x</t></is></c></row>'
     ),
@@ -225,6 +225,20 @@ def test_sheets_as_other_writers_spell_them(tmp_path, monkeypatch, case, prefix,
     assert whole is not None
     assert whole == cut
     assert sources.read(path).sheets[0].rows == [row for row, _ in cut[0]]
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_sheet_with_an_excel_error_cell_is_never_streamed(tmp_path, prefix):
+    """An error value (t="e": #REF!, #N/A) reads as an empty cell: such a sheet is read whole, where
+    the importer refuses it naming the cell (`parse._check_errors`), never streamed as blanks."""
+    body = '<row r="2"><c r="A2"><v>1</v></c><c r="E2" t="e"><v>#REF!</v></c></row>'
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}"><sheetData>{body}</sheetData></worksheet>'
+    if prefix:
+        sheet = sheet.replace("<", "<x:").replace("<x:/", "</x:").replace("<x:?", "<?")
+        sheet = sheet.replace(f'xmlns="{MAIN_NS}"', f'xmlns:x="{MAIN_NS}"')
+    path = write_parts(tmp_path / "a.xlsx", sheet, shared=_SST)
+    assert sources.stream_workbook(path) is None
+    assert sources.read(path).sheets[0].errors == {(1, 4): "#REF!"}
 
 
 def test_a_sheet_that_slices_cannot_take_falls_back_to_the_whole_read(tmp_path, sliced):

@@ -59,7 +59,7 @@ def read_form(sheet: Sheet) -> Sheet | None:
     """The form on ``sheet`` as a sheet of its title lines, a header of its labels and one row of
     their values; None when the sheet is not a one-unit form."""
     rows = sheet.rows
-    if not rows or len(rows) > MAX_FORM_ROWS or sheet.uncomputed:
+    if not rows or len(rows) > MAX_FORM_ROWS or sheet.uncomputed or sheet.errors:
         return None
     found: list[tuple[int, list[tuple[int, str, int | None]]]] = []
     for r, row in enumerate(rows):

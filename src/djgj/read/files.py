@@ -45,6 +45,9 @@ class Sheet:
     line_numbers: list[int] | None = None
     #: xlsx formula cells without a computed value, (row, column) 0-based; they read as empty or 0.
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
+    #: xlsx cells holding an Excel error value (#N/A, #DIV/0! …): (row, column) 0-based → the error as
+    #: written. calamine gives them as empty cells, so they must never be read at all.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
     #: Whether plain-number date serials count from 1904 (old Mac workbooks); date cells are converted.
     date_1904: bool = False
 
@@ -176,6 +179,7 @@ def _read(p: Path, size: int) -> Workbook:
         for sheet in sheets:
             scan = facts.sheets.get(sheet.name)
             sheet.uncomputed = scan.uncomputed if scan else []
+            sheet.errors = scan.errors if scan else {}
             sheet.date_1904 = facts.date_1904
         return Workbook(p, facts.format, digest, sheets)
     if kind == "ole":
@@ -339,6 +343,8 @@ class SheetScan:
     #: Formula cells with no computed value, as (row, column), 0-based; (-1, -1) when the cell has no
     #: reference. Excel writes a cached value; other tools often do not, and then the cell reads empty.
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
+    #: Cells holding an Excel error value (t="e"), (row, column) 0-based → its text (#N/A …).
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
     max_row: int = 0
     max_col: int = 0
     #: The sheet's first `<mergeCells>` element as written (what calamine reads the merged ranges
@@ -650,6 +656,8 @@ class _SheetScanner:
         self._track_columns(part, pre)
         if b"<" + pre + b"f" in part:
             self._formulas(part, pre)
+        if b' t="e"' in part:
+            self._errors(part, pre)
         if self.merging is not None or (b"mergeCells" in part and self.result.merges == b""):
             self._merges(part, pre)
 
@@ -731,6 +739,25 @@ class _SheetScanner:
                         (int(ref.group(2)) - 1, col_index(ref.group(1).decode())) if ref else (-1, -1)
                     )
             pos = part.find(f_tok, max(end, pos + 1))
+
+    def _errors(self, part: bytes, pre: bytes) -> None:
+        """Cells typed as an Excel error (``<c r="D3" t="e"><v>#N/A</v></c>``): where, and which."""
+        close = b"</" + pre + b"c>"
+        pos = part.find(b' t="e"')
+        while pos >= 0:
+            start = _cell_start(part, pre, pos)
+            tag_end = part.find(b">", start) if start >= 0 else -1
+            if start >= 0 and pos < tag_end:  # (the attribute of a cell's own tag)
+                end = part.find(close, tag_end)
+                cell = part[start : end if end >= 0 else tag_end + 1]
+                ref = _CELL_R.search(cell, 0, cell.find(b">"))
+                value = re.search(rb"<" + re.escape(pre) + rb"v>([^<]*)<", cell)
+                if ref is not None:
+                    where = (int(ref.group(2)) - 1, col_index(ref.group(1).decode()))
+                    self.result.errors[where] = (
+                        value.group(1).decode("utf-8", "replace") if value else "#错误"
+                    )
+            pos = part.find(b' t="e"', pos + 1)
 
     def _computed(self, cell: bytes, pre: bytes) -> bool:
         m = re.search(rb"<" + re.escape(pre) + rb"v>([^<]*)<", cell)
@@ -927,7 +954,7 @@ def stream_workbook(path: str | Path) -> SheetStream | None:
     if facts.format != "xlsx" or len(facts.sheets) != 1:
         return None
     name, scan = next(iter(facts.sheets.items()))
-    if scan.uncomputed:
+    if scan.uncomputed or scan.errors:  # (refused by `parse`, naming the cells)
         return None
     if calamine_bytes(scan, facts) > CALAMINE_BUDGET_BYTES and scan.merges is not None:
         sliced = _sliced_stream(p, before, facts, name, scan.merges)
@@ -998,7 +1025,7 @@ def _calamine_stream(p: Path, before: os.stat_result, facts: ZipFacts) -> SheetS
             return None
         name = metas[0].name
         scan = facts.sheets.get(name)
-        if scan is None or scan.uncomputed:
+        if scan is None or scan.uncomputed or scan.errors:
             return None
         sh = wb.get_sheet_by_name(name)
         if sh.height > MAX_ROWS or sh.width > MAX_COLUMNS:

@@ -352,6 +352,7 @@ def _rows_of(sheet: Sheet, a: int, b: int, name: str) -> Sheet:
         sheet.visible,
         numbers[a:b] if (a or sheet.line_numbers is not None) else None,
         [(r - a, c) for r, c in sheet.uncomputed if a <= r < b or r < 0],
+        {(r - a, c): e for (r, c), e in sheet.errors.items() if a <= r < b},
         sheet.date_1904,
     )
 

@@ -248,7 +248,9 @@ def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
     """Formula cells without a computed value read as empty (or as a writer's placeholder 0): in a
     mapped column below the header they would import as blank or zero (or hide a whole row as
     empty), so the file is refused naming them. A totals row's is only not checked; cells outside
-    the mapped columns, in title lines or in footers do not matter."""
+    the mapped columns, in title lines or in footers do not matter. Cells holding an Excel error
+    value (#N/A from a VLOOKUP that found nothing) are refused the same way (`_check_errors`)."""
+    _check_errors(table, path, parsed)
     sheet = table.sheet
     if not sheet.uncomputed:
         return
@@ -274,6 +276,33 @@ def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
         raise InputError(
             f"{path.name}：{shown} 是公式但没有计算结果（公式未计算，共 {len(bad)} 个单元格），不能当作空白导入；"
             "请在 Excel/WPS 中打开、保存后再导入。整个文件未导入"
+        )
+
+
+def _check_errors(table: Table, path: Path, parsed: Parsed) -> None:
+    """Cells holding an Excel error value (#N/A, #DIV/0!, #VALUE! …) arrive as empty cells: read, a
+    count would be 0 and a yes/no 否. In a mapped column of a unit's row the file is refused naming
+    each cell and its error; a totals row's is not checked (said); elsewhere they do not matter."""
+    sheet = table.sheet
+    if not sheet.errors:
+        return
+    mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
+    skipped = {*table.footer_rows, *table.header_rows, *table.repeated_rows, *table.section_rows}
+    totals = set(table.totals_rows)
+    bad: list[str] = []
+    for (r, c), error in sorted(sheet.errors.items()):
+        if c not in mapped or r < table.header_rows[0] or r in skipped:
+            continue
+        where = f"工作表“{sheet.name}”{column_letter(c)}{r + 1}（{error}）"
+        if r in totals:
+            parsed.warnings.append(f"{where}：合计行是 Excel 错误值，未核对")
+        else:
+            bad.append(where)
+    if bad:
+        shown = "、".join(bad[:MAX_PROBLEMS_SHOWN]) + ("等" if len(bad) > MAX_PROBLEMS_SHOWN else "")
+        raise InputError(
+            f"{path.name}：{shown} 是 Excel 错误值（共 {len(bad)} 个单元格，多是 VLOOKUP 等公式没有找到数据），"
+            "不能当作空白或 0 导入；请在表中改正（填数字，或确实不知道的留空）后再导入。整个文件未导入"
         )
 
 
