@@ -824,7 +824,9 @@ def test_units_whose_remark_says_they_ceased_are_named(runner, tmp_path, form):
     )
     out = imported(runner, f)
     assert len(units()) == 4
-    assert "有 2 个单位的备注写明已注销、停业等（“龙泉乙超市：已注销”；“龙泉丙厂：2023年停产歇业”）" in out
+    assert (
+        "有 2 个单位的备注或名称写明已注销、停业等（“龙泉乙超市：已注销”；“龙泉丙厂：2023年停产歇业”）" in out
+    )
 
 
 def _stacked() -> list[list[Any]]:

@@ -1109,3 +1109,28 @@ def test_abbreviated_ownership_words(cell, want):
     from djgj.records.kinds import kind_cell
 
     assert kind_cell(cell) == want
+
+
+# ---------------------------------------------------------------- a name cell with its own note
+
+
+@pytest.mark.parametrize("note", ["（已注销）", "(停业)", "【已吊销】"])  # written from; held out
+def test_a_ceased_note_closing_a_name_is_no_part_of_the_name(runner, tmp_path, note):
+    """城关镇甲有限公司（已注销）: a 备注 written into the name cell. Kept in the name, the unit became
+    a second one beside last year's 城关镇甲有限公司 (both counted at the year's end)."""
+    head = ["企业名称", "企业类型", "职工人数", "是否建会", "会员数"]
+    before = [["城关镇2022年非公企业名单"], head, ["城关镇甲有限公司", "私营企业", 40, "是", 20]]
+    after = [
+        ["城关镇2023年非公企业名单"],
+        head,
+        [f"城关镇甲有限公司{note}", "私营企业", 0, "否", 0],
+        ["城关镇乙有限公司（城关分店）", "私营企业", 30, "是", 10],  # a bracket that is part of a name
+    ]
+    for year, rows in (("2022", before), ("2023", after)):
+        res = invoke(runner, "import", str(write_csv(tmp_path / f"城关镇{year}.csv", rows)))
+        assert res.exit_code == 0, res.output
+    assert "1 个单位的备注或名称写明已注销、停业等" in res.output and note in res.output
+    assert set(_units(runner)) == {
+        "城关镇甲有限公司",
+        "城关镇乙有限公司(城关分店)",
+    }  # (brackets kept half-width)

@@ -837,11 +837,32 @@ def _mark_signs() -> str:
 
 def name_without_marks(name: str) -> str:
     """A unit's name without the signs that mark it (★城关镇甲有限公司, 城关镇甲有限公司*:
-    layouts.toml [marks]); a name that is only signs stays as written."""
+    layouts.toml [marks]) and without a bracketed note saying it has ceased (城关镇甲有限公司（已注销）:
+    a 备注 written into the name cell, `ceased_note`); a name that is only these stays as written."""
     signs = _mark_signs()
-    if name[:1] not in signs and name[-1:] not in signs:
-        return name
-    return name.strip(signs) or name
+    if name[:1] in signs or name[-1:] in signs:
+        name = name.strip(signs) or name
+    note = ceased_note(name)
+    return name.rstrip()[: -len(note)].rstrip() if note is not None else name
+
+
+#: A bracketed note closing a name cell: （已注销）, (停业), 【已吊销】.
+_CLOSING_NOTE = re.compile(r"[（(【\[]([^（()）【】\[\]]+)[）)】\]]$")
+
+
+def ceased_note(name: Any) -> str | None:
+    """The bracketed note closing a name cell when it says the unit has ceased (`says_ceased`:
+    城关镇甲有限公司（已注销）→ （已注销）), with a name before it; None otherwise (甲有限公司（城关分公司）
+    keeps its bracket: it is part of the name)."""
+    if type(name) is not str:
+        return None
+    text = name.rstrip()
+    if text[-1:] not in "）)】]":
+        return None
+    m = _CLOSING_NOTE.search(text)
+    if m is None or not text[: m.start()].strip() or not says_ceased(m.group(1)):
+        return None
+    return text[m.start() :]
 
 
 def has_marks(name: Any) -> bool:

@@ -24,6 +24,7 @@ from djgj.read.layout import (
     RowClassifier,
     Section,
     Table,
+    ceased_note,
     header_cells,
     says_ceased,
     section_of,
@@ -138,8 +139,7 @@ class RowPipeline:
                 for (c, n), w in zip(chunk, what, strict=True)
             ]
         data = [chunk[i] for i, w in enumerate(what) if w == "data"]
-        if self.remarks:
-            self._note_ceased(data)
+        self._note_ceased(data)
         above = self._towns_above(chunk, what) if "section" in what or self.town_section else None
         read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
         out: list[Record] = []
@@ -207,13 +207,18 @@ class RowPipeline:
         ]
 
     def _note_ceased(self, data: list[tuple[list[Any], int]]) -> None:
-        name = self.plan.cols["name"].index
+        """Rows whose 备注, or a bracket closing the name cell (甲有限公司（已注销）), says the unit ceased."""
+        name, remarks = self.plan.cols["name"].index, self.remarks
         for cells, _ in data:
-            said = next((cells[j] for j in self.remarks if j < len(cells) and says_ceased(cells[j])), None)
-            if said is not None:
+            cell = cells[name] if name < len(cells) else None
+            said = next((cells[j] for j in remarks if j < len(cells) and says_ceased(cells[j])), None)
+            shown = f"{cell or ''}：{str(said).strip()}" if said is not None else None
+            if shown is None and ceased_note(cell) is not None:
+                shown = str(cell).strip()
+            if shown is not None:
                 self.ceased_n += 1
                 if len(self.ceased) < 3:
-                    self.ceased.append(f"{cells[name] if name < len(cells) else ''}：{str(said).strip()}")
+                    self.ceased.append(shown)
 
     def _towns_above(self, chunk: list[tuple[list[Any], int]], what: list[str]) -> list[str | None]:
         """Each data row's township from the group row above it: a group row naming a township opens
@@ -298,7 +303,7 @@ class RowPipeline:
         if self.ceased_n:
             shown = "；".join(f"“{c}”" for c in self.ceased) + ("等" if self.ceased_n > 3 else "")
             out.append(
-                f"工作表“{name}”有 {self.ceased_n} 个单位的备注写明已注销、停业等（{shown}）：仍按表中所列导入并计入"
+                f"工作表“{name}”有 {self.ceased_n} 个单位的备注或名称写明已注销、停业等（{shown}）：仍按表中所列导入并计入"
                 "各项指标；如这些单位已不存在，请从表中删去后重新导入"
             )
         for choice in self.choices:
