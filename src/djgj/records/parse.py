@@ -9,7 +9,7 @@ rounds as it is read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, islice
@@ -254,16 +254,14 @@ def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
     sheet = table.sheet
     if not sheet.uncomputed:
         return
-    mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
-    skipped = {*table.footer_rows, *table.header_rows, *table.repeated_rows, *table.section_rows}
-    totals = set(table.totals_rows)
+    role = _cell_roles(table)
     bad: list[str] = []
     for r, c in sheet.uncomputed:
         if r < 0:
             bad.append(f"工作表“{sheet.name}”中某单元格（未标明位置）")
-        elif c not in mapped or r < table.header_rows[0] or r in skipped:
+        elif role(r, c) is None:
             continue
-        elif r in totals:
+        elif role(r, c) == "totals":
             if c < len(sheet.rows[r]):
                 sheet.rows[r][c] = None
             parsed.warnings.append(
@@ -279,6 +277,21 @@ def _check_uncomputed(table: Table, path: Path, parsed: Parsed) -> None:
         )
 
 
+def _cell_roles(table: Table) -> Callable[[int, int], str | None]:
+    """What a cell (row, column) of ``table`` is to its figures: "unit" (a mapped column of a unit's
+    row), "totals" (of a totals row), or None (a column no field reads, a title, header or footer)."""
+    mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
+    skipped = {*table.footer_rows, *table.header_rows, *table.repeated_rows, *table.section_rows}
+    totals, first = set(table.totals_rows), table.header_rows[0]
+
+    def role(r: int, c: int) -> str | None:
+        if c not in mapped or r < first or r in skipped:
+            return None
+        return "totals" if r in totals else "unit"
+
+    return role
+
+
 def _check_errors(table: Table, path: Path, parsed: Parsed) -> None:
     """Cells holding an Excel error value (#N/A, #DIV/0!, #VALUE! …) arrive as empty cells: read, a
     count would be 0 and a yes/no 否. In a mapped column of a unit's row the file is refused naming
@@ -286,15 +299,13 @@ def _check_errors(table: Table, path: Path, parsed: Parsed) -> None:
     sheet = table.sheet
     if not sheet.errors:
         return
-    mapped = {c.index for c in table.columns if c.field and c.field not in (IGNORE, "seq")}
-    skipped = {*table.footer_rows, *table.header_rows, *table.repeated_rows, *table.section_rows}
-    totals = set(table.totals_rows)
+    role = _cell_roles(table)
     bad: list[str] = []
     for (r, c), error in sorted(sheet.errors.items()):
-        if c not in mapped or r < table.header_rows[0] or r in skipped:
+        if role(r, c) is None:
             continue
         where = f"工作表“{sheet.name}”{column_letter(c)}{r + 1}（{error}）"
-        if r in totals:
+        if role(r, c) == "totals":
             parsed.warnings.append(f"{where}：合计行是 Excel 错误值，未核对")
         else:
             bad.append(where)
