@@ -42,6 +42,24 @@ def invoke(runner: CliRunner, *args: str):
     return runner.invoke(app, list(args), catch_exceptions=True)
 
 
+def report_json(runner: CliRunner, *args: str) -> dict:
+    """`djgj report --format json` of the current test's ledger (the command must succeed)."""
+    import json
+
+    res = invoke(runner, "report", "--format", "json", *args)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def units_json(runner: CliRunner) -> dict[str, dict]:
+    """`djgj units --format json` of the current test's ledger, by unit name."""
+    import json
+
+    res = invoke(runner, "units", "--format", "json")
+    assert res.exit_code == 0, res.output
+    return {u["name"]: u for u in json.loads(res.stdout)}
+
+
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample county (djgj.samplegen), generated once per test session."""

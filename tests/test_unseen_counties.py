@@ -13,6 +13,8 @@ import pytest
 
 from builders import write_xlsx
 from conftest import invoke
+from conftest import report_json as _report
+from conftest import units_json as _units
 from djgj.read import values as V
 from djgj.read.headers import read_one
 
@@ -106,18 +108,6 @@ def test_a_joint_union_named_with_its_place_is_joint(cell, want):
 
 
 # ---------------------------------------------------------------- whole files
-
-
-def _report(runner, *args: str) -> dict:
-    res = invoke(runner, "report", "--format", "json", *args)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
-
-
-def _units(runner) -> dict[str, dict]:
-    res = invoke(runner, "units", "--format", "json")
-    assert res.exit_code == 0, res.output
-    return {u["name"]: u for u in json.loads(res.stdout)}
 
 
 def _two_family_workbook(path: Path) -> Path:

@@ -12,20 +12,9 @@ import pytest
 
 from builders import write_csv, write_xlsx
 from conftest import invoke
+from conftest import report_json as _report
+from conftest import units_json as _units
 from djgj.read import values as V
-
-
-def _report(runner, *args: str) -> dict:
-    res = invoke(runner, "report", "--format", "json", *args)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
-
-
-def _units(runner) -> dict[str, dict]:
-    res = invoke(runner, "units", "--format", "json")
-    assert res.exit_code == 0, res.output
-    return {u["name"]: u for u in json.loads(res.stdout)}
-
 
 # ---------------------------------------------------------------- a year written with two digits
 
