@@ -6,9 +6,13 @@ loaded outnumber the rows already there. The import calls `rows` after each roun
 file has brought at least `MIN_ROWS` rows and twice what the ledger held before, the indexes that
 the import itself never reads (`PAUSED`) are dropped; `finish` (before the batch is closed) builds
 them again. Unique constraints and the indexes the import matches by (credit code, township and
-name, unit and date) are never touched, so validation and matching are exactly the same; the two
-indexes of units by name are paused too when the import reads no unit by name at all (a file of
-distinct units into an empty ledger: `match.UnitMatcher.reads_units`). DDL is
+name, unit and date) are never touched, so validation and matching are exactly the same. A file of
+distinct units into an empty ledger (`match.UnitMatcher.reads_units` false: no unit is read at all)
+is the other way round: there the indexes of units by name, whose rows come in no order, are
+paused, and those whose rows come in their own order (`APPENDED`: every new unit's id is larger
+than the last, the date and batch are the file's) are kept, each row added at the index's end for
+the price of a sequential write while the reading process still works, instead of a sort at the
+end when nothing else runs. DDL is
 transactional on SQLite and PostgreSQL: a refused file rolls back to the ledger with its indexes.
 On PostgreSQL the foreign keys of units and snapshots are paused too (checked row by row by
 triggers there, validated in one join when added back) and the tables are analysed at the end.
@@ -34,12 +38,16 @@ _TABLES = ("units", "snapshots")
 
 #: Indexes of units by name: paused only by an import that looks no unit up.
 BY_NAME = ("ix_units_norm_name", "ix_units_township_name")
+#: Indexes the import never reads whose keys a load of new units into an empty ledger writes in
+#: ascending order (kind, then id; date, then unit id; batch, then unit id).
+APPENDED = ("ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind")
 
 
 def _paused(by_name: bool = False) -> list[Index]:
     """Indexes the import never reads while writing (it reads units by credit code and by township
-    and name, snapshots by unit and date); with ``by_name``, those by name too."""
-    names = {"ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind", *(BY_NAME if by_name else ())}
+    and name, snapshots by unit and date); with ``by_name`` (no unit is read: an empty ledger),
+    those by name instead, the appended ones kept."""
+    names = set(BY_NAME if by_name else APPENDED)
     tables: list[Table] = [Unit.__table__, Snapshot.__table__]  # type: ignore[list-item]
     found = [i for t in tables for i in t.indexes if i.name in names]
     return sorted(found, key=lambda i: str(i.name))
@@ -83,7 +91,7 @@ def finish(conn: Connection, batch_id: int) -> bool:
         if conn.dialect.name == "postgresql" and state["rows"] >= MIN_ROWS:
             copy.restore(conn, [], analyze=_TABLES)  # statistics for the planner's next question
         return False
-    for index in _paused(by_name=True):
+    for index in _paused() + _paused(by_name=True):
         if index.name in state["indexes"]:
             index.create(conn, checkfirst=True)
     if conn.dialect.name == "postgresql":
@@ -91,4 +99,4 @@ def finish(conn: Connection, batch_id: int) -> bool:
     return True
 
 
-__all__ = ["BY_NAME", "LEDGER_FACTOR", "MIN_ROWS", "PAUSED", "finish", "rows"]
+__all__ = ["APPENDED", "BY_NAME", "LEDGER_FACTOR", "MIN_ROWS", "PAUSED", "finish", "rows"]
