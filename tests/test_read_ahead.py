@@ -142,3 +142,127 @@ def test_the_command_reads_ahead_as_a_user_runs_it(runner, tmp_path, children, b
     assert sql("SELECT count(*), count(DISTINCT township_id) FROM units") == [(30, 1)]
     assert sql("SELECT count(*), sum(employees) FROM snapshots") == [(30, 900)]
     assert len(children) == 2
+
+
+# ---------------------------------------------------------------- a reader started before the options
+
+
+@pytest.fixture
+def procs(monkeypatch):
+    """Every file read ahead and its reader started first thing (whatever its length); the children
+    started, as their processes."""
+    started: list[object] = []
+    real = ahead.subprocess.Popen
+
+    def popen(args, *a, **k):
+        proc = real(args, *a, **k)
+        if list(args)[-2:] == ["-m", "djgj.records.ahead"]:  # (not a server the test starts)
+            started.append(proc)
+        return proc
+
+    monkeypatch.setattr(ahead, "READ_AHEAD_ROWS", 0)
+    monkeypatch.setattr(ahead, "EARLY_BYTES", 0)
+    monkeypatch.setattr(ahead.subprocess, "Popen", popen)
+    return started
+
+
+def _ended(procs) -> bool:
+    return all(p.poll() is not None for p in procs)
+
+
+def test_the_command_starts_its_reader_first_and_reads_with_it(runner, tmp_path, procs, monkeypatch):
+    late: list[object] = []  # readers started when the import asks for rounds
+    real_start = ahead._start
+    monkeypatch.setattr(ahead, "_start", lambda job: late.append(job) or real_start(job))
+    f = _long(tmp_path, 30, tail=[unit_row(3)])
+    done = invoke(runner, "import", str(f))
+    assert done.exit_code == 0, done.output
+    assert len(procs) == 1 and not late and _ended(procs)  # the early reader was the one that read
+    got = (
+        sql("SELECT name, credit_code, kind FROM units ORDER BY id"),
+        sql("SELECT * FROM snapshots ORDER BY id"),
+    )
+    # The same file, its reader started when the import asks for rounds (as before): the same ledger.
+    monkeypatch.setattr(ahead, "EARLY_BYTES", 10**12)
+    monkeypatch.setenv("DJGJ_DB", str(tmp_path / "other.db"))
+    again = invoke(runner, "import", str(f))
+    assert again.exit_code == 0 and len(procs) == 2 and len(late) == 1
+    assert again.output == done.output
+    assert (
+        sql("SELECT name, credit_code, kind FROM units ORDER BY id"),
+        sql("SELECT * FROM snapshots ORDER BY id"),
+    ) == got
+
+
+def test_two_files_each_have_their_early_reader(runner, tmp_path, procs):
+    a = _long(tmp_path / "a", 20)
+    b = write_csv(
+        tmp_path / "红旗镇_2014.csv", [["红旗镇2014年度"], HEADER, *[unit_row(i) for i in range(40, 70)]]
+    )
+    done = invoke(runner, "import", str(a), str(b))
+    assert done.exit_code == 0, done.output
+    assert len(procs) == 2 and _ended(procs)
+    assert sql("SELECT count(*) FROM units") == [(50,)]
+
+
+def _mapped(path: Path, units: range) -> Path:
+    rows = [["企业名称", "从业人员数", "是否建会", "会员数量X"]]
+    rows += [[f"第{i}号商贸有限公司", str(10 + i), "已建", str(i % 9)] for i in units]
+    return write_csv(path, rows)
+
+
+def test_an_early_reader_is_not_used_when_the_ledger_remembers_a_mapping_for_the_header(
+    runner, tmp_path, procs
+):
+    opts = ("--as-of", "2014-12-31", "--township", "城关镇", "--kind", "non_public")
+    first = invoke(runner, "import", str(_mapped(tmp_path / "a.csv", range(3))), *opts, "--map", "D=会员数")
+    assert first.exit_code == 0, first.output
+    assert len(procs) == 1 and _ended(procs)  # (the --map is on the command line: its reader read)
+    again = invoke(runner, "import", str(_mapped(tmp_path / "b.csv", range(10, 40))), *opts)
+    assert again.exit_code == 0, again.output
+    assert "沿用此前为相同表头指定的对应" in again.output
+    # The early reader read without the remembered mapping: stopped, and one started with it.
+    assert len(procs) == 3 and _ended(procs)
+    assert sql("SELECT count(*), sum(union_members) FROM snapshots") == [
+        (33, 3 + sum(i % 9 for i in range(10, 40)))
+    ]
+    # A remembered mapping for another header changes nothing in reading this one: its early reader reads.
+    other = write_csv(
+        tmp_path / "c.csv",
+        [["企业名称", "从业人员数", "是否建会"], *[[f"丙{i}有限公司", "5", "未建"] for i in range(30)]],
+    )
+    third = invoke(runner, "import", str(other), *opts)
+    assert third.exit_code == 0, third.output
+    assert len(procs) == 4 and _ended(procs)
+
+
+def test_an_early_reader_stops_when_the_command_does_not_read(runner, tmp_path, procs):
+    f = _long(tmp_path, 30)
+    bad = invoke(runner, "import", str(f), "--as-of", "去年")
+    assert bad.exit_code != 0
+    assert len(procs) == 1 and _ended(procs)
+    assert invoke(runner, "import", str(f)).exit_code == 0
+    already = invoke(runner, "import", str(f))  # the same file again: nothing read
+    assert already.exit_code == 0 and "本次未做任何改动" in already.output
+    assert len(procs) == 3 and _ended(procs)
+    from builders import write_xlsx
+
+    x = write_xlsx(tmp_path / "城关镇.xlsx", [HEADER, unit_row(1)])
+    assert invoke(runner, "import", str(x), "--as-of", "2014-12-31").exit_code == 0
+    assert len(procs) == 3  # (a workbook: no reader started)
+
+
+def test_a_reader_that_found_the_file_otherwise_is_not_used(tmp_path):
+    import dataclasses
+    import os
+
+    from djgj.read.files import text_file
+
+    f = _long(tmp_path, 5)
+    tf = text_file(f)
+    assert tf is not None and ahead._same_file(dataclasses.replace(tf), tf)
+    os.utime(f, ns=(0, 10**18))
+    later = text_file(f)
+    assert later is not None and not ahead._same_file(later, tf)
+    assert not ahead._same_file(None, tf)
+    assert not ahead._same_file(dataclasses.replace(tf, newlines=tf.newlines + 1), tf)

@@ -79,34 +79,70 @@ def import_(
 
     例：djgj import 2014_北关镇_企业台账.xls --as-of 2014-12-31 --township 北关镇
     """
-    from djgj.read.headers import parse_map_options
-    from djgj.records.parse import Options
+    from djgj.records.ahead import Early
 
-    map_ = [_field_id(m) for m in map_ or []]
-    options = Options(
-        as_of=parse_date(as_of, "--as-of"),
-        township=township,
-        kind=kind,
-        overrides=parse_map_options(map_ or [], mapping),
-        sheet=sheet,
-        roster=roster,
-        skip_bad_rows=skip_bad_rows,
-        county=county,
-        strict=strict,
-    )
+    # A long CSV's reader starts now, while this process loads the importer (`records.ahead`).
+    early = Early.start(files[0]) if files else None
+    try:
+        from djgj.read.headers import parse_map_options
+        from djgj.records.parse import Options
+        from djgj.records.record import ROUND_RECORDS
+
+        map_ = [_field_id(m) for m in map_ or []]
+        options = Options(
+            as_of=parse_date(as_of, "--as-of"),
+            township=township,
+            kind=kind,
+            overrides=parse_map_options(map_ or [], mapping),
+            sheet=sheet,
+            roster=roster,
+            skip_bad_rows=skip_bad_rows,
+            county=county,
+            strict=strict,
+        )
+        if early is not None:
+            early.speculate(options, ROUND_RECORDS)
+        results, failed = _import_all(files, options, early, dry_run, skip_bad_rows, rejects, quiet, fmt)
+    finally:
+        if early is not None:
+            early.close()
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _import_all(
+    files: list[Path],
+    options: Any,
+    early: Any,
+    dry_run: bool,
+    skip_bad_rows: bool,
+    rejects: Path | None,
+    quiet: bool,
+    fmt: str,
+) -> tuple[list[dict[str, Any]], int]:
+    """Import each file in its own transaction, saying what each did: the entries for --format json
+    and the count of files refused. ``early``: the first file's early reader (`records.ahead.Early`)."""
     from djgj.cli.app import interrupted, say_interrupted
     from djgj.ledger.privacy import mask_text
     from djgj.ledger.write import import_file
+    from djgj.records.ahead import Early
     from djgj.records.plausible import NOTE as FLAGGED  # (rows marked: listed after the summary)
+    from djgj.records.record import ROUND_RECORDS
 
     eng = engine()
     failed = 0
     results: list[dict[str, Any]] = []
     done: list[str] = []
-    for f in files:
+    for i, f in enumerate(files):
+        if i and (early := Early.start(f)) is not None:
+            early.speculate(options, ROUND_RECORDS)
         try:
             with _progress(f.name) as progress:
-                result = import_file(eng, f, options, dry_run=dry_run, progress=progress)
+                result = import_file(eng, f, options, dry_run=dry_run, progress=progress, early=early)
         except UsageError:
             raise
         except DjgjError as exc:
@@ -119,6 +155,9 @@ def import_(
             before = f"；此前已完成的文件保留：{'、'.join(done)}" if done else ""
             say_interrupted(f"已中断，台账未改动：{f.name} 未导入（已整体回滚）{before}")
             raise typer.Exit(130) from None
+        finally:
+            if early is not None:
+                early.close()
         done.append(f.name)
         if fmt == "json":
             results.append(_as_json(result))
@@ -128,12 +167,7 @@ def import_(
                 _list_flagged(eng, result.batch_id)
         if result.rejects:
             _write_rejects(result.rejects, rejects or Path(f"{f.stem}.rejects.csv"), quiet or fmt == "json")
-    if fmt == "json":
-        import json
-
-        typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
-    if failed:
-        raise typer.Exit(1)
+    return results, failed
 
 
 def _refused(f: Path, exc: DjgjError, skip_bad_rows: bool) -> dict[str, Any]:

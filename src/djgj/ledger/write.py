@@ -33,11 +33,12 @@ from djgj.ledger.snapshots import SNAPSHOT_VALUE_COLUMNS, SnapshotWriter
 from djgj.read import files as sources
 from djgj.records import ahead
 from djgj.records import parse as importer
+from djgj.records.record import ROUND_RECORDS
 
 Progress = Callable[[int, int], None]
 
 #: Records matched and written per round: bounds the memory of the writes, whatever the file's length.
-BATCH_ROWS = 5000
+BATCH_ROWS = ROUND_RECORDS
 #: SQLite page cache while a file is written (KiB): 16 MB holds the indexes' upper levels for a
 #: province-sized file as well as 64 MB did (measured: the same CPU time at 200,000 rows, 53 MB less
 #: peak memory), and keeps the import's memory under 200 MB at a million rows.
@@ -99,8 +100,11 @@ def import_file(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    early: ahead.Early | None = None,
 ) -> ImportResult:
-    """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused."""
+    """Import one file; raise `DjgjError` (ledger unchanged) when anything in it is refused.
+    ``early``: a child already reading the file (`records.ahead.Early`), used if it reads it as
+    this import would."""
     replaces: list[int] = []
     if Path(path).is_file():
         # A file imported before is known by its hash alone: no need to read and parse it again.
@@ -115,7 +119,7 @@ def import_file(
             )
         replaces = earlier.other
     options = mappings.with_remembered(engine, options)
-    opened = _open_stream(path, options)
+    opened = _open_stream(path, options, early)
     if opened is not None:
         try:
             streamed = _import_streamed(engine, path, *opened, options, replaces, dry_run, progress)
@@ -159,7 +163,7 @@ def import_file(
 
 
 def _open_stream(
-    path: str | Path, options: importer.Options
+    path: str | Path, options: importer.Options, early: ahead.Early | None = None
 ) -> tuple[importer.Stream, sources.Workbook] | None:
     """A ledger CSV, or an xlsx file of one worksheet, opened to be read row by row; None for any
     other file (read whole)."""
@@ -168,8 +172,10 @@ def _open_stream(
         if tf is not None:
             sha256 = sources.sha256_of(tf.path)
             stream = importer.stream_csv(tf, sha256, options, BATCH_ROWS)
-            stream = ahead.read_ahead(stream, tf, sha256, options, BATCH_ROWS)
+            stream = ahead.read_ahead(stream, tf, sha256, options, BATCH_ROWS, early)
             return stream, sources.Workbook(tf.path, "csv", stream.parsed.sha256, [], encoding=tf.encoding)
+        if early is not None:  # (not a CSV: its early reader found nothing to read)
+            early.close()
         ss = sources.stream_workbook(path)
         if ss is None:
             return None
@@ -178,6 +184,8 @@ def _open_stream(
     except sources.FileChanged:
         raise
     except (importer.Fallback, sources.Unstreamable, DjgjError):
+        if early is not None:  # (the file is read whole, here)
+            early.close()
         return None
 
 

@@ -18,6 +18,9 @@ from djgj.read.headers import Column
 from djgj.read.layout import Table
 
 MAX_PROBLEMS_SHOWN = 20
+#: Records a streamed file yields per round, which the writer matches and writes at a time: bounds
+#: the memory of both, whatever the file's length.
+ROUND_RECORDS = 5000
 
 column_letter = col_letters  # one definition, in sources: how a spreadsheet names column `index`
 
