@@ -221,3 +221,43 @@ def test_a_ledger_of_one_date_is_rebuilt_without_windows(tmp_path, monkeypatch) 
     _import(engine, tmp_path, 2015, (12, 31), units[:3])
     _assert_same(engine, monkeypatch)
     engine.dispose()
+
+
+def test_a_first_load_writes_the_state_with_its_rounds(tmp_path, monkeypatch) -> None:
+    """New units into an empty SQLite ledger: each round's year-end state is written as the round is
+    (`state.append_round`), the rows a rebuild at the end would write; the end keeps them. A refused
+    file leaves no state; a load into a ledger that has one refreshes it at the end, as always."""
+    from djgj.errors import DjgjError
+    from djgj.ledger import state
+    from djgj.ledger.db import open_engine
+
+    engine = open_engine()
+    monkeypatch.setattr("djgj.ledger.write.BATCH_ROWS", 3)
+    ran: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, sql, *rest: ran.append(sql))
+    units = [(u, None if u == 3 else 10 + u, 2, ["已建", "未建", ""][u % 3]) for u in range(8)]
+    _import(engine, tmp_path, 2013, (6, 30), units)
+    read = "SELECT year, unit_id, snapshot_id, as_of, employees FROM year_states ORDER BY year, unit_id"
+    with engine.connect() as conn:
+        got = conn.exec_driver_sql(read).all()
+    rounds = [s for s in ran if "INSERT INTO year_states" in s]
+    if engine.dialect.name == "sqlite":
+        assert len(rounds) == 3 and "WHERE id >" in rounds[0]  # 8 units in rounds of 3
+    with engine.begin() as conn:
+        state.rebuild(conn)
+        assert conn.exec_driver_sql(read).all() == got
+    assert len(got) == 8
+    _assert_same(engine, monkeypatch)
+    # Into the ledger that has a state now: refreshed at the end, for the batch's units.
+    ran.clear()
+    _import(engine, tmp_path, 2013, (6, 30), [(u, 50, 1, "已建") for u in range(6, 12)])
+    assert not any("WHERE id >" in s for s in ran)
+    _assert_same(engine, monkeypatch)
+    # A refused first load: nothing written, no state.
+    _reset(engine)
+    bad = [*units[:5], (9, -3, 1, "已建")]
+    with pytest.raises(DjgjError):
+        _import(engine, tmp_path, 2014, (12, 31), bad)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM year_states").scalar() == 0
+    engine.dispose()

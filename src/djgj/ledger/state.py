@@ -6,7 +6,8 @@ a GROUP BY over all snapshots for every question, the ledger keeps that answer i
 a year after that reads the last year). It is recomputed, set-based, in the transaction that writes
 snapshots:
 
-- `refresh_batch` after an import (the units whose snapshots the batch wrote);
+- `refresh_batch` after an import (the units whose snapshots the batch wrote); a load of new units
+  into an empty SQLite ledger has written it with its rounds already (`append_round`);
 - `refresh` for any set of units (merge, undo, corrections), or ``None`` for the whole ledger;
 - `rebuild` from scratch (migration 0008, and an import that rewrote most of the ledger).
 
@@ -175,10 +176,35 @@ def refresh(conn: Connection, unit_ids: Iterable[int] | None = None) -> None:
         _refresh_where(conn, f"SELECT id FROM units WHERE id IN ({', '.join([m] * len(chunk))})", chunk)
 
 
-def refresh_batch(conn: Connection, batch_id: int) -> None:
+def append_round(conn: Connection, batch_id: int, as_of: dt.date, after: int) -> int | None:
+    """The state of the snapshots import batch ``batch_id`` wrote after snapshot id ``after`` (0 at
+    the first round), written now, while the file is still being read: for a load of new units into
+    a ledger that held none, each unit has one snapshot, of the file's date, the latest of that year
+    — the rows `rebuild` would write at the end (`refresh_batch` is then told they are written).
+    Returns the last snapshot id written for; None when the ledger has a state to update instead
+    (`refresh_batch` does that at the end). SQLite: there the writer has time to spare while the
+    file is read in another process."""
+    if not after and conn.exec_driver_sql("SELECT 1 FROM year_states LIMIT 1").first() is not None:
+        return None
+    last = conn.exec_driver_sql("SELECT MAX(id) FROM snapshots WHERE batch_id = ?", (int(batch_id),)).scalar()
+    if last is None or last <= after:
+        return after
+    conn.exec_driver_sql(
+        "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
+        f"SELECT {int(as_of.year)}, unit_id, id, as_of, employees FROM snapshots "
+        "WHERE id > ? AND id <= ? AND batch_id = ? ORDER BY unit_id",
+        (int(after), int(last), int(batch_id)),
+    )
+    return int(last)
+
+
+def refresh_batch(conn: Connection, batch_id: int, *, written: bool = False) -> None:
     """Recompute the state of the units whose snapshots import batch ``batch_id`` wrote. When the
-    batch wrote most of the ledger (a first, province-sized import), one rebuild is cheaper."""
+    batch wrote most of the ledger (a first, province-sized import), one rebuild is cheaper; when
+    its rounds ``written`` the state already (`append_round`), it is kept."""
     cache.bump(conn)
+    if written:
+        return
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     states = conn.exec_driver_sql("SELECT COUNT(*) FROM (SELECT 1 FROM year_states LIMIT 1) AS s").scalar()
     if not states:
@@ -188,4 +214,4 @@ def refresh_batch(conn: Connection, batch_id: int) -> None:
     _refresh_where(conn, where, (int(batch_id),))
 
 
-__all__ = ["CHUNK", "rebuild", "refresh", "refresh_batch"]
+__all__ = ["CHUNK", "append_round", "rebuild", "refresh", "refresh_batch"]

@@ -230,7 +230,7 @@ def _import_streamed(
             result.townships = sorted(parsed.townships)
             result.normalised = dict(parsed.normalised)
             result.warnings += places.new_township_notes(known_towns, parsed.townships)
-            _finish_batch(conn, batch_id, result)
+            _finish_batch(conn, batch_id, result, writer is not None and bool(writer.states_after))
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -298,9 +298,12 @@ def _begin_batch(
     return batch_id
 
 
-def _finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
+def _finish_batch(
+    conn: Connection, batch_id: int, result: ImportResult, states_written: bool = False
+) -> None:
     bulk.finish(conn, batch_id)  # indexes paused for a load that dwarfed the ledger are rebuilt
-    state.refresh_batch(conn, batch_id)  # the year-end state of the units this batch wrote
+    # the year-end state of the units this batch wrote (written with the rounds, or now)
+    state.refresh_batch(conn, batch_id, written=states_written)
     conn.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id)
@@ -373,6 +376,10 @@ class RecordWriter:
         self.conn, self.result = conn, result
         self.units = UnitMatcher(conn, parsed.county, parsed.as_of, batch_id, result, unique=unique)
         self.snapshots = SnapshotWriter(conn, parsed.as_of, batch_id, result, parsed.path.name)
+        self.as_of = parsed.as_of
+        #: The last snapshot whose year-end state the rounds wrote (`state.append_round`: SQLite, new
+        #: units into an empty ledger); None when the state is refreshed at the end, as always.
+        self.states_after: int | None = 0 if conn.dialect.name == "sqlite" else None
         self.cache_size: int | None = None
         if conn.dialect.name == "sqlite":
             # Seven indexes take every row: a page cache of 16 MB (instead of 2 MB) keeps their upper
@@ -385,6 +392,10 @@ class RecordWriter:
         unit_ids = self.units.match(records, tids)
         self.snapshots.write(records, unit_ids, tids, self.units.units_before)
         units = self.units
+        if self.states_after is not None and not units.reads_units and self.as_of is not None:
+            self.states_after = state.append_round(
+                self.conn, self.snapshots.batch_id, self.as_of, self.states_after
+            )
         bulk.rows(
             self.conn,
             self.snapshots.batch_id,

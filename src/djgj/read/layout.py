@@ -835,6 +835,16 @@ def _mark_signs() -> str:
     return "".join(layout_words()["marks"]["signs"]) + " \u3000"
 
 
+@lru_cache(maxsize=1)
+def marked_edges() -> tuple[frozenset[str], frozenset[str]]:
+    """The characters a name cell must begin or end with for `name_without_marks` (after
+    `cells.unneutralise`, which takes a quote off the front) to change it: a marking sign, a quote;
+    a sign, the close of a bracketed note, a space. A round's names are checked against these in
+    one pass; only the few that meet them are read by the functions."""
+    signs = frozenset(_mark_signs())
+    return signs | {"'"}, signs | frozenset(NOTE_CLOSERS) | frozenset(" \t\u3000")
+
+
 def name_without_marks(name: str) -> str:
     """A unit's name without the signs that mark it (★城关镇甲有限公司, 城关镇甲有限公司*:
     layouts.toml [marks]) and without a bracketed note saying it has ceased (城关镇甲有限公司（已注销）:
@@ -846,6 +856,8 @@ def name_without_marks(name: str) -> str:
     return name.rstrip()[: -len(note)].rstrip() if note is not None else name
 
 
+#: How a bracketed note closes (`ceased_note`).
+NOTE_CLOSERS = ("）", ")", "】", "]")
 #: A bracketed note closing a name cell: （已注销）, (停业), 【已吊销】.
 _CLOSING_NOTE = re.compile(r"[（(【\[]([^（()）【】\[\]]+)[）)】\]]$")
 
@@ -857,7 +869,7 @@ def ceased_note(name: Any) -> str | None:
     if type(name) is not str:
         return None
     text = name.rstrip()
-    if text[-1:] not in "）)】]":
+    if not text.endswith(NOTE_CLOSERS):
         return None
     m = _CLOSING_NOTE.search(text)
     if m is None or not text[: m.start()].strip() or not says_ceased(m.group(1)):

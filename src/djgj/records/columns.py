@@ -19,7 +19,7 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.cells import unneutralise
-from djgj.read.layout import name_without_marks, township_cell
+from djgj.read.layout import marked_edges, name_without_marks, township_cell
 from djgj.records import plausible
 from djgj.records.kinds import Decision, decide
 from djgj.records.record import Record
@@ -156,10 +156,11 @@ class ColumnReader:
         for i, c in enumerate(raw):
             if c is not None and type(c) is not str:
                 names[i] = V.clean_text(c)
+        lead, trail = marked_edges()
         for i, name in enumerate(names):
             if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
                 slow.add(i)
-            if name is not None:
+            if name is not None and (name[:1] in lead or name[-1:] in trail):
                 names[i] = name_without_marks(unneutralise(name))
         if self.ctx.name_is_union:
             slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)

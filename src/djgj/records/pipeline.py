@@ -21,6 +21,7 @@ from djgj.read.choices import fold
 from djgj.read.files import Sheet
 from djgj.read.headers import IGNORE, Column, field_label, is_remark, org_count_field
 from djgj.read.layout import (
+    NOTE_CLOSERS,
     RowClassifier,
     Section,
     Table,
@@ -209,6 +210,8 @@ class RowPipeline:
     def _note_ceased(self, data: list[tuple[list[Any], int]]) -> None:
         """Rows whose 备注, or a bracket closing the name cell (甲有限公司（已注销）), says the unit ceased."""
         name, remarks = self.plan.cols["name"].index, self.remarks
+        if not remarks:  # (then only a name cell closing on a bracket can say it)
+            data = [d for d in data if name < len(d[0]) and _closes_on_note(d[0][name])]
         for cells, _ in data:
             cell = cells[name] if name < len(cells) else None
             said = next((cells[j] for j in remarks if j < len(cells) and says_ceased(cells[j])), None)
@@ -413,6 +416,11 @@ class RowPipeline:
             f"{self.path.name}：“{rec.name}”在工作表“{rec.sheet}”第{first_row}行和第{rec.row}行重复出现且内容不同"
             f"（{diff}），无法确定以哪一行为准；请删去错误的一行后重新导入"
         )
+
+
+def _closes_on_note(cell: Any) -> bool:
+    """Whether a name cell may close on a bracketed note (`layout.ceased_note` says if it does)."""
+    return type(cell) is str and cell.rstrip().endswith(NOTE_CLOSERS)
 
 
 def _near_townships(sheet: str, towns: set[str]) -> list[str]:
