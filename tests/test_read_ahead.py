@@ -265,4 +265,34 @@ def test_a_reader_that_found_the_file_otherwise_is_not_used(tmp_path):
     later = text_file(f)
     assert later is not None and not ahead._same_file(later, tf)
     assert not ahead._same_file(None, tf)
-    assert not ahead._same_file(dataclasses.replace(tf, newlines=tf.newlines + 1), tf)
+    assert not ahead._same_file(dataclasses.replace(tf, codec="gb18030", encoding="gb18030"), tf)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-16"])
+def test_the_early_readers_look_at_a_file_agrees_with_the_whole_check(tmp_path, encoding):
+    from djgj.read.files import text_file, text_file_guess
+
+    f = write_csv(
+        tmp_path / "城关镇_2014.csv", [HEADER, *[unit_row(i) for i in range(1, 40)]], encoding=encoding
+    )
+    guess, whole = text_file_guess(f), text_file(f)
+    assert guess is not None and whole is not None
+    assert (guess.codec, guess.encoding, guess.newlines) == (whole.codec, whole.encoding, whole.newlines)
+    assert ahead._same_file(guess, whole)
+    assert text_file_guess(tmp_path) is None and text_file_guess(tmp_path / "无此文件.csv") is None
+
+
+def test_a_file_whose_start_misleads_the_early_reader_is_read_by_another(tmp_path, monkeypatch):
+    """ASCII first, GB18030 further on: the early reader's look takes it for UTF-8, the whole check
+    for GB18030; the two do not agree, so the early reader is not used."""
+    from djgj.read import files
+    from djgj.read.files import text_file, text_file_guess
+
+    monkeypatch.setattr(files, "GUESS_BYTES", 64)
+    f = tmp_path / "城关镇_2014.csv"
+    f.write_bytes(b"a,b,c\n" * 20 + "城关镇,甲公司,1\n".encode("gb18030"))
+    guess, whole = text_file_guess(f), text_file(f)
+    assert guess is not None and whole is not None
+    assert (guess.codec, whole.codec) == ("utf-8-sig", "gb18030")
+    assert not ahead._same_file(guess, whole)
+    assert guess.newlines == 10 * f.stat().st_size // 64  # (10 line breaks in its first 64 bytes, scaled)

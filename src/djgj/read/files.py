@@ -326,6 +326,38 @@ def text_file(path: str | Path) -> TextFile | None:
     return None
 
 
+#: Bytes of a file `text_file_guess` judges it by.
+GUESS_BYTES = 1 << 20
+
+
+def text_file_guess(path: str | Path) -> TextFile | None:
+    """`text_file` judged from the file's first `GUESS_BYTES` only: the first codec that decodes
+    them, and their line breaks scaled to the file's size (exact for a shorter file). For a reader
+    that starts before the import has checked the file (`records.ahead.Early`): the import compares
+    its own, whole check with this one and reads with it only when they agree."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        with open(p, "rb") as f:
+            head = f.read(GUESS_BYTES)
+    except OSError:
+        return None
+    if not head or st.st_size > MAX_FILE_BYTES or sniff(head[:8192]) != "text":
+        return None
+    for codec in text_codecs(head):
+        try:
+            text = codecs.getincrementaldecoder(codec)("strict").decode(head, final=len(head) == st.st_size)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            return None
+        newlines = text.count("\n") * st.st_size // len(head)
+        return TextFile(p, codec, "utf-8" if codec == "utf-8-sig" else codec, newlines, st)
+    return None
+
+
 def stream_csv(tf: TextFile) -> Iterator[tuple[list[Any], int]]:
     """The rows of a checked CSV file, read lazily (as `read` would return them, one at a time)."""
     with open(tf.path, encoding=tf.codec, newline="") as f:

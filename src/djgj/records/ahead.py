@@ -252,10 +252,11 @@ class Early:
 
 
 def _same_file(a: Any, b: TextFile) -> bool:
-    """Whether the child's check of the file (``a``) found it as this process's did (``b``)."""
+    """Whether the child's look at the file (``a``, `files.text_file_guess`: its line count an
+    estimate) found it as this process's whole check did (``b``): the same codec, the same file."""
     from djgj.read.files import TextFile
 
-    if not isinstance(a, TextFile) or (a.codec, a.encoding, a.newlines) != (b.codec, b.encoding, b.newlines):
+    if not isinstance(a, TextFile) or (a.codec, a.encoding) != (b.codec, b.encoding):
         return False
     if a.status is None or b.status is None:
         return a.status is b.status
@@ -341,9 +342,9 @@ def _job(source: IO[bytes]) -> tuple[Any, ...]:
     job: tuple[Any, ...] = pickle.load(source)
     if job[0] != "early":
         return job
-    from djgj.read.files import text_file
+    from djgj.read.files import text_file_guess
 
-    tf = text_file(job[1])  # (while the command loads its modules)
+    tf = text_file_guess(job[1])  # (while the command loads its modules and checks the file whole)
     options, batch_rows = pickle.load(source)
     return ("file", tf, tf, "", options, batch_rows)
 
