@@ -142,7 +142,8 @@ def test_name_indexes_paused_only_when_no_unit_is_read_by_name(tmp_path, monkeyp
     import_file(
         engine, write_csv(tmp_path / "a.csv", [HEADER, *_rows(20)]), Options(as_of=dt.date(2014, 12, 31))
     )
-    assert dropped() == set(bulk.BY_NAME)
+    kept = engine.dialect.name == "sqlite"  # (there the indexes written in order are kept)
+    assert dropped() == set(bulk.BY_NAME) | (set() if kept else set(bulk.APPENDED))
     assert _indexes(engine) == before
     said.clear()
     rows = _rows(40, start=20)

@@ -9,10 +9,10 @@ them again. Unique constraints and the indexes the import matches by (credit cod
 name, unit and date) are never touched, so validation and matching are exactly the same. A file of
 distinct units into an empty ledger (`match.UnitMatcher.reads_units` false: no unit is read at all)
 is the other way round: there the indexes of units by name, whose rows come in no order, are
-paused, and those whose rows come in their own order (`APPENDED`: every new unit's id is larger
-than the last, the date and batch are the file's) are kept, each row added at the index's end for
-the price of a sequential write while the reading process still works, instead of a sort at the
-end when nothing else runs. DDL is
+paused, and on SQLite those whose rows come in their own order (`APPENDED`: every new unit's id is
+larger than the last, the date and batch are the file's) are kept, each row added at the index's
+end for the price of a sequential write while the reading process still works, instead of a sort
+at the end when nothing else runs. DDL is
 transactional on SQLite and PostgreSQL: a refused file rolls back to the ledger with its indexes.
 On PostgreSQL the foreign keys of units and snapshots are paused too (checked row by row by
 triggers there, validated in one join when added back) and the tables are analysed at the end.
@@ -43,11 +43,12 @@ BY_NAME = ("ix_units_norm_name", "ix_units_township_name")
 APPENDED = ("ix_snapshots_as_of_unit", "ix_snapshots_batch", "ix_units_kind")
 
 
-def _paused(by_name: bool = False) -> list[Index]:
+def _paused(by_name: bool = False, appended: bool = True) -> list[Index]:
     """Indexes the import never reads while writing (it reads units by credit code and by township
-    and name, snapshots by unit and date); with ``by_name`` (no unit is read: an empty ledger),
-    those by name instead, the appended ones kept."""
-    names = set(BY_NAME if by_name else APPENDED)
+    and name, snapshots by unit and date): those whose keys come in order unless ``appended`` is
+    false (SQLite, an empty ledger), and with ``by_name`` (no unit is read: an empty ledger) those by
+    name too."""
+    names = {*(BY_NAME if by_name else ()), *(APPENDED if appended else ())}
     tables: list[Table] = [Unit.__table__, Snapshot.__table__]  # type: ignore[list-item]
     found = [i for t in tables for i in t.indexes if i.name in names]
     return sorted(found, key=lambda i: str(i.name))
@@ -73,7 +74,8 @@ def rows(
     state["rows"] += written
     if state["dropped"] or state["rows"] < max(MIN_ROWS, LEDGER_FACTOR * ledger_units):
         return
-    paused = _paused(by_name=not reads_units)
+    # (PostgreSQL's writer is the slower side of its import: all it does not read is paused there)
+    paused = _paused(by_name=not reads_units, appended=reads_units or conn.dialect.name != "sqlite")
     for index in paused:
         index.drop(conn, checkfirst=True)
     state["indexes"] = [str(i.name) for i in paused]
@@ -91,7 +93,7 @@ def finish(conn: Connection, batch_id: int) -> bool:
         if conn.dialect.name == "postgresql" and state["rows"] >= MIN_ROWS:
             copy.restore(conn, [], analyze=_TABLES)  # statistics for the planner's next question
         return False
-    for index in _paused() + _paused(by_name=True):
+    for index in _paused(by_name=True):
         if index.name in state["indexes"]:
             index.create(conn, checkfirst=True)
     if conn.dialect.name == "postgresql":
