@@ -61,6 +61,29 @@ def test_row_classifier_stopping_at_four_filled_cells_equals_a_full_scan(rows, w
         assert fast.in_footer == plain.in_footer
 
 
+#: Cells for whole rounds: the same, with text that ends as a name header does across cell edges,
+#: blank text, line breaks, and plain data text.
+_ROUND_CELLS = st.one_of(
+    _CELLS,
+    st.sampled_from(
+        ["甲有限公司", "城关镇", "91530100MA6K1234X5", "私营企业", "名\n", "名称\n甲", " 名 ", "\n", "\t"]
+    ),
+    st.text(alphabet="甲乙名称计率 \t\n", max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ROUND_CELLS, min_size=0, max_size=7), max_size=20), st.booleans())
+def test_a_round_classified_at_once_equals_its_rows_one_by_one(rows, with_header) -> None:
+    header = [_HEADER] if with_header else None
+    together, alone = RowClassifier(5, header), RowClassifier(5, header)
+    rows = rows + ([_HEADER] if with_header else []) + rows
+    half = len(rows) // 2
+    for part in (rows[:half], rows[half:]):  # (two rounds: a footer met in the first holds for the second)
+        assert together.many(part) == [alone(row) for row in part], part
+        assert together.in_footer == alone.in_footer
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 5000), st.lists(st.integers(-(2**63), 2**63 - 1), max_size=200))
 def test_seen_sized_for_its_units_answers_as_a_dict_and_never_grows(expected, keys) -> None:

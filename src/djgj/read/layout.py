@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate, compress
+from operator import not_
 from typing import Any
 
 from djgj.read.cards import read_form
@@ -465,6 +468,53 @@ class RowClassifier:
             return self.data_or_table(row)
         return self._slow(row)
 
+    def many(self, rows: list[list[Any]]) -> list[str]:
+        """What ``self(row)`` says of each of ``rows``, in order: the plain data rows (`_plain_data`)
+        found for all of them at once — their first four cells joined into one text, searched once
+        for what makes a row other than plain (`_not_plain`) — the others asked one by one."""
+        plain = self._plain_rows(rows) if rows and not self.in_footer else []
+        if not plain:
+            return [self(row) for row in rows]
+        out = ["data"] * len(rows)
+        for i in compress(range(len(rows)), map(not_, plain)):
+            out[i] = self(rows[i])
+            if self.in_footer:  # (every row below a footer is footer)
+                out[i + 1 :] = [self(row) for row in rows[i + 1 :]]
+                break
+        return out
+
+    def _plain_rows(self, rows: list[list[Any]]) -> list[bool]:
+        """`_plain_data` of every row (the footer aside), from one search of their first cells."""
+        firsts = [row[:4] for row in rows]
+        try:  # (the common round: every row's first four cells text)
+            joined: list[str | None] = list(map(_ROWS.join, firsts)) if min(map(len, firsts)) == 4 else []
+        except TypeError:
+            joined = []
+        if not joined:
+            joined = [_joined_first(row) for row in rows]
+        plain = [j is not None for j in joined]
+        # Every cell between two NULs (one before the first row, one after the last); starts[i]: where
+        # row i's text begins, counted from the first NUL.
+        text = _ROWS + _ROWS.join(j or "" for j in joined) + _ROWS
+        starts = list(accumulate((len(j or "") + 1 for j in joined), initial=0))
+        blank, ending = _not_plain()
+        for m in blank.finditer(text):  # (matched from the NUL before the cell)
+            plain[bisect_right(starts, m.start()) - 1] = False
+        for pattern in (_TOTAL_HINT, ending):
+            for m in pattern.finditer(text):
+                plain[bisect_right(starts, m.start() - 1) - 1] = False
+        for j, first, _ in self.marks:  # the header again: its first cell's text in that column
+            if j < 4:  # (then a row repeating it holds that text as one of its first cells)
+                cell = re.compile("\x00\\s*" + re.escape(first) + "\\s*(?=\x00)")
+                maybe = {bisect_right(starts, m.start()) - 1 for m in cell.finditer(text)}
+            else:
+                maybe = set(range(len(rows)))
+            for i in sorted(maybe):
+                row = rows[i]
+                if plain[i] and j < len(row) and isinstance(row[j], str) and row[j].strip() == first:
+                    plain[i] = not self._repeats_header(row)
+        return plain
+
     def _plain_data(self, row: list[Any]) -> bool:
         """The common data row decided from its first four cells joined into one text (a few C
         calls instead of a loop over cells): all four text and filled, none with a totals hint or
@@ -527,6 +577,30 @@ def _name_endings() -> tuple[tuple[str, ...], frozenset[str]]:
 
 #: Joins a row's first cells for `RowClassifier._plain_data` (a character no cell text is read for).
 _SEP = "\x1f"
+#: Joins cells and rows for `RowClassifier.many`: NUL, which no text cell holds (`files` refuses a
+#: file with one) and no `\s` matches.
+_ROWS = "\x00"
+
+
+def _joined_first(row: list[Any]) -> str | None:
+    """A row's first four cells joined by `_ROWS`; None when they are fewer, or not all text."""
+    first = row[:4]
+    if len(first) < 4:
+        return None
+    try:
+        return _ROWS.join(first)
+    except TypeError:  # (a number, date or None among them)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _not_plain() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """In cells each between two `_ROWS`: an empty or blank cell (matched from the NUL before it),
+    and a cell ending as a name column's header does (`_name_ending`): what keeps a row from being
+    plain data besides a totals hint. (Each begins with what the engine can look for quickly.)"""
+    words, _ = _name_endings()
+    ending = "(?:" + "|".join(map(re.escape, words)) + ")\\s*(?=\\x00)"
+    return re.compile("\\x00\\s*(?=\\x00)"), re.compile(ending)
 
 
 @lru_cache(maxsize=1)

@@ -133,7 +133,7 @@ class RowPipeline:
     def _round(self, chunk: list[tuple[list[Any], int]]) -> list[Record]:
         """One round: rows classified, data rows read column at a time (`records.columns`), then
         every row walked in order (totals rows, width checks, refusals and repeats as they come)."""
-        what = [self.classify(cells) for cells, _ in chunk]
+        what = self.classify.many([cells for cells, _ in chunk])
         if self.choices:  # tick columns: each data row's ticked header in one cell (`read.choices`)
             chunk = [
                 (fold(self.choices, c), n) if w == "data" else (c, n)
