@@ -178,3 +178,45 @@ def test_a_backup_restores_into_a_ledger_of_other_pages(tmp_path, monkeypatch) -
         _ledger(tmp_path / ledger, "青山镇")
         assert _towns(tmp_path / ledger) == sorted([town, "青山镇"])
         assert _page_size(tmp_path / ledger) == _page_size(tmp_path / source)
+
+
+_NAMES = st.one_of(
+    st.none(),
+    st.integers(0, 9),
+    st.sampled_from(
+        [
+            "甲有限公司",
+            "乙有限公司（城关）",
+            "丙有限公司(城关)",
+            "機關",
+            "ＡＢＣ公司",
+            "★丁公司",
+            " 戊公司 ",
+            "己公司*",
+            "\u3000",
+            "abc",
+        ]
+    ),
+    st.text(alphabet="甲機（）()Ａ★* \u3000a", max_size=5),
+)
+_CODES = st.sampled_from([None, "", " ", "91530100MA6K1234X5", "91530100ma6k1234x5", "暂无", 9.1e17])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _CODES, st.booleans()), max_size=15))
+def test_identity_notes_of_a_round_equal_its_rows_counted_one_by_one(rows) -> None:
+    """`note_identities` (the round at once) counts what `note_identity` counts row by row, and
+    adds the notes in the order row-by-row counting first meets them."""
+    from collections import Counter
+
+    from djgj.records.rows import note_identities, note_identity
+
+    raw_names = [n for n, _, _ in rows]
+    raw_codes = [c for _, c, _ in rows]
+    codes = [c.strip().upper() if isinstance(c, str) and c.strip() and keep else None for _, c, keep in rows]
+    together, alone = Counter(), Counter()
+    note_identities(raw_names, raw_codes, codes, together)
+    for n, c, code in zip(raw_names, raw_codes, codes, strict=True):
+        note_identity(n, c, code, alone)
+    assert together == alone
+    assert list(together) == list(alone)

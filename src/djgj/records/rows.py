@@ -22,6 +22,7 @@ from djgj.read.headers import Column
 from djgj.read.layout import (
     Table,
     has_marks,
+    marked_edges,
     name_without_marks,
     township_cell,
     township_from_text,
@@ -409,27 +410,62 @@ def note_identities(
     counter: Counter[str],
     simplify: Callable[[str], str] = V.simplify,
 ) -> None:
-    """`note_identity` of many rows in one loop: the same counts, added to ``counter`` in the order
-    row-by-row counting first meets them."""
-    seen: dict[str, int] = {}
+    """`note_identity` of many rows at once: the same counts, added to ``counter`` in the order
+    row-by-row counting first meets them. A round whose names all read as written (the round's
+    names joined: unchanged by NFKC and by Simplification, no full-width bracket) and whose codes
+    all read as written is known so in a few C calls; only the rows of another round are walked."""
+    found: dict[str, list[int]] = {}  # note → the rows it is counted for
+    texts = [i for i, n in enumerate(raw_names) if isinstance(n, str) and not n.isascii()]
+    if texts:
+        names = [raw_names[i] for i in texts]
+        joined = _JOIN.join(names)  # (no NFKC or Simplified form joins across it)
+        if (
+            "（" in joined
+            or "）" in joined
+            or unicodedata.normalize("NFKC", joined) != joined
+            or _JOIN.join(map(simplify, names)) != joined
+        ):
+            _name_notes(texts, names, simplify, found)
+    lead, trail = marked_edges()
+    edged = (
+        i
+        for i, n in enumerate(raw_names)
+        if isinstance(n, str) and n and (n[0] in lead or n[-1] in trail or n[0].isspace() or n[-1].isspace())
+    )
+    marked = [i for i in edged if has_marks(raw_names[i])]
+    if marked:
+        found[_MARKED] = marked
+    if raw_codes != codes:
+        _code_notes(raw_codes, codes, found)
+    # (first met: by row, then in `note_identity`'s order within a row)
+    for note in sorted(found, key=lambda note: (found[note][0], _IN_ROW[note])):
+        counter[note] += len(found[note])
+
+
+_JOIN = "\x00"
+_IN_ROW = {_TRADITIONAL: 0, _BRACKETS: 1, _WIDE: 1, _MARKED: 2, _RECODED: 3, _NO_CODE: 3}
+
+
+def _name_notes(
+    rows: list[int], names: list[str], simplify: Callable[[str], str], found: dict[str, list[int]]
+) -> None:
     normalize = unicodedata.normalize
-    for raw_name, raw_code, code in zip(raw_names, raw_codes, codes, strict=True):
-        if isinstance(raw_name, str) and not raw_name.isascii():
-            nfkc = normalize("NFKC", raw_name)
-            if simplify(raw_name) != nfkc:
-                seen[_TRADITIONAL] = seen.get(_TRADITIONAL, 0) + 1
-            if "（" in raw_name or "）" in raw_name:
-                seen[_BRACKETS] = seen.get(_BRACKETS, 0) + 1
-            elif nfkc != raw_name:
-                seen[_WIDE] = seen.get(_WIDE, 0) + 1
-        if has_marks(raw_name):
-            seen[_MARKED] = seen.get(_MARKED, 0) + 1
+    for i, raw_name in zip(rows, names, strict=True):
+        nfkc = normalize("NFKC", raw_name)
+        if simplify(raw_name) != nfkc:
+            found.setdefault(_TRADITIONAL, []).append(i)
+        if "（" in raw_name or "）" in raw_name:
+            found.setdefault(_BRACKETS, []).append(i)
+        elif nfkc != raw_name:
+            found.setdefault(_WIDE, []).append(i)
+
+
+def _code_notes(raw_codes: list[Any], codes: list[Any], found: dict[str, list[int]]) -> None:
+    for i, (raw_code, code) in enumerate(zip(raw_codes, codes, strict=True)):
         if code is not None and isinstance(raw_code, str) and raw_code != code:
-            seen[_RECODED] = seen.get(_RECODED, 0) + 1
+            found.setdefault(_RECODED, []).append(i)
         elif code is None and isinstance(raw_code, str) and raw_code.strip():
-            seen[_NO_CODE] = seen.get(_NO_CODE, 0) + 1
-    for note, times in seen.items():
-        counter[note] += times
+            found.setdefault(_NO_CODE, []).append(i)
 
 
 def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
