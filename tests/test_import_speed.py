@@ -220,3 +220,34 @@ def test_identity_notes_of_a_round_equal_its_rows_counted_one_by_one(rows) -> No
         note_identity(n, c, code, alone)
     assert together == alone
     assert list(together) == list(alone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZ", min_size=18, max_size=18),
+            st.integers(0, 10**17 - 1).map(lambda n: "9153" + f"{n:014d}"),
+        ),
+        max_size=12,
+    )
+)
+def test_credit_codes_checked_together_answer_as_each_alone(codes) -> None:
+    from stdnum.cn import uscc
+
+    from djgj.read import values as V
+
+    # (some valid ones: each code's own check character put last)
+    codes = codes + [
+        c[:17] + uscc.calc_check_digit(c[:17])
+        for c in codes
+        if c[:8].isdigit()
+        and "I" not in c
+        and "O" not in c
+        and "S" not in c
+        and "V" not in c
+        and "Z" not in c
+    ]
+    assert V.uscc_ok_many(codes) == [V._uscc_ok(c) for c in codes]
+    valid = [c[:17] + uscc.calc_check_digit(c[:17]) for c in ("915301000000123456", "91530100MA6K1234X5")]
+    assert V.uscc_ok_many(valid + codes)[:2] == [True, True]

@@ -869,6 +869,25 @@ def _uscc_ok(code: str) -> bool:
     return code[17] == _USCC_ALPHABET[(31 - total) % 31]
 
 
+#: A round's usual codes joined by line breaks, every one of them in the code's alphabet.
+_USCC_LINES = re.compile(r"(?:[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}\n)*[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}")
+
+
+def uscc_ok_many(codes: list[str]) -> list[bool]:
+    """`_uscc_ok` of each of ``codes`` (18-character, upper-case, ASCII): when all are in the code's
+    alphabet (one match of them joined), their check sums from one translation of that text read
+    backwards (each code's first 17 characters, reversed, sit between two line breaks there)."""
+    if not codes:
+        return []
+    joined = "\n".join(codes)
+    if _USCC_LINES.fullmatch(joined) is None:
+        return list(map(_uscc_ok, codes))
+    back = joined.translate(_USCC_DIGITS)[::-1]  # code k: back[19 m + 1 : 19 m + 18], m = n - 1 - k
+    totals = [int(back[p + 1 : p + 18], 34) for p in range(19 * (len(codes) - 1), -1, -19)]
+    alphabet = _USCC_ALPHABET
+    return [code[17] == alphabet[(31 - total) % 31] for code, total in zip(codes, totals, strict=True)]
+
+
 def credit_codes(cells: list[Cell]) -> list[str | None | ValueProblem]:
     """`credit_code` of every cell of a column: the code, None, or the `ValueProblem` it raises. The
     usual codes (18 ASCII characters) are checked together."""
@@ -877,7 +896,7 @@ def credit_codes(cells: list[Cell]) -> list[str | None | ValueProblem]:
     upper = [cells[i].upper() for i in usual]
     rest = []
     if usual:
-        for i, code, ok in zip(usual, upper, map(_uscc_ok, upper), strict=True):
+        for i, code, ok in zip(usual, upper, uscc_ok_many(upper), strict=True):
             if ok:
                 out[i] = code
             else:
