@@ -251,3 +251,32 @@ def test_credit_codes_checked_together_answer_as_each_alone(codes) -> None:
     assert V.uscc_ok_many(codes) == [V._uscc_ok(c) for c in codes]
     valid = [c[:17] + uscc.calc_check_digit(c[:17]) for c in ("915301000000123456", "91530100MA6K1234X5")]
     assert V.uscc_ok_many(valid + codes)[:2] == [True, True]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="张劉王機有无是否已未建对错不详填知立设党工会组", min_size=1, max_size=4),
+            st.sampled_from(
+                ["未填", "不详", "有", "无", "是", "否", "已建", "未建", "对", "张三", "劉德華", "欧阳娜娜"]
+            ),
+            st.text(max_size=3),
+        ),
+        max_size=20,
+    )
+)
+def test_plain_names_of_people_read_at_once_as_each_alone(texts) -> None:
+    """A person column's plain names read together (`ColumnPlan.convert_plain`) give what reading
+    each alone gives (`ColumnPlan.convert`): value and notes; none that is a yes/no or unknown word."""
+    from djgj.read.headers import Column
+    from djgj.records.rows import ColumnPlan
+
+    plan = ColumnPlan("instructor", "person", Column(0, "", "党建指导员", "instructor"), False)
+    fast = plan.convert_plain(texts)
+    assert set(fast) <= set(texts)
+    for raw, hit in fast.items():
+        assert hit == plan.convert(raw, None, False), raw
+        assert dict(hit[0])["has_instructor"] is True
+    assert "张三" not in texts or "张三" in fast
+    assert not {"未填", "不详", "有", "无", "是", "否", "已建", "未建", "对"} & set(fast)

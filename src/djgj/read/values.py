@@ -499,6 +499,26 @@ def yes_no(cell: Cell) -> bool:
     return got
 
 
+#: Chinese characters of the basic block only: a text NFKC leaves as it is, with no space in it.
+_HAN = re.compile("[\u4e00-\u9fff]+")
+
+
+def plain_person_names(texts: list[str]) -> dict[str, str]:
+    """`person_name` of each of ``texts`` that plainly names a person, read in one pass: Chinese
+    characters only, no unknown word (`is_unknown`), and not a yes/no word (`looks_yes_no`): not a
+    sign, and some character of its Simplified form in no yes/no morpheme. Every other text is left
+    out (its converter reads it)."""
+    out: dict[str, str] = {}
+    for text in texts:
+        if _HAN.fullmatch(text) is None or is_unknown(text):
+            continue
+        simple = simplify(text)  # (`_value_text` of it: nothing to drop, nothing to lower)
+        if simple in _YES_SIGNS or simple in _NO_SIGNS or _MORPHEME_CHARS.issuperset(simple):
+            continue
+        out[text] = unicodedata.normalize("NFKC", simple)
+    return out
+
+
 def looks_yes_no(cell: Cell) -> bool:
     """Whether a cell is a yes/no word rather than, say, a person's name."""
     if is_blank(cell) or isinstance(cell, bool):

@@ -377,10 +377,17 @@ class ColumnMemo:
         new = keys.difference(self.got[0]).difference(self.bad)
         if not new:
             return
+        plain: dict[Any, Any] = {}
         if self.plan.vkind in _TEXTUAL:  # the texts met for the first time: Simplified in one call
-            V.prepare_simplify([k for k in new if type(k) is str])
+            texts = [k for k in new if type(k) is str]
+            V.prepare_simplify(texts)
+            plain = self.plan.convert_plain(texts)  # (a person column's plain names, at once)
         for key in new:
-            self._convert(key, date_1904)
+            hit = plain.get(key)
+            if hit is None:
+                self._convert(key, date_1904)
+            else:
+                self._keep(key, dict(hit[0]), hit[1])
 
     def _convert(self, key: Any, date_1904: bool) -> None:
         cp, fields = self.plan, self.fields
@@ -400,6 +407,10 @@ class ColumnMemo:
             if set(given) != set(fields):
                 self.bad.add(key)
                 return
+        self._keep(key, given, notes)
+
+    def _keep(self, key: Any, given: dict[str, Any], notes: tuple[str, ...]) -> None:
+        fields = self.fields
         for f, values in zip(fields, self.got, strict=True):
             values[key] = given[f]
         if notes:

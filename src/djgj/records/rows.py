@@ -46,6 +46,8 @@ from djgj.vocab.vocabulary import choices_text
 #: repeat gain nothing from a larger cache, and memory stays the same whatever the file's length.
 CACHE_MAX = 4096
 _NOTHING: tuple[Any, ...] = ()
+#: The note of a cell written in Traditional characters.
+TRADITIONAL_CELL = "繁体字转简体"
 
 
 class RowProblems(Exception):
@@ -117,6 +119,22 @@ class ColumnPlan:
             if is_text and len(self.cache) < CACHE_MAX:
                 self.cache[key] = hit
         return hit
+
+    def convert_plain(
+        self, texts: list[str]
+    ) -> dict[str, tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]]:
+        """`convert` of those of ``texts`` a person column reads in one pass (`values.plain_person_names`:
+        a named instructor); the others are left to `convert`."""
+        if self.fld != "instructor" or self.vkind != "person":
+            return {}
+        traditional = (TRADITIONAL_CELL,)
+        return {
+            raw: (
+                (("has_instructor", True), ("instructor", name)),
+                traditional if V.simplify(raw) != raw else _NOTHING,
+            )
+            for raw, name in V.plain_person_names(texts).items()
+        }
 
 
 class RowPlan:
@@ -497,7 +515,7 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
         if nfkc != raw:
             notes.append("全角字符转半角")
         if V.simplify(raw) != nfkc:
-            notes.append("繁体字转简体")
+            notes.append(TRADITIONAL_CELL)
         if kind == "count" and nfkc.strip() in V.NONE_COUNT_WORDS:
             notes.append("人数栏的“无”计为 0")
         if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
