@@ -211,6 +211,8 @@ class RowPipeline:
         """Rows whose 备注, or a bracket closing the name cell (甲有限公司（已注销）), says the unit ceased."""
         name, remarks = self.plan.cols["name"].index, self.remarks
         if not remarks:  # (then only a name cell closing on a bracket can say it)
+            if not _may_close_on_note([d[0] for d in data], name):
+                return
             data = [d for d in data if name < len(d[0]) and _closes_on_note(d[0][name])]
         for cells, _ in data:
             cell = cells[name] if name < len(cells) else None
@@ -416,6 +418,16 @@ class RowPipeline:
             f"{self.path.name}：“{rec.name}”在工作表“{rec.sheet}”第{first_row}行和第{rec.row}行重复出现且内容不同"
             f"（{diff}），无法确定以哪一行为准；请删去错误的一行后重新导入"
         )
+
+
+def _may_close_on_note(rows: list[list[Any]], name: int) -> bool:
+    """Whether any of ``rows`` may have a name cell closing on a bracketed note: False when their
+    name cells are all text and none holds a closing bracket (one look at them joined)."""
+    try:
+        text = "\x00".join([row[name] for row in rows])
+    except (IndexError, TypeError):  # (a short row, a blank or a number: look at each)
+        return True
+    return any(c in text for c in NOTE_CLOSERS)
 
 
 def _closes_on_note(cell: Any) -> bool:
