@@ -889,18 +889,22 @@ def _uscc_ok(code: str) -> bool:
     return code[17] == _USCC_ALPHABET[(31 - total) % 31]
 
 
-#: A round's usual codes joined by line breaks, every one of them in the code's alphabet.
-_USCC_LINES = re.compile(r"(?:[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}\n)*[0-9]{8}[0-9A-HJ-NP-RT-UW-Y]{10}")
+#: Deletes the code's alphabet from a text (what is left of codes joined by line breaks, when all are
+#: in it: the line breaks).
+_USCC_DELETE = str.maketrans(dict.fromkeys(_USCC_ALPHABET))
 
 
 def uscc_ok_many(codes: list[str]) -> list[bool]:
     """`_uscc_ok` of each of ``codes`` (18-character, upper-case, ASCII): when all are in the code's
-    alphabet (one match of them joined), their check sums from one translation of that text read
-    backwards (each code's first 17 characters, reversed, sit between two line breaks there)."""
+    alphabet and begin with 8 digits (a look at them joined), their check sums from one translation
+    of that text read backwards (each code's first 17 characters, reversed, sit between two line
+    breaks there)."""
     if not codes:
         return []
     joined = "\n".join(codes)
-    if _USCC_LINES.fullmatch(joined) is None:
+    # (each code 18 characters: `_USCC`'s pattern is its first 8 digits, all in the alphabet)
+    in_alphabet = joined.translate(_USCC_DELETE) == "\n" * (len(codes) - 1)
+    if not in_alphabet or not all(joined[k::19].isdigit() for k in range(8)):
         return list(map(_uscc_ok, codes))
     back = joined.translate(_USCC_DIGITS)[::-1]  # code k: back[19 m + 1 : 19 m + 18], m = n - 1 - k
     totals = [int(back[p + 1 : p + 18], 34) for p in range(19 * (len(codes) - 1), -1, -19)]
