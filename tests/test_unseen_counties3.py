@@ -1,0 +1,147 @@
+"""A third round of counties laid out in ways no one here had seen (probe5): each file is written here
+by code, imported as a cadre would, and every figure compared with what the file says, worked out by
+hand. Phrasings are checked twice: those a rule was written from, and held-out ones it was not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import write_csv, write_xlsx
+from conftest import invoke
+from conftest import report_json as _report
+from conftest import units_json as _units
+
+# ---------------------------------------------------------------- one unit on two sheets of a workbook
+
+_HEAD = ["序号", "企业名称", "职工人数", "是否建会", "会员数"]
+
+
+def _county_workbook(path, summary_rows, *, summary_head=_HEAD, summary_name="全县汇总"):
+    """A county's workbook: a summary sheet listing every unit, then one sheet per township."""
+    sheets = {
+        summary_name: [["2024年全县非公企业工会组建情况汇总"], summary_head, *summary_rows],
+        "城关镇": [
+            ["城关镇非公企业工会组建情况"],
+            _HEAD,
+            [1, "城关镇甲有限公司", 50, "是", 45],
+            [2, "城关镇乙有限公司", 20, "否", 0],
+        ],
+        "河口乡": [["河口乡非公企业工会组建情况"], _HEAD, [1, "河口乡丙有限公司", 40, "是", 30]],
+    }
+    return write_xlsx(path, [], sheets=sheets)
+
+
+@pytest.mark.parametrize(
+    ("summary_name", "summary_head", "rows"),
+    [
+        # written from: the summary lists the units without their township
+        (
+            "全县汇总",
+            _HEAD,
+            [
+                [1, "城关镇甲有限公司", 50, "是", 45],
+                [2, "城关镇乙有限公司", 20, "否", 0],
+                [3, "河口乡丙有限公司", 40, "是", 30],
+                ["合计", "", 110, 2, 75],
+            ],
+        ),
+        # held out: with a 乡镇 column, fewer columns than the townships' sheets, another sheet name
+        (
+            "汇总表",
+            ["乡镇", "企业名称", "职工人数"],
+            [
+                ["城关镇", "城关镇甲有限公司", 50],
+                ["城关镇", "城关镇乙有限公司", 20],
+                ["河口乡", "河口乡丙有限公司", 40],
+            ],
+        ),
+        (
+            "总表",
+            ["企业名称", "职工人数", "是否建会"],
+            [["城关镇甲有限公司", 50, "是"], ["河口乡丙有限公司", 40, "是"]],
+        ),
+    ],
+)
+def test_a_summary_sheet_listing_the_townships_units_counts_each_once(
+    runner, tmp_path, summary_name, summary_head, rows
+):
+    path = _county_workbook(
+        tmp_path / "全县2024.xlsx", rows, summary_head=summary_head, summary_name=summary_name
+    )
+    res = invoke(runner, "import", str(path), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert f"工作表“{summary_name}”和“城关镇”都列有" in res.output and "只计一次" in res.output
+    assert {n: u["township"] for n, u in _units(runner).items()} == {
+        "城关镇甲有限公司": "城关镇",
+        "城关镇乙有限公司": "城关镇",
+        "河口乡丙有限公司": "河口乡",
+    }
+    t = _report(runner)["totals"]  # (had been 6 units, 220 employees: every unit twice)
+    assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (3, 110, 2, 75)
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ([1, "城关镇甲有限公司", 55, "是", 45], "从业人员"),  # written from
+        ([1, "城关镇甲有限公司", 50, "否", 45], "工会"),  # held out
+        ([1, "城关镇甲有限公司", 50, "是", 40], "会员"),
+    ],
+)
+def test_a_unit_said_differently_on_two_sheets_is_refused_naming_both(runner, tmp_path, row, said):
+    path = _county_workbook(tmp_path / "全县2024.xlsx", [row])
+    res = invoke(runner, "import", str(path), "--kind", "non_public")
+    # (the township's sheet, read last, had silently overwritten the summary's figure)
+    assert res.exit_code == 1, res.output
+    out = " ".join(res.output.split())
+    assert "“城关镇甲有限公司”在工作表“全县汇总”第3行和工作表“城关镇”第3行都有，内容不同" in out
+    assert said in out and "employees" not in out
+    assert _units(runner) == {}
+
+
+def test_a_summary_naming_a_unit_two_townships_both_have_is_refused_not_guessed(runner, tmp_path):
+    sheets = {
+        "全县汇总": [["2024年全县非公企业汇总"], _HEAD, [1, "宏达商店", 5, "否", 0]],
+        "城关镇": [["城关镇非公企业"], _HEAD, [1, "宏达商店", 5, "否", 0]],
+        "河口乡": [["河口乡非公企业"], _HEAD, [1, "宏达商店", 8, "否", 0]],
+    }
+    res = invoke(
+        runner,
+        "import",
+        str(write_xlsx(tmp_path / "全县2024.xlsx", [], sheets=sheets)),
+        "--kind",
+        "non_public",
+    )
+    assert res.exit_code == 1 and "无法确定是哪一个" in res.output and "城关镇、河口乡" in res.output
+
+
+def test_the_same_name_in_two_townships_sheets_stays_two_units(runner, tmp_path):
+    sheets = {
+        "城关镇": [["城关镇非公企业"], _HEAD, [1, "宏达商店", 5, "否", 0]],
+        "河口乡": [["河口乡非公企业"], _HEAD, [1, "宏达商店", 8, "否", 0]],
+    }
+    res = invoke(
+        runner,
+        "import",
+        str(write_xlsx(tmp_path / "全县2024.xlsx", [], sheets=sheets)),
+        "--kind",
+        "non_public",
+    )
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"]) == (2, 13)
+
+
+def test_a_unit_twice_in_one_sheet_names_the_differing_fields_in_chinese(runner, tmp_path):
+    rows = [
+        ["城关镇2024年非公企业"],
+        ["企业名称", "职工人数", "是否建会", "会员数"],
+        ["甲有限公司", 50, "是", 45],
+        ["甲有限公司", 55, "是", 40],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "a.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 1
+    out = " ".join(res.output.split())
+    assert "重复出现且内容不同（从业人员、会员）" in out
+    assert "employees" not in out and "union_members" not in out
