@@ -145,3 +145,62 @@ def test_a_unit_twice_in_one_sheet_names_the_differing_fields_in_chinese(runner,
     out = " ".join(res.output.split())
     assert "重复出现且内容不同（从业人员、会员）" in out
     assert "employees" not in out and "union_members" not in out
+
+
+# ---------------------------------------------------------------- a cell saying the value is not known
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "未统计",  # written from
+        "不清楚",
+        "暂不清楚",  # held out
+        "尚未统计",
+        "无法统计",
+        "有待核实",
+        "（不详）",
+        "未掌握",
+        "数据缺失",
+        "待核",
+        "未上报",
+    ],
+)
+def test_a_cell_saying_it_was_not_found_out_is_unknown(cell):
+    from djgj.read import values as V
+
+    assert V.is_unknown(cell)
+
+
+@pytest.mark.parametrize("cell", ["未建", "待建", "无", "暂无", "不适用", "未定级", "未选派", "否", "未登记"])
+def test_a_negation_of_anything_but_finding_out_is_read_as_before(cell):
+    from djgj.read import values as V
+
+    assert not V.is_unknown(cell)
+
+
+def test_counts_not_yet_counted_are_left_out_and_said_not_refused(runner, tmp_path):
+    rows = [
+        ["2024年石桥镇非公企业党建工建台账"],
+        ["企业名称", "从业人员", "党员", "是否建会", "会员"],
+        ["石桥镇甲有限公司", "45", "2", "是", "40"],
+        ["石桥镇乙有限公司", "未统计", "0", "否", "0"],
+        ["石桥镇丙有限公司", "30", "暂不清楚", "是", "待核实"],
+        ["石桥镇丁有限公司", "20", "1", "不清楚", "0"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "石桥镇.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output  # (未统计 and 不清楚 had refused the whole file)
+    assert "记为未知 4 处" in " ".join(res.output.split())
+    assert _units(runner)["石桥镇丁有限公司"]["union_form"] is None  # not "no union"
+    f = _report(runner)["figures"]
+    assert (f["employees"]["value"], f["employees"]["left_out"]) == (95, 1)
+    assert (f["unions"]["value"], f["unions"]["left_out"]) == (2, 1)
+    # 会员 of units whose employees and members are known: 甲 40 of 45, 丁 0 of 20
+    assert (f["union_members"]["value"], f["union_members"]["left_out"]) == (40, 2)
+    assert f["member_rate"]["value"] == pytest.approx(40 / 65)
+
+
+def test_djgj_set_takes_a_not_known_word_as_unknown():
+    from djgj.ledger.corrections import parse_value
+
+    assert parse_value("employees", "未统计") == (None, None)

@@ -65,11 +65,38 @@ MAX_HEADCOUNT = 10_000_000
 
 
 def is_unknown(cell: Cell) -> bool:
-    """A cell saying the value is not known (未填, 不详): stored as NULL, never as 0 or "no".
+    """A cell saying the value is not known (未填, 不详, 未统计, 暂不清楚): stored as NULL, never as 0
+    or "no". Read by its words (`data/unknown.toml`): a negation before a word of finding out.
 
     djgj's own export writes 未填 where the ledger has no value, so an export imports back unchanged.
     """
-    return isinstance(cell, str) and cell.strip() in UNKNOWN_WORDS
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    if text in UNKNOWN_WORDS:
+        return True
+    if not text or len(text) > 12 or text.isascii():
+        return False
+    return (
+        _unknown_grammar().fullmatch(_UNKNOWN_DROP.sub("", unicodedata.normalize("NFKC", text))) is not None
+    )
+
+
+_UNKNOWN_DROP = re.compile(r"[\s\u3000\u00a0()\[\]【】“”\"'、,，.。;；:：!！?？]")
+
+
+@lru_cache(maxsize=1)
+def _unknown_grammar() -> re.Pattern[str]:
+    import tomllib
+    from pathlib import Path
+
+    doc = tomllib.loads((Path(__file__).parents[1] / "data" / "unknown.toml").read_text("utf-8"))
+
+    def alt(words: list[str]) -> str:
+        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+    said = f"(?:{alt(doc['when'])})?(?:{alt(doc['negation'])})(?:{alt(doc['knowing'])})"
+    return re.compile(f"(?:{said}|{alt(doc['whole'])})")
 
 
 def is_blank(cell: Cell) -> bool:
