@@ -204,3 +204,58 @@ def test_djgj_set_takes_a_not_known_word_as_unknown():
     from djgj.ledger.corrections import parse_value
 
     assert parse_value("employees", "未统计") == (None, None)
+
+
+# ---------------------------------------------------------------- the text mark a system's export keeps
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [("'45", 45), ("'0", 0), ("‘45", 45), ("'４５人", 45)],  # written from: the first
+)
+def test_a_count_behind_the_text_mark_is_the_count(cell, want):
+    from djgj.read import values as V
+
+    assert V.count_or_unknown(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["''45", "'45'", "'", "'约45"])
+def test_a_quoted_or_marked_non_count_is_still_refused(cell):
+    from djgj.read import values as V
+
+    with pytest.raises(V.ValueProblem):
+        V.count_or_unknown(cell)
+
+
+def test_an_export_keeping_excels_text_marks_is_read_and_said(runner, tmp_path):
+    from builders import credit_code
+    from test_checks import person_id
+
+    code = credit_code(5)
+    rows = [
+        ["2024年石桥镇非公企业党建工建台账"],
+        ["企业名称", "统一社会信用代码", "从业人员", "党员", "是否建会", "会员", "建会时间"],
+        ["石桥镇甲有限公司", "'" + code, "'45", "'2", "√", "'40", "'2019.5"],
+        ["石桥镇乙有限公司", "", "'12", "0", "×", "0", ""],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "石桥镇.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output  # (every marked cell had been refused)
+    assert "去掉数字前的单引号" in res.output
+    units = _units(runner)
+    assert units["石桥镇甲有限公司"]["credit_code"] == code
+    t = _report(runner)["totals"]
+    assert (t["employees"], t["party_members"], t["union_members"], t["unions"]) == (57, 2, 40, 1)
+    roster = [
+        ["石桥镇甲有限公司工会会员花名册"],
+        ["序号", "姓名", "性别", "身份证号", "所在单位", "入会时间"],
+        [1, "张三", "男", "'" + person_id(1), "石桥镇甲有限公司", "'2019.5"],
+        [2, "李四", "女", "'" + person_id(2, "女"), "石桥镇甲有限公司", "2019.5"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "花名册2024.csv", roster)), "--roster")
+    assert res.exit_code == 0, res.output
+    assert "无效" not in res.output  # (the marked ID numbers had been kept as "'1399…", marked invalid)
+    import json
+
+    listed = json.loads(invoke(runner, "members", "list", "--format", "json").stdout)
+    assert len(listed) == 2 and all(m["joined_on"] == "2019-05-01" for m in listed)
+    assert all(m["id_valid"] and m["id_number"][0] == "1" for m in listed)

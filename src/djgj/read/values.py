@@ -229,6 +229,19 @@ def count_or_unknown(cell: Cell) -> int | None:
     return count(cell)
 
 
+#: The mark Excel and WPS put before digits to keep them as text ('45, '9133…, '2019.5), written
+#: out by systems that export such cells and by hand: a mark on the cell, no part of its value.
+TEXT_MARKS = ("'", "‘", "’", "`")
+
+
+def without_text_mark(text: str) -> str:
+    """``text`` without one leading text mark ('45 → 45), when something follows it and it is the
+    only one (a quoted 'word' keeps its quotes, and is read or refused as written)."""
+    if len(text) > 1 and text[0] in TEXT_MARKS and not any(m in text[1:] for m in TEXT_MARKS):
+        return text[1:]
+    return text
+
+
 def is_dash_count(cell: Cell) -> bool:
     """Whether a count cell is struck through (—, /): `count_or_unknown` reads it as unknown."""
     return type(cell) is str and _SPACES.sub("", cell) in DASH_COUNT_SIGNS
@@ -271,7 +284,7 @@ def count(cell: Cell) -> int:
     elif isinstance(cell, (dt.date, dt.datetime)):
         raise ValueProblem(f"“{cell}”是日期，不是人数")
     else:
-        text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
+        text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))))
         if text.startswith("-") and _COUNT.match(text[1:]):
             raise ValueProblem(f"人数不能为负数：“{cell}”")
         m = _COUNT.match(text) or _NOTED_COUNT.match(text)
@@ -574,7 +587,7 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
         if 20000 <= n <= 80000:
             return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
+    text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))))
     text = _four_digit_year(text.rstrip("。."))  # (2019.5. as typed)
     for pattern, precision in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -947,7 +960,7 @@ def credit_code(cell: Cell) -> str | None:
     from stdnum.cn import uscc
     from stdnum.exceptions import ValidationError
 
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper()
+    text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper())
     if says_no_code(text):
         return None
     try:

@@ -440,6 +440,8 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
     if kind == "union_form" and V.founding_date(raw) is not None:
         notes.append("工会栏写的日期记为已建会，并作为建会时间（如“2016.5”）")
         return
+    if kind in ("count", "date") and isinstance(raw, str) and V.without_text_mark(raw.strip()) != raw.strip():
+        notes.append("去掉数字前的单引号（Excel/WPS 的文本标记，如“'45”记为 45）")
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
         notes.append("去掉数字中的千位分隔符（如“1,234”）")
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
