@@ -259,3 +259,61 @@ def test_an_export_keeping_excels_text_marks_is_read_and_said(runner, tmp_path):
     listed = json.loads(invoke(runner, "members", "list", "--format", "json").stdout)
     assert len(listed) == 2 and all(m["joined_on"] == "2019-05-01" for m in listed)
     assert all(m["id_valid"] and m["id_number"][0] == "1" for m in listed)
+
+
+# ---------------------------------------------------------------- a count of units beside counts of people
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "会员单位数",  # written from
+        "会员企业数",  # held out
+        "入会企业数",
+        "工会会员单位数",
+        "党员企业数",
+        "有党员企业数",
+        "农民工会员企业数",
+        "会员数（家）",
+        "入会（户）",
+    ],
+)
+def test_a_count_of_units_is_no_count_of_people(header):
+    from djgj.read.headers import read_one
+
+    got = read_one(header, [])
+    assert got.field is None and got.different
+
+
+@pytest.mark.parametrize(
+    ("header", "want"),
+    [
+        ("单位会员数", "union_members"),  # the unit before, the people last: they are counted
+        ("企业职工数", "employees"),
+        ("村工会会员数", "union_members"),
+        ("企业党员人数", "party_members"),
+        ("会员人数（人）", "union_members"),
+        ("单位人数", "employees"),
+    ],
+)
+def test_people_of_a_unit_are_still_counted(header, want):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field == want
+
+
+def test_an_associations_member_units_never_become_union_members(runner, tmp_path):
+    rows = [
+        ["2024年城关镇社会组织党建工建情况"],
+        ["组织名称", "会员单位数", "工作人员数", "党员数", "是否建立工会"],
+        ["城关镇餐饮行业协会", "5", "8", "1", "是"],
+        ["城关镇个体劳动者协会", "3", "4", "1", "否"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇社会组织.xlsx", rows)))
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "B列“会员单位数”" in out and "已忽略" in out
+    f = _report(runner)["figures"]
+    # (the 5 member enterprises had been read as 5 union members of 8 workers: 入会率 62.5%)
+    assert f["union_members"]["value"] is None and f["union_members"]["left_out"] == 2
+    assert (f["orgs"]["value"], f["employees"]["value"], f["unions"]["value"]) == (2, 12, 1)
