@@ -317,3 +317,60 @@ def test_an_associations_member_units_never_become_union_members(runner, tmp_pat
     # (the 5 member enterprises had been read as 5 union members of 8 workers: 入会率 62.5%)
     assert f["union_members"]["value"] is None and f["union_members"]["left_out"] == 2
     assert (f["orgs"]["value"], f["employees"]["value"], f["unions"]["value"]) == (2, 12, 1)
+
+
+# ---------------------------------------------------------------- schools, hospitals and their staff
+
+
+@pytest.mark.parametrize(
+    ("header", "want"),
+    [
+        ("学校名称", "name"),  # written from
+        ("教职工数", "employees"),
+        ("干部职工人数", "employees"),
+        ("卫生院名称", "name"),  # held out
+        ("幼儿园全称", "name"),
+        ("农民专业合作社名称", "name"),
+        ("教职工总人数", "employees"),
+        ("在职教职工", "employees"),
+        ("学校教职工人数", "employees"),
+        ("民办非企业单位名称", "name"),
+    ],
+)
+def test_a_public_bodys_own_words_for_its_name_and_staff(header, want):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field == want
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["学生人数", "在校学生数", "床位数", "医护人员数", "教师人数", "编制数", "核定编制", "退休教职工"],
+)
+def test_a_schools_other_counts_are_never_its_staff(header):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field is None
+
+
+def test_a_list_of_schools_by_their_own_words(runner, tmp_path):
+    rows = [
+        ["2024年城西街道学校工会组建情况统计表"],
+        ["序号", "学校名称", "单位性质", "在校学生数", "教职工数", "工会会员数", "是否建立工会", "党员数"],
+        [1, "城西街道第一小学", "事业单位", "1200", "86", "86", "是", "30"],
+        [2, "城西街道阳光幼儿园", "民办非企业单位", "300", "24", "0", "否", "1"],
+        [3, "城西街道实验中学", "公益一类", "2000", "120", "118", "是", "45"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城西街道学校.xlsx", rows)))
+    assert res.exit_code == 0, res.output  # (学校名称 and 教职工数 had refused the file)
+    assert "D列“在校学生数”" in " ".join(res.output.split())  # never the staff: ignored, said
+    kinds = {n: u["kind"] for n, u in _units(runner).items()}
+    assert kinds == {
+        "城西街道第一小学": "institution",
+        "城西街道阳光幼儿园": "social_org",
+        "城西街道实验中学": "institution",
+    }
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["party_members"], t["union_members"]) == (3, 230, 76, 204)
+    assert (t["unions"], t["union_required"]) == (2, 2)  # 24 staff: under 25
+    assert t["member_rate"] == pytest.approx(204 / 230)
