@@ -374,3 +374,59 @@ def test_a_list_of_schools_by_their_own_words(runner, tmp_path):
     assert (t["orgs"], t["employees"], t["party_members"], t["union_members"]) == (3, 230, 76, 204)
     assert (t["unions"], t["union_required"]) == (2, 2)  # 24 staff: under 25
     assert t["member_rate"] == pytest.approx(204 / 230)
+
+
+# ---------------------------------------------------------------- a note written in the name column
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "统计人：张三",  # written from
+        "（本表由镇总工会汇总）",
+        "以下空白",
+        "领导签字：",  # held out
+        "填报时间：2025年1月6日",
+        "另：2家企业已停产，未列入",
+        "经核实无误",
+        "以下无正文",
+        "*标注的企业为规上企业",
+        "【此表报镇党委一份】",
+    ],
+)
+def test_a_note_in_the_name_column_is_no_unit(runner, tmp_path, note):
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        ["序号", "企业名称", "职工人数", "是否建会", "会员数"],
+        [1, "城关镇甲有限公司", 50, "是", 40],
+        [2, "城关镇乙有限公司", 20, "否", 0],
+        [None, note],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert "跳过表尾 1 行" in res.output
+    assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}  # (the note had been a third unit)
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_coverage_rate"]) == (2, 70, 1, 0.5)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "城关镇丙有限公司",  # a unit alone on its row: still a unit (its blanks read by the sheet's convention)
+        "★城关镇丙有限公司",
+        "城关镇丙有限公司（城关分店）",
+        "以上海路五金店",  # a note word inside a unit's name
+        "城关镇标记印刷厂",
+    ],
+)
+def test_a_unit_alone_on_its_row_is_still_a_unit(runner, tmp_path, name):
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        ["序号", "企业名称", "职工人数", "是否建会", "会员数"],
+        [1, "城关镇甲有限公司", 50, "是", 40],
+        [None, name],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert len(_units(runner)) == 2

@@ -501,9 +501,32 @@ class RowClassifier:
             return "footer"
         if len(filled) == 1 and self.n_columns > 3 and not _numeric(row) and section_of(joined):
             return "section"
-        if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
+        if (
+            len(filled) == 1
+            and self.n_columns > 3
+            and not _numeric(row)
+            and (len(joined) > 15 or is_note(joined))
+        ):
             return "footer"
         return self.data_or_table(row)
+
+
+#: What a unit's name never holds: a label's colon (统计人：张三, 另：…) or a sentence's punctuation.
+_NOTE_PUNCTUATION = re.compile(r"[:：，,。；;！!？?]")
+_BRACKETED_ALL = re.compile(r"^[（(【\[].*[）)】\]]$")
+
+
+def is_note(text: str) -> bool:
+    """Whether a row's one filled cell is a note under or inside the table, not a unit's name: a label
+    and its value or a sentence (统计人：张三, 另：2家企业已停产，未列入), a remark wholly in brackets
+    ((本表由镇总工会汇总)), or the words of a note (layouts.toml [rows] note_words: 以下空白, 经核实无误,
+    *标注的企业为规上企业) where no unit's name ends (or after a sign marking names, as a legend)."""
+    text = text.strip()
+    if _NOTE_PUNCTUATION.search(text) or _BRACKETED_ALL.match(text):
+        return True
+    if not any(w in text for w in layout_words()["rows"]["note_words"]):
+        return False
+    return text[:1] in _mark_signs() or not name_without_marks(text).endswith(unit_endings())
 
 
 def _another_header(row: list[Any]) -> bool:
