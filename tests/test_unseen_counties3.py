@@ -430,3 +430,62 @@ def test_a_unit_alone_on_its_row_is_still_a_unit(runner, tmp_path, name):
     res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇.xlsx", rows)), "--kind", "non_public")
     assert res.exit_code == 0, res.output
     assert len(_units(runner)) == 2
+
+
+# ---------------------------------------------------------------- a village list in its own words
+
+
+@pytest.mark.parametrize(
+    ("header", "want"),
+    [
+        ("在外务工人数", "villagers_away"),  # written from (it had been "likely 从业人员")
+        ("在外人员", "villagers_away"),
+        ("在外务工人员", "villagers_away"),  # held out
+        ("在外打工人数", "villagers_away"),
+        ("在外务工已入会人数", "migrant_union_members"),
+        ("村民人数", None),  # written from: the village's people, none of its figures
+        ("村两委成员中党员数", None),
+        ("村委会主任", None),
+        ("居民人数", None),  # held out
+        ("两委班子成员数", None),
+        ("书记兼主任", None),
+        ("村干部人数", None),
+    ],
+)
+def test_a_village_lists_own_words(header, want):
+    from djgj.read.headers import read_one
+
+    got = read_one(header, [])
+    assert (got.field or None) == want
+    assert want is not None or got.different  # known not to be a figure: ignored, said, never asked
+
+
+def test_a_village_list_with_its_people_and_cadres_beside_its_union(runner, tmp_path):
+    rows = [
+        ["2024年青龙乡村级工会组建情况"],
+        [
+            "村（社区）",
+            "村民人数",
+            "村两委成员中党员数",
+            "党员人数",
+            "是否建立村级工会",
+            "会员人数",
+            "在外务工人数",
+            "其中入会人数",
+            "村委会主任",
+        ],
+        ["青龙村", "1850", "4", "36", "是", "120", "410", "35", "张三"],
+        ["白石村", "960", "3", "18", "否", "0", "220", "0", "李四"],
+        ["青龙社区", "3200", "5", "52", "是", "260", "—", "—", "王五"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "青龙乡.xlsx", rows)))
+    # (refused: 村民人数 and 在外务工人数 "looked like 从业人员", the advice a cadre would have followed)
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "B列“村民人数”" in out and "C列“村两委成员中党员数”" in out and "已忽略" in out
+    (v,) = [s["totals"] for s in _report(runner)["sections"]]
+    assert (v["orgs"], v["union_covered"], v["union_members"], v["party_members"]) == (3, 2, 380, 106)
+    assert (v["villagers_away"], v["migrant_union_members"]) == (630, 35)  # the community's "—" left out
+    assert v["away_member_rate"] == pytest.approx(35 / 630)
+    f = {s["family"]: s["figures"] for s in _report(runner)["sections"]}["villages"]
+    assert f["villagers_away"]["left_out"] == 1
