@@ -489,3 +489,50 @@ def test_a_village_list_with_its_people_and_cadres_beside_its_union(runner, tmp_
     assert v["away_member_rate"] == pytest.approx(35 / 630)
     f = {s["family"]: s["figures"] for s in _report(runner)["sections"]}["villages"]
     assert f["villagers_away"]["left_out"] == 1
+
+
+# ---------------------------------------------------------------- a count written in households, firms, money
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("120户", "户数"),  # written from
+        ("12家", "单位"),
+        ("一百二十户", "户数"),  # held out
+        ("3000元", "金额"),
+        ("1.2万元", "金额"),
+        ("5次", "次数"),
+        ("36人次", "人次"),
+    ],
+)
+def test_a_count_measured_in_something_else_than_people_is_refused_saying_what_it_is(cell, said):
+    from djgj.read import values as V
+
+    with pytest.raises(V.ValueProblem, match=f"是{said}[^，]*，不是人数"):
+        V.count_or_unknown(cell)
+
+
+@pytest.mark.parametrize("cell", ["120人", "120名", "120位", "120个", "一百二十人"])
+def test_a_count_measured_in_people_is_read(cell):
+    from djgj.read import values as V
+
+    assert V.count_or_unknown(cell) == 120
+
+
+def test_villagers_away_counted_in_households_never_become_people(runner, tmp_path):
+    rows = [
+        ["2024年青龙乡村级工会组建情况"],
+        ["村名", "是否建立村级工会", "会员人数", "外出务工人员"],
+        ["青龙村", "是", "120", "410"],
+        ["白石村", "否", "0", "86户"],
+    ]
+    path = write_csv(tmp_path / "青龙乡.csv", rows, encoding="gbk")
+    res = invoke(runner, "import", str(path))
+    # (86户 had been read as 86 people away)
+    assert res.exit_code == 1
+    assert "第4行" in res.output and "“86户”是户数，不是人数" in res.output
+    res = invoke(runner, "import", str(path), "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0, res.output
+    (v,) = [s["totals"] for s in _report(runner)["sections"]]
+    assert (v["orgs"], v["villagers_away"]) == (1, 410)

@@ -202,8 +202,19 @@ def _without_spaces(text: str) -> str:
     return unicodedata.normalize("NFKC", _SPACES.sub("", text))
 
 
-_UNITS = "人名个家户位元次"
+#: The measures a head count may be written with (25人, 25名, 25位, 25个).
+_UNITS = "人名个位"
 _COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
+#: Measures of another quantity than people: households and firms (120户, 12家), money, times.
+_OTHER_MEASURES = {
+    "户": "户数",
+    "家": "单位（家）数",
+    "元": "金额",
+    "万元": "金额",
+    "次": "次数",
+    "人次": "人次",
+}
+_OTHER_MEASURE = re.compile(r"^[0-9零〇一二两三四五六七八九十百千万.,]+\s*(万元|人次|[户家元次])$")
 
 
 #: A count followed by a note on what it holds, in brackets: 120（含劳务派遣20）, 86人（其中女职工30）.
@@ -219,7 +230,7 @@ NONE_COUNT_WORDS = frozenset({"无", "没有", "暂无", "尚无", "均无", "�
 #: read as unknown (left out of every figure that needs it, and counted), neither 0 nor refused.
 DASH_COUNT_SIGNS = frozenset({"-", "—", "–", "－", "/", "／", "\\", "--", "——", "---", "———", "―", "─"})
 #: Words that make a number an estimate (约30, 30左右, 50余人): refused, a guess is not a count.
-_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个家户位]?$")
+_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个位]?$")
 
 
 def count_or_unknown(cell: Cell) -> int | None:
@@ -260,6 +271,8 @@ def _chinese_count(text: str, cell: Cell) -> int:
             return int(got)
     if text in NONE_COUNT_WORDS:
         return 0
+    if (other := _OTHER_MEASURE.match(text)) is not None:
+        raise ValueProblem(f"“{cell}”是{_OTHER_MEASURES[other.group(1)]}，不是人数（请填人数）")
     if _ROUGH.search(text) and any(c.isdigit() or c in "零一二两三四五六七八九十百千万" for c in text):
         raise ValueProblem(f"“{cell}”是约数，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
     raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")

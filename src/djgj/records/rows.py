@@ -466,7 +466,7 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
             notes.append("繁体字转简体")
         if kind == "count" and nfkc.strip() in V.NONE_COUNT_WORDS:
             notes.append("人数栏的“无”计为 0")
-        if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
+        if kind == "count" and re.search(r"[人名个位]\s*$", nfkc):
             notes.append("去掉人数后的单位（如“25人”）")
         if kind == "count" and re.search(r"\)\s*$", nfkc):
             notes.append("人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120）")
