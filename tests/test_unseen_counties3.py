@@ -536,3 +536,44 @@ def test_villagers_away_counted_in_households_never_become_people(runner, tmp_pa
     assert res.exit_code == 0, res.output
     (v,) = [s["totals"] for s in _report(runner)["sections"]]
     assert (v["orgs"], v["villagers_away"]) == (1, 410)
+
+
+# ---------------------------------------------------------------- 单建 and 联建 in the Party column
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("单建", "own"),  # written from
+        ("联建", "joint_branch"),
+        ("独建", "own"),  # held out
+        ("独立组建", "own"),
+        ("单独", "own"),
+        ("单建党支部", "branch"),
+        ("基层工会委员会", None),  # the union's answer in the Party column: still refused
+    ],
+)
+def test_a_party_column_answering_built_alone_or_jointly(cell, want):
+    from djgj.read import values as V
+
+    if want is None:
+        with pytest.raises(V.ValueProblem):
+            V.read_with_note(V.party_org, cell)
+    else:
+        assert V.read_with_note(V.party_org, cell) == want
+
+
+def test_a_sheet_answering_both_organisations_by_built_alone_or_jointly(runner, tmp_path):
+    rows = [
+        ["2024年红星街道两新组织“两个覆盖”情况"],
+        ["企业名称", "从业人员", "党员", "党组织（单建/联建/无）", "工会（单建/联建/无）", "会员"],
+        ["红星街道甲有限公司", "80", "6", "单建", "单建", "70"],
+        ["红星街道乙有限公司", "15", "1", "联建", "联建", "12"],
+        ["红星街道丙有限公司", "30", "3", "无", "单建", "25"],
+    ]
+    res = invoke(runner, "import", str(write_csv(tmp_path / "红星街道.csv", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output  # (单建 in the Party column had refused the file)
+    t = _report(runner)["totals"]
+    assert (t["party_orgs"], t["party_covered"], t["party_org_required"]) == (1, 2, 2)
+    assert (t["unions"], t["union_covered"], t["union_members"]) == (2, 3, 107)
+    assert t["party_org_rate"] == pytest.approx(1 / 2)

@@ -733,7 +733,7 @@ def party_org(cell: Cell) -> str:
         ):
             if role in roles:
                 return form
-        if "verb" in roles:  # 单独组建, 已成立: an organisation of its own, form not stated
+        if roles & {"verb", "committee"}:  # 单独组建, 已成立, 单建: of its own, form not stated
             return "own"
     if got:
         return "own"
