@@ -577,3 +577,13 @@ def test_a_sheet_answering_both_organisations_by_built_alone_or_jointly(runner, 
     assert (t["party_orgs"], t["party_covered"], t["party_org_required"]) == (1, 2, 2)
     assert (t["unions"], t["union_covered"], t["union_members"]) == (2, 3, 107)
     assert t["party_org_rate"] == pytest.approx(1 / 2)
+
+
+@pytest.mark.parametrize(
+    "cell", ["20-30人", "20～30", "二十至三十人", "20人—30人", "20到30名"]
+)  # first written from
+def test_a_range_of_counts_is_refused_as_a_range(cell):
+    from djgj.read import values as V
+
+    with pytest.raises(V.ValueProblem, match="是一个范围，不是确切人数"):
+        V.count_or_unknown(cell)

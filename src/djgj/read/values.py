@@ -205,6 +205,10 @@ def _without_spaces(text: str) -> str:
 #: The measures a head count may be written with (25人, 25名, 25位, 25个).
 _UNITS = "人名个位"
 _COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
+#: A range of counts (20-30人, 20～30, 二十至三十人): no one count.
+_RANGE = re.compile(
+    r"^[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?\s*(?:-|~|～|—|－|至|到)\s*[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?$"
+)
 #: Measures of another quantity than people: households and firms (120户, 12家), money, times.
 _OTHER_MEASURES = {
     "户": "户数",
@@ -271,6 +275,8 @@ def _chinese_count(text: str, cell: Cell) -> int:
             return int(got)
     if text in NONE_COUNT_WORDS:
         return 0
+    if _RANGE.match(text):
+        raise ValueProblem(f"“{cell}”是一个范围，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
     if (other := _OTHER_MEASURE.match(text)) is not None:
         raise ValueProblem(f"“{cell}”是{_OTHER_MEASURES[other.group(1)]}，不是人数（请填人数）")
     if _ROUGH.search(text) and any(c.isdigit() or c in "零一二两三四五六七八九十百千万" for c in text):
