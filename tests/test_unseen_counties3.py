@@ -587,3 +587,52 @@ def test_a_range_of_counts_is_refused_as_a_range(cell):
 
     with pytest.raises(V.ValueProblem, match="是一个范围，不是确切人数"):
         V.count_or_unknown(cell)
+
+
+# ---------------------------------------------------------------- a 类别 naming a village or community by its committee
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("村委会", "village"),  # written from
+        ("居委会", "community"),
+        ("村民委员会", "village"),  # held out
+        ("居民委员会", "community"),
+        ("社区居委会", "community"),
+        ("城市社区", "community"),
+        ("涉农社区", "community"),
+        ("村改居", "community"),
+        ("社区社会组织", "social_org"),  # a community's organisation is no community
+        ("社区联合工会", None),  # a union's type names no kind
+        ("社区卫生服务中心", None),
+    ],
+)
+def test_a_kind_cell_naming_a_committee_or_a_setting(cell, want):
+    from djgj.records.kinds import kind_cell
+
+    assert kind_cell(cell) == want
+
+
+def test_a_list_mixing_committees_and_enterprises_by_their_kind_cells(runner, tmp_path):
+    rows = [
+        ["2024年东城街道基层工会组建情况"],
+        ["序号", "单位名称", "单位类别", "职工人数", "是否建会", "会员数"],
+        [1, "东城街道东关", "村委会", None, "是", "90"],
+        [2, "东城街道和平", "居民委员会", None, "是", "60"],
+        [3, "东城街道新村", "城市社区", None, "否", "0"],
+        [4, "东城街道宏图印刷有限公司", "有限责任公司", "45", "是", "40"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "东城街道.xlsx", rows)))
+    assert res.exit_code == 0, res.output  # (the committees' kinds had not been read: the file refused)
+    kinds = {n: u["kind"] for n, u in _units(runner).items()}
+    assert kinds == {
+        "东城街道东关": "village",
+        "东城街道和平": "community",
+        "东城街道新村": "community",  # its 类别 says so, whatever its name ends with
+        "东城街道宏图印刷有限公司": "non_public",
+    }
+    sections = {s["family"]: s["totals"] for s in _report(runner)["sections"]}
+    v, e = sections["villages"], sections["enterprises"]
+    assert (v["orgs"], v["union_covered"], v["union_members"]) == (3, 2, 150)
+    assert (e["orgs"], e["employees"], e["unions"], e["union_members"]) == (1, 45, 1, 40)
