@@ -72,6 +72,7 @@ def test_a_summary_sheet_listing_the_townships_units_counts_each_once(
     res = invoke(runner, "import", str(path), "--kind", "non_public")
     assert res.exit_code == 0, res.output
     assert f"工作表“{summary_name}”和“城关镇”都列有" in res.output and "只计一次" in res.output
+    assert "没有乡镇" not in res.output  # (each took its township from its township's sheet)
     assert {n: u["township"] for n, u in _units(runner).items()} == {
         "城关镇甲有限公司": "城关镇",
         "城关镇乙有限公司": "城关镇",

@@ -43,7 +43,9 @@ def one_unit_per_file(parsed: Parsed) -> None:
             town_from = main.sheet if other.township is None and main.township is not None else None
             said.setdefault((first.sheet, then.sheet, town_from), []).append(main.name)
         kept.add(id(main))
+    placed = {k[0] for k in said if k[2]}  # sheets whose township-less units took a township
     parsed.records = [r for r in parsed.records if id(r) in kept]
+    _unsay_no_township(parsed, placed)
     for (one, other_sheet, town_from), names in said.items():
         shown = "、".join(f"“{n}”" for n in names[:3]) + ("等" if len(names) > 3 else "")
         town = f"，乡镇取自工作表“{town_from}”" if town_from else ""
@@ -105,3 +107,13 @@ def _merge(main: Record, other: Record) -> None:
             if k == "union_established_on" and "union_established_precision" in other.values:
                 main.values["union_established_precision"] = other.values["union_established_precision"]
     main.blank = tuple(f for f in main.blank if f in blank)
+
+
+def _unsay_no_township(parsed: Parsed, sheets: set[str]) -> None:
+    """The row pipeline's note that a sheet's units have no township, withdrawn for a sheet none of
+    whose units is left without one (each took it from the sheet that names it too)."""
+    for sheet in sheets:
+        if any(r.sheet == sheet and r.township is None for r in parsed.records):
+            continue
+        said = f"工作表“{sheet}”有 "
+        parsed.warnings = [w for w in parsed.warnings if not (w.startswith(said) and "个单位没有乡镇" in w)]
