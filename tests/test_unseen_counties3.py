@@ -637,3 +637,25 @@ def test_a_list_mixing_committees_and_enterprises_by_their_kind_cells(runner, tm
     v, e = sections["villages"], sections["enterprises"]
     assert (v["orgs"], v["union_covered"], v["union_members"]) == (3, 2, 150)
     assert (e["orgs"], e["employees"], e["unions"], e["union_members"]) == (1, 45, 1, 40)
+
+
+# ---------------------------------------------------------------- a totals row by another word
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["城关镇汇总", "累计", "汇总（城关镇）", "本页累计", "全镇累计", "企业汇总"],  # first two written from
+)
+def test_a_totals_row_labelled_by_another_word_is_no_unit(runner, tmp_path, label):
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        ["序号", "企业名称", "职工人数", "是否建会", "会员数"],
+        [1, "城关镇甲有限公司", 50, "是", 40],
+        [2, "城关镇乙有限公司", 20, "否", 0],
+        [None, label, 70, None, 40],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "城关镇.xlsx", rows)), "--kind", "non_public")
+    assert res.exit_code == 0, res.output
+    assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
+    t = _report(runner)["totals"]  # (the totals row had been a third unit: 3 units, 140 employees)
+    assert (t["orgs"], t["employees"], t["union_members"]) == (2, 70, 40)

@@ -33,7 +33,7 @@ from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_SCORE = 2
-TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总"}
+TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总", "累计"}
 FOOTER_WORDS = (
     "填表人",
     "填报人",
@@ -565,7 +565,7 @@ def _numeric(row: list[Any]) -> bool:
 
 
 #: A totals word that a block's name may precede (青山镇小计, 非公企业合计) or follow (小计（青山镇）).
-_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计")
+_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计", "汇总", "累计")
 #: A totals cell is a label, not a unit's name: a name before or after the word is a short place or group.
 _TOTAL_LABEL_MAX = 12
 
