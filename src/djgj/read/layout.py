@@ -495,6 +495,8 @@ class RowClassifier:
         ):
             self.in_footer = True
             return "footer"
+        if len(filled) == 1 and _BRACKETED_ALL.match(joined) and not _numeric(row):
+            return "footer"  # (（本表由镇总工会汇总）: a remark, though its words end as a totals label's)
         if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
             return "totals"
         if _looks_statistic(row):  # 平均, 入会率: no unit; skipped with the footer rows (not all below)
