@@ -62,7 +62,7 @@ def parse_value(field: str, text: str, kind: str | None = None) -> tuple[Any, st
     if field not in SNAPSHOT_FIELDS:
         raise UsageError(f"字段“{field}”不能用 djgj set 修改；可改的是快照中的数字、形式、人名和日期")
     value_kind = SNAPSHOT_FIELDS[field][0]
-    if text.strip() in V.UNKNOWN_WORDS:
+    if V.is_unknown(text):
         return None, None
     try:
         if value_kind == "count":

@@ -59,7 +59,7 @@ def normalise_id(cell: Any) -> str:
         )
     if isinstance(cell, int):
         cell = str(cell)
-    text = re.sub(r"[\s\u3000-]", "", unicodedata.normalize("NFKC", str(cell))).upper()
+    text = V.without_text_mark(re.sub(r"[\s\u3000-]", "", unicodedata.normalize("NFKC", str(cell))).upper())
     if _SCIENTIFIC.fullmatch(text):  # (a CSV saved from Excel keeps the number as it was shown)
         raise V.ValueProblem(
             f"身份证号被存成了数字（{text}），后几位已经丢失；请把该列设为文本、重新填写后再导入"

@@ -76,7 +76,12 @@ class Rule:
         attrs: frozenset[str],
         own: frozenset[str] = frozenset(),
         unit_head: bool = True,
+        counts_units: bool = False,
     ) -> bool:
+        """``counts_units``: the header counts units, not people (会员单位数, 党员企业数: its own
+        head noun is the unit and a count word follows it), so no count of people fits."""
+        if self.counts and counts_units:
+            return False
         if not self.need <= subjects or not subjects - self.need <= self.may:
             return False
         if self.attrs_any and not self.attrs_any & attrs:
@@ -317,7 +322,10 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
     attrs = frozenset(concepts & lex.attributes)
     head = _head_subjects(own)
     unit_head = not head or "unit" in head
-    found = next((r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts, unit_head)), None)
+    counts_units = _counts_units(label, own, head)
+    found = next(
+        (r.field for r in lex.rules if r.fits(subjects, attrs, own.concepts, unit_head, counts_units)), None
+    )
     if own.unread:
         noted = _without_notes(label, groups, left)
         if noted is not None:
@@ -332,6 +340,18 @@ def _read(label: str, groups: tuple[str, ...], left: str | None) -> Reading:
         # Every word read, but no rule joins them (工会主席电话, 党员工会会员数): not a ledger field.
         return Reading(None, words, different=True)
     return Reading(found, words)
+
+
+#: A unit of measure saying a count is of organisations or households: 会员数（家）, 入会（户）.
+_ORG_MEASURE = re.compile(r"[（(](?:单位[:：]?)?(?:家|户)[)）]")
+
+
+def _counts_units(label: str, own: Words, head: frozenset[str]) -> bool:
+    """Whether a header counts units, not people: its head noun is the unit, then a count word
+    (会员单位数, 入会企业数: units whose people are members), or it is measured in 家 or 户."""
+    if _ORG_MEASURE.search(unicodedata.normalize("NFKC", label)):
+        return True
+    return "unit" in head and bool({"count", "total"} & set(own.concepts)) and "headcount" not in own.concepts
 
 
 def _head_subjects(words: Words) -> frozenset[str]:

@@ -36,7 +36,7 @@ from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_SCORE = 2
-TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总"}
+TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总", "累计"}
 FOOTER_WORDS = (
     "填表人",
     "填报人",
@@ -545,15 +545,40 @@ class RowClassifier:
         ):
             self.in_footer = True
             return "footer"
+        if len(filled) == 1 and _BRACKETED_ALL.match(joined) and not _numeric(row):
+            return "footer"  # (（本表由镇总工会汇总）: a remark, though its words end as a totals label's)
         if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
             return "totals"
         if _looks_statistic(row):  # 平均, 入会率: no unit; skipped with the footer rows (not all below)
             return "footer"
         if len(filled) == 1 and self.n_columns > 3 and not _numeric(row) and section_of(joined):
             return "section"
-        if len(filled) == 1 and self.n_columns > 3 and len(joined) > 15 and not _numeric(row):
+        if (
+            len(filled) == 1
+            and self.n_columns > 3
+            and not _numeric(row)
+            and (len(joined) > 15 or is_note(joined))
+        ):
             return "footer"
         return self.data_or_table(row)
+
+
+#: What a unit's name never holds: a label's colon (统计人：张三, 另：…) or a sentence's punctuation.
+_NOTE_PUNCTUATION = re.compile(r"[:：，,。；;！!？?]")
+_BRACKETED_ALL = re.compile(r"^[（(【\[].*[）)】\]]$")
+
+
+def is_note(text: str) -> bool:
+    """Whether a row's one filled cell is a note under or inside the table, not a unit's name: a label
+    and its value or a sentence (统计人：张三, 另：2家企业已停产，未列入), a remark wholly in brackets
+    ((本表由镇总工会汇总)), or the words of a note (layouts.toml [rows] note_words: 以下空白, 经核实无误,
+    *标注的企业为规上企业) where no unit's name ends (or after a sign marking names, as a legend)."""
+    text = text.strip()
+    if _NOTE_PUNCTUATION.search(text) or _BRACKETED_ALL.match(text):
+        return True
+    if not any(w in text for w in layout_words()["rows"]["note_words"]):
+        return False
+    return text[:1] in _mark_signs() or not name_without_marks(text).endswith(unit_endings())
 
 
 def _another_header(row: list[Any]) -> bool:
@@ -616,7 +641,7 @@ def _numeric(row: list[Any]) -> bool:
 
 
 #: A totals word that a block's name may precede (青山镇小计, 非公企业合计) or follow (小计（青山镇）).
-_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计")
+_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计", "汇总", "累计")
 #: A totals cell is a label, not a unit's name: a name before or after the word is a short place or group.
 _TOTAL_LABEL_MAX = 12
 

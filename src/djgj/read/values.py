@@ -65,11 +65,38 @@ MAX_HEADCOUNT = 10_000_000
 
 
 def is_unknown(cell: Cell) -> bool:
-    """A cell saying the value is not known (未填, 不详): stored as NULL, never as 0 or "no".
+    """A cell saying the value is not known (未填, 不详, 未统计, 暂不清楚): stored as NULL, never as 0
+    or "no". Read by its words (`data/unknown.toml`): a negation before a word of finding out.
 
     djgj's own export writes 未填 where the ledger has no value, so an export imports back unchanged.
     """
-    return isinstance(cell, str) and cell.strip() in UNKNOWN_WORDS
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    if text in UNKNOWN_WORDS:
+        return True
+    if not text or len(text) > 12 or text.isascii():
+        return False
+    return (
+        _unknown_grammar().fullmatch(_UNKNOWN_DROP.sub("", unicodedata.normalize("NFKC", text))) is not None
+    )
+
+
+_UNKNOWN_DROP = re.compile(r"[\s\u3000\u00a0()\[\]【】“”\"'、,，.。;；:：!！?？]")
+
+
+@lru_cache(maxsize=1)
+def _unknown_grammar() -> re.Pattern[str]:
+    import tomllib
+    from pathlib import Path
+
+    doc = tomllib.loads((Path(__file__).parents[1] / "data" / "unknown.toml").read_text("utf-8"))
+
+    def alt(words: list[str]) -> str:
+        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+    said = f"(?:{alt(doc['when'])})?(?:{alt(doc['negation'])})(?:{alt(doc['knowing'])})"
+    return re.compile(f"(?:{said}|{alt(doc['whole'])})")
 
 
 def is_blank(cell: Cell) -> bool:
@@ -175,8 +202,23 @@ def _without_spaces(text: str) -> str:
     return unicodedata.normalize("NFKC", _SPACES.sub("", text))
 
 
-_UNITS = "人名个家户位元次"
+#: The measures a head count may be written with (25人, 25名, 25位, 25个).
+_UNITS = "人名个位"
 _COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
+#: A range of counts (20-30人, 20～30, 二十至三十人): no one count.
+_RANGE = re.compile(
+    r"^[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?\s*(?:-|~|～|—|－|至|到)\s*[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?$"
+)
+#: Measures of another quantity than people: households and firms (120户, 12家), money, times.
+_OTHER_MEASURES = {
+    "户": "户数",
+    "家": "单位（家）数",
+    "元": "金额",
+    "万元": "金额",
+    "次": "次数",
+    "人次": "人次",
+}
+_OTHER_MEASURE = re.compile(r"^[0-9零〇一二两三四五六七八九十百千万.,]+\s*(万元|人次|[户家元次])$")
 
 
 #: A count followed by a note on what it holds, in brackets: 120（含劳务派遣20）, 86人（其中女职工30）.
@@ -192,7 +234,7 @@ NONE_COUNT_WORDS = frozenset({"无", "没有", "暂无", "尚无", "均无", "�
 #: read as unknown (left out of every figure that needs it, and counted), neither 0 nor refused.
 DASH_COUNT_SIGNS = frozenset({"-", "—", "–", "－", "/", "／", "\\", "--", "——", "---", "———", "―", "─"})
 #: Words that make a number an estimate (约30, 30左右, 50余人): refused, a guess is not a count.
-_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个家户位]?$")
+_ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个位]?$")
 
 
 def count_or_unknown(cell: Cell) -> int | None:
@@ -200,6 +242,19 @@ def count_or_unknown(cell: Cell) -> int | None:
     if type(cell) is str and not cell.isdigit() and _SPACES.sub("", cell) in DASH_COUNT_SIGNS:
         return None
     return count(cell)
+
+
+#: The mark Excel and WPS put before digits to keep them as text ('45, '9133…, '2019.5), written
+#: out by systems that export such cells and by hand: a mark on the cell, no part of its value.
+TEXT_MARKS = ("'", "‘", "’", "`")
+
+
+def without_text_mark(text: str) -> str:
+    """``text`` without one leading text mark ('45 → 45), when something follows it and it is the
+    only one (a quoted 'word' keeps its quotes, and is read or refused as written)."""
+    if len(text) > 1 and text[0] in TEXT_MARKS and not any(m in text[1:] for m in TEXT_MARKS):
+        return text[1:]
+    return text
 
 
 def is_dash_count(cell: Cell) -> bool:
@@ -220,6 +275,10 @@ def _chinese_count(text: str, cell: Cell) -> int:
             return int(got)
     if text in NONE_COUNT_WORDS:
         return 0
+    if _RANGE.match(text):
+        raise ValueProblem(f"“{cell}”是一个范围，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
+    if (other := _OTHER_MEASURE.match(text)) is not None:
+        raise ValueProblem(f"“{cell}”是{_OTHER_MEASURES[other.group(1)]}，不是人数（请填人数）")
     if _ROUGH.search(text) and any(c.isdigit() or c in "零一二两三四五六七八九十百千万" for c in text):
         raise ValueProblem(f"“{cell}”是约数，不是确切人数（请填确切人数；不知道可写“不详”，记为未知）")
     raise ValueProblem(f"“{cell}”不是人数（应为非负整数，如 25 或 25人）")
@@ -244,7 +303,7 @@ def count(cell: Cell) -> int:
     elif isinstance(cell, (dt.date, dt.datetime)):
         raise ValueProblem(f"“{cell}”是日期，不是人数")
     else:
-        text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
+        text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))))
         if text.startswith("-") and _COUNT.match(text[1:]):
             raise ValueProblem(f"人数不能为负数：“{cell}”")
         m = _COUNT.match(text) or _NOTED_COUNT.match(text)
@@ -567,7 +626,7 @@ def date_value(cell: Cell, *, date_1904: bool = False) -> tuple[dt.date, str] | 
         if 20000 <= n <= 80000:
             return (_EXCEL_EPOCH_1904 if date_1904 else _EXCEL_EPOCH) + dt.timedelta(days=n), "day"
         raise ValueProblem(f"“{cell}”不是日期")
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell)))
+    text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))))
     text = _four_digit_year(text.rstrip("。."))  # (2019.5. as typed)
     for pattern, precision in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -700,7 +759,7 @@ def party_org(cell: Cell) -> str:
         ):
             if role in roles:
                 return form
-        if "verb" in roles:  # 单独组建, 已成立: an organisation of its own, form not stated
+        if roles & {"verb", "committee"}:  # 单独组建, 已成立, 单建: of its own, form not stated
             return "own"
     if got:
         return "own"
@@ -963,7 +1022,7 @@ def credit_code(cell: Cell) -> str | None:
     from stdnum.cn import uscc
     from stdnum.exceptions import ValidationError
 
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper()
+    text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))).upper())
     if says_no_code(text):
         return None
     try:

@@ -38,6 +38,7 @@ from djgj.read.layout import (
     township_from_text,
     townships_in_text,
 )
+from djgj.records.across import one_unit_per_file
 from djgj.records.kinds import kind_cell, kind_in_titles
 from djgj.records.pipeline import RowPipeline
 from djgj.records.record import (
@@ -213,6 +214,7 @@ def parse(wb: Workbook, options: Options) -> Parsed:
             parsed.roster_tables.append(table)
             continue
         _parse_ledger_table(wb, table, options, parsed)
+    one_unit_per_file(parsed)
     if parsed.records and parsed.as_of is None:
         raise InputError(
             f"{wb.path.name}：无法确定数据的截至日期（标题和文件名中都没有“2014年度”或“截止：2014年12月31日”之类的字样）；"

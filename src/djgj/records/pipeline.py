@@ -410,7 +410,8 @@ class RowPipeline:
         if first is not None:
             keys = set(first.values) | set(rec.values)
             diff = (
-                "、".join(sorted(k for k in keys if first.values.get(k) != rec.values.get(k))) or "名称或乡镇"
+                "、".join(sorted(field_label(k) for k in keys if first.values.get(k) != rec.values.get(k)))
+                or "名称或乡镇"
             )
         else:
             diff = "某些列"

@@ -494,6 +494,8 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
     if kind == "union_form" and V.founding_date(raw) is not None:
         notes.append("工会栏写的日期记为已建会，并作为建会时间（如“2016.5”）")
         return
+    if kind in ("count", "date") and isinstance(raw, str) and V.without_text_mark(raw.strip()) != raw.strip():
+        notes.append("去掉数字前的单引号（Excel/WPS 的文本标记，如“'45”记为 45）")
     if kind == "count" and isinstance(raw, str) and _THOUSANDS.search(raw):
         notes.append("去掉数字中的千位分隔符（如“1,234”）")
     if isinstance(raw, str) and raw.isascii() and raw and not raw.isspace():
@@ -518,7 +520,7 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
             notes.append(TRADITIONAL_CELL)
         if kind == "count" and nfkc.strip() in V.NONE_COUNT_WORDS:
             notes.append("人数栏的“无”计为 0")
-        if kind == "count" and re.search(r"[人名个家户位]\s*$", nfkc):
+        if kind == "count" and re.search(r"[人名个位]\s*$", nfkc):
             notes.append("去掉人数后的单位（如“25人”）")
         if kind == "count" and re.search(r"\)\s*$", nfkc):
             notes.append("人数后括号中的说明不计入（如“120（含劳务派遣20）”记为 120）")
