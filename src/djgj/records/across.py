@@ -15,6 +15,7 @@ from typing import Any
 
 from djgj.errors import InputError
 from djgj.read.headers import field_label
+from djgj.records.pipeline import says_no_township
 from djgj.records.record import Identity, Parsed, Record
 
 #: Fields that say how a value was read, not what the unit is (compared through their value).
@@ -115,5 +116,4 @@ def _unsay_no_township(parsed: Parsed, sheets: set[str]) -> None:
     for sheet in sheets:
         if any(r.sheet == sheet and r.township is None for r in parsed.records):
             continue
-        said = f"工作表“{sheet}”有 "
-        parsed.warnings = [w for w in parsed.warnings if not (w.startswith(said) and "个单位没有乡镇" in w)]
+        parsed.warnings = [w for w in parsed.warnings if not says_no_township(w, sheet)]

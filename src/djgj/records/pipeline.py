@@ -329,10 +329,7 @@ class RowPipeline:
         out += evidence_note(name, ctx.unions)
         out += _near_townships(name, self.parsed.townships)
         if self.no_town:
-            out.append(
-                f"工作表“{name}”有 {self.no_town} 个单位没有乡镇（表中没有乡镇列或未填，标题、工作表名和文件名中"
-                "也没有乡镇名），报告中不会归入任何乡镇；请用 --township 指定，或在表中填写乡镇"
-            )
+            out.append(no_township_note(name, self.no_town))
         return out
 
     def _section_notes(self) -> list[str]:
@@ -429,6 +426,23 @@ def _may_close_on_note(rows: list[list[Any]], name: int) -> bool:
     except (IndexError, TypeError):  # (a short row, a blank or a number: look at each)
         return True
     return any(c in text for c in NOTE_CLOSERS)
+
+
+def no_township_note(sheet: str, n: int) -> str:
+    """The note that ``n`` units of a sheet have no township (`says_no_township` knows it again)."""
+    return (
+        f"工作表“{sheet}”有 {n} {_NO_TOWNSHIP}（表中没有乡镇列或未填，标题、工作表名和文件名中"
+        "也没有乡镇名），报告中不会归入任何乡镇；请用 --township 指定，或在表中填写乡镇"
+    )
+
+
+def says_no_township(warning: str, sheet: str) -> bool:
+    """Whether ``warning`` is `no_township_note` of ``sheet`` (`records.across` withdraws it when every
+    unit of the sheet took its township from another sheet)."""
+    return warning.startswith(f"工作表“{sheet}”有 ") and _NO_TOWNSHIP in warning
+
+
+_NO_TOWNSHIP = "个单位没有乡镇"
 
 
 def _closes_on_note(cell: Any) -> bool:
