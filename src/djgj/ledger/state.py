@@ -186,13 +186,14 @@ def append_round(conn: Connection, batch_id: int, as_of: dt.date, after: int) ->
     file is read in another process."""
     if not after and conn.exec_driver_sql("SELECT 1 FROM year_states LIMIT 1").first() is not None:
         return None
-    last = conn.exec_driver_sql("SELECT MAX(id) FROM snapshots WHERE batch_id = ?", (int(batch_id),)).scalar()
+    # (the ledger held no unit: every snapshot is this batch's, its ids and units' ids in step)
+    last = conn.exec_driver_sql("SELECT MAX(id) FROM snapshots").scalar()
     if last is None or last <= after:
         return after
-    conn.exec_driver_sql(
+    conn.exec_driver_sql(  # (+batch_id: read by the id range, not by the batch's index)
         "INSERT INTO year_states (year, unit_id, snapshot_id, as_of, employees) "
         f"SELECT {int(as_of.year)}, unit_id, id, as_of, employees FROM snapshots "
-        "WHERE id > ? AND id <= ? AND batch_id = ? ORDER BY unit_id",
+        "WHERE id > ? AND id <= ? AND +batch_id = ? ORDER BY id",
         (int(after), int(last), int(batch_id)),
     )
     return int(last)
