@@ -295,17 +295,10 @@ def text_file(path: str | Path) -> TextFile | None:
     """A file `read` would parse as CSV, checked in bounded memory: decodable (strictly, as
     `decode_text`) and without NUL. None for any other file, and for one `read` would refuse."""
     p = Path(path)
-    try:
-        st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return None  # `read` refuses it by name; opening a FIFO would wait forever
-        size = st.st_size
-        with open(p, "rb") as f:
-            head = f.read(8192)
-    except OSError:
+    opened = _text_head(p, 8192)
+    if opened is None:
         return None
-    if size == 0 or size > MAX_FILE_BYTES or sniff(head) != "text":
-        return None
+    st, head = opened
     for codec in text_codecs(head):
         decoder = codecs.getincrementaldecoder(codec)("strict")
         newlines = 0
@@ -321,9 +314,29 @@ def text_file(path: str | Path) -> TextFile | None:
             continue
         if "\x00" in text:
             return None
-        encoding = "utf-8" if codec == "utf-8-sig" else codec
-        return TextFile(p, codec, encoding, newlines + text.count("\n"), st)
+        return TextFile(p, codec, _encoding(codec), newlines + text.count("\n"), st)
     return None
+
+
+def _text_head(p: Path, n: int) -> tuple[os.stat_result, bytes] | None:
+    """A regular file's status and first ``n`` bytes, when it may be text `read` would take (not
+    empty, not too large, its first 8 KB sniffed as text); None otherwise."""
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None  # `read` refuses it by name; opening a FIFO would wait forever
+        with open(p, "rb") as f:
+            head = f.read(n)
+    except OSError:
+        return None
+    if not head or st.st_size > MAX_FILE_BYTES or sniff(head[:8192]) != "text":
+        return None
+    return st, head
+
+
+def _encoding(codec: str) -> str:
+    """The encoding a codec names (a byte order mark is no part of it)."""
+    return "utf-8" if codec == "utf-8-sig" else codec
 
 
 #: Bytes of a file `text_file_guess` judges it by.
@@ -336,16 +349,10 @@ def text_file_guess(path: str | Path) -> TextFile | None:
     that starts before the import has checked the file (`records.ahead.Early`): the import compares
     its own, whole check with this one and reads with it only when they agree."""
     p = Path(path)
-    try:
-        st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        with open(p, "rb") as f:
-            head = f.read(GUESS_BYTES)
-    except OSError:
+    opened = _text_head(p, GUESS_BYTES)
+    if opened is None:
         return None
-    if not head or st.st_size > MAX_FILE_BYTES or sniff(head[:8192]) != "text":
-        return None
+    st, head = opened
     for codec in text_codecs(head):
         try:
             text = codecs.getincrementaldecoder(codec)("strict").decode(head, final=len(head) == st.st_size)
@@ -354,7 +361,7 @@ def text_file_guess(path: str | Path) -> TextFile | None:
         if "\x00" in text:
             return None
         newlines = text.count("\n") * st.st_size // len(head)
-        return TextFile(p, codec, "utf-8" if codec == "utf-8-sig" else codec, newlines, st)
+        return TextFile(p, codec, _encoding(codec), newlines, st)
     return None
 
 

@@ -152,11 +152,8 @@ def _rounds(
 
 def _start(job: tuple[Any, ...]) -> subprocess.Popen[bytes] | None:
     """A child given ``job``; None when none could be started or told."""
-    try:
-        proc = subprocess.Popen(
-            command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-    except OSError:
+    proc = _popen()
+    if proc is None:
         return None
     try:
         assert proc.stdin is not None
@@ -166,6 +163,16 @@ def _start(job: tuple[Any, ...]) -> subprocess.Popen[bytes] | None:
         _stop(proc)
         return None
     return proc
+
+
+def _popen() -> subprocess.Popen[bytes] | None:
+    """A child (`command`) talking through pipes; None when none could be started."""
+    try:
+        return subprocess.Popen(
+            command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        return None
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -200,11 +207,8 @@ class Early:
             return None
         if not sys.executable:
             return None
-        try:
-            proc = subprocess.Popen(
-                command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError:
+        proc = _popen()
+        if proc is None:
             return None
         early = cls(proc)
         early._tell(("early", str(path)))
