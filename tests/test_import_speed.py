@@ -280,3 +280,57 @@ def test_plain_names_of_people_read_at_once_as_each_alone(texts) -> None:
         assert dict(hit[0])["has_instructor"] is True
     assert "张三" not in texts or "张三" in fast
     assert not {"未填", "不详", "有", "无", "是", "否", "已建", "未建", "对"} & set(fast)
+
+
+#: Unit names' hard characters: Traditional and Simplified, spaces of every width and line breaks,
+#: invisible format characters, brackets of both widths, compatibility forms NFKC changes (ｆ, ①,
+#: ㈱, ﬁ), combining marks that compose once a space between them goes, ASCII.
+_NAME_CHARS = (
+    "臺灣電機發展有限公司乾坤後面裏里干鬆松甲乙 \u3000\u00a0\t\r\n\x1c\x85\u2028\u200b\ufeff\u00ad"
+    "()（）ｆ①㈱ﬁK\u0327e\u0301 a-Z.&"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=_NAME_CHARS, max_size=12), max_size=15))
+def test_names_normalised_as_one_text_equal_each_alone(names) -> None:
+    """A column's names normalised joined by line breaks (`normalise_names`) give what each name
+    alone gives (`normalise_name`), whatever spaces, marks or line breaks they hold."""
+    from djgj.read.values import normalise_name, normalise_names
+
+    assert normalise_names(names) == [normalise_name(n) for n in names]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 300),
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.one_of(st.integers(-40, 40), st.integers(-(2**64), 2**64)),
+                st.integers(1, 10**6),
+                st.integers(0, 2**64 - 1),
+            ),
+            max_size=60,
+        ),
+        max_size=6,
+    ),
+)
+def test_seen_answers_a_round_of_keys_as_one_by_one(expected, rounds) -> None:
+    """`Seen.setdefault_many` over rounds of keys (repeats within a round and across rounds, a
+    table that must grow) answers as `setdefault` of each in turn."""
+    many, plain = Seen.for_units(expected), Seen.for_units(expected)
+    for batch in rounds:
+        hits = many.setdefault_many(
+            [k for k, _, _ in batch], [r for _, r, _ in batch], [d for _, _, d in batch]
+        )
+        want = []
+        for pos, (key, row, digest) in enumerate(batch):
+            there = plain.get(key) is not None
+            got = plain.setdefault(key, (row << 64) | digest)
+            if there:
+                want.append((pos, got >> 64, got & ((1 << 64) - 1)))
+        assert hits == want
+        assert len(many) == len(plain)
+    for key, _, _ in (kv for batch in rounds for kv in batch):
+        assert many.get(key) == plain.get(key)

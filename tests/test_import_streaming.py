@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from builders import HEADER, unit_row, write_csv, write_xlsx
 from conftest import invoke, sql
@@ -224,3 +226,54 @@ def test_workbooks_that_are_read_whole(tmp_path):
     assert ss is not None
     whole = sources.read(tmp_path / "e.xlsx").sheets[0].rows
     assert [row for row, _ in ss.rows] == whole
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("unit"), st.integers(1, 6)),
+            st.just(("total", 0)),
+            st.just(("subtotal", 0)),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    st.one_of(st.none(), st.tuples(st.integers(0, 14), st.integers(1, 6))),
+)
+def test_repeats_and_conflicts_streamed_as_read_whole(tmp_path_factory, monkeypatch, steps, changed):
+    """Units repeated identically or with other content, before and after totals rows: a streamed
+    file (the units it has seen checked a batch at a time) ends exactly as the file read whole."""
+    from djgj.ledger.db import open_engine
+    from djgj.read import files as sources
+    from djgj.records.parse import Options
+
+    tmp = tmp_path_factory.mktemp("steps")
+    if changed is not None:  # a unit's row again, another 从业人员数 in it
+        steps = [*steps[: changed[0]], ("changed", changed[1]), *steps[changed[0] :]]
+    rows: list[list[object]] = [HEADER]
+    seen: set[int] = set()
+    block = 0
+    sums = []  # each 小计 row's block, summed here: 30 employees per unit met for the first time
+    for what, i in steps:
+        if what in ("total", "subtotal"):
+            rows.append(["合计" if what == "total" else "小计", "", "", "", 999, "", "", "", "", "", "", ""])
+            if what == "subtotal":
+                sums.append(block)
+                block = 0
+        else:
+            rows.append(unit_row(i, 从业人员数=77) if what == "changed" else unit_row(i))
+            block += 30 * (i not in seen)
+            seen.add(i)
+    f = write_csv(tmp / "城关镇_2014.csv", rows)
+    outcomes = []
+    with monkeypatch.context() as patch:
+        for streamed in (True, False):
+            if not streamed:
+                patch.setattr(sources, "text_file", lambda path: None)
+            engine = open_engine(str(tmp / f"{streamed}.db"), write=True)
+            outcomes.append(_outcome(engine, f, Options()))
+    assert outcomes[0] == outcomes[1]
+    if isinstance(outcomes[0][0], dict) and not any(what == "changed" for what, _ in steps):
+        said = [w for w in outcomes[0][0]["warnings"] if "小计行写 999" in w]
+        assert [int(w.split("本段逐行相加为 ")[1].split("，")[0]) for w in said] == sums

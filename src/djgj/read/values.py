@@ -1049,7 +1049,23 @@ def normalise_name(name: str) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
+#: Spaces as `_SPACES` has them, but for the line break that parts the names `normalise_names` joins.
+_SPACES_IN_LINE = re.compile(r"[^\S\n]+")
+
+
 def normalise_names(names: list[str]) -> list[str]:
-    """`normalise_name` of every name of a column, with `simplify_many`."""
-    simplified = simplify_many([_INVISIBLE.sub("", n) for n in names])
-    return [_without_spaces(t).replace("(", "（").replace(")", "）") for t in simplified]
+    """`normalise_name` of every name of a column, as one text: the names joined by line breaks,
+    each step (invisible characters, NFKC, OpenCC, spaces, NFKC, brackets) run once over it. No step
+    reaches across a line break (NFKC composes nothing with it, OpenCC converts each line on its
+    own), so the lines come back as each name alone gives; names holding a line break, or lines that
+    do not come back one per name, are normalised one by one."""
+    joined = "\n".join(names)
+    if names and joined.count("\n") == len(names) - 1:
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", joined))
+        if not text.isascii():
+            text = str(_t2s().convert(text))
+        text = unicodedata.normalize("NFKC", _SPACES_IN_LINE.sub("", text))
+        out = text.replace("(", "（").replace(")", "）").split("\n")
+        if len(out) == len(names):
+            return out
+    return [normalise_name(n) for n in names]

@@ -67,10 +67,18 @@ def content_digest(rec: Record, identity: Identity) -> int:
     """A row's content as 64 bits, whatever the order of its fields: its field names sorted and
     their values in that order (the names' order looked up once per order met; cheaper than a
     frozenset of the items), so a repeat read by `parse_row` equals one read by the column reader."""
-    values = rec.values
-    keys = tuple(values)
-    order = _ORDERS.get(keys) or _in_order(keys)
-    return hash((identity, rec.name, rec.township, order[0], order[1](values))) & _MASK
+    return content_digests([rec], [identity])[0]
+
+
+def content_digests(recs: list[Record], identities: list[Identity]) -> list[int]:
+    """`content_digest` of each record (of the identity beside it), in one loop."""
+    out = []
+    for rec, identity in zip(recs, identities, strict=True):
+        values = rec.values
+        keys = tuple(values)
+        order = _ORDERS.get(keys) or _in_order(keys)
+        out.append(hash((identity, rec.name, rec.township, order[0], order[1](values))) & _MASK)
+    return out
 
 
 class RowPipeline:
@@ -145,6 +153,10 @@ class RowPipeline:
         read = self.columns.read([c for c, _ in data], [n for _, n in data], above) if data else None
         out: list[Record] = []
         summed = 0  # out[:summed] added to the totals (`Totals.add_many`, before each totals row)
+        #: Records read since the last totals row, not yet held to the units seen (`_keep_firsts`),
+        #: and their rows' cells (for `_note_org`).
+        pending: list[Record] = []
+        cells_of: list[list[Any]] = []
         j = -1
         for (cells, line), w in zip(chunk, what, strict=True):
             if w == "empty":
@@ -165,6 +177,8 @@ class RowPipeline:
             self.window.rows[0] = cells
             self.window.line_numbers[0] = line  # type: ignore[index]
             if w == "totals":
+                out += self._keep_firsts(pending, cells_of)
+                pending, cells_of = [], []
                 self.totals.add_many(out[summed:])
                 summed = len(out)
                 self._totals_row(cells, line)
@@ -173,11 +187,55 @@ class RowPipeline:
             self.ctx.section_town = above[j] if above is not None else None
             rec = self._record(read, j)  # type: ignore[arg-type]
             if rec is not None:
-                out.append(rec)
-                if self.orgs and len(self.org_counts) < _ORGS_TRACKED:
-                    self._note_org(cells, rec)
+                pending.append(rec)
+                cells_of.append(cells)
+        out += self._keep_firsts(pending, cells_of)
         self.totals.add_many(out[summed:])
         return out
+
+    def _keep_firsts(self, recs: list[Record], cells_of: list[list[Any]]) -> list[Record]:
+        """The records of ``recs`` that are their unit's first row (`_first_time`), up to the first
+        that conflicts with an earlier row; their townships noted, their organisations' counts."""
+        if self.firsts is not None:
+            kept = []
+            for i, rec in enumerate(recs):
+                if self.conflict is not None:
+                    break
+                if self._first_time(rec):
+                    kept.append(i)
+        else:
+            kept = self._firsts_streamed(recs)
+        for i in kept:
+            rec = recs[i]
+            if rec.township:
+                self.parsed.townships.add(rec.township)
+            else:
+                self.no_town += 1
+            if self.orgs and len(self.org_counts) < _ORGS_TRACKED:
+                self._note_org(cells_of[i], rec)
+        return [recs[i] for i in kept]
+
+    def _firsts_streamed(self, recs: list[Record]) -> list[int]:
+        """`_first_time` of each of ``recs`` in turn, against the units seen kept in a few bytes each
+        (`Seen.setdefault_many`, one loop for the lot): the positions of the first rows."""
+        assert isinstance(self.seen, Seen)
+        identities = [rec.identity() for rec in recs]
+        digests = content_digests(recs, identities)
+        hits = self.seen.setdefault_many(list(map(hash, identities)), [rec.row for rec in recs], digests)
+        if not hits:
+            return list(range(len(recs)))
+        repeats = {pos: (row, digest) for pos, row, digest in hits}
+        kept = []
+        for i, rec in enumerate(recs):
+            first = repeats.get(i)
+            if first is None:
+                kept.append(i)
+            elif first[1] != digests[i]:
+                self.conflict = (rec, first[0], None)
+                break
+            else:
+                self._note_duplicate(rec, first[0])
+        return kept
 
     def _note_org(self, cells: list[Any], rec: Record) -> None:
         for index, fld in self.orgs:
@@ -259,12 +317,8 @@ class RowPipeline:
         elif j in read.kind_conflicts:
             kind, evidence, against = read.kind_conflicts[j]
             note_conflict(rec.name, kind, evidence, against, self.ctx.kinds)
-        if self.problems or self.conflict is not None or not self._first_time(rec):
+        if self.problems or self.conflict is not None:
             return None
-        if rec.township:
-            self.parsed.townships.add(rec.township)
-        else:
-            self.no_town += 1
         return rec
 
     def finish(self) -> None:
@@ -391,10 +445,13 @@ class RowPipeline:
             earlier = self.firsts.get(key) if self.firsts is not None else None
             self.conflict = (rec, first >> 64, earlier)
         else:
-            self.duplicates.append(
-                f"“{rec.name}”在工作表“{rec.sheet}”第{first >> 64}行和第{rec.row}行重复出现，内容相同，只计一次"
-            )
+            self._note_duplicate(rec, first >> 64)
         return False
+
+    def _note_duplicate(self, rec: Record, first_row: int) -> None:
+        self.duplicates.append(
+            f"“{rec.name}”在工作表“{rec.sheet}”第{first_row}行和第{rec.row}行重复出现，内容相同，只计一次"
+        )
 
     def _raise_problems(self) -> None:
         shown = self.problems[:MAX_PROBLEMS_SHOWN]

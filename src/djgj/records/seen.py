@@ -13,6 +13,7 @@ from array import array
 from itertools import compress
 
 _MASK64 = (1 << 64) - 1
+_HALF = 1 << 63
 _FIRST_CAPACITY = 1 << 12
 _MAX_LOAD = 0.7
 
@@ -96,6 +97,45 @@ class Seen:
         if self.n > _MAX_LOAD * (mask + 1):
             self._grow()
         return packed
+
+    def setdefault_many(
+        self, keys: list[int], rows: list[int], digests: list[int]
+    ) -> list[tuple[int, int, int]]:
+        """`setdefault` of each key in turn, its value given as its row and digest (not packed):
+        the keys already there (earlier, or before in ``keys``), each as (its position in
+        ``keys``, the row and digest it was first set to). One loop for a round of keys."""
+        if not self.n and self.mask < self.wanted - 1:
+            self._alloc(self.wanted)
+        hits: list[tuple[int, int, int]] = []
+        n, limit = self.n, _MAX_LOAD * (self.mask + 1)
+        used, table, first_rows, first_digests, mask = (
+            self.used,
+            self.keys,
+            self.rows,
+            self.digests,
+            self.mask,
+        )
+        for pos, (key, row, digest) in enumerate(zip(keys, rows, digests, strict=True)):
+            if not -_HALF <= key < _HALF:
+                key = _signed(key)
+            i = key & mask
+            while used[i]:
+                if table[i] == key:
+                    hits.append((pos, first_rows[i], first_digests[i]))
+                    break
+                i = (i + 1) & mask
+            else:
+                used[i] = 1
+                table[i], first_rows[i], first_digests[i] = key, row, digest
+                n += 1
+                if n > limit:
+                    self.n = n
+                    self._grow()
+                    limit = _MAX_LOAD * (self.mask + 1)
+                    used, table, first_rows, first_digests = self.used, self.keys, self.rows, self.digests
+                    mask = self.mask
+        self.n = n
+        return hits
 
     def _grow(self) -> None:
         old = self.used, self.keys, self.rows, self.digests
