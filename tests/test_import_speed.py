@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from djgj.read.layout import RowClassifier
@@ -334,3 +334,60 @@ def test_seen_answers_a_round_of_keys_as_one_by_one(expected, rounds) -> None:
         assert len(many) == len(plain)
     for key, _, _ in (kv for batch in rounds for kv in batch):
         assert many.get(key) == plain.get(key)
+
+
+def _csv_rows_plain(text: str, limit: int) -> list[Any]:
+    """The CSV reader's rows as the rule says: every cell measured, blanks as None, each row with
+    the line it starts on; a cell over ``limit`` characters ends the reading (its row and column)."""
+    import csv
+    import io
+
+    out: list[Any] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    for row in reader:
+        long = [i for i, c in enumerate(row) if len(c) > limit]
+        if long:
+            return [*out, ("too long", start, long[0] + 1)]
+        out.append(([c or None for c in row], start))
+        start = reader.line_num + 1
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet='ab,\n\r"甲 ', max_size=9), min_size=1, max_size=4),
+        max_size=8,
+    ),
+    st.integers(2, 8),
+    st.booleans(),
+)
+@example([["abc"]], 2, False)  # (the last line a cell over the limit, no line break after it)
+def test_csv_cells_measured_only_where_a_line_could_hold_a_long_one(rows, limit, last_ended) -> None:
+    """`files.csv_rows` measures a row's cells only after a line longer than a cell may be, or for
+    a row over several lines: it answers as measuring every cell (rows, lines, the cell refused)."""
+    import csv
+    import io
+
+    import djgj.read.files as files
+    from djgj.errors import FormatError
+
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(rows)
+    text = buf.getvalue()
+    if not last_ended and text.endswith("\r\n"):  # (a file's last line without its line break)
+        text = text[:-2]
+    want = _csv_rows_plain(text, limit)
+    got: list[Any] = []
+    old = files.MAX_CELL_CHARS
+    files.MAX_CELL_CHARS = limit
+    try:
+        for row in files.csv_rows(io.StringIO(text, newline=""), ",", "x"):
+            got.append(row)
+    except FormatError as exc:
+        cut = str(exc).split("第", 1)[1]
+        got.append(("too long", int(cut.split("行")[0]), int(cut.split("行第")[1].split("列")[0])))
+    finally:
+        files.MAX_CELL_CHARS = old
+    assert got == want

@@ -244,7 +244,17 @@ def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[li
     The delimiter is found by `delimiter_of`; the row,
     column and cell-length limits are enforced row by row as the rows are read.
     """
-    reader = csv.reader(stream, delimiter=delimiter_of(sample), strict=True)
+    long_line = [False]
+
+    def lines() -> Iterator[str]:
+        # A row on one line no longer than a cell may be has no cell too long: only a row after
+        # such a line, or over several lines, has its cells measured.
+        for line in stream:
+            if len(line) > MAX_CELL_CHARS:
+                long_line[0] = True
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter_of(sample), strict=True)
     n = 0
     start = 1
     try:
@@ -253,12 +263,14 @@ def csv_rows(stream: Iterable[str], sample: str, name: str) -> Iterator[tuple[li
                 raise FormatError(f"{name}：行数超过上限 {MAX_ROWS}")
             if len(row) > MAX_COLUMNS:
                 raise FormatError(f"{name}：第{start}行有 {len(row)} 列，超过列数上限 {MAX_COLUMNS}")
-            if row and max(map(len, row)) > MAX_CELL_CHARS:
+            end = reader.line_num
+            if (long_line[0] or end != start) and row and max(map(len, row)) > MAX_CELL_CHARS:
                 col = next(i for i, c in enumerate(row) if len(c) > MAX_CELL_CHARS)
                 raise FormatError(_too_long(name, f"第{start}行第{col + 1}列", len(row[col])))
-            yield [c or None for c in row], start  # (a blank field is None; csv gives text only)
+            # (a blank field is None; csv gives text only)
+            yield (row if "" not in row else [c or None for c in row]), start
             n += 1
-            start = reader.line_num + 1
+            start = end + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise FormatError(_too_long(name, f"第{reader.line_num}行附近", None)) from None
