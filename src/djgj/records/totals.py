@@ -7,7 +7,7 @@ the rows are the data, the totals row only a check on them.
 
 from __future__ import annotations
 
-from operator import methodcaller
+from itertools import repeat
 from typing import Any
 
 from djgj.read import values as V
@@ -52,7 +52,7 @@ class Totals:
             return
         values = [rec.values for rec in records]
         for fld in self.counted:
-            given = sum(filter(None, map(methodcaller("get", fld), values)))
+            given = sum(filter(None, map(dict.get, values, repeat(fld))))
             self.sums[fld] += given
             self.block[fld] += given
 
