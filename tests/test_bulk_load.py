@@ -5,6 +5,8 @@ the ledger with its indexes. On SQLite and PostgreSQL (the threshold lowered so 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -153,4 +155,89 @@ def test_name_indexes_paused_only_when_no_unit_is_read_by_name(tmp_path, monkeyp
     assert _indexes(engine) == before
     assert sql("select count(*) from units") == [(60,)]
     assert sql("select count(*) from units where credit_code is null") == [(1,)]
+    engine.dispose()
+
+
+def _journal(engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def _switches(monkeypatch) -> list[bool]:
+    """Whether each file's transaction ran under a rollback journal (`journal.written_once`)."""
+    from djgj.ledger import journal
+
+    said: list[bool] = []
+    real = journal.written_once
+
+    @contextmanager
+    def spy(engine, rows):
+        with real(engine, rows) as switched:
+            said.append(switched)
+            if switched:  # (inside the load: the ledger's file itself is written, no WAL)
+                assert _journal(engine) == "delete"
+            yield switched
+
+    monkeypatch.setattr(journal, "written_once", spy)
+    return said
+
+
+def test_a_first_big_load_is_written_once_and_the_ledger_is_wal_again(tmp_path, monkeypatch, backend) -> None:
+    from djgj.errors import DjgjError
+    from djgj.ledger import journal
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.records.parse import Options
+
+    if backend != "sqlite":
+        pytest.skip("a rollback journal is SQLite's")
+    monkeypatch.setattr(journal, "MIN_ROWS", 20)
+    said = _switches(monkeypatch)
+    engine = open_engine()
+    ledger = Path(engine.url.database or "")
+    options = Options(as_of=dt.date(2014, 12, 31))
+    bad = _rows(30)
+    bad[25][4] = -3  # refused after rows were written: rolled back from the journal
+    with pytest.raises(DjgjError):
+        import_file(engine, write_csv(tmp_path / "bad.csv", [HEADER, *bad]), options)
+    assert said == [True] and _journal(engine) == "wal"
+    assert sql("select count(*) from units") == [(0,)]
+    import_file(engine, write_csv(tmp_path / "big.csv", [HEADER, *_rows(30)]), options)
+    assert said == [True, True] and _journal(engine) == "wal"
+    assert sql("select count(*) from units") == [(30,)] and sql("PRAGMA integrity_check") == [("ok",)]
+    assert not Path(f"{ledger}-journal").exists()
+    # The ledger has units now: the next load is written in WAL mode, as any import.
+    import_file(engine, write_csv(tmp_path / "more.csv", [HEADER, *_rows(30, start=30)]), options)
+    assert said == [True, True, False] and sql("select count(*) from units") == [(60,)]
+    engine.dispose()
+
+
+def test_a_first_load_stays_in_wal_when_the_ledger_is_open_elsewhere(tmp_path, monkeypatch, backend) -> None:
+    import sqlite3
+
+    from djgj.ledger import journal
+    from djgj.ledger.db import open_engine
+    from djgj.ledger.write import import_file
+    from djgj.records.parse import Options
+
+    if backend != "sqlite":
+        pytest.skip("a rollback journal is SQLite's")
+    monkeypatch.setattr(journal, "MIN_ROWS", 20)
+    said = _switches(monkeypatch)
+    engine = open_engine()
+    other = sqlite3.connect(engine.url.database or "")  # another process reading the ledger
+    try:
+        assert other.execute("select count(*) from units").fetchone() == (0,)
+        import_file(
+            engine,
+            write_csv(tmp_path / "big.csv", [HEADER, *_rows(30)]),
+            Options(as_of=dt.date(2014, 12, 31)),
+        )
+        assert said == [False] and _journal(engine) == "wal"
+        assert other.execute("select count(*) from units").fetchone() == (30,)
+        small = write_csv(tmp_path / "small.csv", [HEADER, *_rows(5, start=30)])
+    finally:
+        other.close()
+    import_file(engine, small, Options(as_of=dt.date(2014, 12, 31)))  # (too small to switch)
+    assert said == [False, False]
     engine.dispose()

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from djgj.errors import DjgjError
-from djgj.ledger import batches, bulk, mappings, places, state
+from djgj.ledger import batches, bulk, journal, mappings, places, state
 from djgj.ledger.counts import Counts
 from djgj.ledger.db import translate
 from djgj.ledger.match import UnitMatcher, township_ids
@@ -139,7 +139,7 @@ def import_file(
         result.rows = len(parsed.records)
         result.normalised = dict(parsed.normalised)
         try:
-            with engine.begin() as conn:
+            with journal.written_once(engine, len(parsed.records)), engine.begin() as conn:
                 known_towns = places.known_townships(conn, parsed.county)
                 batch_id = _begin_batch(conn, wb, parsed, options, replaces, result)
                 _write_records(conn, parsed, batch_id, result, progress)
@@ -207,7 +207,7 @@ def _import_streamed(
     parsed = stream.parsed
     result = _new_result(path, wb.format, parsed, dry_run)
     try:
-        with engine.begin() as conn:
+        with journal.written_once(engine, stream.estimate), engine.begin() as conn:
             known_towns = places.known_townships(conn, parsed.county)
             batch_id = _begin_batch(conn, wb, parsed, options, replaces, result)
             writer: RecordWriter | None = None
