@@ -33,6 +33,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -77,16 +78,19 @@ def pack(records: list[Record]) -> Packed:
 
 
 def unpack(packed: Packed) -> list[Record]:
-    """The records `pack` packed, equal to them field for field."""
+    """The records `pack` packed, equal to them field for field: built column by column (the
+    usual round has one order of fields: its dicts made by `map` in C)."""
     from djgj.records.record import Record
 
     orders, around, values, order_of = packed
-    return [
-        Record(name, norm, town, kind, code, dict(zip(orders[o], vals, strict=True)), sheet, row, blank)
-        for (name, norm, town, kind, code, sheet, row, blank), vals, o in zip(
-            around, values, order_of, strict=True
-        )
-    ]
+    if not around:
+        return []
+    if len(orders) == 1:
+        dicts = list(map(dict, map(zip, repeat(orders[0]), values)))
+    else:
+        dicts = [dict(zip(orders[o], vals, strict=True)) for vals, o in zip(values, order_of, strict=True)]
+    name, norm, town, kind, code, sheet, row, blank = zip(*around, strict=True)
+    return list(map(Record, name, norm, town, kind, code, dicts, sheet, row, blank))
 
 
 def command() -> list[str]:
