@@ -36,7 +36,8 @@ from djgj.read.layout import (
     not_a_unit_list,
     section_of,
     township_from_text,
-    townships_in_text,
+    township_in_title,
+    townships_in_title,
 )
 from djgj.records.across import one_unit_per_file
 from djgj.records.kinds import kind_cell, kind_in_titles
@@ -482,7 +483,7 @@ def sheet_context(
         _same_date_as_before(table, path, parsed.as_of)
     default_town, source = _default_township(path, table, options)
     _say_several_townships(table, default_town, parsed)
-    title_town = next((t for t in map(township_from_text, titles) if t), None)
+    title_town = next((t for t in map(township_in_title, titles) if t), None)
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
@@ -515,7 +516,7 @@ def _say_several_townships(table: Table, default_town: str | None, parsed: Parse
     if default_town is not None:
         return
     for line in table.title_lines:
-        named = townships_in_text(line)
+        named = townships_in_title(line)
         if len(named) > 1:
             shown = "、".join(t for t in named if t != "等") + ("等" if "等" in named else "")
             parsed.warnings.append(
@@ -535,7 +536,7 @@ def _default_township(path: Path, table: Table, options: Options) -> tuple[str |
         places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
     places.append((path.stem, f"文件名“{path.name}”"))
     for text, source in places:
-        towns = townships_in_text(text)
+        towns = townships_in_title(text)
         if len(towns) > 1:  # (a title naming two townships gives neither, nor lets a file name decide)
             return None, ""
         if towns:
