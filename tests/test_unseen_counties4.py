@@ -273,3 +273,10 @@ def test_a_joint_union_among_the_units_is_skipped_and_said_not_refusing_the_file
     assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
     t = _report(runner)["totals"]
     assert (t["orgs"], t["employees"], t["union_members"]) == (2, 70, 40)
+
+
+def test_hidden_columns_are_found_when_the_workbook_is_read_whole(tmp_path):
+    from djgj.read.files import read
+
+    path = _with_hidden_column(tmp_path / "a.xlsx", [["企业名称", "职工人数", "党员人数"], ["甲", 1, 2]], 2)
+    assert read(path).sheets[0].hidden_cols == frozenset({2})

@@ -50,6 +50,8 @@ class Sheet:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     #: Whether plain-number date serials count from 1904 (old Mac workbooks); date cells are converted.
     date_1904: bool = False
+    #: xlsx columns set hidden (``<col hidden="1">``), 0-based: read like any other, and said.
+    hidden_cols: frozenset[int] = frozenset()
 
     def row_label(self, index: int) -> str:
         """How the user finds a row: the spreadsheet's row number, or the CSV line."""
@@ -180,6 +182,7 @@ def _read(p: Path, size: int) -> Workbook:
             scan = facts.sheets.get(sheet.name)
             sheet.uncomputed = scan.uncomputed if scan else []
             sheet.errors = scan.errors if scan else {}
+            sheet.hidden_cols = scan.hidden_cols if scan else frozenset()
             sheet.date_1904 = facts.date_1904
         return Workbook(p, facts.format, digest, sheets)
     if kind == "ole":
@@ -389,6 +392,8 @@ class SheetScan:
     #: The sheet's first `<mergeCells>` element as written (what calamine reads the merged ranges
     #: from); None when it was larger than `MAX_MERGES_BYTES`.
     merges: bytes | None = b""
+    #: Columns the sheet hides (its `<cols>` element, before the cells), 0-based.
+    hidden_cols: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -665,6 +670,7 @@ class _SheetScanner:
         self.result = SheetScan()
         self.prefix: bytes | None = None
         self.merging: bytearray | None = None  # the <mergeCells> element being read
+        self.in_cells = False  # (once <sheetData> began, no <cols> element follows)
 
     def _tokens(self, buf: bytes) -> bytes:
         if self.prefix is None:
@@ -691,6 +697,8 @@ class _SheetScanner:
         if not part:
             return
         pre = self._tokens(part)
+        if not self.in_cells:
+            self._hidden_columns(part, pre)
         self._track_rows(part, pre)
         self._track_columns(part, pre)
         if b"<" + pre + b"f" in part:
@@ -699,6 +707,21 @@ class _SheetScanner:
             self._errors(part, pre)
         if self.merging is not None or (b"mergeCells" in part and self.result.merges == b""):
             self._merges(part, pre)
+
+    def _hidden_columns(self, part: bytes, pre: bytes) -> None:
+        """The columns ``<cols>`` sets hidden (``<col min="4" max="4" hidden="1"/>``), read from the
+        part before ``<sheetData>`` (where the element stands)."""
+        cells = part.find(b"<" + pre + b"sheetData")
+        head = part if cells < 0 else part[:cells]
+        self.in_cells = cells >= 0
+        hidden = set(self.result.hidden_cols)
+        for m in re.finditer(rb"<" + re.escape(pre) + rb"col\b([^>]*)>", head):
+            attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+            if attrs.get(b"hidden") in (b"1", b"true") and attrs.get(b"min", b"").isdigit():
+                lo = int(attrs[b"min"])
+                hi = min(int(attrs.get(b"max", b"").decode() or lo), lo + MAX_COLUMNS)
+                hidden.update(range(lo - 1, min(hi, MAX_COLUMNS)))
+        self.result.hidden_cols = frozenset(hidden)
 
     def _merges(self, part: bytes, pre: bytes) -> None:
         """Keep the first `<mergeCells>` element whole, across parts."""
@@ -1029,8 +1052,9 @@ def _sliced_stream(
         return None
     if len(metas) != 1 or metas[0].name != name or not _sheet_usable(metas[0]):
         return None
-    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
-    height = facts.sheets[name].max_row
+    scan = facts.sheets[name]
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904, hidden_cols=scan.hidden_cols)
+    height = scan.max_row
     return SheetStream(p, "xlsx", sha256_of(p), sheet, _sliced_rows(p, book, before), height)
 
 
@@ -1072,7 +1096,7 @@ def _calamine_stream(p: Path, before: os.stat_result, facts: ZipFacts) -> SheetS
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
     except Exception:  # noqa: BLE001 - calamine's own errors: `read` words them
         return None
-    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904, hidden_cols=scan.hidden_cols)
     return SheetStream(p, "xlsx", sha256_of(p), sheet, _sheet_rows(p, sh, before), int(sh.height))
 
 

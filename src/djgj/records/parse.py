@@ -409,6 +409,17 @@ def unfed_figures_warning(table: Table) -> str | None:
     )
 
 
+def hidden_columns_warning(table: Table) -> str | None:
+    """The columns read though the sheet hides them (an xlsx's ``<col hidden="1">``): their values are
+    figures like any other, so the cadre is told where they came from."""
+    hidden = table.sheet.hidden_cols
+    read = [c for c in table.columns if c.index in hidden and c.field and c.field != IGNORE]
+    if not read:
+        return None
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in read)
+    return f"工作表“{table.sheet.name}”的{listed}是隐藏列，已读取（在 Excel/WPS 中取消隐藏即可看到）"
+
+
 def unknown_columns_warning(table: Table) -> str | None:
     # The columns left unplaced are named by `headers.read_header` (ignored, or the file refused).
     return None
@@ -434,6 +445,7 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         unknown_columns_warning(table),
         roster_fields_warning(table),
         unfed_figures_warning(table),
+        hidden_columns_warning(table),
     ):
         if warning:
             parsed.warnings.append(warning)
@@ -582,7 +594,13 @@ def stream_sheet(ss: SheetStream, options: Options, batch_rows: int) -> Stream:
     pipeline, rounds and fallback. A cell merged below the header (a 乡镇 over its block, filled down
     when the sheet is read whole) leaves the file to `parse`."""
     head = list(islice(ss.rows, HEADER_SCAN_ROWS + 1))
-    sheet = Sheet(ss.sheet.name, [r for r, _ in head], merged=ss.sheet.merged, date_1904=ss.sheet.date_1904)
+    sheet = Sheet(
+        ss.sheet.name,
+        [r for r, _ in head],
+        merged=ss.sheet.merged,
+        date_1904=ss.sheet.date_1904,
+        hidden_cols=ss.sheet.hidden_cols,
+    )
     return _stream(sheet, chain(head, ss.rows), ss.path, ss.format, ss.sha256, options, batch_rows, ss.height)
 
 
@@ -640,6 +658,7 @@ def _stream(
         unknown_columns_warning(table),
         roster_fields_warning(table),
         unfed_figures_warning(table),
+        hidden_columns_warning(table),
     ):
         if warning:
             parsed.warnings.append(warning)
