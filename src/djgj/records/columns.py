@@ -32,7 +32,10 @@ from djgj.records.unions import (
     infer_union,
     unit_name_of_union,
 )
-from djgj.vocab.fields import VILLAGE_KINDS
+from djgj.vocab.fields import FAMILY_ONLY_FIELDS, fields_not_of
+
+#: Every count only one family reports.
+_FAMILY_ONLY = frozenset(f for fields in FAMILY_ONLY_FIELDS.values() for f in fields)
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
 #: room for every day of fifteen years (a date column of a province-sized file, converted once).
@@ -224,13 +227,17 @@ class ColumnReader:
         self, values: list[dict[str, Any]], blanks: list[tuple[str, ...]], kinds: list[Any]
     ) -> None:
         """A village's or community's blank 职工 cell (a list mixing them with enterprises) is
-        unknown, not the sheet's 0: it has no employees to count (as `rows.parse_row` reads it)."""
-        if "employees" not in self.by_field:
+        unknown, not the sheet's 0: it has no employees to count; so is an enterprise's blank
+        外出务工人员 or 入会积极分子 (`vocab.fields.FAMILY_ONLY_FIELDS`, as `rows.parse_row` reads them)."""
+        if not self.by_field.keys() & _FAMILY_ONLY:
             return
-        column = self.by_field["employees"]
         for i, kind in enumerate(kinds):
-            if kind in VILLAGE_KINDS and "employees" in blanks[i]:
-                values[i]["employees"] = column[i] = None
+            if blanks[i]:
+                for fld in fields_not_of(kind):
+                    if fld in blanks[i]:
+                        values[i][fld] = None
+                        if fld in self.by_field:
+                            self.by_field[fld][i] = None
 
     def _union_types(self, rows: list[list[Any]]) -> list[Any]:
         clean = self.plan.clean_text

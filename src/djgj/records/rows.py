@@ -38,7 +38,7 @@ from djgj.records.unions import (
     refine_by_remark,
     unit_name_of_union,
 )
-from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
+from djgj.vocab.fields import SNAPSHOT_FIELDS, fields_not_of
 from djgj.vocab.vocabulary import choices_text
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -253,8 +253,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
     elif ctx.remarks:
         refine_by_remark(values, get("union_form"), ctx.unions, first_remark(cells, ctx.remarks))
-    if kind in VILLAGE_KINDS and "employees" in blank:
-        values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
+    for fld in fields_not_of(kind):  # (a village's blank 职工 cell in a mixed list: it has none to count)
+        if fld in blank:
+            values[fld] = None
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
