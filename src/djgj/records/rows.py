@@ -253,9 +253,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
     elif ctx.remarks:
         refine_by_remark(values, get("union_form"), ctx.unions, first_remark(cells, ctx.remarks))
-    for fld in fields_not_of(kind):  # (a village's blank 职工 cell in a mixed list: it has none to count)
-        if fld in blank:
-            values[fld] = None
+    values.update(dict.fromkeys(set(fields_not_of(kind)).intersection(blank)))  # (a village has no 职工)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
