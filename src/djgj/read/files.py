@@ -188,7 +188,11 @@ def _read(p: Path, size: int) -> Workbook:
     if kind == "ole":
         if _is_encrypted_ole(p):
             raise FormatError(f"{p.name}：{_PASSWORD}")
-        return Workbook(p, "xls", digest, _read_calamine(p, "xls"))
+        sheets = _read_calamine(p, "xls")
+        errors = _xls_errors(p)
+        for sheet in sheets:
+            sheet.errors = errors.get(sheet.name, {})
+        return Workbook(p, "xls", digest, sheets)
     if kind == "html":
         raise FormatError(
             f"{p.name}：这是网页（HTML）表格，只是扩展名为 {p.suffix}；请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
@@ -928,6 +932,35 @@ def _check_extent(p: Path, sheet: str, scan: SheetScan) -> None:
             f"{p.name}：工作表“{sheet}”的数据范围达 {scan.max_row} 行 × {scan.max_col} 列，超过上限 "
             f"{MAX_CELLS} 个单元格；请删除远离表格的零散单元格后再导入"
         )
+
+
+#: A BIFF record that may hold an Excel error value: a BOOLERR (0x0205, 8 bytes) whose last byte
+#: says "error", or a FORMULA (0x0006) whose cached result is an error (its first byte 2, its last two
+#: 0xFFFF). A cheap look over the file's bytes: only a file where one may be is read again by xlrd.
+_XLS_ERROR_HINT = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00.{8}\x02.{5}\xff\xff", re.DOTALL)
+
+
+def _xls_errors(p: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """An .xls file's cells holding an Excel error value (#DIV/0!, #N/A …), by sheet: (row, column)
+    0-based → the error as Excel shows it. calamine gives such a cell as an empty one (a count would
+    read 0), so they are found here, with xlrd, as the scan finds them in an xlsx."""
+    with open(p, "rb") as f:
+        if not _XLS_ERROR_HINT.search(f.read(MAX_FILE_BYTES)):
+            return {}
+    import xlrd  # (only here: most .xls files hold no error value)
+
+    try:
+        book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())  # (it prints otherwise)
+    except Exception:  # noqa: BLE001 - xlrd's own errors: calamine read the file; nothing more to find
+        return {}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for sh in (book.sheet_by_index(i) for i in range(book.nsheets)):
+        for r in range(sh.nrows):
+            for c, ctype in enumerate(sh.row_types(r)):
+                if ctype == xlrd.XL_CELL_ERROR:
+                    code = sh.cell_value(r, c)
+                    out.setdefault(sh.name, {})[(r, c)] = xlrd.error_text_from_code.get(code, "#错误")
+    return out
 
 
 def _is_encrypted_ole(p: Path) -> bool:
