@@ -27,9 +27,9 @@ from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, 
 from djgj.records.unions import (
     COVERED_FORMS,
     REFINED,
-    covers_several_units,
     form_in_remark,
     infer_union,
+    joint_union_row,
     unit_name_of_union,
 )
 from djgj.vocab.fields import FAMILY_ONLY_FIELDS, fields_not_of
@@ -165,8 +165,11 @@ class ColumnReader:
                 slow.add(i)
             if name is not None and (name[:1] in lead or name[-1:] in trail):
                 names[i] = name_without_marks(unneutralise(name))
-        if self.ctx.name_is_union:
-            slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)
+        union_list = self.ctx.name_is_union
+        slow.update(
+            i for i, n in enumerate(names) if joint_union_row(n, union_list)
+        )  # (`parse_row` skips it)
+        if union_list:
             names = [unit_name_of_union(n) if n is not None else None for n in names]
         return names, {raw[i]: s for i, s in zip(texts, simple, strict=True)}
 
