@@ -280,3 +280,282 @@ def test_hidden_columns_are_found_when_the_workbook_is_read_whole(tmp_path):
 
     path = _with_hidden_column(tmp_path / "a.xlsx", [["企业名称", "职工人数", "党员人数"], ["甲", 1, 2]], 2)
     assert read(path).sheets[0].hidden_cols == frozenset({2})
+
+
+# ================================================================ part B: phrasings seen nowhere here before
+
+
+@pytest.mark.parametrize(
+    ("header", "want"),
+    [
+        ("职工人数〔人〕", "employees"),  # written from: the brackets of official documents
+        ("会员数〔名〕", "union_members"),  # held out
+        ("职工人数［人］", "employees"),
+        ("申请入会积极分子人数", "activists"),  # written from
+        ("申请入会人数", "activists"),  # held out: applying to join is no membership yet
+        ("要求入会职工数", "activists"),
+        ("是否建立工会组织(是/否)", "union_form"),  # read as it was (no fix needed)
+        ("党组织类型（党委/党总支/党支部/联合党支部）", "party_org"),
+        ("建会时间（年.月）", "union_established_on"),
+        ("工会主席是否由党组织书记兼任(是/否)", "chair_is_secretary"),
+        ("党组织书记是否兼任工会主席", "chair_is_secretary"),
+        ("是否建立职代会制度(是/否)", "workers_congress"),
+        ("工会规范化建设达标等级", "standardization"),
+        ("其中：农民工(人)", "migrant_workers"),
+        ("已入会农民工人数", "migrant_union_members"),
+        ("外出务工人员中入会人数", "migrant_union_members"),
+        ("统一社会信用代码(18位)", "credit_code"),
+        ("企业名称（盖章）", "name"),
+        ("所属乡镇(街道)", "township"),
+        ("员工总数", "employees"),
+        ("用工人数", "employees"),
+    ],
+)
+def test_a_county_forms_own_header_is_read_by_meaning(header, want):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field == want
+
+
+@pytest.mark.parametrize("header", ["党员数(含预备党员)", "申请入会时间", "联系点党建指导员"])
+def test_a_header_that_is_not_quite_a_field_is_never_placed_as_one(header):
+    from djgj.read.headers import read_one
+
+    assert read_one(header, []).field is None  # said (ignored, or asked to be mapped), never guessed
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("1,234", 1234),
+        ("1，234", 1234),  # a Chinese comma between thousands
+        ("１,２３４", 1234),
+        ("1,234人", 1234),
+        ("1 234", 1234),
+        ("４５人", 45),
+        ("4５", 45),
+    ],
+)
+def test_a_count_with_thousands_or_wide_digits_is_the_count(cell, want):
+    from djgj.read import values as V
+
+    assert V.count_or_unknown(cell) == want
+
+
+@pytest.mark.parametrize("cell", ["1,23", "12,34", "1,2345", "12 34", "1，23人"])  # first written from
+def test_digits_set_apart_otherwise_than_by_thousands_are_refused(cell):
+    from djgj.read import values as V
+
+    # (1,23 had been read as 123: a decimal comma or a slip, silently made a count)
+    with pytest.raises(V.ValueProblem, match="不是每三位一个的千位分隔符"):
+        V.count_or_unknown(cell)
+
+
+@pytest.mark.parametrize("cell", ["约50人", "50余人", "50多人", "近50人", "50人左右", "大约50", "约５０"])
+def test_a_count_written_as_about_so_many_is_never_the_number(cell):
+    from djgj.read import values as V
+
+    with pytest.raises(V.ValueProblem, match="约数"):
+        V.count_or_unknown(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("2019.5", "2019-05-01"),
+        ("2019年5月", "2019-05-01"),
+        ("2019.05", "2019-05-01"),
+        ("2019年5月份", "2019-05-01"),
+    ],
+)
+def test_a_founding_month_written_by_hand(cell, want):
+    from djgj.read import values as V
+
+    got = V.date_value(cell)
+    assert got is not None and (got[0].isoformat(), got[1]) == (want, "month")
+
+
+def _two_row_form(path):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    ws = wb.add_worksheet("2024年")
+    ws.merge_range(0, 0, 0, 10, "2024年白沙镇非公有制企业党建工建情况统计表")
+    ws.merge_range(1, 0, 2, 0, "序号")
+    ws.merge_range(1, 1, 2, 1, "企业名称（盖章）")
+    ws.merge_range(1, 2, 1, 4, "职工情况")
+    ws.merge_range(1, 5, 1, 6, "党组织情况")
+    ws.merge_range(1, 7, 1, 10, "工会情况")
+    sub = ["总数〔人〕", "其中女职工", "其中农民工", "党员数", "党组织类型", "是否建立工会组织(是/否)", "会员数",
+           "其中农民工会员", "建会时间（年.月）"]  # fmt: skip
+    for c, text in enumerate(sub, start=2):
+        ws.write(2, c, text)
+    data = [
+        [1, "白沙镇金鼎五金有限公司", "1,260", 400, 700, 60, "党委", "是", "1,100", 600, "2019.5"],
+        [2, "白沙镇兴旺食品厂", "８６", 30, 50, 5, "党支部", "是", 80, 45, "2019年5月"],
+        [3, "白沙镇顺达物流有限公司", 28, 3, 20, 1, "联合党支部", "否", 0, 0, None],
+        [4, "白沙镇美佳服装店", 6, 5, 2, 0, "无", "否", 0, 0, None],
+    ]
+    for r, row in enumerate(data, start=3):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v)
+    ws.write(7, 0, "注：1.职工人数含劳务派遣人员；2.党组织类型填党委、党总支、党支部、联合党支部或无。")
+    ws.write(8, 0, "填表人：王芳")
+    ws.write(8, 4, "审核人：李强")
+    ws.write(8, 8, "联系电话：0731-5551234")
+    wb.close()
+    return path
+
+
+def test_a_two_row_merged_header_with_its_own_phrasings_and_notes_below(runner, tmp_path):
+    res = _import(runner, _two_row_form(tmp_path / "白沙镇.xlsx"))
+    assert res.exit_code == 0, res.output
+    assert "跳过表尾" in res.output
+    units = _units(runner)
+    assert set(units) == {
+        "白沙镇金鼎五金有限公司",
+        "白沙镇兴旺食品厂",
+        "白沙镇顺达物流有限公司",
+        "白沙镇美佳服装店",
+    }
+    assert {u["township"] for u in units.values()} == {"白沙镇"}
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["migrant_workers"], t["party_members"]) == (4, 1380, 772, 66)
+    assert (t["unions"], t["union_members"], t["migrant_union_members"]) == (2, 1180, 645)
+    assert (t["party_orgs"], t["party_org_required"]) == (2, 2)
+    got = dict(
+        sql("SELECT unit_name, union_established_on FROM snapshots WHERE union_established_on IS NOT NULL")
+    )
+    assert got == {"白沙镇金鼎五金有限公司": "2019-05-01", "白沙镇兴旺食品厂": "2019-05-01"}
+    females = dict(sql("SELECT unit_name, female_employees FROM snapshots"))
+    assert females["白沙镇金鼎五金有限公司"] == 400
+
+
+def test_townships_merged_down_their_blocks_with_numbers_restarting(runner, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "全县2024年非公企业.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    ws = wb.add_worksheet("汇总")
+    ws.write_row(0, 0, ["2024年全县非公企业工会组建情况"])
+    ws.write_row(1, 0, ["乡镇（街道）", "序号", "企业名称", "职工人数（名）", "是否建会", "会员数"])
+    rows = [
+        [1, "甲有限公司", 50, "是", 45],
+        [2, "乙有限公司", 20, "否", 0],
+        [3, "丙有限公司", 30, "是", 30],
+        [1, "丁有限公司", 80, "是", 70],  # the numbering starts again in the next township
+        [2, "戊有限公司", 12, "否", 0],
+    ]
+    for r, row in enumerate(rows, start=2):
+        ws.write_row(r, 1, row)
+    ws.merge_range(2, 0, 4, 0, "青石镇")
+    ws.merge_range(5, 0, 6, 0, "红星街道")
+    wb.close()
+    res = _import(runner, path)
+    assert res.exit_code == 0, res.output
+    towns = {n: u["township"] for n, u in _units(runner).items()}
+    assert towns == {
+        "甲有限公司": "青石镇",
+        "乙有限公司": "青石镇",
+        "丙有限公司": "青石镇",
+        "丁有限公司": "红星街道",
+        "戊有限公司": "红星街道",
+    }
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["unions"], t["union_members"]) == (5, 192, 3, 145)
+
+
+def test_a_count_written_as_about_so_many_refuses_its_row_naming_it(runner, tmp_path):
+    rows = [
+        ["2024年柳林乡非公企业工会情况"],
+        ["企业名称", "职工人数(人)", "是否建立工会组织(是/否)", "会员数(人)"],
+        ["柳林乡甲有限公司", "约50人", "是", "40"],
+        ["柳林乡乙有限公司", "30", "是", "25"],
+        ["柳林乡丙有限公司", "12", "否", "0"],
+    ]
+    path = write_csv(tmp_path / "柳林乡.csv", rows, encoding="gbk")
+    res = _import(runner, path)
+    assert res.exit_code == 1
+    out = _flat(res)
+    assert "第3行" in out and "“约50人”是约数，不是确切人数" in out
+    assert _units(runner) == {}
+    res = _import(runner, path, "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["union_members"]) == (2, 42, 25)  # never 50 from 约50人
+
+
+def test_thousands_set_apart_wrongly_refuse_the_row_never_a_count(runner, tmp_path):
+    rows = [
+        ["2024年柳林乡非公企业工会情况"],
+        ["企业名称", "职工人数", "是否建会", "会员数"],
+        ["柳林乡甲有限公司", "1,234", "是", "1，200"],
+        ["柳林乡乙有限公司", "1,23", "是", "100"],
+    ]
+    res = _import(runner, write_csv(tmp_path / "柳林乡.csv", rows))
+    assert res.exit_code == 1
+    assert "第4行" in res.output and "“1,23”中数字间的逗号或空格不是每三位一个的千位分隔符" in _flat(res)
+    res = _import(runner, write_csv(tmp_path / "柳林乡.csv", rows[:3]))
+    assert res.exit_code == 0, res.output
+    assert "千位分隔符" in res.output  # (the normalisation said)
+    t = _report(runner)["totals"]
+    assert (t["employees"], t["union_members"]) == (1234, 1200)
+
+
+def test_a_village_list_counting_those_applying_to_join(runner, tmp_path):
+    rows = [
+        ["2024年柳林乡村级工会情况"],
+        [
+            "村（社区）名称",
+            "是否建立村级工会(是/否)",
+            "会员数〔人〕",
+            "外出务工人员数(人)",
+            "申请入会积极分子人数",
+        ],
+        ["柳林村", "是", "150", "320", "18"],
+        ["桃园村", "是", "90", "210", "7"],
+    ]
+    res = invoke(runner, "import", str(write_xlsx(tmp_path / "柳林乡.xlsx", rows)))
+    assert res.exit_code == 0, (
+        res.output
+    )  # (申请入会积极分子人数 had refused the file: "probably 入会积极分子")
+    (v,) = [s["totals"] for s in _report(runner)["sections"]]
+    assert (v["orgs"], v["union_members"], v["villagers_away"], v["activists"]) == (2, 240, 530, 25)
+
+
+def test_a_party_count_including_probationers_is_asked_about_never_read_as_formal(runner, tmp_path):
+    rows = [
+        ["2024年柳林乡非公企业党建情况"],
+        ["企业名称", "职工人数", "党员数(含预备党员)", "是否建会", "会员数"],
+        ["柳林乡甲有限公司", "40", "5", "是", "30"],
+    ]
+    res = _import(runner, write_xlsx(tmp_path / "柳林乡.xlsx", rows))
+    # (a sum of formal and probationary members: asked about, the file left unread until mapped)
+    assert res.exit_code == 1
+    assert "C列“党员数(含预备党员)”" in _flat(res) and "无法确定" in res.output
+    assert _units(runner) == {}
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        [["注：本表数据截至2024年12月31日。"]],
+        [["填表人：王芳", None, "审核人：李强"], [None, "联系电话：13800138000"]],
+        [["审核人：李强", None, None, "填报日期：2025.1.6"]],
+        [["联系电话：0731-5551234（办）"]],
+        [["注：1.职工人数含劳务派遣；", None, "2.会员数为实名制会员。"]],
+    ],
+)
+def test_notes_rows_under_the_table_are_no_units(runner, tmp_path, notes):
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        _HEAD,
+        [1, "城关镇甲有限公司", 50, "是", 40],
+        [2, "城关镇乙有限公司", 20, "否", 0],
+        *notes,
+    ]
+    res = _import(runner, write_xlsx(tmp_path / "城关镇.xlsx", rows))
+    assert res.exit_code == 0, res.output
+    assert "跳过表尾" in res.output
+    assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
