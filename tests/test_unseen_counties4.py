@@ -559,3 +559,26 @@ def test_notes_rows_under_the_table_are_no_units(runner, tmp_path, notes):
     assert res.exit_code == 0, res.output
     assert "跳过表尾" in res.output
     assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
+
+
+@pytest.mark.parametrize("label", ["其中：规上企业", "其中:非公企业", "其中 农民工"])
+def test_a_part_of_the_totals_broken_down_below_it_is_no_unit(runner, tmp_path, label):
+    rows = _two_units(["总计", None, 70, 1, 40])
+    rows.append([label, None, 50, 1, 40])
+    res = _import(runner, write_xlsx(tmp_path / "城关镇.xlsx", rows))
+    assert res.exit_code == 0, res.output  # (refused: "这一行有数据但没有单位名称")
+    assert "跳过表尾 1 行" in res.output
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["union_members"]) == (2, 70, 40)
+
+
+def test_every_chinese_label_word_of_a_totals_or_statistics_row_has_the_classifiers_hint():
+    """The classifier looks closer only at rows with a hint character in their first cells: every
+    Chinese word of layouts.toml [rows] that makes a row no unit must hold one (a Latin one is
+    looked for by its letters)."""
+    from djgj.read.layout import RowClassifier, layout_words
+
+    rows = layout_words()["rows"]
+    words = [*rows["totals"], *rows["totals_affixes"], *rows["stat_starts"], *rows["stat_ends"]]
+    seen = {w: RowClassifier(6)([w, "甲", 12, 3, 4, 5]) for w in words}  # (four cells filled and more)
+    assert {w: what for w, what in seen.items() if what not in ("totals", "footer")} == {}
