@@ -582,3 +582,55 @@ def test_every_chinese_label_word_of_a_totals_or_statistics_row_has_the_classifi
     words = [*rows["totals"], *rows["totals_affixes"], *rows["stat_starts"], *rows["stat_ends"]]
     seen = {w: RowClassifier(6)([w, "甲", 12, 3, 4, 5]) for w in words}  # (four cells filled and more)
     assert {w: what for w, what in seen.items() if what not in ("totals", "footer")} == {}
+
+
+def test_a_group_row_naming_a_phrase_with_a_town_word_gives_no_township(runner, tmp_path):
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        _HEAD,
+        ["一、小城镇建设企业"],
+        [1, "城关镇甲建筑有限公司", 50, "是", 40],
+        ["二、特色小镇入驻企业"],
+        [1, "城关镇乙文旅有限公司", 20, "否", 0],
+    ]
+    res = _import(runner, write_xlsx(tmp_path / "城关镇.xlsx", rows))
+    assert res.exit_code == 0, res.output
+    assert {u["township"] for u in _units(runner).values()} == {"城关镇"}
+
+
+def test_sub_headers_that_mean_nothing_alone_under_their_groups(runner, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "青石镇2024.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("青石镇")
+    ws.merge_range(0, 0, 0, 10, "青石镇2024年度非公有制企业“两个覆盖”工作台账")
+    ws.merge_range(1, 0, 2, 0, "序号")
+    ws.merge_range(1, 1, 2, 1, "单位名称")
+    ws.merge_range(1, 2, 1, 4, "从业人员")
+    ws.merge_range(1, 5, 1, 6, "党员")
+    ws.merge_range(1, 7, 1, 10, "工会组织")
+    for c, t in enumerate(
+        ["合计", "女", "农民工", "正式", "预备", "是否建立", "建立时间", "会员", "其中农民工"], 2
+    ):
+        ws.write(2, c, t)
+    data = [
+        [1, "青石镇甲机械有限公司", 120, 40, 80, 6, 1, "是", "2024年3月", 110, 70],
+        [2, "青石镇乙商店", 8, 5, 2, 0, 0, "否", None, 0, 0],
+    ]
+    for r, row in enumerate(data, start=3):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v)
+    ws.write(5, 1, "合计")
+    ws.write_row(5, 2, [128, 45, 82, 6, 1, 1, None, 110, 70])
+    ws.write(7, 0, "单位负责人：赵六")
+    ws.write(7, 5, "填表人：钱七")
+    ws.write(7, 8, "报出日期：2025年1月10日")
+    wb.close()
+    res = _import(runner, path)
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["migrant_workers"], t["party_members"]) == (2, 128, 82, 6)
+    assert (t["unions"], t["union_members"], t["migrant_union_members"], t["new_unions"]) == (1, 110, 70, 1)
+    assert dict(sql("SELECT unit_name, probationary_members FROM snapshots"))["青石镇甲机械有限公司"] == 1
