@@ -634,3 +634,36 @@ def test_sub_headers_that_mean_nothing_alone_under_their_groups(runner, tmp_path
     assert (t["orgs"], t["employees"], t["migrant_workers"], t["party_members"]) == (2, 128, 82, 6)
     assert (t["unions"], t["union_members"], t["migrant_union_members"], t["new_unions"]) == (1, 110, 70, 1)
     assert dict(sql("SELECT unit_name, probationary_members FROM snapshots"))["青石镇甲机械有限公司"] == 1
+
+
+@pytest.mark.parametrize("cell", ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", " #n/a "])  # first written from
+def test_an_excel_error_written_as_text_is_never_a_value(cell):
+    from djgj.read import values as V
+    from djgj.records.rows import convert_into
+
+    assert V.excel_error(cell) is not None
+    for fld, kind in [("employees", "count"), ("instructor", "person"), ("union_chair", "person")]:
+        with pytest.raises(V.ValueProblem, match="Excel 错误值"):
+            convert_into({}, fld, kind, cell, "non_public")
+
+
+def test_excel_errors_in_a_csv_export_refuse_their_rows_never_an_instructor_named_na(runner, tmp_path):
+    rows = [
+        ["2024年柳林乡非公企业党建工建情况"],
+        ["企业名称", "职工人数", "党员人数", "党建指导员", "是否建会", "会员数"],
+        ["柳林乡甲有限公司", "40", "1", "#N/A", "是", "30"],  # (a VLOOKUP's result saved as text)
+        ["柳林乡乙有限公司", "#DIV/0!", "0", "张明", "否", "0"],
+        ["#REF!", "12", "0", "", "否", "0"],
+        ["柳林乡丙有限公司", "25", "2", "王强", "是", "20"],
+    ]
+    path = write_csv(tmp_path / "柳林乡.csv", rows)
+    res = _import(runner, path)
+    assert res.exit_code == 1
+    out = _flat(res)
+    assert "第3行" in out and "“#N/A”是 Excel 错误值" in out and "不是党建指导员" in out
+    assert "第4行" in out and "“#DIV/0!”是 Excel 错误值" in out
+    assert "第5行" in out and "“#REF!”是 Excel 错误值" in out
+    res = _import(runner, path, "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0, res.output
+    t = _report(runner)["totals"]
+    assert (t["orgs"], t["employees"], t["instructors"]) == (1, 25, 1)  # (#N/A had been an instructor)

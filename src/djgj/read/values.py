@@ -64,6 +64,21 @@ MAX_LIMIT = 100_000_000
 MAX_HEADCOUNT = 10_000_000
 
 
+#: The texts of Excel's error values (a formula that found nothing, divided by 0, lost its reference):
+#: in a CSV export, or pasted as text, they arrive as plain text — never a name, a count or a date.
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+def excel_error(cell: Cell) -> str | None:
+    """The Excel error value a text cell holds (``#N/A`` …, spaces and letter case aside), else None."""
+    if type(cell) is not str or "#" not in cell:
+        return None
+    text = unicodedata.normalize("NFKC", cell).strip().upper()
+    return text if text in EXCEL_ERRORS else None
+
+
 def is_unknown(cell: Cell) -> bool:
     """A cell saying the value is not known (未填, 不详, 未统计, 暂不清楚): stored as NULL, never as 0
     or "no". Read by its words (`data/unknown.toml`): a negation before a word of finding out.

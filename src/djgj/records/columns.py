@@ -161,7 +161,9 @@ class ColumnReader:
                 names[i] = V.clean_text(c)
         lead, trail = marked_edges()
         for i, name in enumerate(names):
-            if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
+            if (
+                name is None or "、" in name or "；" in name or "#" in name
+            ):  # (several units, #N/A: `parse_row`)
                 slow.add(i)
             if name is not None and (name[:1] in lead or name[-1:] in trail):
                 names[i] = name_without_marks(unneutralise(name))

@@ -301,7 +301,9 @@ def _skipped_as_joint(name: str, union_name: str | None, ctx: RowContext, place:
 
 
 def _name_problems(name: str, place: str) -> list[str]:
-    """What a row's name says is wrong with it: several units in one cell."""
+    """What a row's name says is wrong with it: an Excel error value; several units in one cell."""
+    if V.excel_error(name) is not None:
+        return [f"{place}：“{name}”是 Excel 错误值（公式没有得出结果），不是单位名称；请在表中改正"]
     if _several_units(name):
         return [f"{place}：“{name}”像是几个单位写在同一格中；请每个单位一行"]
     return []
@@ -549,6 +551,11 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
 def convert_into(
     values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
 ) -> None:
+    if (error := V.excel_error(raw)) is not None:
+        raise V.ValueProblem(
+            f"“{error}”是 Excel 错误值（公式没有得出结果），不是{SNAPSHOT_FIELDS.get(fld, ('', '有效数据'))[1]}；"
+            "请在表中改正（确实不知道的可写“不详”，记为未知）"
+        )
     if V.is_unknown(raw):
         # 未填/不详: the value is not known, which is not the same as blank (0, no, none).
         values[fld] = None
