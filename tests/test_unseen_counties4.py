@@ -667,3 +667,26 @@ def test_excel_errors_in_a_csv_export_refuse_their_rows_never_an_instructor_name
     assert res.exit_code == 0, res.output
     t = _report(runner)["totals"]
     assert (t["orgs"], t["employees"], t["instructors"]) == (1, 25, 1)  # (#N/A had been an instructor)
+
+
+def test_a_hidden_column_of_an_old_xls_is_read_and_said(runner, tmp_path):
+    import xlwt
+
+    rows = [
+        ["2024年城关镇非公企业工会情况"],
+        ["序号", "企业名称", "职工人数", "党员人数", "是否建会", "会员数"],
+        [1, "城关镇甲有限公司", 50, 3, "是", 40],
+        [2, "城关镇乙有限公司", 20, 1, "否", 0],
+    ]
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    ws.col(3).hidden = True
+    path = tmp_path / "城关镇.xls"
+    wb.save(str(path))
+    res = _import(runner, path)
+    assert res.exit_code == 0, res.output
+    assert "D列“党员人数”是隐藏列，已读取" in _flat(res)
+    assert _report(runner)["totals"]["party_members"] == 4

@@ -189,9 +189,10 @@ def _read(p: Path, size: int) -> Workbook:
         if _is_encrypted_ole(p):
             raise FormatError(f"{p.name}：{_PASSWORD}")
         sheets = _read_calamine(p, "xls")
-        errors = _xls_errors(p)
+        xls = _xls_facts(p)
         for sheet in sheets:
-            sheet.errors = errors.get(sheet.name, {})
+            sheet.errors = xls.errors.get(sheet.name, {})
+            sheet.hidden_cols = xls.hidden_cols.get(sheet.name, frozenset())
         return Workbook(p, "xls", digest, sheets)
     if kind == "html":
         raise FormatError(
@@ -938,29 +939,53 @@ def _check_extent(p: Path, sheet: str, scan: SheetScan) -> None:
 #: says "error", or a FORMULA (0x0006) whose cached result is an error (its first byte 2, its last two
 #: 0xFFFF). A cheap look over the file's bytes: only a file where one may be is read again by xlrd.
 _XLS_ERROR_HINT = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00.{8}\x02.{5}\xff\xff", re.DOTALL)
+#: A COLINFO record (0x007D, 12 bytes): columns first..last, their options' lowest bit "hidden".
+_XLS_COLINFO = b"\x7d\x00\x0c\x00"
 
 
-def _xls_errors(p: Path) -> dict[str, dict[tuple[int, int], str]]:
+@dataclass
+class XlsFacts:
+    """What calamine does not say of an .xls file's sheets: error cells and hidden columns."""
+
+    errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    hidden_cols: dict[str, frozenset[int]] = field(default_factory=dict)
+
+
+def _xls_facts(p: Path) -> XlsFacts:
     """An .xls file's cells holding an Excel error value (#DIV/0!, #N/A …), by sheet: (row, column)
-    0-based → the error as Excel shows it. calamine gives such a cell as an empty one (a count would
-    read 0), so they are found here, with xlrd, as the scan finds them in an xlsx."""
+    0-based → the error as Excel shows it, and its hidden columns. calamine gives an error cell as an
+    empty one (a count would read 0) and says nothing of hidden columns, so they are found here, with
+    xlrd, as the scan finds them in an xlsx — only when the file's bytes show one may be there."""
     with open(p, "rb") as f:
-        if not _XLS_ERROR_HINT.search(f.read(MAX_FILE_BYTES)):
-            return {}
-    import xlrd  # (only here: most .xls files hold no error value)
+        data = f.read(MAX_FILE_BYTES)
+    errors = _XLS_ERROR_HINT.search(data) is not None
+    hidden = any(data[i + 12 : i + 13] and data[i + 12] & 1 for i in _find_all(data, _XLS_COLINFO))
+    if not (errors or hidden):
+        return XlsFacts()
+    import xlrd  # (only here: most .xls files hold neither)
 
     try:
-        book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())  # (it prints otherwise)
+        book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO(), formatting_info=hidden)
     except Exception:  # noqa: BLE001 - xlrd's own errors: calamine read the file; nothing more to find
-        return {}
-    out: dict[str, dict[tuple[int, int], str]] = {}
+        return XlsFacts()
+    out = XlsFacts()
     for sh in (book.sheet_by_index(i) for i in range(book.nsheets)):
-        for r in range(sh.nrows):
+        cols = frozenset(c for c, info in getattr(sh, "colinfo_map", {}).items() if info.hidden)
+        if cols:
+            out.hidden_cols[sh.name] = cols
+        for r in range(sh.nrows if errors else 0):
             for c, ctype in enumerate(sh.row_types(r)):
                 if ctype == xlrd.XL_CELL_ERROR:
                     code = sh.cell_value(r, c)
-                    out.setdefault(sh.name, {})[(r, c)] = xlrd.error_text_from_code.get(code, "#错误")
+                    out.errors.setdefault(sh.name, {})[(r, c)] = xlrd.error_text_from_code.get(code, "#错误")
     return out
+
+
+def _find_all(data: bytes, token: bytes) -> Iterator[int]:
+    at = data.find(token)
+    while at >= 0:
+        yield at
+        at = data.find(token, at + 1)
 
 
 def _is_encrypted_ole(p: Path) -> bool:
