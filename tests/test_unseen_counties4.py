@@ -103,6 +103,9 @@ def test_a_town_word_inside_a_phrase_is_no_township(runner, tmp_path, title):
         ("中共石桥镇委员会：非公企业党建台账", "石桥镇"),
         ("填报单位：古城镇", "古城镇"),  # a real town whose name ends as 城镇 does
         ("2024年新城镇企业工会情况", "新城镇"),
+        ("2024年青石镇重点企业名单", "青石镇"),  # a place that is no common noun: read in a phrase too
+        ("红旗镇建筑企业工会情况", "红旗镇"),
+        ("青石镇辖区规模以上企业", "青石镇"),
     ],
 )
 def test_a_township_standing_alone_in_a_title_is_still_read(runner, tmp_path, title, town):
@@ -116,6 +119,7 @@ def test_a_title_phrase_never_names_a_township_but_a_place_cell_still_does():
     from djgj.read.layout import township_cell, townships_in_title
 
     assert townships_in_title("2024年小城镇建设企业") == []
+    assert townships_in_title("古城镇非公企业") == ["古城镇"]  # the common noun's ending, alone: a place
     assert townships_in_title("桥头镇、石门镇非公企业情况") == ["桥头镇", "石门镇"]
     assert township_cell("城关镇东关村") == "城关镇"  # a place below the township: still its own
 

@@ -854,12 +854,12 @@ def townships_in_text(text: str) -> list[str]:
 
 
 def townships_in_title(text: str) -> list[str]:
-    """`townships_in_text` of a title, a sheet's name or a file's name, where a place name must stand
-    alone: a phrase whose first word ends as a place does (2024年小城镇建设企业, 特色小镇入驻企业)
-    names no township. Each name found must end its segment of the text (the part between the
-    words that never belong to a name: 企业, 情况, 统计表 …, `_place_grammar`), or be followed
-    there only by 等 or by a place below it (红旗镇东关村); 红旗镇建筑企业 is no longer read either —
-    the township is then taken from the sheet's name or the file's, or its absence said."""
+    """`townships_in_text` of a title, a sheet's name or a file's name, where a name that reads as the
+    common noun for a town (…城镇, …小镇: layouts.toml [township] town_nouns) names a township only
+    standing alone: in 2024年小城镇建设企业 or 特色小镇入驻企业 it is a word of a phrase, no place. Alone is
+    ending its part of the text (the part between the words that never belong to a name: 企业, 情况,
+    统计表 …, `_place_grammar`), or followed there only by 等 or a place below it (古城镇东关村);
+    古城镇非公企业 is read, and 红旗镇建筑企业 as before."""
     return list(dict.fromkeys(_places(text, alone=True)))
 
 
@@ -870,7 +870,7 @@ def township_in_title(text: str) -> str | None:
 
 def _places(text: str, alone: bool = False) -> Iterator[str]:
     """The township names of a text, in order (a name followed by 等 stands for several: yields two);
-    with `alone`, only those of segments they fill (`townships_in_title`)."""
+    with `alone`, a name read as a common noun only where it fills its segment (`townships_in_title`)."""
     strip, breaks, name_re, t = _place_grammar()
     cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
     for segment in cut.split("|"):
@@ -882,8 +882,9 @@ def _places(text: str, alone: bool = False) -> Iterator[str]:
                 found.append(place)
                 if segment.startswith("等"):
                     found.append("等")
-        if not alone or not segment or segment.startswith("等") or _below_township(segment, t):
-            yield from found
+        if alone and segment and not segment.startswith("等") and not _below_township(segment, t):
+            found = [f for f in found if not f.endswith(tuple(t["town_nouns"]))]
+        yield from found
 
 
 def _below_township(rest: str, t: dict[str, Any]) -> bool:
