@@ -583,7 +583,13 @@ def test_every_chinese_label_word_of_a_totals_or_statistics_row_has_the_classifi
     from djgj.read.layout import RowClassifier, layout_words
 
     rows = layout_words()["rows"]
-    words = [*rows["totals"], *rows["totals_affixes"], *rows["stat_starts"], *rows["stat_ends"]]
+    words = [
+        *rows["totals"],
+        *rows["totals_affixes"],
+        *rows["stat_starts"],
+        *rows["stat_ends"],
+        *rows["footer_labels"],
+    ]
     seen = {w: RowClassifier(6)([w, "甲", 12, 3, 4, 5]) for w in words}  # (four cells filled and more)
     assert {w: what for w, what in seen.items() if what not in ("totals", "footer")} == {}
 
@@ -694,3 +700,28 @@ def test_a_hidden_column_of_an_old_xls_is_read_and_said(runner, tmp_path):
     assert res.exit_code == 0, res.output
     assert "D列“党员人数”是隐藏列，已读取" in _flat(res)
     assert _report(runner)["totals"]["party_members"] == 4
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ["填表人：", "张三", "审核人：", "李四", "联系电话：", 13800138000],  # written from
+        ["单位负责人", "王五", "填表人", "张三", "填报日期", "2025-01-06"],  # held out
+        [None, "主要负责人：王五", "制表人：赵六", "审核人：钱七", "报出日期：2025.1.6"],
+        ["填報人", "張三", "審核人", "李四", "電話", "0731-5551234"],  # (Traditional)
+    ],
+)
+def test_a_signature_row_filling_many_cells_is_the_footer(runner, tmp_path, row):
+    res = _import(runner, write_xlsx(tmp_path / "城关镇.xlsx", _two_units(row)))
+    assert res.exit_code == 0, res.output  # (its cells had been read as a unit's: the file refused)
+    assert "跳过表尾 1 行" in res.output
+    assert set(_units(runner)) == {"城关镇甲有限公司", "城关镇乙有限公司"}
+
+
+@pytest.mark.parametrize(
+    "name", ["城关镇审核人才服务中心", "负责人之家便利店", "城关镇钟表店", "签字笔制造有限公司"]
+)
+def test_a_units_name_holding_a_signature_word_is_still_a_unit(runner, tmp_path, name):
+    res = _import(runner, write_xlsx(tmp_path / "城关镇.xlsx", _two_units([3, name, 12, "否", 0])))
+    assert res.exit_code == 0, res.output
+    assert name in _units(runner)

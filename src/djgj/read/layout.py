@@ -403,9 +403,10 @@ def _title_line(row: list[Any]) -> str:
 
 #: Every Chinese totals word (layouts.toml [rows] totals) holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
 #: all the characters that become one of them (found by running every CJK code point through both).
-#: (均率比其: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比, 其中; the same in
-#: Traditional. Every Chinese word of layouts.toml [rows] holds one: tests/test_unseen_counties4.)
-_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比其]")
+#: (均率比其: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比, 其中; 填审负签盖表话期:
+#: in a signature row's first label, `footer_label`: 填表人, 审核人, 单位负责人, 联系电话, 报出日期; the same
+#: in Traditional. Every Chinese word of layouts.toml [rows] holds one: tests/test_unseen_counties4.)
+_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比其填審审負负簽签蓋盖表話话期]")
 
 
 def header_cells(table: Table) -> list[list[Any]]:
@@ -543,8 +544,10 @@ class RowClassifier:
     def _slow(self, row: list[Any]) -> str:
         filled = [t for t in map(_text, row) if t]
         joined = "".join(filled)
-        if self.in_footer or (
-            len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)
+        if (
+            self.in_footer
+            or (len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS))
+            or (filled and footer_label(filled[0]))
         ):
             self.in_footer = True
             return "footer"
@@ -676,6 +679,15 @@ def is_totals_label(text: str) -> bool:
 
 def _looks_totals(row: list[Any]) -> bool:
     return any(is_totals_label(t) for t in map(_text, row[:4]) if t)
+
+
+def footer_label(text: str) -> bool:
+    """Whether a row's first filled cell is the label of a signature under the table (填表人, 审核人：李四,
+    单位负责人, 联系电话, 报出日期: layouts.toml [rows] footer_labels), its value in the same cell after a
+    colon or in the next: the row is the footer however many cells it fills (填表人 | 张三 | 审核人 | 李四)."""
+    label = re.split("[:：]", simplify(text).strip(), maxsplit=1)[0].strip()
+    words = layout_words()["rows"]["footer_labels"]
+    return any(label.endswith(w) and len(label) <= len(w) + 2 for w in words)
 
 
 def _looks_statistic(row: list[Any]) -> bool:
