@@ -456,7 +456,7 @@ class RowClassifier:
             if isinstance(c, str):
                 if not c or c.isspace():
                     continue
-                if j < 4 and not hint and (_TOTAL_HINT.search(c) or _latin_label(c)):
+                if j < 4 and not hint and (_TOTAL_HINT.search(c) or (c.isascii() and _latin_label(c))):
                     hint = True
             filled_n += 1
             if filled_n == 4:  # (then j >= 3: every cell a hint can be in was seen; the rest cannot
