@@ -660,6 +660,12 @@ def _totals_words() -> tuple[frozenset[str], tuple[str, ...], re.Pattern[str]]:
     return frozenset(rows["totals"]), tuple(rows["totals_affixes"]), edge
 
 
+@lru_cache(maxsize=1)
+def subtotal_words() -> tuple[str, ...]:
+    """The totals labels of a block (小计, Subtotal): layouts.toml [rows] subtotals."""
+    return tuple(layout_words()["rows"]["subtotals"])
+
+
 def _latin_label(c: str) -> bool:
     """A cell of Latin letters (Total, Sum): the hint of a bilingual form's totals label that
     `_TOTAL_HINT` (Chinese characters) cannot give. O(1) for the usual Chinese cell."""

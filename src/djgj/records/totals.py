@@ -7,13 +7,12 @@ the rows are the data, the totals row only a check on them.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from operator import methodcaller
 from typing import Any
 
 from djgj.read import values as V
 from djgj.read.headers import Column, normalise_header
-from djgj.read.layout import Table, layout_words
+from djgj.read.layout import Table, subtotal_words
 from djgj.records.record import Record, where
 from djgj.vocab.fields import SNAPSHOT_FIELDS
 
@@ -22,16 +21,10 @@ def count_fields(cols: dict[str, Column]) -> list[str]:
     return [fld for fld in cols if SNAPSHOT_FIELDS.get(fld, ("",))[0] == "count"]
 
 
-@lru_cache(maxsize=1)
-def _subtotal_words() -> tuple[str, ...]:
-    """The totals labels of a block (小计, Subtotal): layouts.toml [rows] subtotals."""
-    return tuple(layout_words()["rows"]["subtotals"])
-
-
 def is_subtotal(cells: list[Any]) -> bool:
     """Whether a totals row sums a block (小计) rather than the whole sheet."""
     return any(
-        isinstance(c, str) and any(w in normalise_header(c) for w in _subtotal_words()) for c in cells[:4]
+        isinstance(c, str) and any(w in normalise_header(c) for w in subtotal_words()) for c in cells[:4]
     )
 
 
