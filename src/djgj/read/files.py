@@ -968,6 +968,15 @@ def _xls_facts(p: Path) -> XlsFacts:
         book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO(), formatting_info=hidden)
     except Exception:  # noqa: BLE001 - xlrd's own errors: calamine read the file; nothing more to find
         return XlsFacts()
+    try:
+        return _xls_sheet_facts(book, errors)
+    finally:
+        book.release_resources()  # (the file is not left open: Windows would keep it locked)
+
+
+def _xls_sheet_facts(book: Any, errors: bool) -> XlsFacts:
+    import xlrd
+
     out = XlsFacts()
     for sh in (book.sheet_by_index(i) for i in range(book.nsheets)):
         cols = frozenset(c for c, info in getattr(sh, "colinfo_map", {}).items() if info.hidden)
