@@ -19,7 +19,9 @@ from djgj.records.seen import Seen
 _CELLS = st.sampled_from(
     [None, "", " ", "\u3000", "合计", "小计", "总数", "青山镇小计", "填表人：张三", "说明", "企业名称", "乡镇",
      "甲公司", "城关镇", "12", 12, 0, 3.5, True, "一段很长的说明文字超过十五个字符的单独一格内容",
-     "组织名称", " 单位全称\u3000", "名称 ", "\x1f", "甲\x1f", "\x1f名称", "党组织书记", "乙厂"]
+     "组织名称", " 单位全称\u3000", "名称 ", "\x1f", "甲\x1f", "\x1f名称", "党组织书记", "乙厂",
+     "Total", " sum", "合计 Total", "Totalink", "Sunny五金店", "\x1fTotal", "其中：规上企业", "人均", "入会率",
+     "填表人：", "单位负责人", "审核人", "联系电话：13800138000", "钟表店"]
 )  # fmt: skip
 _HEADER = ["乡镇", "企业名称", "从业人员数", "会员数", "是否建立工会"]
 
@@ -30,7 +32,7 @@ class _FullScan(RowClassifier):
     def __call__(self, row: list[Any]) -> str:
         import re
 
-        hint_chars = re.compile("[总数數總計计\uf969]")
+        hint_chars = re.compile("[总数數總計计\uf969均率比其填審审負负簽签蓋盖表話话期]")
         filled_n = 0
         hint = False
         for j, c in enumerate(row):
@@ -39,7 +41,8 @@ class _FullScan(RowClassifier):
             if isinstance(c, str):
                 if not c or c.isspace():
                     continue
-                if j < 4 and not hint and hint_chars.search(c):
+                latin = c.isascii() and c.lstrip()[:1].isalpha()  # (Total, Sum: a bilingual form's label)
+                if j < 4 and not hint and (hint_chars.search(c) or latin):
                     hint = True
             filled_n += 1
         if not filled_n:

@@ -50,6 +50,8 @@ class Sheet:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     #: Whether plain-number date serials count from 1904 (old Mac workbooks); date cells are converted.
     date_1904: bool = False
+    #: xlsx columns set hidden (``<col hidden="1">``), 0-based: read like any other, and said.
+    hidden_cols: frozenset[int] = frozenset()
 
     def row_label(self, index: int) -> str:
         """How the user finds a row: the spreadsheet's row number, or the CSV line."""
@@ -180,12 +182,18 @@ def _read(p: Path, size: int) -> Workbook:
             scan = facts.sheets.get(sheet.name)
             sheet.uncomputed = scan.uncomputed if scan else []
             sheet.errors = scan.errors if scan else {}
+            sheet.hidden_cols = scan.hidden_cols if scan else frozenset()
             sheet.date_1904 = facts.date_1904
         return Workbook(p, facts.format, digest, sheets)
     if kind == "ole":
         if _is_encrypted_ole(p):
             raise FormatError(f"{p.name}：{_PASSWORD}")
-        return Workbook(p, "xls", digest, _read_calamine(p, "xls"))
+        sheets = _read_calamine(p, "xls")
+        xls = _xls_facts(p)
+        for sheet in sheets:
+            sheet.errors = xls.errors.get(sheet.name, {})
+            sheet.hidden_cols = xls.hidden_cols.get(sheet.name, frozenset())
+        return Workbook(p, "xls", digest, sheets)
     if kind == "html":
         raise FormatError(
             f"{p.name}：这是网页（HTML）表格，只是扩展名为 {p.suffix}；请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
@@ -401,6 +409,8 @@ class SheetScan:
     #: The sheet's first `<mergeCells>` element as written (what calamine reads the merged ranges
     #: from); None when it was larger than `MAX_MERGES_BYTES`.
     merges: bytes | None = b""
+    #: Columns the sheet hides (its `<cols>` element, before the cells), 0-based.
+    hidden_cols: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -677,6 +687,7 @@ class _SheetScanner:
         self.result = SheetScan()
         self.prefix: bytes | None = None
         self.merging: bytearray | None = None  # the <mergeCells> element being read
+        self.in_cells = False  # (once <sheetData> began, no <cols> element follows)
 
     def _tokens(self, buf: bytes) -> bytes:
         if self.prefix is None:
@@ -703,6 +714,8 @@ class _SheetScanner:
         if not part:
             return
         pre = self._tokens(part)
+        if not self.in_cells:
+            self._hidden_columns(part, pre)
         self._track_rows(part, pre)
         self._track_columns(part, pre)
         if b"<" + pre + b"f" in part:
@@ -711,6 +724,21 @@ class _SheetScanner:
             self._errors(part, pre)
         if self.merging is not None or (b"mergeCells" in part and self.result.merges == b""):
             self._merges(part, pre)
+
+    def _hidden_columns(self, part: bytes, pre: bytes) -> None:
+        """The columns ``<cols>`` sets hidden (``<col min="4" max="4" hidden="1"/>``), read from the
+        part before ``<sheetData>`` (where the element stands)."""
+        cells = part.find(b"<" + pre + b"sheetData")
+        head = part if cells < 0 else part[:cells]
+        self.in_cells = cells >= 0
+        hidden = set(self.result.hidden_cols)
+        for m in re.finditer(rb"<" + re.escape(pre) + rb"col\b([^>]*)>", head):
+            attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+            if attrs.get(b"hidden") in (b"1", b"true") and attrs.get(b"min", b"").isdigit():
+                lo = int(attrs[b"min"])
+                hi = min(int(attrs.get(b"max", b"").decode() or lo), lo + MAX_COLUMNS)
+                hidden.update(range(lo - 1, min(hi, MAX_COLUMNS)))
+        self.result.hidden_cols = frozenset(hidden)
 
     def _merges(self, part: bytes, pre: bytes) -> None:
         """Keep the first `<mergeCells>` element whole, across parts."""
@@ -919,6 +947,68 @@ def _check_extent(p: Path, sheet: str, scan: SheetScan) -> None:
         )
 
 
+#: A BIFF record that may hold an Excel error value: a BOOLERR (0x0205, 8 bytes) whose last byte
+#: says "error", or a FORMULA (0x0006) whose cached result is an error (its first byte 2, its last two
+#: 0xFFFF). A cheap look over the file's bytes: only a file where one may be is read again by xlrd.
+_XLS_ERROR_HINT = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00.{8}\x02.{5}\xff\xff", re.DOTALL)
+#: A COLINFO record (0x007D, 12 bytes): columns first..last, their options' lowest bit "hidden".
+_XLS_COLINFO = b"\x7d\x00\x0c\x00"
+
+
+@dataclass
+class XlsFacts:
+    """What calamine does not say of an .xls file's sheets: error cells and hidden columns."""
+
+    errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    hidden_cols: dict[str, frozenset[int]] = field(default_factory=dict)
+
+
+def _xls_facts(p: Path) -> XlsFacts:
+    """An .xls file's cells holding an Excel error value (#DIV/0!, #N/A …), by sheet: (row, column)
+    0-based → the error as Excel shows it, and its hidden columns. calamine gives an error cell as an
+    empty one (a count would read 0) and says nothing of hidden columns, so they are found here, with
+    xlrd, as the scan finds them in an xlsx — only when the file's bytes show one may be there."""
+    with open(p, "rb") as f:
+        data = f.read(MAX_FILE_BYTES)
+    errors = _XLS_ERROR_HINT.search(data) is not None
+    hidden = any(data[i + 12 : i + 13] and data[i + 12] & 1 for i in _find_all(data, _XLS_COLINFO))
+    if not (errors or hidden):
+        return XlsFacts()
+    import xlrd  # (only here: most .xls files hold neither)
+
+    try:
+        book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO(), formatting_info=hidden)
+    except Exception:  # noqa: BLE001 - xlrd's own errors: calamine read the file; nothing more to find
+        return XlsFacts()
+    try:
+        return _xls_sheet_facts(book, errors)
+    finally:
+        book.release_resources()  # (the file is not left open: Windows would keep it locked)
+
+
+def _xls_sheet_facts(book: Any, errors: bool) -> XlsFacts:
+    import xlrd
+
+    out = XlsFacts()
+    for sh in (book.sheet_by_index(i) for i in range(book.nsheets)):
+        cols = frozenset(c for c, info in getattr(sh, "colinfo_map", {}).items() if info.hidden)
+        if cols:
+            out.hidden_cols[sh.name] = cols
+        for r in range(sh.nrows if errors else 0):
+            for c, ctype in enumerate(sh.row_types(r)):
+                if ctype == xlrd.XL_CELL_ERROR:
+                    code = sh.cell_value(r, c)
+                    out.errors.setdefault(sh.name, {})[(r, c)] = xlrd.error_text_from_code.get(code, "#错误")
+    return out
+
+
+def _find_all(data: bytes, token: bytes) -> Iterator[int]:
+    at = data.find(token)
+    while at >= 0:
+        yield at
+        at = data.find(token, at + 1)
+
+
 def _is_encrypted_ole(p: Path) -> bool:
     """An OLE file holding an `EncryptionInfo`/`EncryptedPackage` stream is a password-protected
     xlsx; the names sit in the directory, which may be anywhere in the file, so scan all of it."""
@@ -1041,8 +1131,9 @@ def _sliced_stream(
         return None
     if len(metas) != 1 or metas[0].name != name or not _sheet_usable(metas[0]):
         return None
-    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
-    height = facts.sheets[name].max_row
+    scan = facts.sheets[name]
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904, hidden_cols=scan.hidden_cols)
+    height = scan.max_row
     return SheetStream(p, "xlsx", sha256_of(p), sheet, _sliced_rows(p, book, before), height)
 
 
@@ -1084,7 +1175,7 @@ def _calamine_stream(p: Path, before: os.stat_result, facts: ZipFacts) -> SheetS
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
     except Exception:  # noqa: BLE001 - calamine's own errors: `read` words them
         return None
-    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904)
+    sheet = Sheet(name, [], merged=merged, date_1904=facts.date_1904, hidden_cols=scan.hidden_cols)
     return SheetStream(p, "xlsx", sha256_of(p), sheet, _sheet_rows(p, sh, before), int(sh.height))
 
 

@@ -31,10 +31,12 @@ from djgj.vocab.fields import LABELS
 
 IGNORE = "ignore"
 IGNORE_WORDS = ("ignore", "忽略", "不导入", "跳过")
-_UNIT_BRACKETS = re.compile(r"[（(](?:单位[:：]?)?(?:人|个|名|家|户|元|万元|人数|次|年月日|年-月-日)[)）]")
+_UNIT_BRACKETS = re.compile(
+    r"[（(〔\[［](?:单位[:：]?)?(?:人|个|名|家|户|元|万元|人数|次|年月日|年-月-日)[)）〕\]］]"
+)
 #: A bracketed part of a header, after NFKC (full-width brackets become ASCII), innermost first.
-_BRACKETED = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
-_DROP = re.compile(r"[\s\u3000:：、,，.。;；*＊\"'“”‘’/\\\-—_()（）\[\]【】<>《》]")
+_BRACKETED = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]")
+_DROP = re.compile(r"[\s\u3000:：、,，.。;；*＊\"'“”‘’/\\\-—_()（）\[\]【】〔〕<>《》]")
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 #: Subjects that are the organisation a column is about, not what it counts.
 ORG_SUBJECTS = frozenset({"union", "party_org"})

@@ -36,7 +36,6 @@ from djgj.read.values import is_blank, simplify
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_SCORE = 2
-TOTAL_WORDS = {"合计", "总计", "小计", "合计数", "总数", "全县合计", "全镇合计", "全乡合计", "汇总", "累计"}
 FOOTER_WORDS = (
     "填表人",
     "填报人",
@@ -402,10 +401,12 @@ def _title_line(row: list[Any]) -> str:
     return " ".join(dict.fromkeys(t for t in map(_text, row) if t))
 
 
-#: Every word of `TOTAL_WORDS` holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
+#: Every Chinese totals word (layouts.toml [rows] totals) holds 计, 数 or 总 after NFKC and Traditional → Simplified; these are
 #: all the characters that become one of them (found by running every CJK code point through both).
-#: (均率比: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比; the same in Traditional.)
-_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比]")
+#: (均率比其: in a statistics row's label, `_looks_statistic`: 平均, 入会率, 占比, 其中; 填审负签盖表话期:
+#: in a signature row's first label, `footer_label`: 填表人, 审核人, 单位负责人, 联系电话, 报出日期; the same
+#: in Traditional. Every Chinese word of layouts.toml [rows] holds one: tests/test_unseen_counties4.)
+_TOTAL_HINT = re.compile("[总数數總計计\uf969均率比其填審审負负簽签蓋盖表話话期]")
 
 
 def header_cells(table: Table) -> list[list[Any]]:
@@ -455,7 +456,7 @@ class RowClassifier:
             if isinstance(c, str):
                 if not c or c.isspace():
                     continue
-                if j < 4 and not hint and _TOTAL_HINT.search(c):
+                if j < 4 and not hint and (_TOTAL_HINT.search(c) or (c.isascii() and _latin_label(c))):
                     hint = True
             filled_n += 1
             if filled_n == 4:  # (then j >= 3: every cell a hint can be in was seen; the rest cannot
@@ -498,8 +499,9 @@ class RowClassifier:
         text = _ROWS + _ROWS.join(j or "" for j in joined) + _ROWS
         starts = list(accumulate((len(j or "") + 1 for j in joined), initial=0))
         blank, ending = _not_plain()
-        for m in blank.finditer(text):  # (matched from the NUL before the cell)
-            plain[bisect_right(starts, m.start()) - 1] = False
+        for pattern in (blank, _LATIN_CELL):  # (matched from the NUL before the cell)
+            for m in pattern.finditer(text):
+                plain[bisect_right(starts, m.start()) - 1] = False
         for pattern in (_TOTAL_HINT, ending):
             for m in pattern.finditer(text):
                 plain[bisect_right(starts, m.start() - 1) - 1] = False
@@ -529,6 +531,8 @@ class RowClassifier:
             return False
         if len(first) < 4 or "" in first or any(map(str.isspace, first)) or _TOTAL_HINT.search(joined):
             return False
+        if any(map(_latin_label, first)):
+            return False
         if _name_ending().search(joined):
             return False
         return not (self.marks and self._repeats_header(row))
@@ -540,14 +544,16 @@ class RowClassifier:
     def _slow(self, row: list[Any]) -> str:
         filled = [t for t in map(_text, row) if t]
         joined = "".join(filled)
-        if self.in_footer or (
-            len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS)
+        if (
+            self.in_footer
+            or (len(filled) <= 3 and any(joined.startswith(w) or w in joined for w in FOOTER_WORDS))
+            or (filled and footer_label(filled[0]))
         ):
             self.in_footer = True
             return "footer"
         if len(filled) == 1 and _BRACKETED_ALL.match(joined) and not _numeric(row):
             return "footer"  # (（本表由镇总工会汇总）: a remark, though its words end as a totals label's)
-        if _looks_totals(row):  # (a first-four cell in TOTAL_WORDS implies the row's words meet them)
+        if _looks_totals(row):  # (a first-four totals label has a hint: `_TOTAL_HINT` or `_latin_label`)
             return "totals"
         if _looks_statistic(row):  # 平均, 入会率: no unit; skipped with the footer rows (not all below)
             return "footer"
@@ -640,15 +646,54 @@ def _numeric(row: list[Any]) -> bool:
     return any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in row)
 
 
-#: A totals word that a block's name may precede (青山镇小计, 非公企业合计) or follow (小计（青山镇）).
-_TOTAL_AFFIXES = ("合计", "小计", "总计", "共计", "汇总", "累计")
 #: A totals cell is a label, not a unit's name: a name before or after the word is a short place or group.
 _TOTAL_LABEL_MAX = 12
 
 
+@lru_cache(maxsize=1)
+def _totals_words() -> tuple[frozenset[str], tuple[str, ...], re.Pattern[str]]:
+    """layouts.toml [rows]: whole totals labels, the Chinese words a block's name may precede or
+    follow, and a Latin label at either end of a text (never inside a longer Latin word)."""
+    rows = layout_words()["rows"]
+    latin = "|".join(sorted((w for w in rows["totals"] if w.isascii()), key=len, reverse=True))
+    edge = re.compile(f"^(?:{latin})(?![a-z])|(?<![a-z])(?:{latin})$")
+    return frozenset(rows["totals"]), tuple(rows["totals_affixes"]), edge
+
+
+@lru_cache(maxsize=1)
+def subtotal_words() -> tuple[str, ...]:
+    """The totals labels of a block (小计, Subtotal): layouts.toml [rows] subtotals."""
+    return tuple(layout_words()["rows"]["subtotals"])
+
+
+def _latin_label(c: str) -> bool:
+    """A cell of Latin letters (Total, Sum): the hint of a bilingual form's totals label that
+    `_TOTAL_HINT` (Chinese characters) cannot give. O(1) for the usual Chinese cell."""
+    return c.isascii() and c.lstrip()[:1].isalpha()
+
+
+#: `_latin_label` of a cell between two `_ROWS` in `RowClassifier.many`'s joined text (the same
+#: cells: ASCII only, the first after ASCII spaces a letter).
+_LATIN_CELL = re.compile("\x00[\t-\r\x1c-\x20]*[A-Za-z][\x01-\x7f]*(?=\x00)")
+
+
+def is_totals_label(text: str) -> bool:
+    """Whether a cell is a totals row's label: 合计, 青山镇小计, Total, 合计 Total (layouts.toml [rows])."""
+    t = normalise_header(text)
+    return bool(t) and (t in _totals_words()[0] or _totals_label(t))
+
+
 def _looks_totals(row: list[Any]) -> bool:
-    first = [normalise_header(_text(c)) for c in row[:4]]
-    return any(t in TOTAL_WORDS or _totals_label(t) for t in first if t)
+    return any(is_totals_label(t) for t in map(_text, row[:4]) if t)
+
+
+def footer_label(text: str) -> bool:
+    """Whether a row's first filled cell is the label of a signature under the table (填表人, 审核人：李四,
+    单位负责人, 联系电话, 报出日期: layouts.toml [rows] footer_labels), its value in the same cell after a
+    colon or in the next: the row is the footer however many cells it fills (填表人 | 张三 | 审核人 | 李四)."""
+    label = re.split("[:：]", simplify(text).strip(), maxsplit=1)[0].strip()
+    words = layout_words()["rows"]["footer_labels"]
+    return any(label.endswith(w) and len(label) <= len(w) + 2 for w in words)
 
 
 def _looks_statistic(row: list[Any]) -> bool:
@@ -665,10 +710,15 @@ def _looks_statistic(row: list[Any]) -> bool:
 
 
 def _totals_label(text: str) -> bool:
-    """青山镇小计, 全县非公企业合计, 小计青山镇 (from 小计（青山镇）): a block's name and a totals word."""
+    """青山镇小计, 全县非公企业合计, 小计青山镇 (from 小计（青山镇）): a block's name and a totals word;
+    合计total: a Chinese label beside a Latin one."""
     if len(text) > _TOTAL_LABEL_MAX:
         return False
-    return any(text.endswith(w) or text.startswith(w) for w in _TOTAL_AFFIXES)
+    words, affixes, latin = _totals_words()
+    if any(text.endswith(w) or text.startswith(w) for w in affixes):
+        return True
+    core = latin.sub("", text, count=1)
+    return core != text and core in words
 
 
 #: The label of the date the data stand at: 截至, 统计截止日期, 数据截至时间, 统计时点 (never 填报日期).
@@ -821,18 +871,43 @@ def townships_in_text(text: str) -> list[str]:
     return list(dict.fromkeys(_places(text)))
 
 
-def _places(text: str) -> Iterator[str]:
-    """The township names of a text, in order (a name followed by 等 stands for several: yields two)."""
+def townships_in_title(text: str) -> list[str]:
+    """`townships_in_text` of a title, a sheet's name or a file's name, where a name that reads as the
+    common noun for a town (…城镇, …小镇: layouts.toml [township] town_nouns) names a township only
+    standing alone: in 2024年小城镇建设企业 or 特色小镇入驻企业 it is a word of a phrase, no place. Alone is
+    ending its part of the text (the part between the words that never belong to a name: 企业, 情况,
+    统计表 …, `_place_grammar`), or followed there only by 等 or a place below it (古城镇东关村);
+    古城镇非公企业 is read, and 红旗镇建筑企业 as before."""
+    return list(dict.fromkeys(_places(text, alone=True)))
+
+
+def township_in_title(text: str) -> str | None:
+    """The first township `townships_in_title` finds, None when it finds none."""
+    return next((t for t in townships_in_title(text) if t != "等"), None)
+
+
+def _places(text: str, alone: bool = False) -> Iterator[str]:
+    """The township names of a text, in order (a name followed by 等 stands for several: yields two);
+    with `alone`, a name read as a common noun only where it fills its segment (`townships_in_title`)."""
     strip, breaks, name_re, t = _place_grammar()
     cut = breaks.sub("|", strip.sub("|", simplify(str(text))))
     for segment in cut.split("|"):
+        found: list[str] = []
         while (m := name_re.match(segment)) is not None:
             segment = segment[m.end() :]
             place = _place(m, t)
             if place is not None:
-                yield place
+                found.append(place)
                 if segment.startswith("等"):
-                    yield "等"
+                    found.append("等")
+        if alone and segment and not segment.startswith("等") and not _below_township(segment, t):
+            found = [f for f in found if not f.endswith(tuple(t["town_nouns"]))]
+        yield from found
+
+
+def _below_township(rest: str, t: dict[str, Any]) -> bool:
+    """Whether what follows a township's name is a place below it (东关村, 建设路社区)."""
+    return len(rest) >= 2 and rest.isalnum() and rest.endswith(tuple(t["below"]))
 
 
 def township_cell(text: str) -> str:

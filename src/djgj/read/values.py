@@ -64,6 +64,21 @@ MAX_LIMIT = 100_000_000
 MAX_HEADCOUNT = 10_000_000
 
 
+#: The texts of Excel's error values (a formula that found nothing, divided by 0, lost its reference):
+#: in a CSV export, or pasted as text, they arrive as plain text — never a name, a count or a date.
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+def excel_error(cell: Cell) -> str | None:
+    """The Excel error value a text cell holds (``#N/A`` …, spaces and letter case aside), else None."""
+    if type(cell) is not str or "#" not in cell:
+        return None
+    text = unicodedata.normalize("NFKC", cell).strip().upper()
+    return text if text in EXCEL_ERRORS else None
+
+
 def is_unknown(cell: Cell) -> bool:
     """A cell saying the value is not known (未填, 不详, 未统计, 暂不清楚): stored as NULL, never as 0
     or "no". Read by its words (`data/unknown.toml`): a negation before a word of finding out.
@@ -204,7 +219,12 @@ def _without_spaces(text: str) -> str:
 
 #: The measures a head count may be written with (25人, 25名, 25位, 25个).
 _UNITS = "人名个位"
-_COUNT = re.compile(rf"^([0-9][0-9,]*)(?:\.0+)?\s*[{_UNITS}]?$")
+#: A whole number, its thousands (1,234) set apart by commas every three digits and nowhere else.
+_DIGITS = "([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
+_COUNT = re.compile(rf"^{_DIGITS}(?:\.0+)?\s*[{_UNITS}]?$")
+#: Digits set apart by a comma or a space (1,234, 1 234, 1,23, 12 34): grouped by thousands or not.
+_SEPARATED = re.compile(r"[0-9]+(?:[,\s\u3000\u00a0]+[0-9]+)+")
+_THOUSANDS_GROUPS = re.compile(r"[0-9]{1,3}(?:(?:,|\s)[0-9]{3})+")
 #: A range of counts (20-30人, 20～30, 二十至三十人): no one count.
 _RANGE = re.compile(
     r"^[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?\s*(?:-|~|～|—|－|至|到)\s*[0-9零〇一二两三四五六七八九十百千万]+\s*[人名个位]?$"
@@ -223,7 +243,7 @@ _OTHER_MEASURE = re.compile(r"^[0-9零〇一二两三四五六七八九十百千
 
 #: A count followed by a note on what it holds, in brackets: 120（含劳务派遣20）, 86人（其中女职工30）.
 #: The count is the number written; the note says what is in it, never a second figure to add.
-_NOTED_COUNT = re.compile(rf"^([0-9][0-9,]*)\s*[{_UNITS}]?\((?:其中|含|包含|包括|内含|不含|不包括)[^()]*\)$")
+_NOTED_COUNT = re.compile(rf"^{_DIGITS}\s*[{_UNITS}]?\((?:其中|含|包含|包括|内含|不含|不包括)[^()]*\)$")
 #: A count in Chinese numerals (一百二十, 两千三百) or with 万 (1.2万), read by cn2an; nothing else.
 _CHINESE_COUNT = re.compile(rf"^([0-9.零〇一二两三四五六七八九十百千万]+)[{_UNITS}]?$")
 
@@ -235,6 +255,15 @@ NONE_COUNT_WORDS = frozenset({"无", "没有", "暂无", "尚无", "均无", "�
 DASH_COUNT_SIGNS = frozenset({"-", "—", "–", "－", "/", "／", "\\", "--", "——", "---", "———", "―", "─"})
 #: Words that make a number an estimate (约30, 30左右, 50余人): refused, a guess is not a count.
 _ROUGH = re.compile(r"^(?:约|大约|大概|近|估计|预计)|(?:左右|余|多|以上|以下|上下|来)[人名个位]?$")
+
+
+def _grouped(text: str, cell: Cell) -> str:
+    """``text`` when the digits it sets apart (by a comma or a space) are thousands (1,234, 1 234);
+    refused when they are not (1,23, 12 34: a decimal comma, a slip, two numbers — no one count)."""
+    m = _SEPARATED.search(text)
+    if m is not None and not _THOUSANDS_GROUPS.fullmatch(m.group(0)):
+        raise ValueProblem(f"“{cell}”中数字间的逗号或空格不是每三位一个的千位分隔符，无法确定人数")
+    return text
 
 
 def count_or_unknown(cell: Cell) -> int | None:
@@ -303,7 +332,7 @@ def count(cell: Cell) -> int:
     elif isinstance(cell, (dt.date, dt.datetime)):
         raise ValueProblem(f"“{cell}”是日期，不是人数")
     else:
-        text = without_text_mark(_SPACES.sub("", unicodedata.normalize("NFKC", str(cell))))
+        text = without_text_mark(_SPACES.sub("", _grouped(unicodedata.normalize("NFKC", str(cell)), cell)))
         if text.startswith("-") and _COUNT.match(text[1:]):
             raise ValueProblem(f"人数不能为负数：“{cell}”")
         m = _COUNT.match(text) or _NOTED_COUNT.match(text)

@@ -27,12 +27,15 @@ from djgj.records.rows import TOWN_ORGAN_NOTE, ColumnPlan, RowContext, RowPlan, 
 from djgj.records.unions import (
     COVERED_FORMS,
     REFINED,
-    covers_several_units,
     form_in_remark,
     infer_union,
+    joint_union_row,
     unit_name_of_union,
 )
-from djgj.vocab.fields import VILLAGE_KINDS
+from djgj.vocab.fields import FAMILY_ONLY_FIELDS, fields_not_of
+
+#: Every count only one family reports.
+_FAMILY_ONLY = frozenset(f for fields in FAMILY_ONLY_FIELDS.values() for f in fields)
 
 #: Distinct values a column's memo keeps between rounds (a column of unique values starts afresh):
 #: room for every day of fifteen years (a date column of a province-sized file, converted once).
@@ -158,12 +161,17 @@ class ColumnReader:
                 names[i] = V.clean_text(c)
         lead, trail = marked_edges()
         for i, name in enumerate(names):
-            if name is None or "、" in name or "；" in name:  # (several units in one cell: `parse_row`)
+            if (
+                name is None or "、" in name or "；" in name or "#" in name
+            ):  # (several units, #N/A: `parse_row`)
                 slow.add(i)
             if name is not None and (name[:1] in lead or name[-1:] in trail):
                 names[i] = name_without_marks(unneutralise(name))
-        if self.ctx.name_is_union:
-            slow.update(i for i, n in enumerate(names) if covers_several_units(n))  # (`parse_row` refuses it)
+        union_list = self.ctx.name_is_union
+        slow.update(
+            i for i, n in enumerate(names) if joint_union_row(n, union_list)
+        )  # (`parse_row` skips it)
+        if union_list:
             names = [unit_name_of_union(n) if n is not None else None for n in names]
         return names, {raw[i]: s for i, s in zip(texts, simple, strict=True)}
 
@@ -224,13 +232,17 @@ class ColumnReader:
         self, values: list[dict[str, Any]], blanks: list[tuple[str, ...]], kinds: list[Any]
     ) -> None:
         """A village's or community's blank 职工 cell (a list mixing them with enterprises) is
-        unknown, not the sheet's 0: it has no employees to count (as `rows.parse_row` reads it)."""
-        if "employees" not in self.by_field:
+        unknown, not the sheet's 0: it has no employees to count; so is an enterprise's blank
+        外出务工人员 or 入会积极分子 (`vocab.fields.FAMILY_ONLY_FIELDS`, as `rows.parse_row` reads them)."""
+        if not self.by_field.keys() & _FAMILY_ONLY:
             return
-        column = self.by_field["employees"]
         for i, kind in enumerate(kinds):
-            if kind in VILLAGE_KINDS and "employees" in blanks[i]:
-                values[i]["employees"] = column[i] = None
+            if blanks[i]:
+                for fld in fields_not_of(kind):
+                    if fld in blanks[i]:
+                        values[i][fld] = None
+                        if fld in self.by_field:
+                            self.by_field[fld][i] = None
 
     def _union_types(self, rows: list[list[Any]]) -> list[Any]:
         clean = self.plan.clean_text

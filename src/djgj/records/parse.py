@@ -36,7 +36,8 @@ from djgj.read.layout import (
     not_a_unit_list,
     section_of,
     township_from_text,
-    townships_in_text,
+    township_in_title,
+    townships_in_title,
 )
 from djgj.records.across import one_unit_per_file
 from djgj.records.kinds import kind_cell, kind_in_titles
@@ -408,6 +409,17 @@ def unfed_figures_warning(table: Table) -> str | None:
     )
 
 
+def hidden_columns_warning(table: Table) -> str | None:
+    """The columns read though the sheet hides them (an xlsx's ``<col hidden="1">``): their values are
+    figures like any other, so the cadre is told where they came from."""
+    hidden = table.sheet.hidden_cols
+    read = [c for c in table.columns if c.index in hidden and c.field and c.field != IGNORE]
+    if not read:
+        return None
+    listed = "、".join(f"{column_letter(c.index)}列“{c.header}”" for c in read)
+    return f"工作表“{table.sheet.name}”的{listed}是隐藏列，已读取（在 Excel/WPS 中取消隐藏即可看到）"
+
+
 def unknown_columns_warning(table: Table) -> str | None:
     # The columns left unplaced are named by `headers.read_header` (ignored, or the file refused).
     return None
@@ -433,6 +445,7 @@ def _parse_ledger_table(wb: Workbook, table: Table, options: Options, parsed: Pa
         unknown_columns_warning(table),
         roster_fields_warning(table),
         unfed_figures_warning(table),
+        hidden_columns_warning(table),
     ):
         if warning:
             parsed.warnings.append(warning)
@@ -482,7 +495,7 @@ def sheet_context(
         _same_date_as_before(table, path, parsed.as_of)
     default_town, source = _default_township(path, table, options)
     _say_several_townships(table, default_town, parsed)
-    title_town = next((t for t in map(township_from_text, titles) if t), None)
+    title_town = next((t for t in map(township_in_title, titles) if t), None)
     if options.township and title_town and title_town != options.township:
         parsed.warnings.append(
             f"--township {options.township} 与标题中的“{title_town}”不一致，以 --township 为准"
@@ -515,7 +528,7 @@ def _say_several_townships(table: Table, default_town: str | None, parsed: Parse
     if default_town is not None:
         return
     for line in table.title_lines:
-        named = townships_in_text(line)
+        named = townships_in_title(line)
         if len(named) > 1:
             shown = "、".join(t for t in named if t != "等") + ("等" if "等" in named else "")
             parsed.warnings.append(
@@ -535,7 +548,7 @@ def _default_township(path: Path, table: Table, options: Options) -> tuple[str |
         places.append((table.sheet.name, f"工作表名“{table.sheet.name}”"))
     places.append((path.stem, f"文件名“{path.name}”"))
     for text, source in places:
-        towns = townships_in_text(text)
+        towns = townships_in_title(text)
         if len(towns) > 1:  # (a title naming two townships gives neither, nor lets a file name decide)
             return None, ""
         if towns:
@@ -581,7 +594,13 @@ def stream_sheet(ss: SheetStream, options: Options, batch_rows: int) -> Stream:
     pipeline, rounds and fallback. A cell merged below the header (a 乡镇 over its block, filled down
     when the sheet is read whole) leaves the file to `parse`."""
     head = list(islice(ss.rows, HEADER_SCAN_ROWS + 1))
-    sheet = Sheet(ss.sheet.name, [r for r, _ in head], merged=ss.sheet.merged, date_1904=ss.sheet.date_1904)
+    sheet = Sheet(
+        ss.sheet.name,
+        [r for r, _ in head],
+        merged=ss.sheet.merged,
+        date_1904=ss.sheet.date_1904,
+        hidden_cols=ss.sheet.hidden_cols,
+    )
     return _stream(sheet, chain(head, ss.rows), ss.path, ss.format, ss.sha256, options, batch_rows, ss.height)
 
 
@@ -639,6 +658,7 @@ def _stream(
         unknown_columns_warning(table),
         roster_fields_warning(table),
         unfed_figures_warning(table),
+        hidden_columns_warning(table),
     ):
         if warning:
             parsed.warnings.append(warning)

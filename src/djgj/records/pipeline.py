@@ -357,6 +357,7 @@ class RowPipeline:
             out.append(
                 f"工作表“{name}”有 {ctx.town_used} 个单位的乡镇“{ctx.default_town}”取自{ctx.town_source}"
             )
+        out += ctx.joint_unions
         out += self._section_notes()
         out += self._org_notes()
         if self.ceased_n:

@@ -33,12 +33,12 @@ from djgj.records.kinds import KindNotes, kind_from_code, kind_of
 from djgj.records.record import Options, Record, row_number, where
 from djgj.records.unions import (
     UnionEvidence,
-    covers_several_units,
     infer_union,
+    joint_union_row,
     refine_by_remark,
     unit_name_of_union,
 )
-from djgj.vocab.fields import SNAPSHOT_FIELDS, VILLAGE_KINDS
+from djgj.vocab.fields import SNAPSHOT_FIELDS, fields_not_of
 from djgj.vocab.vocabulary import choices_text
 
 #: Cached conversions per column (raw text → result); columns of unique texts stop adding at this size.
@@ -83,6 +83,8 @@ class RowContext:
     name_is_union: bool = False
     #: The 备注 columns (not placed as a field): a sheet without a union column may state it there.
     remarks: tuple[int, ...] = ()
+    #: Rows skipped as a union of several units (`unions.joint_union_row`), each with why: said.
+    joint_unions: list[str] = field(default_factory=list)
     #: The one kind the sheet's titles, its name or the file's name give its units (非公 → non_public,
     #: 社会组织 → social_org), after their own evidence; `non_public_hint` is this being non_public.
     title_kind: str | None = None
@@ -172,10 +174,10 @@ def _union_and_unit(name: str, get: Any, ctx: RowContext, has_union_name: bool) 
     return (V.clean_text(get("union_name")) if has_union_name else None), name
 
 
-#: Why a union list's row of a joint union (城关镇个体劳动者联合工会) is no unit.
+#: Why a row of a joint union (城关镇个体劳动者联合工会), in a union list or among units, is skipped.
 SEVERAL_UNITS_UNION = (
-    "“{}”是多个单位共建的工会（联合工会、行业或区域工会），不是一个单位，不计入单位数；"
-    "请把它覆盖的单位逐个列为一行（工会形式写“联合工会”）"
+    "“{}”是多个单位共建的工会（联合工会、行业或区域工会），不是一个单位，已跳过（不计入单位数，其人数也不计入）；"
+    "如需计入，请把它覆盖的单位逐个列为一行（工会形式写“联合工会”）"
 )
 
 
@@ -225,7 +227,9 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         raise RowProblems([f"{where(sheet, r, cols['name'])}：这一行有数据但没有单位名称"])
     name = name_without_marks(unneutralise(name))
     union_name, name = _union_and_unit(name, get, ctx, "union_name" in cols)
-    problems = _name_problems(name, union_name, ctx, where(sheet, r, cols["name"]))
+    if _skipped_as_joint(name, union_name, ctx, where(sheet, r)):
+        return None  # (said, with the sheet's notes)
+    problems = _name_problems(name, where(sheet, r, cols["name"]))
     code = None
     if "credit_code" in cols:
         try:
@@ -234,8 +238,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
             problems.append(f"{where(sheet, r, cols['credit_code'])}：{exc}")
     note_identity(get("name"), get("credit_code"), code, counter)
     township = _row_township(town_of_cell(plan.clean_text(get("township")), counter), ctx)
-    title_kind = ctx.title_kind or ("non_public" if ctx.non_public_hint else None)
-    kind = kind_of(name, code, get, ctx.options.kind, title_kind, plan.clean_text, ctx.kinds)
+    kind = kind_of(name, code, get, ctx.options.kind, _title_kind(ctx), plan.clean_text, ctx.kinds)
     if township is None:
         township = town_in_name(name, kind, ctx)
     if kind is None and kind_from_code(code):
@@ -253,8 +256,7 @@ def parse_row(table: Table, r: int, plan: RowPlan, ctx: RowContext, counter: Cou
         _infer(values, cells, plan.clean_text(get("union_type")), union_name, ctx)
     elif ctx.remarks:
         refine_by_remark(values, get("union_form"), ctx.unions, first_remark(cells, ctx.remarks))
-    if kind in VILLAGE_KINDS and "employees" in blank:
-        values["employees"] = None  # (a village's blank 职工 cell in a mixed list: it has none to count)
+    values.update(dict.fromkeys(set(fields_not_of(kind)).intersection(blank)))  # (a village has no 职工)
     problems += plausible.check(values, plan.as_of, ctx.options.strict, counter, where(sheet, r))
     if problems:
         raise RowProblems(problems)
@@ -283,11 +285,25 @@ def first_remark(cells: list[Any], remarks: tuple[int, ...]) -> str | None:
     return next((t for i in remarks if i < len(cells) and (t := V.clean_text(cells[i]))), None)
 
 
-def _name_problems(name: str, union_name: str | None, ctx: RowContext, place: str) -> list[str]:
-    """What a row's name says is wrong with it: several units in one cell; a union list's row of a
-    union of several units (refused at once: it is no unit, its values are no one's)."""
-    if ctx.name_is_union and covers_several_units(union_name):
-        raise RowProblems([f"{place}：{SEVERAL_UNITS_UNION.format(union_name)}"])
+def _title_kind(ctx: RowContext) -> str | None:
+    """The kind the sheet's titles give its units (`RowContext.title_kind`, or the 非公 hint)."""
+    return ctx.title_kind or ("non_public" if ctx.non_public_hint else None)
+
+
+def _skipped_as_joint(name: str, union_name: str | None, ctx: RowContext, place: str) -> bool:
+    """Whether the row is a union of several units (`unions.joint_union_row`): no unit, its figures
+    no one's. It is skipped, and why is kept to be said with the sheet's notes — never the whole
+    file refused for it (the other rows are units)."""
+    if not joint_union_row(union_name if ctx.name_is_union else name, ctx.name_is_union):
+        return False
+    ctx.joint_unions.append(f"{place}：{SEVERAL_UNITS_UNION.format(union_name or name)}")
+    return True
+
+
+def _name_problems(name: str, place: str) -> list[str]:
+    """What a row's name says is wrong with it: an Excel error value; several units in one cell."""
+    if V.excel_error(name) is not None:
+        return [f"{place}：“{name}”是 Excel 错误值（公式没有得出结果），不是单位名称；请在表中改正"]
     if _several_units(name):
         return [f"{place}：“{name}”像是几个单位写在同一格中；请每个单位一行"]
     return []
@@ -535,6 +551,11 @@ def note_normalisation(raw: Any, kind: str, notes: list[str]) -> None:
 def convert_into(
     values: dict[str, Any], fld: str, vkind: str, raw: Any, kind: str | None, date_1904: bool = False
 ) -> None:
+    if (error := V.excel_error(raw)) is not None:
+        raise V.ValueProblem(
+            f"“{error}”是 Excel 错误值（公式没有得出结果），不是{SNAPSHOT_FIELDS.get(fld, ('', '有效数据'))[1]}；"
+            "请在表中改正（确实不知道的可写“不详”，记为未知）"
+        )
     if V.is_unknown(raw):
         # 未填/不详: the value is not known, which is not the same as blank (0, no, none).
         values[fld] = None

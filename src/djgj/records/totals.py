@@ -12,11 +12,9 @@ from typing import Any
 
 from djgj.read import values as V
 from djgj.read.headers import Column, normalise_header
-from djgj.read.layout import Table
+from djgj.read.layout import Table, subtotal_words
 from djgj.records.record import Record, where
 from djgj.vocab.fields import SNAPSHOT_FIELDS
-
-SUBTOTAL_WORDS = ("小计",)
 
 
 def count_fields(cols: dict[str, Column]) -> list[str]:
@@ -26,7 +24,7 @@ def count_fields(cols: dict[str, Column]) -> list[str]:
 def is_subtotal(cells: list[Any]) -> bool:
     """Whether a totals row sums a block (小计) rather than the whole sheet."""
     return any(
-        isinstance(c, str) and any(w in normalise_header(c) for w in SUBTOTAL_WORDS) for c in cells[:4]
+        isinstance(c, str) and any(w in normalise_header(c) for w in subtotal_words()) for c in cells[:4]
     )
 
 

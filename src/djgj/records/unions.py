@@ -68,6 +68,13 @@ def covers_several_units(union_name: str | None) -> bool:
     return not unit_name_of_union(union_name).endswith(tuple(words["village_endings"]))
 
 
+def joint_union_row(name: str | None, union_list: bool) -> bool:
+    """Whether a row's name is a union of several units, so the row is no unit: in a union list any
+    such union (`covers_several_units`); in a list of units, a name that is a union's (holds 工会: a
+    工商业联合会 is a unit of its own) and covers several (城关镇个体劳动者联合工会 written among them)."""
+    return bool(name) and (union_list or "工会" in name) and covers_several_units(name)  # type: ignore[operator]
+
+
 def _form_from_type(text: str | None) -> str:
     if not text:
         return "committee"

@@ -43,6 +43,21 @@ ENTERPRISE_KINDS = ("agency", "institution", "state_owned", "collective", "non_p
 VILLAGE_KINDS = ("village", "community")
 FAMILIES: dict[str, tuple[str, ...]] = {"enterprises": ENTERPRISE_KINDS, "villages": VILLAGE_KINDS}
 FAMILY_NAMES: dict[str, str] = {"enterprises": "企业和机关事业单位", "villages": "村和社区"}
+#: Counts only one family reports (an enterprise's 职工, 女职工, 农民工; a village's 外出务工人员 and
+#: 入会积极分子): on a row of the other family, in a list mixing both, a blank cell of such a column is
+#: unknown — the unit has nothing there to count —, never the sheet's convention of blank for 0.
+FAMILY_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("employees", "female_employees", "migrant_workers"),
+    "villages": ("villagers_away", "activists"),
+}
+
+
+def fields_not_of(kind: str | None) -> tuple[str, ...]:
+    """The counts only the other family reports (`FAMILY_ONLY_FIELDS`): none for an unknown kind."""
+    if kind in VILLAGE_KINDS:
+        return FAMILY_ONLY_FIELDS["enterprises"]
+    return FAMILY_ONLY_FIELDS["villages"] if kind in ENTERPRISE_KINDS else ()
+
 
 GRADES: dict[str, str] = {"initial": "初级", "basic": "基本", "standard": "规范化"}
 
