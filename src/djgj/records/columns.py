@@ -186,7 +186,8 @@ class ColumnReader:
         where = [i for i, n in enumerate(names) if n is not None]
         out: list[Any] = [None] * len(names)
         for i, norm in zip(where, V.normalise_names([names[i] for i in where]), strict=True):
-            out[i] = norm
+            # (a name that is its own key is the same text twice: one object, pickled once to the writer)
+            out[i] = names[i] if norm == names[i] else norm
         return out
 
     def _codes(self, raw: list[Any], slow: set[int]) -> list[Any]:
