@@ -163,10 +163,15 @@ def _journal(engine) -> str:
         return str(conn.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()[0])
 
 
-def _switches(monkeypatch) -> list[bool]:
-    """Whether each file's transaction ran under a rollback journal (`journal.written_once`)."""
+@pytest.fixture
+def switches(monkeypatch, backend) -> list[bool]:
+    """SQLite only, a big load being 20 rows: whether each file's transaction ran under a rollback
+    journal (`journal.written_once`), checked inside the load."""
     from djgj.ledger import journal
 
+    if backend != "sqlite":
+        pytest.skip("a rollback journal is SQLite's")
+    monkeypatch.setattr(journal, "MIN_ROWS", 20)
     said: list[bool] = []
     real = journal.written_once
 
@@ -182,17 +187,13 @@ def _switches(monkeypatch) -> list[bool]:
     return said
 
 
-def test_a_first_big_load_is_written_once_and_the_ledger_is_wal_again(tmp_path, monkeypatch, backend) -> None:
+def test_a_first_big_load_is_written_once_and_the_ledger_is_wal_again(tmp_path, switches) -> None:
     from djgj.errors import DjgjError
-    from djgj.ledger import journal
     from djgj.ledger.db import open_engine
     from djgj.ledger.write import import_file
     from djgj.records.parse import Options
 
-    if backend != "sqlite":
-        pytest.skip("a rollback journal is SQLite's")
-    monkeypatch.setattr(journal, "MIN_ROWS", 20)
-    said = _switches(monkeypatch)
+    said = switches
     engine = open_engine()
     ledger = Path(engine.url.database or "")
     options = Options(as_of=dt.date(2014, 12, 31))
@@ -212,18 +213,14 @@ def test_a_first_big_load_is_written_once_and_the_ledger_is_wal_again(tmp_path, 
     engine.dispose()
 
 
-def test_a_first_load_stays_in_wal_when_the_ledger_is_open_elsewhere(tmp_path, monkeypatch, backend) -> None:
+def test_a_first_load_stays_in_wal_when_the_ledger_is_open_elsewhere(tmp_path, switches) -> None:
     import sqlite3
 
-    from djgj.ledger import journal
     from djgj.ledger.db import open_engine
     from djgj.ledger.write import import_file
     from djgj.records.parse import Options
 
-    if backend != "sqlite":
-        pytest.skip("a rollback journal is SQLite's")
-    monkeypatch.setattr(journal, "MIN_ROWS", 20)
-    said = _switches(monkeypatch)
+    said = switches
     engine = open_engine()
     other = sqlite3.connect(engine.url.database or "")  # another process reading the ledger
     try:
