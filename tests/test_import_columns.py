@@ -345,3 +345,45 @@ def test_totals_add_many_equals_add_one_by_one(values, cut):
     many.add_many(recs[cut:])
     assert (one.sums, one.block) == (many.sums, many.block)
     assert set(one.sums) == {"employees", "union_members", "party_members"}
+
+
+@st.composite
+def tidy_sheets(draw: Any) -> list[list[Any]]:
+    """Rows the column reader reads whole (every township, kind and code given, no two counts at
+    odds): its round of plain rows, each row's record made in one pass."""
+    n = draw(st.integers(min_value=1, max_value=30))
+    rows: list[list[Any]] = [["城关镇企业台账（2014年度）"], HEADER]
+    for i in range(n):
+        pick = lambda pool: draw(st.sampled_from(pool))  # noqa: E731
+        count = pick(["25", "２５", 25])
+        rows.append(
+            [
+                pick(["城关镇", "城關鎮", "东风乡"]),
+                f"{pick(['测试', '測試', '甲  乙', '（北京）', 'Ｆｕｌｌ'])}{i}号有限公司",
+                _code(i, pick(["valid", "lower", "spaced", "wide"])),
+                pick(["私营企业", "国有企业", "集體企業"]),
+                count,
+                count,
+                count,
+                count,
+                pick(["已建", "未建", "是"]),
+                pick(["2014-03-05", "2014年3月"]),
+                pick(["张三", "張 三", "李四"]),
+                pick(["党支部", "黨支部", "无"]),
+                pick(["基本", "", "规范化"]),
+            ]
+        )
+    return rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=tidy_sheets(), round_rows=st.sampled_from([1, 4, 4096]))
+def test_a_round_of_tidy_rows_equals_row_at_a_time(rows, round_rows):
+    options = Options(as_of=dt.date(2014, 12, 31), skip_bad_rows=True)
+    saved = pipeline.ROUND_ROWS
+    pipeline.ROUND_ROWS = round_rows
+    try:
+        got = _by_columns(rows, options)
+    finally:
+        pipeline.ROUND_ROWS = saved
+    assert got == _by_rows(rows, options)

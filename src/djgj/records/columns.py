@@ -110,12 +110,18 @@ class ColumnReader:
         self._remarked_unions(values, slow)
         fast = [i for i in range(n) if i not in slow] if slow else range(n)
         self._count(fast, raw_names, raw_codes, codes, simplified)
-        out: list[Record | None] = [None] * n
-        got = Round(out)
-        default = self.ctx.default_town
         union_types = self._union_types(rows) if self.infer else None
         remarks = self._remarks() if self.infer and self.ctx.remarks else None
         self.transposed = []  # (the cells are not kept beyond the round)
+        plain = not slow and union_types is None and not self.suspect and None not in towns and all(kinds)
+        if plain and not any(d[2] for d in decisions):  # (the usual round: the loop below would only copy)
+            made = map(
+                Record, names, norms, towns, kinds, codes, values, repeat(self.sheet_name), lines, blanks
+            )
+            return Round(list(made))
+        out: list[Record | None] = [None] * n
+        got = Round(out)
+        default = self.ctx.default_town
         for i in fast:
             town = towns[i]
             if town is None and above is not None and above[i] is not None:
