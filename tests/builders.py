@@ -119,7 +119,10 @@ def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8") -> Pat
     return path
 
 
-def write_xls(path: Path, rows: list[list[Any]]) -> Path:
+def write_xls(
+    path: Path, rows: list[list[Any]], errors: dict[tuple[int, int], int | str] | None = None
+) -> Path:
+    """A legacy .xls of ``rows``; ``errors``: (row, column) → an Excel error (its text, #DIV/0!, or its code, 0x2A)."""
     import xlwt
 
     wb = xlwt.Workbook(encoding="utf-8")
@@ -128,6 +131,8 @@ def write_xls(path: Path, rows: list[list[Any]]) -> Path:
         for c, value in enumerate(row):
             if value is not None:
                 ws.write(r, c, value)
+    for (r, c), code in (errors or {}).items():
+        ws.row(r).set_cell_error(c, code)
     wb.save(str(path))
     return path
 

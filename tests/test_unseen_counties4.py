@@ -203,21 +203,6 @@ def test_blank_columns_of_the_other_family_stay_unknown(runner, tmp_path):
 # ---------------------------------------------------------------- an Excel error in an old .xls
 
 
-def _xls_with_errors(path, rows, errors: dict[tuple[int, int], str]):
-    import xlwt
-
-    wb = xlwt.Workbook(encoding="utf-8")
-    ws = wb.add_sheet("Sheet1")
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            if v is not None:
-                ws.write(r, c, v)
-    for (r, c), err in errors.items():
-        ws.row(r).set_cell_error(c, err)
-    wb.save(str(path))
-    return path
-
-
 @pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#VALUE!", "#REF!"])  # first written from
 def test_an_error_cell_in_an_old_xls_is_never_zero(runner, tmp_path, error):
     rows = [
@@ -227,7 +212,7 @@ def test_an_error_cell_in_an_old_xls_is_never_zero(runner, tmp_path, error):
         ["城关镇乙有限公司", 60, "是", 30],
     ]
     codes = {"#DIV/0!": "#DIV/0!", "#N/A": 0x2A, "#VALUE!": 0x0F, "#REF!": "#REF!"}
-    path = _xls_with_errors(tmp_path / "城关镇.xls", rows, {(2, 3): codes[error]})
+    path = write_xls(tmp_path / "城关镇.xls", rows, {(2, 3): codes[error]})
     res = _import(runner, path)
     assert res.exit_code == 1, res.output  # (calamine gives it as an empty cell: 0 members)
     assert "D3（" in _flat(res) and "Excel 错误值" in res.output and "Traceback" not in res.output
@@ -242,7 +227,7 @@ def test_an_error_cell_outside_the_figures_of_an_xls_is_no_refusal(runner, tmp_p
         ["城关镇乙有限公司", 60, "是", 30, None],
         ["合计", 100, None, None, None],
     ]
-    path = _xls_with_errors(tmp_path / "城关镇.xls", rows, {(2, 4): "#DIV/0!", (4, 3): "#REF!"})
+    path = write_xls(tmp_path / "城关镇.xls", rows, {(2, 4): "#DIV/0!", (4, 3): "#REF!"})
     res = _import(runner, path)
     assert res.exit_code == 0, res.output
     assert "D5（#REF!）：合计行是 Excel 错误值，未核对" in _flat(res)
